@@ -1,0 +1,1 @@
+"""The non-GUI core: protocol, store, identity, hub, client, simulation. Never imports Qt."""
