@@ -1,1 +1,17 @@
-"""Package."""
+"""The client core shared by the field unit, the liaison client and the command hall."""
+
+from shared.client.client import HubClient
+from shared.client.link import BACKOFF_MAX_S, BACKOFF_MIN_S, LinkState
+from shared.client.outbox import Outbox, OutboxError
+from shared.client.replica import Replica, SnapshotTimeout
+
+__all__ = [
+    "BACKOFF_MAX_S",
+    "BACKOFF_MIN_S",
+    "HubClient",
+    "LinkState",
+    "Outbox",
+    "OutboxError",
+    "Replica",
+    "SnapshotTimeout",
+]

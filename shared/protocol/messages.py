@@ -57,6 +57,7 @@ class Welcome(Message, frozen=True, tag="welcome"):
     device: Name
     role: Name
     heartbeat_s: float
+    ref: str = ""
 
 
 class Ping(Message, frozen=True, tag="ping"):
@@ -222,7 +223,4 @@ Request = (
 Reply = Welcome | Pong | Ack | InboxStatus | Error
 """Everything the hub sends back on the request socket."""
 
-REQUEST_KINDS: frozenset[str] = frozenset(
-    t.__struct_config__.tag  # type: ignore[misc]
-    for t in Request.__args__  # type: ignore[attr-defined]
-)
+REQUEST_KINDS: frozenset[str] = frozenset(str(t.__struct_config__.tag) for t in Request.__args__)

@@ -114,6 +114,7 @@ class SnapshotChunk(msgspec.Struct, frozen=True):
     items: list[tuple[str, str, StateValue]]
     last: bool
     seqs: dict[str, int]
+    epoch: str = ""
     error: str = ""
 
 
@@ -122,3 +123,4 @@ class HubBeat(msgspec.Struct, frozen=True):
 
     time: datetime
     seqs: dict[str, int]
+    epoch: str = ""

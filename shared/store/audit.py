@@ -111,7 +111,10 @@ def verify(engine: Engine, *, batch: int = 5000) -> VerifyResult:
         last = 0
         while True:
             chunk = conn.execute(
-                select(AuditEntry.__table__).where(AuditEntry.seq > last).order_by(AuditEntry.seq).limit(batch)
+                select(AuditEntry.__table__)
+                .where(AuditEntry.seq > last)
+                .order_by(AuditEntry.seq)
+                .limit(batch)
             ).all()
             if not chunk:
                 break
@@ -125,7 +128,9 @@ def verify(engine: Engine, *, batch: int = 5000) -> VerifyResult:
                     )
                 if e.prev_hash != prev:
                     problems.append(f"entry {e.seq}: does not link to the entry before it")
-                digest = entry_hash(e.prev_hash, e.seq, e.at, e.actor, e.action, e.subject, e.detail)
+                digest = entry_hash(
+                    e.prev_hash, e.seq, e.at, e.actor, e.action, e.subject, e.detail
+                )
                 if digest != e.hash:
                     problems.append(f"entry {e.seq}: content does not match its hash (edited)")
                 prev = e.hash

@@ -1,0 +1,161 @@
+"""``command-center``: the hub and its administration, headless.
+
+command-center serve  --data-dir DIR [--config FILE] [--listen ADDR] [--db URL]
+command-center enroll --data-dir DIR --name NAME --role ROLE --out FILE
+command-center revoke --data-dir DIR NAME
+command-center audit verify --data-dir DIR
+command-center devices --data-dir DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from shared.config import ConfigError, default_data_dir, load_config
+from shared.hub import Hub
+from shared.hub.service import (
+    advertised_endpoints,
+    hub_public_key,
+    open_store,
+    parse_listen,
+)
+from shared.identity import ROLES, EnrolmentError, enroll, list_devices, revoke
+from shared.logs import setup_logging
+from shared.store import StoreError, verify
+
+log = logging.getLogger("command_center")
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data-dir", type=Path, default=default_data_dir(), help="hub data folder")
+    p.add_argument("--config", type=Path, help="TOML configuration file")
+    p.add_argument("--db", help="database URL (default: SQLite in the data folder)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for tests and docs)."""
+    parser = argparse.ArgumentParser(prog="command-center", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="run the hub headless")
+    _common(p)
+    p.add_argument("--listen", help="HOST[:PORT]; PORT is the request port, +1 publish, "
+                   "+2 snapshot; 0 = ephemeral")  # fmt: skip
+
+    p = sub.add_parser("enroll", help="enrol a device and write its key bundle")
+    _common(p)
+    p.add_argument("--name", required=True)
+    p.add_argument("--role", required=True, choices=ROLES)
+    p.add_argument("--out", type=Path, required=True, help="bundle file to write")
+    p.add_argument("--valid-days", type=int, default=365)
+
+    p = sub.add_parser("revoke", help="refuse a device's key from now on")
+    _common(p)
+    p.add_argument("name")
+    p.add_argument("--reason", default="")
+
+    p = sub.add_parser("audit", help="audit log tools")
+    _common(p)
+    p.add_argument("action", choices=["verify"])
+
+    p = sub.add_parser("devices", help="list enrolled devices")
+    _common(p)
+
+    p = sub.add_parser("window", help="open the command-hall window")
+    p.add_argument("--bundle", type=Path, required=True)
+    p.add_argument("--screenshot", type=Path)
+    p.add_argument("--seconds", type=float, default=0.0, help="close after this long (0: stay)")
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    hub_cfg = config.hub
+    if args.listen:
+        hub_cfg = parse_listen(args.listen, hub_cfg)
+    data_dir: Path = args.data_dir
+    data_dir.mkdir(parents=True, exist_ok=True)
+    setup_logging(
+        data_dir / "logs",
+        "hub",
+        level=config.log.level,
+        max_bytes=config.log.max_bytes,
+        backups=config.log.backups,
+    )
+    engine = open_store(data_dir, hub_cfg, args.db)
+    hub = Hub(hub_cfg, data_dir, engine)
+    endpoints = hub.start()
+    print(json.dumps({"ready": True, "endpoints": endpoints.as_dict()}), flush=True)
+    done = threading.Event()
+
+    def _stop(signum: int, _frame: object) -> None:
+        log.info("signal %s: stopping", signum)
+        done.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    while not done.wait(0.5):
+        if hub._thread is not None and not hub._thread.is_alive():
+            log.error("hub loop ended unexpectedly")
+            hub.stop()
+            return 1
+    hub.stop()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``command-center`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "serve":
+            return _serve(args)
+        if args.command == "window":
+            from command_center.app.main import run_window
+
+            return run_window(args.bundle, screenshot=args.screenshot, seconds=args.seconds)
+        config = load_config(args.config)
+        engine = open_store(args.data_dir, config.hub, args.db)
+        try:
+            if args.command == "enroll":
+                bundle = enroll(
+                    engine,
+                    name=args.name,
+                    role=args.role,
+                    hub_public_key=hub_public_key(args.data_dir),
+                    endpoints=advertised_endpoints(args.data_dir, config.hub),
+                    valid_days=args.valid_days or None,
+                )
+                bundle.save(args.out)
+                print(f"enrolled {args.name} as {args.role}; key bundle written to {args.out}")
+            elif args.command == "revoke":
+                revoke(engine, args.name, reason=args.reason)
+                print(f"revoked {args.name}; a running hub cuts its session within 1 s")
+            elif args.command == "audit":
+                result = verify(engine)
+                if result.ok:
+                    print(f"audit log intact: {result.entries} entries")
+                    return 0
+                print(f"audit log BROKEN ({result.entries} entries read):", file=sys.stderr)
+                for problem in result.problems:
+                    print(f"  - {problem}", file=sys.stderr)
+                return 3
+            elif args.command == "devices":
+                for d in list_devices(engine):
+                    state = "revoked" if d.revoked_at else "active"
+                    print(f"{d.name}\t{d.role}\t{state}\t{d.public_key}")
+        finally:
+            engine.dispose()
+    except (ConfigError, StoreError, EnrolmentError, ValueError) as exc:
+        print(f"command-center: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

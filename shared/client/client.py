@@ -1,0 +1,371 @@
+"""The client core every application uses: connect, authenticate, durable send, heartbeats.
+
+One :class:`HubClient` per device. Everything submitted goes into the durable
+:class:`~shared.client.outbox.Outbox` first, then out over a DEALER socket with a window of
+messages in flight. Acks remove rows. When the hub goes silent for 3 beats the link is
+OFFLINE; when it answers again every unacknowledged row is resent in order (the hub answers
+a resend of a held id with the same ack and stores nothing twice).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import zmq
+import zmq.asyncio
+from zmq.utils.monitor import parse_monitor_message
+
+from shared.client.link import LinkState, curve_client, next_backoff
+from shared.client.outbox import Outbox
+from shared.identity.keys import Bundle
+from shared.protocol import (
+    Ack,
+    Error,
+    Hello,
+    InboxQuery,
+    InboxStatus,
+    Message,
+    Ping,
+    Pong,
+    Welcome,
+    decode_reply,
+    encode,
+    new_id,
+    utcnow,
+)
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=Message)
+
+RETRYABLE = frozenset({"store_unavailable"})
+
+
+class HubClient:
+    """A device's connection to the hub.
+
+    Args:
+        bundle: the device's key bundle.
+        outbox_path: SQLite file of the durable outbox.
+        heartbeat_s: interval of pings; the link is OFFLINE after ``offline_after`` silent
+            intervals.
+        window: messages in flight at most.
+        exercise: mark every message made with :meth:`make` as exercise (演练).
+    """
+
+    def __init__(
+        self,
+        bundle: Bundle,
+        outbox_path: Path,
+        *,
+        heartbeat_s: float = 1.0,
+        offline_after: int = 3,
+        window: int = 2000,
+        resend_after_s: float = 10.0,
+        exercise: bool = False,
+        client_name: str = "hengshui-client",
+    ) -> None:
+        self.bundle = bundle
+        self.outbox = Outbox(outbox_path)
+        self.heartbeat_s = heartbeat_s
+        self.offline_after = offline_after
+        self.window = window
+        self.resend_after_s = resend_after_s
+        self.exercise = exercise
+        self.client_name = client_name
+        self.ctx = zmq.asyncio.Context()
+        self.state = LinkState.CONNECTING
+        self.role: str | None = None
+        self.on_state: list[Callable[[LinkState], None]] = []
+        self.on_ack: list[Callable[[str, str, float], None]] = []
+        self.on_error: list[Callable[[Error], None]] = []
+        self.stats = {"sent": 0, "acked": 0, "resent": 0, "errors": 0}
+        self._inflight: OrderedDict[str, float] = OrderedDict()
+        self._first_sent: dict[str, float] = {}
+        self._cursor = 0
+        self._wake = asyncio.Event()
+        self._online = asyncio.Event()
+        self._waiters: dict[str, asyncio.Future[Message]] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._last_rx = 0.0
+        self._acked_ids: list[str] = []
+        self._sock: zmq.asyncio.Socket | None = None
+        self._monitor: zmq.asyncio.Socket | None = None
+        self._backoff = 0.0
+        self._closed = False
+
+    # --- life cycle ---------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Open the link and start the background tasks (returns at once)."""
+        self._open_socket()
+        loop = asyncio.get_running_loop()
+        for coro in (self._reader(), self._heartbeat(), self._sender(), self._watch_handshake()):
+            self._tasks.append(loop.create_task(coro))
+
+    def _open_socket(self) -> None:
+        sock = curve_client(self.ctx, zmq.DEALER, self.bundle)
+        sock.immediate = True  # do not queue for a hub that is not there: the outbox does
+        sock.connect(self.bundle.endpoints.request)
+        self._monitor = sock.get_monitor_socket(
+            zmq.EVENT_HANDSHAKE_FAILED_AUTH
+            | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
+            | zmq.EVENT_HANDSHAKE_SUCCEEDED
+        )
+        self._sock = sock
+        self._last_rx = time.monotonic()
+
+    async def aclose(self) -> None:
+        """Stop the tasks and close sockets and the outbox; queued messages stay queued."""
+        if self._closed:
+            return
+        self._closed = True
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._flush_acked()
+        for fut in self._waiters.values():
+            if not fut.done():
+                fut.cancel()
+        if self._sock is not None:
+            self._sock.disable_monitor()
+            self._sock.close(linger=0)
+        if self._monitor is not None:
+            self._monitor.close(linger=0)
+        self.ctx.destroy(linger=0)
+        self.outbox.close()
+        self._set_state(LinkState.CLOSED)
+
+    async def __aenter__(self) -> HubClient:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # --- making and sending -------------------------------------------------------------
+
+    def make(self, cls: type[M], **fields: Any) -> M:
+        """A message of kind ``cls`` with a fresh id, this device as sender, and now."""
+        fields.setdefault("exercise", self.exercise)
+        return cls(id=new_id(), sender=self.bundle.device, sent=utcnow(), **fields)
+
+    async def submit(self, *messages: Message) -> None:
+        """Store messages durably in the outbox (in order); they are sent when the link is up.
+
+        Raises:
+            OutboxError: the outbox cannot store them (nothing stored before is lost).
+        """
+        rows = [(m.id, str(type(m).__struct_config__.tag), encode(m)) for m in messages]
+        await asyncio.to_thread(self.outbox.add, rows)
+        self._wake.set()
+
+    async def request(self, msg: Message, timeout: float = 5.0) -> Message:
+        """Send a non-durable request (a query) and wait for the reply naming its id."""
+        fut: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
+        self._waiters[msg.id] = fut
+        try:
+            assert self._sock is not None
+            await asyncio.wait_for(self._sock.send(encode(msg)), timeout)
+            return await asyncio.wait_for(fut, timeout)
+        finally:
+            self._waiters.pop(msg.id, None)
+
+    async def hello(self, timeout: float = 5.0) -> Welcome:
+        """Introduce ourselves; returns who the hub thinks we are."""
+        reply = await self.request(self.make(Hello, client=self.client_name), timeout)
+        if isinstance(reply, Error):
+            raise PermissionError(f"hub refused: {reply.code}: {reply.detail}")
+        assert isinstance(reply, Welcome)
+        self.role = reply.role
+        return reply
+
+    async def query_inbox(self, ids: list[str], timeout: float = 30.0) -> dict[str, int]:
+        """How many stored rows the hub holds for each of our message ids."""
+        held: dict[str, int] = {}
+        for i in range(0, len(ids), 10_000):
+            reply = await self.request(self.make(InboxQuery, ids=ids[i : i + 10_000]), timeout)
+            if isinstance(reply, Error):
+                raise RuntimeError(f"inbox query refused: {reply.code}: {reply.detail}")
+            assert isinstance(reply, InboxStatus)
+            held.update(reply.held)
+        return held
+
+    async def wait_online(self, timeout: float) -> None:
+        """Wait until the hub has answered us."""
+        await asyncio.wait_for(self._online.wait(), timeout)
+
+    async def drain(self, timeout: float) -> bool:
+        """Wait until the outbox is empty; False on timeout."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self._flush_acked()
+            if not self._inflight and await asyncio.to_thread(self.outbox.count) == 0:
+                return True
+            await asyncio.sleep(0.05)
+        return False
+
+    def queued(self) -> int:
+        """Messages not yet acknowledged (in flight or waiting)."""
+        return self.outbox.count()
+
+    # --- internals ----------------------------------------------------------------------
+
+    def _set_state(self, state: LinkState) -> None:
+        if state == self.state:
+            return
+        log.info("link %s -> %s", self.state.value, state.value)
+        self.state = state
+        if state == LinkState.ONLINE:
+            self._online.set()
+        else:
+            self._online.clear()
+        for cb in self.on_state:
+            cb(state)
+
+    def _came_alive(self) -> None:
+        self._last_rx = time.monotonic()
+        if self.state != LinkState.ONLINE:
+            # Resend everything unacknowledged, oldest first.
+            self._inflight.clear()
+            self._cursor = 0
+            self._backoff = 0.0
+            self._set_state(LinkState.ONLINE)
+            self._wake.set()
+
+    async def _reader(self) -> None:
+        while True:
+            assert self._sock is not None
+            sock = self._sock
+            try:
+                frame = await sock.recv()
+            except zmq.ZMQError:
+                await asyncio.sleep(0.05)  # socket being replaced after a refusal
+                continue
+            try:
+                reply = decode_reply(frame)
+            except Exception:
+                log.warning("undecodable reply from hub (%d bytes)", len(frame))
+                continue
+            self._came_alive()
+            match reply:
+                case Ack(ref=ref, status=status):
+                    sent_at = self._first_sent.pop(ref, None)
+                    if self._inflight.pop(ref, None) is not None or sent_at is not None:
+                        self.stats["acked"] += 1
+                        self._acked_ids.append(ref)
+                        latency = time.monotonic() - sent_at if sent_at else 0.0
+                        for cb in self.on_ack:
+                            cb(ref, status, latency)
+                    if len(self._acked_ids) >= 256:
+                        self._flush_acked()
+                    self._wake.set()
+                case Error(ref=ref, code=code):
+                    self.stats["errors"] += 1
+                    if ref is not None and ref in self._waiters:
+                        self._waiters[ref].set_result(reply)
+                        continue
+                    if code == "revoked":
+                        self._set_state(LinkState.REFUSED)
+                    if ref is not None and ref in self._inflight:
+                        self._inflight.pop(ref, None)
+                        if code not in RETRYABLE:
+                            # Final refusal: keep it out of the outbox, tell the application.
+                            self._first_sent.pop(ref, None)
+                            self._acked_ids.append(ref)
+                    for on_error in self.on_error:
+                        on_error(reply)
+                case Pong(ref=ref) | Welcome(ref=ref) | InboxStatus(ref=ref):
+                    waiter = self._waiters.get(ref)
+                    if waiter is not None and not waiter.done():
+                        waiter.set_result(reply)
+
+    def _flush_acked(self) -> None:
+        if self._acked_ids:
+            ids, self._acked_ids = self._acked_ids, []
+            self.outbox.remove(ids)
+
+    async def _heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(self.heartbeat_s)
+            self._flush_acked()
+            silent = time.monotonic() - self._last_rx
+            if self.state == LinkState.ONLINE and silent > self.heartbeat_s * self.offline_after:
+                self._set_state(LinkState.OFFLINE)
+            if self.state == LinkState.REFUSED:
+                continue
+            assert self._sock is not None
+            with contextlib.suppress(zmq.Again, zmq.ZMQError):
+                await self._sock.send(encode(self.make(Ping)), zmq.NOBLOCK)
+            # A message in flight too long while online is resent from the oldest one.
+            if self.state == LinkState.ONLINE and self._inflight:
+                oldest = next(iter(self._inflight.values()))
+                if time.monotonic() - oldest > self.resend_after_s:
+                    self._inflight.clear()
+                    self._cursor = 0
+                    self._wake.set()
+
+    async def _sender(self) -> None:
+        while True:
+            await self._online.wait()
+            if len(self._inflight) >= self.window:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            rows = await asyncio.to_thread(
+                self.outbox.after, self._cursor, self.window - len(self._inflight)
+            )
+            rows = [r for r in rows if r[1] not in self._inflight]
+            if not rows:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            assert self._sock is not None
+            now = time.monotonic()
+            try:
+                for seq, msg_id, payload in rows:
+                    if self.state != LinkState.ONLINE:
+                        break
+                    await self._sock.send(payload, zmq.NOBLOCK)
+                    self._cursor = seq
+                    self._inflight[msg_id] = now
+                    if msg_id in self._first_sent:
+                        self.stats["resent"] += 1
+                    else:
+                        self._first_sent[msg_id] = now
+                        self.stats["sent"] += 1
+            except zmq.Again:
+                await asyncio.sleep(0.01)  # no link right now; the heartbeat will tell
+
+    async def _watch_handshake(self) -> None:
+        while True:
+            assert self._monitor is not None
+            try:
+                frames = await self._monitor.recv_multipart()
+            except zmq.ZMQError:
+                await asyncio.sleep(0.05)
+                continue
+            event = parse_monitor_message(frames)
+            if event["event"] == zmq.EVENT_HANDSHAKE_SUCCEEDED:
+                continue
+            # The hub refused our key: back off 1, 2, 4 … 32 s, then try a fresh socket.
+            self._set_state(LinkState.REFUSED)
+            self._backoff = next_backoff(self._backoff)
+            log.warning("hub refused the handshake; retrying in %.0f s", self._backoff)
+            old_sock, old_mon = self._sock, self._monitor
+            assert old_sock is not None
+            old_sock.disable_monitor()
+            old_sock.close(linger=0)
+            old_mon.close(linger=0)
+            await asyncio.sleep(self._backoff)
+            self._open_socket()
+            self._set_state(LinkState.CONNECTING)

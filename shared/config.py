@@ -1,0 +1,104 @@
+"""Configuration: a TOML file decoded into typed structs, with per-user default folders.
+
+Example ``hub.toml``::
+
+    [hub]
+    listen_host = "0.0.0.0"       # address the sockets bind to
+    public_host = "10.1.2.3"      # address written into key bundles for devices
+    request_port = 7701           # 0 = ephemeral (tests)
+    publish_port = 7702
+    snapshot_port = 7703
+    max_frame_bytes = 16777216
+    db = "postgresql+psycopg://hub:secret@db.local/hub"
+
+    [log]
+    level = "INFO"
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import msgspec
+import platformdirs
+
+from shared.protocol.codec import DEFAULT_MAX_FRAME_BYTES
+
+APP_NAME = "hengshui-command"
+APP_AUTHOR = "Hengshui"
+
+DEFAULT_REQUEST_PORT = 7701
+DEFAULT_PUBLISH_PORT = 7702
+DEFAULT_SNAPSHOT_PORT = 7703
+
+
+class ConfigError(Exception):
+    """A configuration that cannot be used; the message names the file and the field."""
+
+
+class HubConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Where and how the hub listens."""
+
+    listen_host: str = "127.0.0.1"
+    public_host: str = ""
+    request_port: int = msgspec.field(default=DEFAULT_REQUEST_PORT)
+    publish_port: int = DEFAULT_PUBLISH_PORT
+    snapshot_port: int = DEFAULT_SNAPSHOT_PORT
+    db: str = ""
+    max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES
+    heartbeat_s: float = 1.0
+    offline_after_beats: int = 3
+    batch_max: int = 1024
+    level: str = "city"
+
+    def advertised_host(self) -> str:
+        """The host devices should connect to."""
+        if self.public_host:
+            return self.public_host
+        return "127.0.0.1" if self.listen_host in ("0.0.0.0", "*", "") else self.listen_host
+
+
+class LogConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Structured rotating logs."""
+
+    level: str = "INFO"
+    max_bytes: int = 10 * 1024 * 1024
+    backups: int = 5
+
+
+class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The whole configuration file."""
+
+    hub: HubConfig = msgspec.field(default_factory=HubConfig)
+    log: LogConfig = msgspec.field(default_factory=LogConfig)
+
+
+def load_config(path: Path | None) -> Config:
+    """Read ``path`` (or defaults when None).
+
+    Raises:
+        ConfigError: unreadable file, bad TOML, an unknown key or a wrongly typed value.
+    """
+    if path is None:
+        return Config()
+    try:
+        raw = tomllib.loads(path.read_text("utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read configuration {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"configuration {path} is not valid TOML: {exc}") from None
+    try:
+        return msgspec.convert(raw, Config)
+    except msgspec.ValidationError as exc:
+        raise ConfigError(f"configuration {path}: {exc}") from None
+
+
+def default_data_dir() -> Path:
+    """Per-user data folder (e.g. ~/.local/share/hengshui-command)."""
+    return Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR))
+
+
+def default_log_dir() -> Path:
+    """Per-user log folder."""
+    return Path(platformdirs.user_log_dir(APP_NAME, APP_AUTHOR))

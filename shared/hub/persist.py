@@ -1,0 +1,455 @@
+"""Writing accepted requests in one transaction per batch, and loading the picture at start.
+
+Idempotency: the ``inbox`` table holds every accepted message id. A resend of a held id gets
+``Ack(status="duplicate")`` and writes nothing. A request refused for its content (an
+unknown incident, say) is not recorded, so a resend gets the same refusal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Literal, cast
+
+from sqlalchemy import Engine, Table, func, insert, select, update
+
+from shared.identity.roles import Permissions
+from shared.protocol import (
+    Ack,
+    DispatchOrder,
+    Error,
+    InboxQuery,
+    InboxStatus,
+    IncidentClose,
+    IncidentDeclare,
+    IncidentState,
+    Message,
+    OrderStatus,
+    OrderUpdate,
+    PositionReport,
+    ReportState,
+    SituationReport,
+    UnitState,
+    encode,
+    new_id,
+)
+from shared.protocol.messages import ErrorCode
+from shared.protocol.state import StateValue
+from shared.store.audit import AuditRecord, append
+from shared.store.models import InboxEntry, Incident, Order, Position, Report
+
+HUB_NAME = "hub"
+_OPEN_ORDER_STATES = ("issued", "acknowledged", "accepted", "en_route", "on_scene")
+_COMMANDERS = ("leader", "duty-officer")
+
+_inbox = cast(Table, InboxEntry.__table__)
+_positions = cast(Table, Position.__table__)
+_reports = cast(Table, Report.__table__)
+
+
+AckStatus = Literal["ok", "duplicate"]
+
+
+class _Refusal(Exception):
+    def __init__(self, code: ErrorCode, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
+class Persister:
+    """Turns a batch of authorised requests into rows, state changes and replies."""
+
+    def __init__(self, engine: Engine, state: Any, permissions: Permissions) -> None:
+        self.engine = engine
+        self.state = state
+        self.permissions = permissions
+
+    def commit(
+        self,
+        accepted: Sequence[tuple[bytes, Message, str, str]],
+        audits: list[AuditRecord],
+        now: datetime,
+    ) -> list[tuple[bytes, bytes]]:
+        """Write one batch durably; returns the replies to send (after the commit)."""
+        # rid, message id, ack status (None when refused), refusal
+        results: list[tuple[bytes, str, AckStatus | None, _Refusal | None]] = []
+        changes: list[tuple[str, str, StateValue | None]] = []
+        with self.engine.begin() as conn:
+            ids = [m.id for _, m, _, _ in accepted]
+            held: set[str] = set()
+            for i in range(0, len(ids), 900):
+                part = ids[i : i + 900]
+                held.update(
+                    conn.execute(select(_inbox.c.msg_id).where(_inbox.c.msg_id.in_(part))).scalars()
+                )
+            inbox_rows: list[dict[str, Any]] = []
+            pos_rows: list[dict[str, Any]] = []
+            report_rows: list[dict[str, Any]] = []
+            pending: dict[tuple[str, str], StateValue | None] = {}
+            for rid, msg, device, role in accepted:
+                if msg.id in held:
+                    results.append((rid, msg.id, "duplicate", None))
+                    continue
+                try:
+                    self._apply(
+                        conn, msg, device, role, now, pos_rows, report_rows, pending, audits
+                    )
+                except _Refusal as exc:
+                    results.append((rid, msg.id, None, exc))
+                    continue
+                held.add(msg.id)
+                inbox_rows.append(
+                    {
+                        "msg_id": msg.id,
+                        "device": device,
+                        "kind": type(msg).__struct_config__.tag,
+                        "sent": msg.sent,
+                        "committed": now,
+                        "exercise": msg.exercise,
+                    }
+                )
+                results.append((rid, msg.id, "ok", None))
+            if inbox_rows:
+                conn.execute(insert(_inbox), inbox_rows)
+            if pos_rows:
+                conn.execute(insert(_positions), pos_rows)
+            if report_rows:
+                conn.execute(insert(_reports), report_rows)
+            if audits:
+                append(conn, audits)
+            changes = [(t, k, v) for (t, k), v in pending.items()]
+        # Committed: now the picture may change and the acks may go out.
+        for topic, key, value in changes:
+            self.state.set(topic, key, value)
+        audits.clear()
+        replies = []
+        for rid, ref, status, refusal in results:
+            if status is None:
+                assert refusal is not None
+                reply: Message = Error(
+                    id=new_id(),
+                    sender=HUB_NAME,
+                    sent=now,
+                    ref=ref,
+                    code=refusal.code,
+                    detail=refusal.detail,
+                )
+            else:
+                reply = Ack(
+                    id=new_id(), sender=HUB_NAME, sent=now, ref=ref, status=status, committed=now
+                )
+            replies.append((rid, encode(reply)))
+        return replies
+
+    def _current(
+        self, pending: dict[tuple[str, str], StateValue | None], topic: str, key: str
+    ) -> StateValue | None:
+        if (topic, key) in pending:
+            return pending[(topic, key)]
+        value: StateValue | None = self.state.get(topic, key)
+        return value
+
+    def _apply(
+        self,
+        conn: Any,
+        msg: Message,
+        device: str,
+        role: str,
+        now: datetime,
+        pos_rows: list[dict[str, Any]],
+        report_rows: list[dict[str, Any]],
+        pending: dict[tuple[str, str], StateValue | None],
+        audits: list[AuditRecord],
+    ) -> None:
+        match msg:
+            case PositionReport():
+                pos_rows.append(
+                    {
+                        "msg_id": msg.id,
+                        "unit_id": msg.unit_id,
+                        "device": device,
+                        "lat": msg.lat,
+                        "lon": msg.lon,
+                        "fix_time": msg.fix_time,
+                        "heading_deg": msg.heading_deg,
+                        "speed_mps": msg.speed_mps,
+                        "unit_type": msg.unit_type,
+                        "callsign": msg.callsign,
+                        "exercise": msg.exercise,
+                    }
+                )
+                pending[("unit", msg.unit_id)] = UnitState(
+                    msg.unit_id,
+                    device,
+                    msg.lat,
+                    msg.lon,
+                    msg.fix_time,
+                    msg.heading_deg,
+                    msg.speed_mps,
+                    msg.unit_type,
+                    msg.callsign,
+                    msg.exercise,
+                )
+            case SituationReport():
+                report_rows.append(
+                    {
+                        "msg_id": msg.id,
+                        "incident_id": msg.incident_id,
+                        "stage": msg.stage,
+                        "title": msg.title,
+                        "text": msg.text,
+                        "lat": msg.lat,
+                        "lon": msg.lon,
+                        "dead": msg.dead,
+                        "missing": msg.missing,
+                        "injured": msg.injured,
+                        "sender": device,
+                        "sent": msg.sent,
+                        "exercise": msg.exercise,
+                    }
+                )
+                pending[("report", msg.id)] = ReportState(
+                    msg.id,
+                    msg.incident_id,
+                    msg.stage,
+                    msg.title,
+                    device,
+                    msg.sent,
+                    msg.dead,
+                    msg.missing,
+                    msg.injured,
+                    msg.exercise,
+                )
+                audits.append(
+                    AuditRecord(device, "report", msg.incident_id, f"{msg.stage} {msg.id}")
+                )
+            case IncidentDeclare():
+                self._declare(conn, msg, device, now, pending)
+                audits.append(AuditRecord(device, "incident", msg.incident_id, msg.title))
+            case IncidentClose():
+                current = self._current(pending, "incident", msg.incident_id)
+                if not isinstance(current, IncidentState):
+                    raise _Refusal("not_found", f"no open incident {msg.incident_id!r}")
+                conn.execute(
+                    update(Incident)
+                    .where(Incident.incident_id == msg.incident_id)
+                    .values(
+                        status="closed", closed_reason=msg.reason, updated=now, updated_by=device
+                    )
+                )
+                pending[("incident", msg.incident_id)] = None
+                for key, value in self.state.topics["report"].items.items():
+                    if isinstance(value, ReportState) and value.incident_id == msg.incident_id:
+                        pending[("report", key)] = None
+                audits.append(AuditRecord(device, "incident_close", msg.incident_id, msg.reason))
+            case DispatchOrder():
+                exists = (
+                    self._current(pending, "order", msg.order_id) is not None
+                    or conn.execute(
+                        select(Order.order_id).where(Order.order_id == msg.order_id)
+                    ).first()
+                )
+                if exists:
+                    raise _Refusal("invalid", f"order id {msg.order_id!r} is already used")
+                conn.execute(
+                    insert(Order).values(
+                        order_id=msg.order_id,
+                        msg_id=msg.id,
+                        recipient=msg.recipient,
+                        incident_id=msg.incident_id,
+                        text=msg.text,
+                        state="issued",
+                        issued_by=device,
+                        updated=now,
+                        exercise=msg.exercise,
+                    )
+                )
+                pending[("order", msg.order_id)] = OrderStatus(
+                    msg.order_id,
+                    msg.recipient,
+                    msg.text,
+                    "issued",
+                    device,
+                    now,
+                    msg.incident_id,
+                    msg.exercise,
+                )
+                audits.append(AuditRecord(device, "order", msg.order_id, f"to {msg.recipient}"))
+            case OrderUpdate():
+                current = self._current(pending, "order", msg.order_id)
+                if not isinstance(current, OrderStatus):
+                    raise _Refusal("not_found", f"no open order {msg.order_id!r}")
+                if current.recipient != device and role not in _COMMANDERS:
+                    raise _Refusal(
+                        "forbidden", f"order {msg.order_id} is addressed to {current.recipient}"
+                    )
+                conn.execute(
+                    update(Order)
+                    .where(Order.order_id == msg.order_id)
+                    .values(state=msg.state, updated=now)
+                )
+                closed = msg.state in ("completed", "cancelled", "declined")
+                pending[("order", msg.order_id)] = (
+                    None
+                    if closed
+                    else OrderStatus(
+                        current.order_id,
+                        current.recipient,
+                        current.text,
+                        msg.state,
+                        current.issued_by,
+                        now,
+                        current.incident_id,
+                        current.exercise,
+                    )
+                )
+                audits.append(AuditRecord(device, "order_update", msg.order_id, msg.state))
+            case _:  # pragma: no cover - the hub only passes the kinds above
+                raise _Refusal("invalid", f"{type(msg).__name__} is not stored")
+
+    def _declare(
+        self,
+        conn: Any,
+        msg: IncidentDeclare,
+        device: str,
+        now: datetime,
+        pending: dict[tuple[str, str], StateValue | None],
+    ) -> None:
+        values = {
+            "title": msg.title,
+            "lat": msg.lat,
+            "lon": msg.lon,
+            "level": msg.level,
+            "division": msg.division,
+            "status": msg.status,
+            "updated": now,
+            "updated_by": device,
+            "exercise": msg.exercise,
+        }
+        if self._current(pending, "incident", msg.incident_id) is not None:
+            conn.execute(
+                update(Incident).where(Incident.incident_id == msg.incident_id).values(**values)
+            )
+        else:
+            row = conn.execute(
+                select(Incident.status).where(Incident.incident_id == msg.incident_id)
+            ).first()
+            if row is not None:
+                raise _Refusal("invalid", f"incident {msg.incident_id!r} is closed")
+            conn.execute(insert(Incident).values(incident_id=msg.incident_id, **values))
+        pending[("incident", msg.incident_id)] = IncidentState(
+            msg.incident_id,
+            msg.title,
+            msg.lat,
+            msg.lon,
+            msg.status,
+            now,
+            msg.level,
+            msg.division,
+            msg.exercise,
+        )
+
+    def inbox_status(self, query: InboxQuery, now: datetime) -> bytes:
+        """How many stored rows each of the sender's queried ids has (absent: not held)."""
+        held: dict[str, int] = {}
+        with self.engine.connect() as conn:
+            for i in range(0, len(query.ids), 900):
+                part = query.ids[i : i + 900]
+                for table in (_positions, _reports):
+                    counts = conn.execute(
+                        select(table.c.msg_id, func.count())
+                        .where(table.c.msg_id.in_(part))
+                        .group_by(table.c.msg_id)
+                    ).all()
+                    for msg_id, n in counts:
+                        held[msg_id] = held.get(msg_id, 0) + n
+                kinds = conn.execute(
+                    select(_inbox.c.msg_id, _inbox.c.kind).where(
+                        _inbox.c.msg_id.in_(part), _inbox.c.device == query.sender
+                    )
+                ).all()
+                for msg_id, kind in kinds:
+                    if kind not in ("position", "report"):
+                        held[msg_id] = held.get(msg_id, 0) + 1
+        return encode(InboxStatus(id=new_id(), sender=HUB_NAME, sent=now, ref=query.id, held=held))
+
+
+def load_state(engine: Engine, state: Any) -> None:
+    """Fill the in-memory picture from the store (at hub start)."""
+    with engine.connect() as conn:
+        latest = select(func.max(_positions.c.id)).group_by(_positions.c.unit_id).scalar_subquery()
+        for p in conn.execute(select(_positions).where(_positions.c.id.in_(latest))).all():
+            state.set(
+                "unit",
+                p.unit_id,
+                UnitState(
+                    p.unit_id,
+                    p.device,
+                    p.lat,
+                    p.lon,
+                    p.fix_time,
+                    p.heading_deg,
+                    p.speed_mps,
+                    p.unit_type,
+                    p.callsign,
+                    p.exercise,
+                ),
+            )
+        open_ids = []
+        for inc in conn.execute(
+            select(Incident.__table__).where(Incident.status != "closed")
+        ).all():
+            open_ids.append(inc.incident_id)
+            state.set(
+                "incident",
+                inc.incident_id,
+                IncidentState(
+                    inc.incident_id,
+                    inc.title,
+                    inc.lat,
+                    inc.lon,
+                    inc.status,
+                    inc.updated,
+                    inc.level,
+                    inc.division,
+                    inc.exercise,
+                    inc.closed_reason,
+                ),
+            )
+        for o in conn.execute(
+            select(Order.__table__).where(Order.state.in_(_OPEN_ORDER_STATES))
+        ).all():
+            state.set(
+                "order",
+                o.order_id,
+                OrderStatus(
+                    o.order_id,
+                    o.recipient,
+                    o.text,
+                    o.state,
+                    o.issued_by,
+                    o.updated,
+                    o.incident_id,
+                    o.exercise,
+                ),
+            )
+        for i in range(0, len(open_ids), 900):
+            part = open_ids[i : i + 900]
+            for r in conn.execute(select(_reports).where(_reports.c.incident_id.in_(part))).all():
+                state.set(
+                    "report",
+                    r.msg_id,
+                    ReportState(
+                        r.msg_id,
+                        r.incident_id,
+                        r.stage,
+                        r.title,
+                        r.sender,
+                        r.sent,
+                        r.dead,
+                        r.missing,
+                        r.injured,
+                        r.exercise,
+                    ),
+                )

@@ -1,0 +1,506 @@
+"""The hub: one thread with blocking ZeroMQ sockets, batched durable commits, and fan-out.
+
+Sockets (all CURVE, ZAP domain ``hengshui``):
+
+* request ROUTER — reports, orders and commands; each answered after its commit;
+* publish PUB — state updates per topic with sequence numbers, and ``hb`` beats;
+* snapshot ROUTER — the current picture for late joiners (the Guide's Clone pattern).
+
+The hot loop drains up to ``batch_max`` frames, decodes and authorises them, writes them in
+one transaction, then sends the acks and publishes the changes. Blocking sockets on their own
+thread beat ``zmq.asyncio`` here by a wide margin (see ``./run bench backbone``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import zmq
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from zmq.utils.monitor import recv_monitor_message
+
+from shared.config import HubConfig
+from shared.hub.auth import ZapGuard, make_server_socket
+from shared.hub.persist import Persister, load_state
+from shared.hub.registry import DeviceCache
+from shared.hub.state import StateStore
+from shared.identity.keys import Endpoints, KeyPair, load_or_create_hub_keys
+from shared.identity.roles import PERMISSIONS, Permissions
+from shared.protocol import (
+    HEARTBEAT_TOPIC,
+    Error,
+    Hello,
+    HubBeat,
+    InboxQuery,
+    Message,
+    Ping,
+    Pong,
+    PresenceState,
+    ProtocolError,
+    SnapshotRequest,
+    Welcome,
+    decode_request,
+    encode,
+    new_id,
+)
+from shared.protocol.messages import ErrorCode
+from shared.store.audit import AuditRecord, append
+
+log = logging.getLogger(__name__)
+
+HUB_NAME = "hub"
+_snapshot_decoder = msgspec.msgpack.Decoder(SnapshotRequest)
+_HANDSHAKE_EVENTS = (
+    zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
+    | zmq.EVENT_HANDSHAKE_FAILED_AUTH
+    | zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL
+)
+
+
+class Presence:
+    """Last contact per device and the online / stale / offline status derived from it."""
+
+    def __init__(self, heartbeat_s: float, offline_after: int) -> None:
+        self.stale_after = heartbeat_s * 1.5
+        self.offline_after = heartbeat_s * offline_after
+        self.last_seen: dict[str, float] = {}
+        self.status: dict[str, str] = {}
+        self.roles: dict[str, str] = {}
+
+    def touch(self, device: str, role: str, now: float) -> bool:
+        """Record contact; True when the device just came online."""
+        self.last_seen[device] = now
+        self.roles[device] = role
+        if self.status.get(device) != "online":
+            self.status[device] = "online"
+            return True
+        return False
+
+    def sweep(self, now: float) -> list[str]:
+        """Devices whose status changed since the last sweep."""
+        changed = []
+        for device, seen in self.last_seen.items():
+            age = now - seen
+            status = "online" if age < self.stale_after else "stale"
+            if age >= self.offline_after:
+                status = "offline"
+            if self.status.get(device) != status:
+                self.status[device] = status
+                changed.append(device)
+        return changed
+
+    def drop(self, device: str) -> None:
+        """Mark offline at once (revoked)."""
+        if device in self.last_seen:
+            self.last_seen[device] = 0.0
+
+
+class Hub:
+    """The situation-data hub. ``start()`` binds and runs it on its own thread."""
+
+    def __init__(
+        self,
+        config: HubConfig,
+        data_dir: Path,
+        engine: Engine,
+        *,
+        permissions: Permissions = PERMISSIONS,
+        wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.config = config
+        self.data_dir = data_dir
+        self.engine = engine
+        self.permissions = permissions
+        self.clock = wall_clock
+        self.epoch = new_id()
+        self.keys: KeyPair = load_or_create_hub_keys(data_dir)
+        self.ctx: zmq.Context[Any] = zmq.Context()
+        self.devices = DeviceCache(engine)
+        self.zap = ZapGuard(self.ctx, self.devices)
+        self.state = StateStore()
+        self.persister = Persister(engine, self.state, permissions)
+        self.presence = Presence(config.heartbeat_s, config.offline_after_beats)
+        self.sessions: dict[str, bytes] = {}  # device public key -> last routing id
+        self.endpoints: Endpoints | None = None
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._stop_endpoint = f"inproc://hub-stop-{id(self)}"
+        self._failure: BaseException | None = None
+        self._refusal_seen: dict[tuple[str, str], float] = {}
+        self.stats = {"requests": 0, "errors": 0, "batches": 0}
+
+    # --- life cycle ---------------------------------------------------------------------
+
+    def start(self) -> Endpoints:
+        """Bind the sockets, load the picture from the store, write ``hub.json``, run."""
+        self.devices.refresh()
+        load_state(self.engine, self.state)
+        for dev in self.devices.by_name.values():
+            self.state.set("presence", dev.name, PresenceState(dev.name, dev.role, "offline", None))
+        self.state.take_batches()
+        self.zap.start()
+        cfg = self.config
+        host = cfg.listen_host
+        self.router = self._bind(zmq.ROUTER, host, cfg.request_port)
+        self.pub = self._bind(zmq.PUB, host, cfg.publish_port)
+        self.snap = self._bind(zmq.ROUTER, host, cfg.snapshot_port)
+        self._router_monitor = self.router.get_monitor_socket(_HANDSHAKE_EVENTS)
+        adv = cfg.advertised_host()
+        self.endpoints = Endpoints(
+            request=f"tcp://{adv}:{_port(self.router)}",
+            publish=f"tcp://{adv}:{_port(self.pub)}",
+            snapshot=f"tcp://{adv}:{_port(self.snap)}",
+        )
+        self._thread = threading.Thread(target=self._run, name="hub-loop", daemon=True)
+        self._thread.start()
+        self._ready.wait(10)
+        if self._failure:
+            raise self._failure
+        self._write_hub_json()
+        log.info("hub ready", extra={"endpoints": self.endpoints.as_dict()})
+        return self.endpoints
+
+    def _bind(self, kind: int, host: str, port: int) -> zmq.Socket[Any]:
+        sock = make_server_socket(self.ctx, kind, self.keys.secret, self.keys.public)
+        sock.sndhwm = 200_000
+        sock.rcvhwm = 200_000
+        # Hard transport bound: frames beyond 2x the protocol limit cut the connection.
+        # Frames between 1x and 2x get a clear "oversized" error reply.
+        sock.maxmsgsize = 2 * self.config.max_frame_bytes + 4096
+        bind_host = "*" if host in ("0.0.0.0", "") else host
+        sock.bind(f"tcp://{bind_host}:{port}")
+        return sock
+
+    def _write_hub_json(self) -> None:
+        assert self.endpoints is not None
+        info = {
+            "endpoints": self.endpoints.as_dict(),
+            "public_key": self.keys.public,
+            "pid": os.getpid(),
+            "epoch": self.epoch,
+            "level": self.config.level,
+            "started": self.clock().isoformat(),
+        }
+        path = self.data_dir / "hub.json"
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(info, indent=2), "utf-8")
+        os.replace(tmp, path)
+
+    def stop(self) -> None:
+        """Stop the loop and close every socket."""
+        if self._thread and self._thread.is_alive():
+            stopper = self.ctx.socket(zmq.PAIR)
+            stopper.linger = 0
+            stopper.connect(self._stop_endpoint)
+            stopper.send(b"stop")
+            self._thread.join(10)
+            stopper.close()
+        self.zap.stop()
+        self.ctx.destroy(linger=0)
+        self.engine.dispose()
+        hub_json = self.data_dir / "hub.json"
+        if hub_json.exists():
+            hub_json.unlink()
+
+    def wait(self) -> None:
+        """Block until the loop ends."""
+        if self._thread:
+            self._thread.join()
+
+    # --- the loop -----------------------------------------------------------------------
+
+    def _run(self) -> None:
+        control = self.ctx.socket(zmq.PAIR)
+        control.linger = 0
+        control.bind(self._stop_endpoint)
+        poller = zmq.Poller()
+        for sock in (self.router, self.snap, control, self._router_monitor):
+            poller.register(sock, zmq.POLLIN)
+        tick_every = min(0.25, self.config.heartbeat_s / 4)
+        next_tick = time.monotonic()
+        next_beat = time.monotonic()
+        self._ready.set()
+        try:
+            while True:
+                timeout = max(0.0, next_tick - time.monotonic())
+                events = dict(poller.poll(int(timeout * 1000) + 1))
+                if control in events:
+                    break
+                if self.router in events:
+                    self._drain_requests()
+                if self.snap in events:
+                    self._serve_snapshots()
+                if self._router_monitor in events:
+                    self._handshake_events()
+                now = time.monotonic()
+                if now >= next_tick:
+                    next_tick = now + tick_every
+                    self._tick(now)
+                    if now >= next_beat:
+                        next_beat = now + self.config.heartbeat_s
+                        self._beat()
+        except Exception as exc:  # the hub must say why it died
+            log.exception("hub loop failed")
+            self._failure = exc
+            self._ready.set()
+        finally:
+            control.close()
+            for sock in (self.router, self.pub, self.snap, self._router_monitor):
+                sock.close(linger=0)
+
+    def _error(self, ref: str | None, code: ErrorCode, detail: str) -> bytes:
+        self.stats["errors"] += 1
+        return encode(
+            Error(
+                id=new_id(), sender=HUB_NAME, sent=self.clock(), ref=ref, code=code, detail=detail
+            )
+        )
+
+    def _drain_requests(self) -> None:
+        batch: list[list[zmq.Frame]] = []
+        recv = self.router.recv_multipart
+        for _ in range(self.config.batch_max):
+            try:
+                batch.append(recv(zmq.NOBLOCK, copy=False))
+            except zmq.Again:
+                break
+        if batch:
+            self._process(batch)
+
+    def _process(self, batch: list[list[zmq.Frame]]) -> None:
+        now_mono = time.monotonic()
+        replies: list[tuple[bytes, bytes]] = []
+        accepted: list[tuple[bytes, Message, str, str]] = []
+        audits: list[AuditRecord] = []
+        queries: list[tuple[bytes, InboxQuery]] = []
+        max_bytes = self.config.max_frame_bytes
+        self.stats["batches"] += 1
+        self.stats["requests"] += len(batch)
+        for frames in batch:
+            rid = frames[0].bytes
+            key = str(frames[-1].get("User-Id"))
+            dev = self.devices.lookup(key)
+            if dev is None:
+                why = self.devices.describe_refusal(key)
+                code: ErrorCode = "revoked" if "revoked" in why else "unknown_device"
+                replies.append((rid, self._error(None, code, f"{why}: this key is refused")))
+                self._note_refusal(audits, key, why)
+                continue
+            self.sessions[key] = rid
+            if self.presence.touch(dev.name, dev.role, now_mono):
+                self._publish_presence(dev.name)
+            if len(frames) != 2:
+                replies.append(
+                    (
+                        rid,
+                        self._error(None, "multipart", f"expected 1 frame, got {len(frames) - 1}"),
+                    )
+                )
+                continue
+            try:
+                msg = decode_request(frames[1].bytes, max_bytes)
+            except ProtocolError as exc:
+                replies.append((rid, self._error(exc.ref, exc.code, exc.detail)))
+                log.info("bad frame", extra={"device": dev.name, "code": exc.code})
+                continue
+            kind = type(msg).__struct_config__.tag
+            if msg.sender != dev.name:
+                replies.append(
+                    (
+                        rid,
+                        self._error(
+                            msg.id,
+                            "sender_mismatch",
+                            f"sender {msg.sender!r} does not match the key of {dev.name!r}",
+                        ),
+                    )
+                )
+                audits.append(AuditRecord(dev.name, "refused", str(kind), "sender mismatch"))
+                continue
+            if not self.permissions.allows(dev.role, str(kind)):
+                allowed = ", ".join(self.permissions.allowed_roles(str(kind)))
+                replies.append(
+                    (
+                        rid,
+                        self._error(
+                            msg.id,
+                            "forbidden",
+                            f"role {dev.role!r} may not send {kind!r} messages "
+                            f"(allowed: {allowed})",
+                        ),
+                    )
+                )
+                audits.append(
+                    AuditRecord(
+                        dev.name, "refused", str(kind), f"role {dev.role} forbidden {msg.id}"
+                    )
+                )
+                continue
+            match msg:
+                case Ping():
+                    pong = Pong(id=new_id(), sender=HUB_NAME, sent=self.clock(), ref=msg.id)
+                    replies.append((rid, encode(pong)))
+                case Hello():
+                    welcome = Welcome(
+                        id=new_id(),
+                        sender=HUB_NAME,
+                        sent=self.clock(),
+                        device=dev.name,
+                        role=dev.role,
+                        heartbeat_s=self.config.heartbeat_s,
+                        ref=msg.id,
+                    )
+                    replies.append((rid, encode(welcome)))
+                case InboxQuery():
+                    queries.append((rid, msg))
+                case _:
+                    accepted.append((rid, msg, dev.name, dev.role))
+        if accepted or audits:
+            try:
+                replies.extend(self.persister.commit(accepted, audits, self.clock()))
+            except SQLAlchemyError as exc:
+                log.error("store write failed", extra={"error": str(exc)[:500]})
+                for rid, msg, _, _ in accepted:
+                    replies.append(
+                        (
+                            rid,
+                            self._error(
+                                msg.id, "store_unavailable", "store write failed; resend later"
+                            ),
+                        )
+                    )
+        for rid, query in queries:
+            replies.append((rid, self.persister.inbox_status(query, self.clock())))
+        send = self.router.send_multipart
+        for rid, payload in replies:
+            try:
+                send((rid, payload), zmq.NOBLOCK)
+            except zmq.Again:
+                log.warning("reply dropped: client not reading")
+        self._publish()
+
+    def _publish(self) -> None:
+        for batch in self.state.take_batches():
+            self.pub.send_multipart((batch.topic.encode(), encode(batch)))
+
+    def _publish_presence(self, device: str) -> None:
+        status = self.presence.status.get(device, "offline")
+        seen = self.presence.last_seen.get(device)
+        last = None
+        if seen:
+            last = datetime.fromtimestamp(time.time() - (time.monotonic() - seen), UTC)
+        role = self.presence.roles.get(device, "")
+        self.state.set("presence", device, PresenceState(device, role, status, last))  # type: ignore[arg-type]
+
+    def _note_refusal(self, audits: list[AuditRecord], key: str, why: str) -> None:
+        # One audit entry per key and reason per minute: a refused device retrying must not
+        # flood the log, but every distinct refusal is recorded.
+        now = time.monotonic()
+        slot = (key, why)
+        if now - self._refusal_seen.get(slot, -1e9) >= 60:
+            self._refusal_seen[slot] = now
+            audits.append(AuditRecord("hub", "refused", key, why))
+
+    # --- snapshots ----------------------------------------------------------------------
+
+    def _serve_snapshots(self) -> None:
+        for _ in range(64):
+            try:
+                frames = self.snap.recv_multipart(zmq.NOBLOCK, copy=False)
+            except zmq.Again:
+                return
+            rid = frames[0].bytes
+            dev = self.devices.lookup(str(frames[-1].get("User-Id")))
+            if dev is None or len(frames) != 2:
+                self.snap.send_multipart((rid, self._error(None, "forbidden", "refused")))
+                continue
+            try:
+                req = _snapshot_decoder.decode(frames[1].bytes)
+            except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+                self.snap.send_multipart((rid, self._error(None, "invalid", str(exc))))
+                continue
+            for chunk in self.state.snapshot(req.topics, epoch=self.epoch):
+                self.snap.send_multipart((rid, encode(chunk)))
+
+    # --- periodic work ------------------------------------------------------------------
+
+    def _tick(self, now: float) -> None:
+        for device in self.presence.sweep(now):
+            self._publish_presence(device)
+        audits: list[AuditRecord] = []
+        while self.zap.refusals:
+            _, key, why = self.zap.refusals.popleft()
+            self._note_refusal(audits, key, f"handshake refused: {why}")
+        try:
+            cut = self.devices.refresh()
+        except SQLAlchemyError as exc:
+            log.error("device refresh failed", extra={"error": str(exc)[:300]})
+            cut = []
+        if cut:
+            self._cut_sessions([d.public_key for d in cut], [d.name for d in cut])
+        if audits:
+            try:
+                with self.engine.begin() as conn:
+                    append(conn, audits)
+            except SQLAlchemyError as exc:
+                log.error("audit write failed", extra={"error": str(exc)[:300]})
+        self._publish()
+
+    def _cut_sessions(self, keys: list[str], names: list[str]) -> None:
+        """Cut revoked devices off: refuse their requests, and drop every subscription by
+        rebinding the publisher (subscribers reconnect at once; ZAP refuses the revoked)."""
+        for key, name in zip(keys, names, strict=True):
+            rid = self.sessions.pop(key, None)
+            if rid is not None:
+                err = self._error(None, "revoked", f"device {name} has been revoked")
+                self.router.send_multipart((rid, err), zmq.NOBLOCK)
+            self.presence.drop(name)
+        endpoint = str(self.pub.getsockopt_string(zmq.LAST_ENDPOINT))
+        self.pub.close(linger=0)
+        self.pub = self._bind_exact(zmq.PUB, endpoint)
+        log.warning("revoked devices cut off", extra={"devices": names})
+
+    def _bind_exact(self, kind: int, endpoint: str) -> zmq.Socket[Any]:
+        sock = make_server_socket(self.ctx, kind, self.keys.secret, self.keys.public)
+        sock.sndhwm = 200_000
+        for attempt in range(50):
+            try:
+                sock.bind(endpoint)
+                return sock
+            except zmq.ZMQError:
+                if attempt == 49:
+                    raise
+                time.sleep(0.02)
+        return sock
+
+    def _beat(self) -> None:
+        beat = HubBeat(self.clock(), self.state.seqs(), self.epoch)
+        self.pub.send_multipart((HEARTBEAT_TOPIC.encode(), encode(beat)))
+
+    def _handshake_events(self) -> None:
+        audits: list[AuditRecord] = []
+        while True:
+            try:
+                event = recv_monitor_message(self._router_monitor, zmq.NOBLOCK)
+            except zmq.Again:
+                break
+            endpoint = event.get("endpoint", b"")
+            where = endpoint.decode() if isinstance(endpoint, bytes) else str(endpoint)
+            self._note_refusal(audits, where, f"handshake failed ({event['event']!s})")
+        if audits:
+            with self.engine.begin() as conn:
+                append(conn, audits)
+
+
+def _port(sock: zmq.Socket[Any]) -> int:
+    return int(sock.getsockopt_string(zmq.LAST_ENDPOINT).rsplit(":", 1)[1])

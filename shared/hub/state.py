@@ -1,0 +1,70 @@
+"""The hub's in-memory picture: one keyed map per topic, each with its own sequence number."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from shared.protocol.state import TOPICS, SnapshotChunk, StateValue, Update, UpdateBatch
+
+
+class TopicState:
+    """A keyed map with a sequence number that grows by one with every change."""
+
+    __slots__ = ("items", "name", "seq")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.seq = 0
+        self.items: dict[str, StateValue] = {}
+
+    def set(self, key: str, value: StateValue | None) -> Update:
+        """Apply one change and return it as an update with its sequence number."""
+        self.seq += 1
+        if value is None:
+            self.items.pop(key, None)
+        else:
+            self.items[key] = value
+        return Update(self.seq, key, value)
+
+
+class StateStore:
+    """Every topic's map; changes are collected and published in per-topic batches."""
+
+    def __init__(self, topics: tuple[str, ...] = TOPICS) -> None:
+        self.topics = {name: TopicState(name) for name in topics}
+        self._pending: dict[str, list[Update]] = {}
+
+    def set(self, topic: str, key: str, value: StateValue | None) -> None:
+        """Change ``key`` in ``topic`` (None removes it); the change is queued for publication."""
+        update = self.topics[topic].set(key, value)
+        self._pending.setdefault(topic, []).append(update)
+
+    def get(self, topic: str, key: str) -> StateValue | None:
+        """Current value, or None."""
+        return self.topics[topic].items.get(key)
+
+    def take_batches(self) -> list[UpdateBatch]:
+        """The queued changes, one batch per topic, and clear the queue."""
+        batches = [UpdateBatch(t, u) for t, u in self._pending.items()]
+        self._pending = {}
+        return batches
+
+    def seqs(self) -> dict[str, int]:
+        """Latest sequence number of every topic."""
+        return {name: t.seq for name, t in self.topics.items()}
+
+    def snapshot(
+        self, topics: list[str], *, epoch: str, chunk_items: int = 2000
+    ) -> Iterator[SnapshotChunk]:
+        """The current state of ``topics`` in chunks; the last chunk carries the sequence
+        numbers the snapshot is consistent with."""
+        wanted = [t for t in (topics or list(self.topics)) if t in self.topics]
+        seqs = {t: self.topics[t].seq for t in wanted}
+        items: list[tuple[str, str, StateValue]] = []
+        for name in wanted:
+            for key, value in self.topics[name].items.items():
+                items.append((name, key, value))
+                if len(items) >= chunk_items:
+                    yield SnapshotChunk(items, False, seqs, epoch)
+                    items = []
+        yield SnapshotChunk(items, True, seqs, epoch)
