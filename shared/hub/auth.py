@@ -24,7 +24,7 @@ class _KeyCheck:
 
     def callback(self, domain: str, key: bytes) -> bool:
         z85 = key.decode("ascii")
-        if self._cache.lookup(z85) is not None:
+        if self._cache.lookup_fresh(z85) is not None:
             return True
         self._refusals.append((time.time(), z85, self._cache.describe_refusal(z85)))
         return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
@@ -22,24 +23,44 @@ class DeviceCache:
         self.revision = -1
         self.by_key: dict[str, DeviceInfo] = {}
         self.by_name: dict[str, DeviceInfo] = {}
+        self._cut: list[DeviceInfo] = []
+        self._last_refresh = 0.0
 
-    def refresh(self) -> list[DeviceInfo]:
-        """Reload if the revision moved; returns devices that became unusable since."""
-        rev = devices_revision(self._engine)
-        if rev == self.revision:
-            return []
+    def refresh(self) -> None:
+        """Reload if the revision moved; newly unusable devices are queued for
+        :meth:`take_cut` whichever thread noticed them."""
         with self._lock:
+            self._last_refresh = time.monotonic()
+            rev = devices_revision(self._engine)
+            if rev == self.revision:
+                return
             devices = list_devices(self._engine)
             old = self.by_key
             self.by_key = {d.public_key: d for d in devices}
             self.by_name = {d.name: d for d in devices}
             self.revision = rev
-        now = datetime.now(UTC)
-        return [
-            d
-            for d in self.by_key.values()
-            if not d.usable(now) and d.public_key in old and old[d.public_key].usable(now)
-        ]
+            now = datetime.now(UTC)
+            self._cut.extend(
+                d
+                for d in self.by_key.values()
+                if not d.usable(now) and d.public_key in old and old[d.public_key].usable(now)
+            )
+
+    def take_cut(self) -> list[DeviceInfo]:
+        """Devices revoked or expired since the last call."""
+        with self._lock:
+            cut, self._cut = self._cut, []
+        return cut
+
+    def lookup_fresh(self, public_key: str) -> DeviceInfo | None:
+        """Like :meth:`lookup`, but an unknown key first refreshes the cache (at most every
+        100 ms), so a device enrolled a moment ago is admitted at once."""
+        dev = self.lookup(public_key)
+        if dev is None and public_key not in self.by_key:
+            if time.monotonic() - self._last_refresh >= 0.1:
+                self.refresh()
+                dev = self.lookup(public_key)
+        return dev
 
     def lookup(self, public_key: str) -> DeviceInfo | None:
         """The device with this key, if enrolled and usable now."""

@@ -442,10 +442,10 @@ class Hub:
             _, key, why = self.zap.refusals.popleft()
             self._note_refusal(audits, key, f"handshake refused: {why}")
         try:
-            cut = self.devices.refresh()
+            self.devices.refresh()
         except SQLAlchemyError as exc:
             log.error("device refresh failed", extra={"error": str(exc)[:300]})
-            cut = []
+        cut = self.devices.take_cut()
         if cut:
             self._cut_sessions([d.public_key for d in cut], [d.name for d in cut])
         if audits:

@@ -44,29 +44,33 @@ def encode(obj: Any) -> bytes:
 
 
 def _diagnose(frame: bytes, exc: msgspec.ValidationError) -> ProtocolError:
-    """Turn a validation failure into the most useful error for the sender."""
+    """Turn a validation failure into the most useful error for the sender.
+
+    The frame is hostile: the generic decode may fail in ways the typed one did not reach
+    (invalid UTF-8 in a string it never got to), and any value may be of any type.
+    """
     try:
         raw = msgspec.msgpack.decode(frame)
-    except msgspec.DecodeError:  # pragma: no cover - the typed decode already parsed it
-        return ProtocolError("undecodable", str(exc))
+    except Exception as generic:
+        return ProtocolError("undecodable", f"payload is not valid MessagePack: {generic}")
     if not isinstance(raw, dict):
         return ProtocolError(
             "invalid", f"a message must be a map with a 'kind', got {type(raw).__name__}"
         )
     ref = raw.get("id") if isinstance(raw.get("id"), str) else None
     version = raw.get("v", PROTOCOL_VERSION)
-    if version not in SUPPORTED_VERSIONS:
+    if not isinstance(version, int) or version not in SUPPORTED_VERSIONS:
         return ProtocolError(
             "unsupported_version",
-            f"protocol version {version!r} is not supported; this hub speaks "
+            f"protocol version {version!r:.40} is not supported; this hub speaks "
             f"{sorted(SUPPORTED_VERSIONS)}: upgrade the client",
             ref,
         )
     kind = raw.get("kind")
-    if kind not in REQUEST_KINDS:
+    if not isinstance(kind, str) or kind not in REQUEST_KINDS:
         return ProtocolError(
             "unknown_kind",
-            f"unknown message kind {kind!r}; known kinds: {', '.join(sorted(REQUEST_KINDS))}",
+            f"unknown message kind {kind!r:.60}; known kinds: {', '.join(sorted(REQUEST_KINDS))}",
             ref,
         )
     return ProtocolError("invalid", f"{kind} message is invalid: {exc}", ref)

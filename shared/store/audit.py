@@ -59,7 +59,9 @@ def append(conn: Connection, records: Iterable[AuditRecord]) -> int:
     head = conn.execute(
         select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()
     ).first()
-    seq, prev = (head.seq, head.hash) if head else (0, GENESIS)
+    if head is None:
+        raise RuntimeError("audit head row missing: the store was not migrated (alembic upgrade)")
+    seq, prev = head.seq, head.hash
     rows = []
     now = datetime.now(UTC)
     for rec in records:
@@ -80,10 +82,7 @@ def append(conn: Connection, records: Iterable[AuditRecord]) -> int:
         )
         prev = digest
     conn.execute(insert(AuditEntry), rows)
-    if head:
-        conn.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev))
-    else:
-        conn.execute(insert(AuditHead).values(id=1, seq=seq, hash=prev))
+    conn.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev))
     return seq
 
 
@@ -137,8 +136,7 @@ def verify(engine: Engine, *, batch: int = 5000) -> VerifyResult:
                 expected_seq = e.seq + 1
                 last = e.seq
     if head is None:
-        if count:
-            problems.append("audit head is missing")
+        problems.append("audit head is missing (deleted)")
     else:
         if head.seq != last:
             problems.append(

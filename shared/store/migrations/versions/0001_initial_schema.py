@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 01:43:04.143636
+Create Date: 2026-11-25
 """
 
 from collections.abc import Sequence
@@ -24,6 +24,13 @@ def upgrade() -> None:
     sa.Column('seq', sa.Integer(), nullable=False),
     sa.Column('hash', sa.LargeBinary(length=32), nullable=False),
     sa.PrimaryKeyConstraint('id')
+    )
+    # The chain head exists from the start, so every writer locks the same row
+    # (SELECT ... FOR UPDATE) before appending: no two writers can take the same seq.
+    op.bulk_insert(
+        sa.table('audit_head', sa.column('id', sa.Integer), sa.column('seq', sa.Integer),
+                 sa.column('hash', sa.LargeBinary)),
+        [{'id': 1, 'seq': 0, 'hash': b'\x00' * 32}],
     )
     op.create_table('audit_log',
     sa.Column('seq', sa.Integer(), autoincrement=False, nullable=False),

@@ -1,0 +1,116 @@
+"""Fixtures shared by every test: real stores (SQLite and PostgreSQL), real hubs."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from shared.config import HubConfig
+from shared.hub import Hub
+from shared.identity import Bundle, enroll
+from shared.store import open_engine, sqlite_url
+from tests.support import PostgresServer
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """Folder for screenshots and other files a person may want to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One throwaway PostgreSQL server for the session."""
+    server = PostgresServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh empty database on each backend."""
+    if request.param == "sqlite":
+        return sqlite_url(tmp_path / "store" / "hub.db")
+    server: PostgresServer = request.getfixturevalue("postgres")
+    return server.new_database()
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """A migrated engine on each backend."""
+    eng = open_engine(db_url)
+    try:
+        yield eng
+    finally:
+        eng.dispose()
+
+
+@dataclass
+class HubHandle:
+    """An in-process hub on ephemeral loopback ports, with helpers to enrol devices."""
+
+    hub: Hub
+    data_dir: Path
+    engine: Engine
+    bundles: dict[str, Bundle] = field(default_factory=dict)
+
+    def enroll(self, name: str, role: str) -> Bundle:
+        assert self.hub.endpoints is not None
+        bundle = enroll(
+            self.engine,
+            name=name,
+            role=role,
+            hub_public_key=self.hub.keys.public,
+            endpoints=self.hub.endpoints,
+        )
+        self.bundles[name] = bundle
+        # The hub polls the device table every 250 ms; tests need not wait for it.
+        return bundle
+
+
+@pytest.fixture
+def hub_factory(tmp_path: Path) -> Iterator[object]:
+    """Start in-process hubs: ``hub_factory(db_url=None, **config)``."""
+    started: list[Hub] = []
+
+    def start(db_url: str | None = None, **cfg: object) -> HubHandle:
+        data_dir = tmp_path / f"hub{len(started)}"
+        data_dir.mkdir()
+        url = db_url or sqlite_url(data_dir / "hub.db")
+        eng = open_engine(url)
+        config = HubConfig(request_port=0, publish_port=0, snapshot_port=0, **cfg)  # type: ignore[arg-type]
+        hub = Hub(config, data_dir, eng)
+        hub.start()
+        started.append(hub)
+        return HubHandle(hub, data_dir, eng)
+
+    yield start
+    for hub in started:
+        hub.stop()
+
+
+@pytest.fixture
+def hub(hub_factory: object) -> HubHandle:
+    """A hub on SQLite."""
+    return hub_factory()  # type: ignore[operator, no-any-return]
+
+
+@pytest.fixture
+def any_hub(hub_factory: object, db_url: str) -> HubHandle:
+    """A hub on each backend."""
+    return hub_factory(db_url)  # type: ignore[operator, no-any-return]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ.setdefault("QT_QPA_PLATFORM", "xcb" if os.environ.get("DISPLAY") else "offscreen")

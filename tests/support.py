@@ -1,0 +1,181 @@
+"""Test support: a throwaway PostgreSQL server, real hub processes, free ports."""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from shared.identity import Endpoints
+
+
+def free_ports(n: int) -> list[int]:
+    """``n`` distinct currently free TCP ports on loopback."""
+    socks, ports = [], []
+    for _ in range(n):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        socks.append(s)
+        ports.append(s.getsockname()[1])
+    for s in socks:
+        s.close()
+    return ports
+
+
+def _pg_bin(name: str) -> str:
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    if not candidates:
+        raise RuntimeError(
+            f"PostgreSQL's {name} not found: run ./run setup (installs the postgresql package)"
+        )
+    return candidates[-1]
+
+
+class PostgresServer:
+    """A real PostgreSQL server in a temporary folder, on a loopback port, trust auth."""
+
+    def __init__(self) -> None:
+        # Not under pytest's tmp folder: that is private to root, and the server runs as the
+        # postgres user when the tests run as root.
+        self.base = Path(tempfile.mkdtemp(prefix="hengshui-pg-"))
+        self.data = self.base / "pgdata"
+        self.port = free_ports(1)[0]
+        self._as_user: list[str] = []
+        if os.geteuid() == 0:
+            # PostgreSQL refuses to run as root: run it as the postgres system user.
+            pwd.getpwnam("postgres")
+            self._as_user = ["runuser", "-u", "postgres", "--"]
+        self._counter = 0
+
+    def _run(self, *cmd: str) -> None:
+        subprocess.run([*self._as_user, *cmd], check=True, capture_output=True, timeout=120)
+
+    def start(self) -> None:
+        if self._as_user:
+            shutil.chown(self.base, "postgres", "postgres")
+            os.chmod(self.base, 0o700)
+        self._run(_pg_bin("initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres",
+                  "-E", "UTF8", "--no-sync")  # fmt: skip
+        self._run(
+            _pg_bin("pg_ctl"), "-D", str(self.data), "-w", "-t", "60", "-l",
+            str(self.base / "pg.log"), "-o",
+            f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c max_connections=200",
+            "start",
+        )  # fmt: skip
+
+    def stop(self) -> None:
+        try:
+            self._run(_pg_bin("pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
+        finally:
+            shutil.rmtree(self.base, ignore_errors=True)
+
+    def new_database(self) -> str:
+        """A fresh empty database; returns its SQLAlchemy URL."""
+        import psycopg
+
+        self._counter += 1
+        name = f"t{os.getpid()}_{self._counter}"
+        with psycopg.connect(
+            f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True
+        ) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
+
+
+class HubProcess:
+    """``command-center serve`` as a real child process on fixed loopback ports."""
+
+    def __init__(self, data_dir: Path, db: str | None = None) -> None:
+        self.data_dir = data_dir
+        self.db = db
+        self.port = self._pick_ports()
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @staticmethod
+    def _pick_ports() -> int:
+        while True:
+            p = free_ports(1)[0]
+            if p < 65000:
+                try:
+                    for q in (p + 1, p + 2):
+                        s = socket.socket()
+                        s.bind(("127.0.0.1", q))
+                        s.close()
+                    return p
+                except OSError:
+                    continue
+
+    @property
+    def endpoints(self) -> Endpoints:
+        return Endpoints(
+            f"tcp://127.0.0.1:{self.port}",
+            f"tcp://127.0.0.1:{self.port + 1}",
+            f"tcp://127.0.0.1:{self.port + 2}",
+        )
+
+    def command(self, *args: str) -> list[str]:
+        cmd = [sys.executable, "-m", "command_center", *args, "--data-dir", str(self.data_dir)]
+        if self.db:
+            cmd += ["--db", self.db]
+        return cmd
+
+    def start(self, timeout: float = 30) -> None:
+        info = self.data_dir / "hub.json"
+        if info.exists():
+            info.unlink()
+        log = open(self.data_dir / "hub-stdout.log", "ab")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            self.command("serve", "--listen", f"127.0.0.1:{self.port}"),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while not info.exists():
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"hub exited with {self.proc.returncode}; see {log.name}")
+            if time.monotonic() > deadline:
+                raise TimeoutError("hub did not become ready")
+            time.sleep(0.02)
+        json.loads(info.read_text())
+
+    def kill9(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(self.command(*args), capture_output=True, text=True, timeout=60)
+
+
+@contextmanager
+def running_hub(data_dir: Path, db: str | None = None) -> Iterator[HubProcess]:
+    hub = HubProcess(data_dir, db)
+    hub.start()
+    try:
+        yield hub
+    finally:
+        hub.stop()
