@@ -68,15 +68,32 @@ class PostgresServer:
         if self._as_user:
             shutil.chown(self.base, "postgres", "postgres")
             os.chmod(self.base, 0o700)
-        self._run(_pg_bin("initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres",
-                  "-E", "UTF8", "--no-sync")  # fmt: skip
         self._run(
-            _pg_bin("pg_ctl"), "-D", str(self.data), "-w", "-t", "60", "-l",
-            str(self.base / "pg.log"), "-o",
+            _pg_bin("initdb"),
+            "-D",
+            str(self.data),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        )
+        self._run(
+            _pg_bin("pg_ctl"),
+            "-D",
+            str(self.data),
+            "-w",
+            "-t",
+            "60",
+            "-l",
+            str(self.base / "pg.log"),
+            "-o",
             f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c max_connections=200",
             "start",
-        )  # fmt: skip
+        )
 
     def stop(self) -> None:
         try:
@@ -179,3 +196,49 @@ def running_hub(data_dir: Path, db: str | None = None) -> Iterator[HubProcess]:
         yield hub
     finally:
         hub.stop()
+
+
+class RawPeer:
+    """A bare DEALER with a device's CURVE identity, for sending hand-made frames."""
+
+    def __init__(self, bundle: object, *, curve: bool = True, keys: tuple[str, str] | None = None):
+        import zmq
+
+        from shared.identity import Bundle
+
+        assert isinstance(bundle, Bundle)
+        self.ctx = zmq.Context()
+        self.sock = self.ctx.socket(zmq.DEALER)
+        self.sock.linger = 0
+        self.sock.maxmsgsize = -1
+        if curve:
+            pub, sec = keys or (bundle.keys.public, bundle.keys.secret)
+            self.sock.curve_serverkey = bundle.hub_public_key.encode()
+            self.sock.curve_publickey = pub.encode()
+            self.sock.curve_secretkey = sec.encode()
+        self.monitor = self.sock.get_monitor_socket()
+        self.sock.connect(bundle.endpoints.request)
+
+    def send(self, *frames: bytes) -> None:
+        self.sock.send_multipart(list(frames))
+
+    def recv(self, timeout: float = 5.0) -> bytes | None:
+        if self.sock.poll(int(timeout * 1000)):
+            return bytes(self.sock.recv())
+        return None
+
+    def events(self, timeout: float = 2.0) -> list[int]:
+        from zmq.utils.monitor import recv_monitor_message
+
+        out = []
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.monitor.poll(50):
+                out.append(recv_monitor_message(self.monitor)["event"])
+        return out
+
+    def close(self) -> None:
+        self.sock.disable_monitor()
+        self.monitor.close(0)
+        self.sock.close(0)
+        self.ctx.term()

@@ -97,6 +97,7 @@ class HubClient:
         self._last_rx = 0.0
         self._acked_ids: list[str] = []
         self._sock: zmq.asyncio.Socket | None = None
+        self._reader_task: asyncio.Task[None]
         self._monitor: zmq.asyncio.Socket | None = None
         self._backoff = 0.0
         self._closed = False
@@ -107,10 +108,11 @@ class HubClient:
         """Open the link and start the background tasks (returns at once)."""
         self._open_socket()
         loop = asyncio.get_running_loop()
-        for coro in (self._reader(), self._heartbeat(), self._sender(), self._watch_handshake()):
+        for coro in (self._heartbeat(), self._sender(), self._watch_handshake()):
             self._tasks.append(loop.create_task(coro))
 
     def _open_socket(self) -> None:
+        """A fresh DEALER, its monitor, and a reader task bound to that socket."""
         sock = curve_client(self.ctx, zmq.DEALER, self.bundle)
         sock.immediate = True  # do not queue for a hub that is not there: the outbox does
         sock.connect(self.bundle.endpoints.request)
@@ -121,12 +123,15 @@ class HubClient:
         )
         self._sock = sock
         self._last_rx = time.monotonic()
+        # A recv pending on a closed socket never completes: each socket gets its own reader.
+        self._reader_task = asyncio.get_running_loop().create_task(self._reader(sock))
 
     async def aclose(self) -> None:
         """Stop the tasks and close sockets and the outbox; queued messages stay queued."""
         if self._closed:
             return
         self._closed = True
+        self._tasks.append(self._reader_task)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -242,15 +247,9 @@ class HubClient:
             self._set_state(LinkState.ONLINE)
             self._wake.set()
 
-    async def _reader(self) -> None:
+    async def _reader(self, sock: zmq.asyncio.Socket) -> None:
         while True:
-            assert self._sock is not None
-            sock = self._sock
-            try:
-                frame = await sock.recv()
-            except zmq.ZMQError:
-                await asyncio.sleep(0.05)  # socket being replaced after a refusal
-                continue
+            frame = await sock.recv()
             try:
                 reply = decode_reply(frame)
             except Exception:
@@ -363,6 +362,9 @@ class HubClient:
             log.warning("hub refused the handshake; retrying in %.0f s", self._backoff)
             old_sock, old_mon = self._sock, self._monitor
             assert old_sock is not None
+            self._reader_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader_task
             old_sock.disable_monitor()
             old_sock.close(linger=0)
             old_mon.close(linger=0)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
@@ -24,13 +23,12 @@ class DeviceCache:
         self.by_key: dict[str, DeviceInfo] = {}
         self.by_name: dict[str, DeviceInfo] = {}
         self._cut: list[DeviceInfo] = []
-        self._last_refresh = 0.0
+        self._added: list[DeviceInfo] = []
 
     def refresh(self) -> None:
         """Reload if the revision moved; newly unusable devices are queued for
         :meth:`take_cut` whichever thread noticed them."""
         with self._lock:
-            self._last_refresh = time.monotonic()
             rev = devices_revision(self._engine)
             if rev == self.revision:
                 return
@@ -45,21 +43,23 @@ class DeviceCache:
                 for d in self.by_key.values()
                 if not d.usable(now) and d.public_key in old and old[d.public_key].usable(now)
             )
+            self._added.extend(d for k, d in self.by_key.items() if k not in old)
 
-    def take_cut(self) -> list[DeviceInfo]:
-        """Devices revoked or expired since the last call."""
+    def take_changes(self) -> tuple[list[DeviceInfo], list[DeviceInfo]]:
+        """Devices enrolled, and devices revoked or expired, since the last call."""
         with self._lock:
+            added, self._added = self._added, []
             cut, self._cut = self._cut, []
-        return cut
+        return added, cut
 
     def lookup_fresh(self, public_key: str) -> DeviceInfo | None:
-        """Like :meth:`lookup`, but an unknown key first refreshes the cache (at most every
-        100 ms), so a device enrolled a moment ago is admitted at once."""
+        """Like :meth:`lookup`, but an unknown key first re-reads the device revision (one
+        indexed row), so a device enrolled a moment ago is admitted at once. Every unknown
+        key costs the peer a full CURVE handshake, so this is no cheap lever for a flood."""
         dev = self.lookup(public_key)
         if dev is None and public_key not in self.by_key:
-            if time.monotonic() - self._last_refresh >= 0.1:
-                self.refresh()
-                dev = self.lookup(public_key)
+            self.refresh()
+            dev = self.lookup(public_key)
         return dev
 
     def lookup(self, public_key: str) -> DeviceInfo | None:

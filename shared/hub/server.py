@@ -144,6 +144,7 @@ class Hub:
     def start(self) -> Endpoints:
         """Bind the sockets, load the picture from the store, write ``hub.json``, run."""
         self.devices.refresh()
+        self.devices.take_changes()
         load_state(self.engine, self.state)
         for dev in self.devices.by_name.values():
             self.state.set("presence", dev.name, PresenceState(dev.name, dev.role, "offline", None))
@@ -444,8 +445,13 @@ class Hub:
         try:
             self.devices.refresh()
         except SQLAlchemyError as exc:
-            log.error("device refresh failed", extra={"error": str(exc)[:300]})
-        cut = self.devices.take_cut()
+            log.error("device refresh failed: %s", str(exc)[:500])
+        added, cut = self.devices.take_changes()
+        for dev in added:
+            if dev.name not in self.presence.status:
+                self.state.set(
+                    "presence", dev.name, PresenceState(dev.name, dev.role, "offline", None)
+                )
         if cut:
             self._cut_sessions([d.public_key for d in cut], [d.name for d in cut])
         if audits:

@@ -26,8 +26,9 @@ EP = Endpoints("tcp://127.0.0.1:7701", "tcp://127.0.0.1:7702", "tcp://127.0.0.1:
 
 def test_enroll_writes_a_bundle_that_loads(engine: Engine, tmp_path: Path) -> None:
     hub_keys = load_or_create_hub_keys(tmp_path)
-    bundle = enroll(engine, name="fire-01", role="field", hub_public_key=hub_keys.public,
-                    endpoints=EP)  # fmt: skip
+    bundle = enroll(
+        engine, name="fire-01", role="field", hub_public_key=hub_keys.public, endpoints=EP
+    )
     path = tmp_path / "fire-01.json"
     bundle.save(path)
     assert path.stat().st_mode & 0o777 == 0o600

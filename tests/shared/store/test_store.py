@@ -22,8 +22,18 @@ from shared.store.models import Incident
 
 def test_migrations_create_every_table(engine: Engine) -> None:
     tables = set(inspect(engine).get_table_names())
-    assert {"devices", "inbox", "positions", "reports", "incidents", "orders", "audit_log",
-            "audit_head", "meta", "alembic_version"} <= tables  # fmt: skip
+    assert {
+        "devices",
+        "inbox",
+        "positions",
+        "reports",
+        "incidents",
+        "orders",
+        "audit_log",
+        "audit_head",
+        "meta",
+        "alembic_version",
+    } <= tables
     with engine.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
 
@@ -46,10 +56,19 @@ def test_times_come_back_aware_and_equal(engine: Engine) -> None:
     cst = timezone(timedelta(hours=8))
     when = datetime(2026, 7, 12, 21, 31, 38, 123456, tzinfo=cst)
     with transaction(engine) as conn:
-        conn.execute(Incident.__table__.insert().values(
-            incident_id="I1", title="滏阳河 水位超警", lat=37.7, lon=115.6, status="reported",
-            updated=when, updated_by="duty", exercise=False, closed_reason="",
-        ))  # fmt: skip
+        conn.execute(
+            Incident.__table__.insert().values(
+                incident_id="I1",
+                title="滏阳河 水位超警",
+                lat=37.7,
+                lon=115.6,
+                status="reported",
+                updated=when,
+                updated_by="duty",
+                exercise=False,
+                closed_reason="",
+            )
+        )
     with engine.connect() as conn:
         got = conn.execute(select(Incident.updated)).scalar_one()
     assert got.tzinfo is not None and got == when
@@ -57,10 +76,19 @@ def test_times_come_back_aware_and_equal(engine: Engine) -> None:
 
 def test_naive_times_are_refused(engine: Engine) -> None:
     with pytest.raises(Exception, match="naive datetime"), transaction(engine) as conn:
-        conn.execute(Incident.__table__.insert().values(
-            incident_id="I2", title="t", lat=0, lon=0, status="reported",
-            updated=datetime(2026, 1, 1), updated_by="x", exercise=False, closed_reason="",
-        ))  # fmt: skip
+        conn.execute(
+            Incident.__table__.insert().values(
+                incident_id="I2",
+                title="t",
+                lat=0,
+                lon=0,
+                status="reported",
+                updated=datetime(2026, 1, 1),
+                updated_by="x",
+                exercise=False,
+                closed_reason="",
+            )
+        )
 
 
 def _fill(engine: Engine, n: int) -> None:

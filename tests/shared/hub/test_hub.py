@@ -1,0 +1,222 @@
+"""The hub over real CURVE sockets: acks, idempotency, roles, audit, snapshots, presence."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from shared.client import HubClient, Replica
+from shared.protocol import (
+    Ack,
+    DispatchOrder,
+    Error,
+    IncidentClose,
+    IncidentDeclare,
+    OrderUpdate,
+    Ping,
+    PositionReport,
+    SituationReport,
+    decode_reply,
+    encode,
+    utcnow,
+)
+from shared.store.models import AuditEntry, Position, Report
+from tests.conftest import HubHandle
+from tests.support import RawPeer
+
+
+def _pos(c: HubClient, unit: str, i: int = 0) -> PositionReport:
+    return c.make(PositionReport, unit_id=unit, lat=37.7 + i * 1e-5, lon=115.6, fix_time=utcnow())
+
+
+async def test_acks_follow_commit_and_resends_are_idempotent(
+    any_hub: HubHandle, tmp_path: Path
+) -> None:
+    bundle = any_hub.enroll("fire-01", "field")
+    async with HubClient(bundle, tmp_path / "ob.db") as c:
+        await c.wait_online(10)
+        msgs = [_pos(c, f"FIRE-{i % 7}", i) for i in range(300)]
+        reports = [
+            c.make(SituationReport, incident_id="I-1", stage="initial", title=f"初报 {i}")
+            for i in range(5)
+        ]
+        await c.submit(*msgs, *reports)
+        assert await c.drain(20)
+        held = await c.query_inbox([m.id for m in (*msgs, *reports)])
+    assert held == {m.id: 1 for m in (*msgs, *reports)}
+    # A resend of a held id: the same acknowledgement, no second row.
+    peer = RawPeer(bundle)
+    try:
+        peer.send(encode(reports[0]))
+        reply = decode_reply(peer.recv() or b"")
+        assert isinstance(reply, Ack)
+        assert (reply.ref, reply.status) == (reports[0].id, "duplicate")
+    finally:
+        peer.close()
+    with any_hub.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(Report)).scalar() == 5
+        assert conn.execute(select(func.count()).select_from(Position)).scalar() == 300
+
+
+async def _one(c: HubClient, msg: object) -> object:
+    errors: list[Error] = []
+    acks: list[str] = []
+    c.on_error.append(errors.append)
+    c.on_ack.append(lambda ref, status, lat: acks.append(ref))
+    await c.submit(msg)  # type: ignore[arg-type]
+    for _ in range(200):
+        if errors or acks:
+            break
+        await asyncio.sleep(0.02)
+    c.on_error.clear()
+    c.on_ack.clear()
+    return errors[0] if errors else acks[0]
+
+
+async def test_roles_are_enforced_and_every_refusal_audited(hub: HubHandle, tmp_path: Path) -> None:
+    leader = hub.enroll("leader-1", "leader")
+    field = hub.enroll("fire-01", "field")
+    liaison = hub.enroll("police-liaison", "liaison")
+    other = hub.enroll("health-liaison", "liaison")
+    async with (
+        HubClient(leader, tmp_path / "l.db") as lc,
+        HubClient(field, tmp_path / "f.db") as fc,
+        HubClient(liaison, tmp_path / "p.db") as pc,
+        HubClient(other, tmp_path / "h.db") as hc,
+    ):
+        for c in (lc, fc, pc, hc):
+            await c.wait_online(10)
+        declare = fc.make(
+            IncidentDeclare, incident_id="I-1", title="化工厂泄漏", lat=37.7, lon=115.7
+        )
+        assert isinstance(await _one(fc, declare), str)
+
+        bad_order = pc.make(DispatchOrder, order_id="O-x", recipient="fire-01", text="go")
+        err = await _one(pc, bad_order)
+        assert isinstance(err, Error) and err.code == "forbidden"
+        assert "liaison" in err.detail and "leader" in err.detail
+
+        bad_close = fc.make(IncidentClose, incident_id="I-1", reason="done")
+        err = await _one(fc, bad_close)
+        assert isinstance(err, Error) and err.code == "forbidden"
+
+        order = lc.make(DispatchOrder, order_id="O-1", recipient="police-liaison", text="封路")
+        assert isinstance(await _one(lc, order), str)
+        not_mine = hc.make(OrderUpdate, order_id="O-1", state="acknowledged")
+        err = await _one(hc, not_mine)
+        assert isinstance(err, Error) and err.code == "forbidden"
+        mine = pc.make(OrderUpdate, order_id="O-1", state="acknowledged")
+        assert isinstance(await _one(pc, mine), str)
+
+        close = lc.make(IncidentClose, incident_id="I-1", reason="处置完毕")
+        assert isinstance(await _one(lc, close), str)
+        again = lc.make(IncidentClose, incident_id="I-1", reason="twice")
+        err = await _one(lc, again)
+        assert isinstance(err, Error) and err.code == "not_found"
+        # Refused messages are not kept for resending.
+        assert await pc.drain(5) and await fc.drain(5)
+
+    with hub.engine.connect() as conn:
+        refused = conn.execute(
+            select(AuditEntry.actor, AuditEntry.subject).where(AuditEntry.action == "refused")
+        ).all()
+        done = {r.action for r in conn.execute(select(AuditEntry.action)).all()}
+    assert ("police-liaison", "order") in refused
+    assert ("fire-01", "incident_close") in refused
+    assert {"order", "order_update", "incident", "incident_close", "enroll"} <= done
+
+
+def test_sender_must_match_the_key(hub: HubHandle) -> None:
+    bundle = hub.enroll("fire-01", "field")
+    peer = RawPeer(bundle)
+    try:
+        spoof = Ping(id="01X", sender="leader-1", sent=utcnow())
+        peer.send(encode(spoof))
+        reply = decode_reply(peer.recv() or b"")
+        assert isinstance(reply, Error) and reply.code == "sender_mismatch"
+    finally:
+        peer.close()
+
+
+async def test_late_joiner_gets_the_picture_then_live_updates(
+    hub: HubHandle, tmp_path: Path
+) -> None:
+    leader = hub.enroll("duty-1", "duty-officer")
+    async with HubClient(leader, tmp_path / "d.db", window=5000) as c:
+        await c.wait_online(10)
+        units = [_pos(c, f"U{i:04d}") for i in range(1000)]
+        incidents = [
+            c.make(IncidentDeclare, incident_id=f"I{i:05d}", title=f"事件{i}", lat=37.5, lon=115.5)
+            for i in range(10_000)
+        ]
+        await c.submit(*units, *incidents)
+        assert await c.drain(120)
+        t0 = time.perf_counter()
+        async with Replica(leader) as r:
+            await asyncio.wait_for(r.synced.wait(), 30)
+            elapsed = time.perf_counter() - t0
+            assert len(r.items["unit"]) == 1000
+            assert len(r.items["incident"]) == 10_000
+            moved = c.make(PositionReport, unit_id="U0007", lat=38.0, lon=116.0, fix_time=utcnow())
+            await c.submit(moved)
+            for _ in range(100):
+                if r.get("unit", "U0007").lat == 38.0:
+                    break
+                await asyncio.sleep(0.02)
+            assert r.get("unit", "U0007").lat == 38.0
+            assert r.snapshots == 1
+    print(f"late joiner synced 11,000 items in {elapsed * 1000:.0f} ms")
+
+
+async def test_a_gap_in_sequence_triggers_a_new_snapshot(hub: HubHandle, tmp_path: Path) -> None:
+    bundle = hub.enroll("fire-01", "field")
+    async with HubClient(bundle, tmp_path / "f.db") as c, Replica(bundle) as r:
+        await c.wait_online(10)
+        await asyncio.wait_for(r.synced.wait(), 10)
+        await c.submit(_pos(c, "A"))
+        assert await c.drain(5)
+        for _ in range(100):
+            if r.get("unit", "A"):
+                break
+            await asyncio.sleep(0.02)
+        assert r.snapshots == 1
+        # Lose three updates on the way (as a slow subscriber past its high-water mark would).
+        hub.hub.state.topics["unit"].seq += 3
+        await c.submit(_pos(c, "B"))
+        for _ in range(200):
+            if r.snapshots >= 2 and r.get("unit", "B"):
+                break
+            await asyncio.sleep(0.02)
+        assert r.snapshots >= 2
+        assert r.get("unit", "B") is not None
+        assert r.seqs["unit"] == hub.hub.state.topics["unit"].seq
+
+
+async def test_presence_goes_online_then_offline(hub: HubHandle, tmp_path: Path) -> None:
+    watcher = hub.enroll("duty-1", "duty-officer")
+    unit = hub.enroll("fire-01", "field")
+    async with Replica(watcher, topics=("presence",)) as r:
+        await asyncio.wait_for(r.synced.wait(), 10)
+        assert r.get("presence", "fire-01").status == "offline"
+        c = HubClient(unit, tmp_path / "f.db")
+        await c.start()
+        await c.wait_online(10)
+        for _ in range(100):
+            if r.get("presence", "fire-01").status == "online":
+                break
+            await asyncio.sleep(0.05)
+        assert r.get("presence", "fire-01").status == "online"
+        gone = time.monotonic()
+        await c.aclose()
+        seen: set[str] = set()
+        while time.monotonic() - gone < 6:
+            seen.add(r.get("presence", "fire-01").status)
+            if "offline" in seen:
+                break
+            await asyncio.sleep(0.05)
+        offline_after = time.monotonic() - gone
+    assert "offline" in seen and "stale" in seen
+    assert offline_after < 4.0  # 3 missed 1 s beats, checked every 250 ms
