@@ -42,6 +42,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A fresh empty database on each backend."""
     if request.param == "sqlite":
         return sqlite_url(tmp_path / "store" / "hub.db")
+    if request.param.startswith(("sqlite+", "postgresql+")):
+        return str(request.param)
     server: PostgresServer = request.getfixturevalue("postgres")
     return server.new_database()
 

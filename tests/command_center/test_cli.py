@@ -1,0 +1,44 @@
+"""``command-center`` administration commands, run as a person would."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from tests.support import HubProcess
+
+
+def test_enroll_revoke_and_audit_verify(tmp_path: Path) -> None:
+    hub = HubProcess(tmp_path)
+    out = tmp_path / "fire.json"
+    res = hub.cli("enroll", "--name", "fire-01", "--role", "field", "--out", str(out))
+    assert res.returncode == 0 and out.exists(), res.stderr
+    res = hub.cli("enroll", "--name", "fire-01", "--role", "field", "--out", str(out))
+    assert res.returncode == 2 and "already enrolled" in res.stderr
+    res = hub.cli("enroll", "--name", "x", "--role", "emperor", "--out", str(out))
+    assert res.returncode != 0 and "emperor" in res.stderr
+    assert hub.cli("revoke", "fire-01", "--reason", "lost").returncode == 0
+    assert "revoked" in hub.cli("devices").stdout
+    res = hub.cli("audit", "verify")
+    assert res.returncode == 0 and "intact: 2 entries" in res.stdout
+
+    db = sqlite3.connect(tmp_path / "hub.db")
+    db.execute("UPDATE audit_log SET actor = 'someone-else' WHERE seq = 1")
+    db.commit()
+    db.close()
+    res = hub.cli("audit", "verify")
+    assert res.returncode == 3
+    assert "entry 1" in res.stderr and "edited" in res.stderr
+
+
+def test_bad_config_and_db_are_explained(tmp_path: Path) -> None:
+    cfg = tmp_path / "hub.toml"
+    cfg.write_text("[hub]\nrequest_port = 'seven'\n")
+    hub = HubProcess(tmp_path)
+    res = hub.cli("devices", "--config", str(cfg))
+    assert res.returncode == 2 and "request_port" in res.stderr and "Traceback" not in res.stderr
+    cfg.write_text("[hub]\nnonsense = 1\n")
+    res = hub.cli("devices", "--config", str(cfg))
+    assert res.returncode == 2 and "nonsense" in res.stderr
+    res = HubProcess(tmp_path, db="postgresql+psycopg://x@127.0.0.1:1/none").cli("devices")
+    assert res.returncode == 2 and "cannot reach the database" in res.stderr
