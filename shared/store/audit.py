@@ -61,7 +61,8 @@ def append(conn: Connection, records: Iterable[AuditRecord]) -> int:
     ).first()
     if head is None:
         raise RuntimeError("audit head row missing: the store was not migrated (alembic upgrade)")
-    seq, prev = head.seq, head.hash
+    seq: int = head.seq
+    prev: bytes = head.hash
     rows = []
     now = datetime.now(UTC)
     for rec in records:

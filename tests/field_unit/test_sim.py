@@ -19,11 +19,27 @@ def test_sim_summary_counts_what_the_hub_holds(tmp_path: Path) -> None:
         bundle = data / "sim.json"
         assert hub.cli("enroll", "--name", "sim-1", "--role", "field", "--out", str(bundle))
         res = subprocess.run(
-            [sys.executable, "-m", "field_unit", "sim", "--bundle", str(bundle), "--units", "50",
-             "--rate", "2", "--duration", "3", "--outbox", str(tmp_path / "ob.db"),
-             "--summary-json"],
-            capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "field_unit",
+                "sim",
+                "--bundle",
+                str(bundle),
+                "--units",
+                "50",
+                "--rate",
+                "2",
+                "--duration",
+                "3",
+                "--outbox",
+                str(tmp_path / "ob.db"),
+                "--summary-json",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     assert res.returncode == 0, res.stderr
     summary = json.loads(res.stdout.strip().splitlines()[-1])
     assert set(summary) >= {"sent", "acked", "lost", "duplicates", "p50_ms", "p95_ms", "p99_ms"}
@@ -38,8 +54,10 @@ def test_sim_refuses_a_bad_bundle_plainly(tmp_path: Path) -> None:
     bad.write_text("{not json")
     res = subprocess.run(
         [sys.executable, "-m", "field_unit", "sim", "--bundle", str(bad)],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert res.returncode == 2
     assert "corrupt" in res.stderr and "Traceback" not in res.stderr
 

@@ -161,7 +161,7 @@ def test_garbage_from_an_enrolled_peer_gets_error_replies(hub: HubHandle) -> Non
             "unsupported_version": [
                 msgspec.msgpack.encode(
                     {**msgspec.to_builtins(msgspec.msgpack.decode(ping)), "v": 99}
-                )  # fmt: skip
+                )
             ],
             "undecodable": [ping[:-3]],
         }
