@@ -27,6 +27,7 @@ from shared.client.outbox import Outbox
 from shared.identity.keys import Bundle
 from shared.protocol import (
     Ack,
+    AckBatch,
     Error,
     Hello,
     InboxQuery,
@@ -258,16 +259,12 @@ class HubClient:
             self._came_alive()
             match reply:
                 case Ack(ref=ref, status=status):
-                    sent_at = self._first_sent.pop(ref, None)
-                    if self._inflight.pop(ref, None) is not None or sent_at is not None:
-                        self.stats["acked"] += 1
-                        self._acked_ids.append(ref)
-                        latency = time.monotonic() - sent_at if sent_at else 0.0
-                        for cb in self.on_ack:
-                            cb(ref, status, latency)
-                    if len(self._acked_ids) >= 256:
-                        self._flush_acked()
-                    self._wake.set()
+                    self._acked(ref, status)
+                case AckBatch(ok=ok, duplicate=duplicate):
+                    for ref in ok:
+                        self._acked(ref, "ok")
+                    for ref in duplicate:
+                        self._acked(ref, "duplicate")
                 case Error(ref=ref, code=code):
                     self.stats["errors"] += 1
                     if ref is not None and ref in self._waiters:
@@ -287,6 +284,18 @@ class HubClient:
                     waiter = self._waiters.get(ref)
                     if waiter is not None and not waiter.done():
                         waiter.set_result(reply)
+
+    def _acked(self, ref: str, status: str) -> None:
+        sent_at = self._first_sent.pop(ref, None)
+        if self._inflight.pop(ref, None) is not None or sent_at is not None:
+            self.stats["acked"] += 1
+            self._acked_ids.append(ref)
+            latency = time.monotonic() - sent_at if sent_at else 0.0
+            for cb in self.on_ack:
+                cb(ref, status, latency)
+        if len(self._acked_ids) >= 256:
+            self._flush_acked()
+        self._wake.set()
 
     def _flush_acked(self) -> None:
         if self._acked_ids:

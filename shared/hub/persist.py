@@ -16,6 +16,7 @@ from sqlalchemy import Engine, Table, func, insert, select, update
 from shared.identity.roles import Permissions
 from shared.protocol import (
     Ack,
+    AckBatch,
     DispatchOrder,
     Error,
     InboxQuery,
@@ -36,6 +37,7 @@ from shared.protocol import (
 from shared.protocol.messages import ErrorCode
 from shared.protocol.state import StateValue
 from shared.store.audit import AuditRecord, append
+from shared.store.bulk import BulkInsert
 from shared.store.models import InboxEntry, Incident, Order, Position, Report
 
 HUB_NAME = "hub"
@@ -48,6 +50,20 @@ _reports = cast(Table, Report.__table__)
 
 
 AckStatus = Literal["ok", "duplicate"]
+_INBOX_COLUMNS = ("msg_id", "device", "kind", "sent", "committed", "exercise")
+_POSITION_COLUMNS = (
+    "msg_id",
+    "unit_id",
+    "device",
+    "lat",
+    "lon",
+    "fix_time",
+    "heading_deg",
+    "speed_mps",
+    "unit_type",
+    "callsign",
+    "exercise",
+)
 
 
 class _Refusal(Exception):
@@ -57,6 +73,22 @@ class _Refusal(Exception):
         self.detail = detail
 
 
+def _unit_state(value: tuple[PositionReport, str]) -> UnitState:
+    msg, device = value
+    return UnitState(
+        msg.unit_id,
+        device,
+        msg.lat,
+        msg.lon,
+        msg.fix_time,
+        msg.heading_deg,
+        msg.speed_mps,
+        msg.unit_type,
+        msg.callsign,
+        msg.exercise,
+    )
+
+
 class Persister:
     """Turns a batch of authorised requests into rows, state changes and replies."""
 
@@ -64,6 +96,9 @@ class Persister:
         self.engine = engine
         self.state = state
         self.permissions = permissions
+        self._inbox_insert = BulkInsert(engine.dialect, _inbox, _INBOX_COLUMNS)
+        self._positions_insert = BulkInsert(engine.dialect, _positions, _POSITION_COLUMNS)
+        self._ts = self._inbox_insert.time
 
     def commit(
         self,
@@ -75,6 +110,7 @@ class Persister:
         # rid, message id, ack status (None when refused), refusal
         results: list[tuple[bytes, str, AckStatus | None, _Refusal | None]] = []
         changes: list[tuple[str, str, StateValue | None]] = []
+        committed = self._ts(now)
         with self.engine.begin() as conn:
             ids = [m.id for _, m, _, _ in accepted]
             held: set[str] = set()
@@ -83,8 +119,13 @@ class Persister:
                 held.update(
                     conn.execute(select(_inbox.c.msg_id).where(_inbox.c.msg_id.in_(part))).scalars()
                 )
-            inbox_rows: list[dict[str, Any]] = []
-            pos_rows: list[dict[str, Any]] = []
+                held.update(
+                    conn.execute(
+                        select(_positions.c.msg_id).where(_positions.c.msg_id.in_(part))
+                    ).scalars()
+                )
+            inbox_rows: list[tuple[Any, ...]] = []
+            pos_rows: list[tuple[Any, ...]] = []
             report_rows: list[dict[str, Any]] = []
             pending: dict[tuple[str, str], StateValue | None] = {}
             for rid, msg, device, role in accepted:
@@ -99,35 +140,46 @@ class Persister:
                     results.append((rid, msg.id, None, exc))
                     continue
                 held.add(msg.id)
-                inbox_rows.append(
-                    {
-                        "msg_id": msg.id,
-                        "device": device,
-                        "kind": type(msg).__struct_config__.tag,
-                        "sent": msg.sent,
-                        "committed": now,
-                        "exercise": msg.exercise,
-                    }
-                )
                 results.append((rid, msg.id, "ok", None))
-            if inbox_rows:
-                conn.execute(insert(_inbox), inbox_rows)
-            if pos_rows:
-                conn.execute(insert(_positions), pos_rows)
+                if isinstance(msg, PositionReport):
+                    continue  # positions are their own ledger (unique msg_id)
+                inbox_rows.append(
+                    (
+                        msg.id,
+                        device,
+                        type(msg).__struct_config__.tag,
+                        self._ts(msg.sent),
+                        committed,
+                        msg.exercise,
+                    )
+                )
+            self._inbox_insert.execute(conn, inbox_rows)
+            self._positions_insert.execute(conn, pos_rows)
             if report_rows:
                 conn.execute(insert(_reports), report_rows)
             if audits:
                 append(conn, audits)
-            changes = [(t, k, v) for (t, k), v in pending.items()]
+            changes = [
+                (t, k, _unit_state(v) if isinstance(v, tuple) else v)
+                for (t, k), v in pending.items()
+            ]
         # Committed: now the picture may change and the acks may go out.
         for topic, key, value in changes:
             self.state.set(topic, key, value)
         audits.clear()
-        replies = []
+        return self._replies(results, now)
+
+    def _replies(
+        self, results: list[tuple[bytes, str, AckStatus | None, _Refusal | None]], now: datetime
+    ) -> list[tuple[bytes, bytes]]:
+        """One acknowledgement frame per client (an :class:`AckBatch` when it has several),
+        and one error frame per refused message."""
+        replies: list[tuple[bytes, bytes]] = []
+        by_client: dict[bytes, tuple[list[str], list[str]]] = {}
         for rid, ref, status, refusal in results:
             if status is None:
                 assert refusal is not None
-                reply: Message = Error(
+                error = Error(
                     id=new_id(),
                     sender=HUB_NAME,
                     sent=now,
@@ -135,9 +187,24 @@ class Persister:
                     code=refusal.code,
                     detail=refusal.detail,
                 )
+                replies.append((rid, encode(error)))
+                continue
+            ok, dup = by_client.setdefault(rid, ([], []))
+            (ok if status == "ok" else dup).append(ref)
+        for rid, (ok, dup) in by_client.items():
+            if len(ok) + len(dup) == 1:
+                ref, status = (ok[0], "ok") if ok else (dup[0], "duplicate")
+                reply: Message = Ack(
+                    id=new_id(),
+                    sender=HUB_NAME,
+                    sent=now,
+                    ref=ref,
+                    status=status,
+                    committed=now,
+                )
             else:
-                reply = Ack(
-                    id=new_id(), sender=HUB_NAME, sent=now, ref=ref, status=status, committed=now
+                reply = AckBatch(
+                    id=new_id(), sender=HUB_NAME, sent=now, ok=ok, duplicate=dup, committed=now
                 )
             replies.append((rid, encode(reply)))
         return replies
@@ -157,7 +224,7 @@ class Persister:
         device: str,
         role: str,
         now: datetime,
-        pos_rows: list[dict[str, Any]],
+        pos_rows: list[tuple[Any, ...]],
         report_rows: list[dict[str, Any]],
         pending: dict[tuple[str, str], StateValue | None],
         audits: list[AuditRecord],
@@ -165,32 +232,22 @@ class Persister:
         match msg:
             case PositionReport():
                 pos_rows.append(
-                    {
-                        "msg_id": msg.id,
-                        "unit_id": msg.unit_id,
-                        "device": device,
-                        "lat": msg.lat,
-                        "lon": msg.lon,
-                        "fix_time": msg.fix_time,
-                        "heading_deg": msg.heading_deg,
-                        "speed_mps": msg.speed_mps,
-                        "unit_type": msg.unit_type,
-                        "callsign": msg.callsign,
-                        "exercise": msg.exercise,
-                    }
+                    (
+                        msg.id,
+                        msg.unit_id,
+                        device,
+                        msg.lat,
+                        msg.lon,
+                        self._ts(msg.fix_time),
+                        msg.heading_deg,
+                        msg.speed_mps,
+                        msg.unit_type,
+                        msg.callsign,
+                        msg.exercise,
+                    )
                 )
-                pending[("unit", msg.unit_id)] = UnitState(
-                    msg.unit_id,
-                    device,
-                    msg.lat,
-                    msg.lon,
-                    msg.fix_time,
-                    msg.heading_deg,
-                    msg.speed_mps,
-                    msg.unit_type,
-                    msg.callsign,
-                    msg.exercise,
-                )
+                # Conflated per batch: the state is built for the last position only.
+                pending[("unit", msg.unit_id)] = (msg, device)  # type: ignore[assignment]
             case SituationReport():
                 report_rows.append(
                     {

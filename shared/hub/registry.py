@@ -22,6 +22,7 @@ class DeviceCache:
         self.revision = -1
         self.by_key: dict[str, DeviceInfo] = {}
         self.by_name: dict[str, DeviceInfo] = {}
+        self.usable: dict[str, DeviceInfo] = {}
         self._cut: list[DeviceInfo] = []
         self._added: list[DeviceInfo] = []
 
@@ -38,6 +39,7 @@ class DeviceCache:
             self.by_name = {d.name: d for d in devices}
             self.revision = rev
             now = datetime.now(UTC)
+            self.usable = {k: d for k, d in self.by_key.items() if d.usable(now)}
             self._cut.extend(
                 d
                 for d in self.by_key.values()
@@ -63,11 +65,18 @@ class DeviceCache:
         return dev
 
     def lookup(self, public_key: str) -> DeviceInfo | None:
-        """The device with this key, if enrolled and usable now."""
-        dev = self.by_key.get(public_key)
-        if dev is None or not dev.usable(datetime.now(UTC)):
-            return None
-        return dev
+        """The device with this key, if enrolled and usable (as of the last refresh or
+        :meth:`expire` sweep, at most a tick old)."""
+        return self.usable.get(public_key)
+
+    def expire(self) -> None:
+        """Drop devices whose bundle expired since the last sweep (called every tick)."""
+        now = datetime.now(UTC)
+        with self._lock:
+            gone = [d for d in self.usable.values() if not d.usable(now)]
+            if gone:
+                self.usable = {k: d for k, d in self.usable.items() if d.usable(now)}
+                self._cut.extend(gone)
 
     def describe_refusal(self, public_key: str) -> str:
         """Why a key is refused, for the audit log."""

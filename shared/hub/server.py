@@ -444,6 +444,7 @@ class Hub:
             self._note_refusal(audits, key, f"handshake refused: {why}")
         try:
             self.devices.refresh()
+            self.devices.expire()
         except SQLAlchemyError as exc:
             log.error("device refresh failed: %s", str(exc)[:500])
         added, cut = self.devices.take_changes()

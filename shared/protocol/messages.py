@@ -167,6 +167,15 @@ class Ack(Message, frozen=True, tag="ack"):
     committed: AwareDatetime
 
 
+class AckBatch(Message, frozen=True, tag="acks"):
+    """Acknowledgements for several messages of one client committed in the same
+    transaction: one frame instead of one per message. Same meaning as :class:`Ack`."""
+
+    ok: list[str]
+    duplicate: list[str]
+    committed: AwareDatetime
+
+
 class InboxStatus(Message, frozen=True, tag="inbox_status"):
     """Answer to :class:`InboxQuery`: for each held id, the number of stored rows."""
 
@@ -220,7 +229,7 @@ Request = (
 )
 """Everything a client may send on the request socket."""
 
-Reply = Welcome | Pong | Ack | InboxStatus | Error
+Reply = Welcome | Pong | Ack | AckBatch | InboxStatus | Error
 """Everything the hub sends back on the request socket."""
 
 REQUEST_KINDS: frozenset[str] = frozenset(str(t.__struct_config__.tag) for t in Request.__args__)

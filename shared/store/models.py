@@ -100,7 +100,7 @@ class Position(Base):
 
     __table_args__ = (
         Index("ix_positions_unit_time", "unit_id", "fix_time"),
-        Index("ix_positions_msg", "msg_id"),
+        Index("ix_positions_msg", "msg_id", unique=True),
     )
 
 

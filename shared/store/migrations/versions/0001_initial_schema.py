@@ -121,7 +121,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('positions', schema=None) as batch_op:
-        batch_op.create_index('ix_positions_msg', ['msg_id'], unique=False)
+        batch_op.create_index('ix_positions_msg', ['msg_id'], unique=True)
         batch_op.create_index('ix_positions_unit_time', ['unit_id', 'fix_time'], unique=False)
 
     op.create_table('reports',

@@ -1,0 +1,414 @@
+"""``./run bench backbone``: the situation-data backbone against raw pyzmq, in one run.
+
+1. Baseline: raw pyzmq PUSH/PULL over loopback TCP, the same encoded payloads, one sender
+   process, one receiver loop (also with CURVE, for reference).
+2. Hub pipeline: a real ``command-center serve`` process on SQLite (WAL, synchronous=FULL);
+   a sender process pushes position reports over CURVE and counts acknowledgements (each
+   sent only after its commit); 10 CURVE subscribers in another process receive the fan-out.
+3. Fan-out latency: 1,000 units at 1 Hz plus 5,000 msg/s background, 10 subscribers; the
+   time from a probe's send to its arrival at each subscriber.
+
+Last line: {"raw_msgs_per_s", "hub_msgs_per_s", "ratio", "fanout_p99_ms", ...}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psutil
+import zmq
+
+from shared.identity import Bundle, Endpoints, enroll, load_or_create_hub_keys
+from shared.protocol import (
+    Ack,
+    AckBatch,
+    PositionReport,
+    decode_batch,
+    decode_reply,
+    encode,
+    new_id,
+)
+from shared.store import open_engine, sqlite_url
+
+
+def log(msg: str) -> None:
+    print(f"[bench] {msg}", file=sys.stderr, flush=True)
+
+
+def payloads(sender: str, n: int, units: int) -> list[bytes]:
+    now = datetime.now(UTC)
+    return [
+        encode(
+            PositionReport(
+                id=new_id(),
+                sender=sender,
+                sent=now,
+                unit_id=f"U{i % units:05d}",
+                lat=37.7 + (i % 1000) * 1e-5,
+                lon=115.6,
+                fix_time=now,
+                heading_deg=90.0,
+                speed_mps=12.0,
+                unit_type="fire",
+                callsign=f"FIRE-{i % units}",
+            )
+        )
+        for i in range(n)
+    ]
+
+
+# --- 1. raw baseline -------------------------------------------------------------------
+
+
+def _raw_sender(endpoint: str, frames: list[bytes], curve: dict[str, bytes] | None) -> None:
+    ctx = zmq.Context()
+    s = ctx.socket(zmq.PUSH)
+    s.sndhwm = 0
+    if curve:
+        s.curve_serverkey, s.curve_publickey, s.curve_secretkey = (
+            curve["server"],
+            curve["public"],
+            curve["secret"],
+        )
+    s.connect(endpoint)
+    for f in frames:
+        s.send(f)
+    s.close(linger=-1)
+    ctx.term()
+
+
+def raw_rate(frames: list[bytes], curve: bool) -> float:
+    ctx = zmq.Context()
+    pull = ctx.socket(zmq.PULL)
+    pull.rcvhwm = 0
+    keys = None
+    if curve:
+        spub, ssec = zmq.curve_keypair()
+        cpub, csec = zmq.curve_keypair()
+        pull.curve_server = True
+        pull.curve_secretkey = ssec
+        pull.curve_publickey = spub
+        keys = {"server": spub, "public": cpub, "secret": csec}
+    port = pull.bind_to_random_port("tcp://127.0.0.1")
+    proc = mp.get_context("spawn").Process(
+        target=_raw_sender, args=(f"tcp://127.0.0.1:{port}", frames, keys)
+    )
+    proc.start()
+    pull.recv()
+    t0 = time.perf_counter()
+    for _ in range(len(frames) - 1):
+        pull.recv()
+    elapsed = time.perf_counter() - t0
+    proc.join()
+    pull.close(0)
+    ctx.term()
+    return (len(frames) - 1) / elapsed
+
+
+# --- hub process and peers -------------------------------------------------------------
+
+
+def _client_socket(ctx: zmq.Context[Any], kind: int, b: dict[str, str]) -> zmq.Socket[Any]:
+    s = ctx.socket(kind)
+    s.linger = 0
+    s.curve_serverkey = b["hub"].encode()
+    s.curve_publickey = b["public"].encode()
+    s.curve_secretkey = b["secret"].encode()
+    s.rcvhwm = 0
+    s.sndhwm = 0
+    return s
+
+
+def _subscribers(
+    b: dict[str, str], n: int, ready: Any, stop: Any, out: Any, decode: bool = True
+) -> None:
+    """n SUB sockets. With ``decode``, records per-update latency of probe units (fix_time =
+    send time); without, only counts frames, so the harness leaves the CPU to the hub."""
+    ctx = zmq.Context()
+    socks = []
+    for _ in range(n):
+        s = _client_socket(ctx, zmq.SUB, b)
+        s.setsockopt(zmq.SUBSCRIBE, b"unit")
+        s.connect(b["publish"])
+        socks.append(s)
+    poller = zmq.Poller()
+    for s in socks:
+        poller.register(s, zmq.POLLIN)
+    time.sleep(1.0)
+    ready.set()
+    received = 0
+    lat: list[float] = []
+    while not stop.is_set():
+        for s, _ in poller.poll(100):
+            while True:
+                try:
+                    _, payload = s.recv_multipart(zmq.NOBLOCK)
+                except zmq.Again:
+                    break
+                if not decode:
+                    received += 1
+                    continue
+                now = time.time()
+                batch = decode_batch(payload)
+                received += len(batch.updates)
+                for u in batch.updates:
+                    v = u.value
+                    if v is not None and u.key.startswith("P"):
+                        lat.append((now - v.fix_time.timestamp()) * 1000)  # type: ignore[union-attr]
+    out.put({"received": received, "lat": lat})
+    for s in socks:
+        s.close(0)
+    ctx.term()
+
+
+def _blast(b: dict[str, str], frames: list[bytes], out: Any) -> None:
+    """Send everything as fast as the hub takes it; count acks."""
+    ctx = zmq.Context()
+    s = _client_socket(ctx, zmq.DEALER, b)
+    s.connect(b["request"])
+    s.send(frames[0])
+    s.recv()  # connected and authenticated
+    t0 = time.perf_counter()
+    acks = 0
+    total = len(frames) - 1
+    i = 1
+    poller = zmq.Poller()
+    poller.register(s, zmq.POLLIN | zmq.POLLOUT)
+    inflight_max = 20_000
+    while acks < total:
+        while i <= total and i - acks < inflight_max:
+            try:
+                s.send(frames[i], zmq.NOBLOCK)
+                i += 1
+            except zmq.Again:
+                break
+        while True:
+            try:
+                reply = decode_reply(s.recv(zmq.NOBLOCK))
+            except zmq.Again:
+                break
+            if isinstance(reply, AckBatch):
+                acks += len(reply.ok) + len(reply.duplicate)
+            elif isinstance(reply, Ack):
+                acks += 1
+        if acks < total:
+            s.poll(5, zmq.POLLIN)
+    elapsed = time.perf_counter() - t0
+    out.put({"acks": acks, "seconds": elapsed})
+    s.close(0)
+    ctx.term()
+
+
+def _paced(b: dict[str, str], rate: float, seconds: float, prefix: str, units: int) -> None:
+    """Send ``rate`` position reports per second, spread evenly; fix_time = send time."""
+    ctx = zmq.Context()
+    s = _client_socket(ctx, zmq.DEALER, b)
+    s.connect(b["request"])
+    n = int(rate * seconds)
+    t0 = time.perf_counter()
+    for i in range(n):
+        target = t0 + i / rate
+        delay = target - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        now = datetime.now(UTC)
+        s.send(
+            encode(
+                PositionReport(
+                    id=new_id(),
+                    sender=b["name"],
+                    sent=now,
+                    unit_id=f"{prefix}{i % units:05d}",
+                    lat=37.7,
+                    lon=115.6,
+                    fix_time=now,
+                )
+            )
+        )
+        while True:
+            try:
+                s.recv(zmq.NOBLOCK)
+            except zmq.Again:
+                break
+    time.sleep(0.5)
+    s.close(0)
+    ctx.term()
+
+
+class HubUnderTest:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.data = root / "hub"
+        self.data.mkdir()
+        sock = [zmq.Context.instance().socket(zmq.REP) for _ in range(3)]
+        ports = [s.bind_to_random_port("tcp://127.0.0.1") for s in sock]
+        for s in sock:
+            s.close(0)
+        self.port = ports[0]
+        self.endpoints = Endpoints(
+            *(f"tcp://127.0.0.1:{p}" for p in (self.port, self.port + 1, self.port + 2))
+        )
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def bundle(self, name: str) -> dict[str, str]:
+        engine = open_engine(sqlite_url(self.data / "hub.db"))
+        hub_key = load_or_create_hub_keys(self.data).public
+        b: Bundle = enroll(
+            engine, name=name, role="field", hub_public_key=hub_key, endpoints=self.endpoints
+        )
+        engine.dispose()
+        return {
+            "name": name,
+            "hub": hub_key,
+            "public": b.keys.public,
+            "secret": b.keys.secret,
+            **b.endpoints.as_dict(),
+        }
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "command_center",
+                "serve",
+                "--data-dir",
+                str(self.data),
+                "--listen",
+                f"127.0.0.1:{self.port}",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        while not (self.data / "hub.json").exists():
+            if self.proc.poll() is not None:
+                raise RuntimeError("hub failed to start")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.proc:
+            self.proc.terminate()
+            self.proc.wait(20)
+
+
+def pct(values: list[float], q: float) -> float:
+    if len(values) < 2:
+        return values[0] if values else float("nan")
+    return statistics.quantiles(values, n=1000, method="inclusive")[int(q * 10) - 1]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--messages", type=int, default=100_000)
+    ap.add_argument("--fanout-seconds", type=float, default=15.0)
+    ap.add_argument("--subscribers", type=int, default=10)
+    args = ap.parse_args()
+    spawn = mp.get_context("spawn")
+    results: dict[str, Any] = {
+        "messages": args.messages,
+        "subscribers": args.subscribers,
+        "cores": os.cpu_count(),
+    }
+
+    frames = payloads("bench", args.messages, units=50_000)
+    results["payload_bytes"] = round(statistics.mean(len(f) for f in frames[:1000]), 1)
+    log(f"1/3 raw pyzmq PUSH/PULL, {args.messages} messages of ~{results['payload_bytes']} B")
+    results["raw_msgs_per_s"] = round(raw_rate(frames, curve=False))
+    results["raw_curve_msgs_per_s"] = round(raw_rate(frames, curve=True))
+    log(
+        f"    raw {results['raw_msgs_per_s']}/s, raw with CURVE {results['raw_curve_msgs_per_s']}/s"
+    )
+
+    with tempfile.TemporaryDirectory() as tmp:
+        hub = HubUnderTest(Path(tmp))
+        sender = hub.bundle("bench")
+        watcher = hub.bundle("watch")
+        hub.start()
+        try:
+            log(f"2/3 hub pipeline: decode, authorise, persist, fan out to {args.subscribers}")
+            frames = payloads("bench", args.messages, units=50_000)
+            ready, stop, out = spawn.Event(), spawn.Event(), spawn.Queue()
+            subs = spawn.Process(
+                target=_subscribers, args=(watcher, args.subscribers, ready, stop, out, False)
+            )
+            subs.start()
+            ready.wait(30)
+            res_q = spawn.Queue()
+            blaster = spawn.Process(target=_blast, args=(sender, frames, res_q))
+            hub_ps = psutil.Process(hub.proc.pid)  # type: ignore[union-attr]
+            cpu0 = hub_ps.cpu_times()
+            blaster.start()
+            blast = res_q.get(timeout=600)
+            cpu1 = hub_ps.cpu_times()
+            blaster.join()
+            hub_cpu = (cpu1.user + cpu1.system) - (cpu0.user + cpu0.system)
+            results["hub_cpu_us_per_msg"] = round(hub_cpu / blast["acks"] * 1e6, 1)
+            results["hub_cpu_cores_busy"] = round(hub_cpu / blast["seconds"], 2)
+            time.sleep(1.0)
+            stop.set()
+            sub_res = out.get(timeout=60)
+            subs.join()
+            results["hub_msgs_per_s"] = round(blast["acks"] / blast["seconds"])
+            results["hub_acked"] = blast["acks"]
+            results["fanout_frames_received"] = sub_res["received"]
+            log(
+                f"    hub {results['hub_msgs_per_s']}/s acked; the {args.subscribers} subscribers "
+                f"received {sub_res['received']} publication frames"
+            )
+
+            secs = args.fanout_seconds
+            log(f"3/3 fan-out latency: 1,000 units at 1 Hz + 5,000 msg/s background, {secs:.0f} s")
+            probe_b = hub.bundle("probe")
+            bg_b = hub.bundle("background")
+            ready, stop, out = spawn.Event(), spawn.Event(), spawn.Queue()
+            subs = spawn.Process(
+                target=_subscribers, args=(watcher, args.subscribers, ready, stop, out)
+            )
+            subs.start()
+            ready.wait(30)
+            probe = spawn.Process(target=_paced, args=(probe_b, 1000.0, secs, "P", 1000))
+            bg = spawn.Process(target=_paced, args=(bg_b, 5000.0, secs, "B", 20_000))
+            probe.start()
+            bg.start()
+            probe.join()
+            bg.join()
+            time.sleep(1.0)
+            stop.set()
+            sub_res = out.get(timeout=60)
+            subs.join()
+            lat = sub_res["lat"]
+            results["fanout_samples"] = len(lat)
+            results["fanout_expected"] = int(1000 * secs) * args.subscribers
+            results["fanout_p50_ms"] = round(pct(lat, 50), 2)
+            results["fanout_p95_ms"] = round(pct(lat, 95), 2)
+            results["fanout_p99_ms"] = round(pct(lat, 99), 2)
+            log(
+                f"    {len(lat)} probe deliveries; p50 {results['fanout_p50_ms']} ms, "
+                f"p99 {results['fanout_p99_ms']} ms"
+            )
+        finally:
+            hub.stop()
+    results["ratio"] = round(results["hub_msgs_per_s"] / results["raw_msgs_per_s"], 4)
+    results["ratio_vs_raw_curve"] = round(
+        results["hub_msgs_per_s"] / results["raw_curve_msgs_per_s"], 4
+    )
+    ordered = {
+        k: results[k] for k in ("raw_msgs_per_s", "hub_msgs_per_s", "ratio", "fanout_p99_ms")
+    }
+    ordered.update({k: v for k, v in results.items() if k not in ordered})
+    print(json.dumps(ordered))
+
+
+if __name__ == "__main__":
+    main()
