@@ -348,9 +348,13 @@ def main() -> None:
             blaster = spawn.Process(target=_blast, args=(sender, frames, res_q))
             hub_ps = psutil.Process(hub.proc.pid)  # type: ignore[union-attr]
             cpu0 = hub_ps.cpu_times()
+            threads0 = {t.id: t.user_time + t.system_time for t in hub_ps.threads()}
             blaster.start()
             blast = res_q.get(timeout=600)
             cpu1 = hub_ps.cpu_times()
+            threads1 = {t.id: t.user_time + t.system_time for t in hub_ps.threads()}
+            busiest = sorted((v - threads0.get(k, 0.0) for k, v in threads1.items()), reverse=True)
+            results["hub_thread_cpu_s"] = [round(x, 2) for x in busiest[:4]]
             blaster.join()
             hub_cpu = (cpu1.user + cpu1.system) - (cpu0.user + cpu0.system)
             results["hub_cpu_us_per_msg"] = round(hub_cpu / blast["acks"] * 1e6, 1)

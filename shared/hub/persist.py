@@ -37,7 +37,7 @@ from shared.protocol import (
 from shared.protocol.messages import ErrorCode
 from shared.protocol.state import StateValue
 from shared.store.audit import AuditRecord, append
-from shared.store.bulk import BulkInsert
+from shared.store.bulk import BulkInsert, ExistingIds
 from shared.store.models import InboxEntry, Incident, Order, Position, Report
 
 HUB_NAME = "hub"
@@ -99,6 +99,7 @@ class Persister:
         self._inbox_insert = BulkInsert(engine.dialect, _inbox, _INBOX_COLUMNS)
         self._positions_insert = BulkInsert(engine.dialect, _positions, _POSITION_COLUMNS)
         self._ts = self._inbox_insert.time
+        self._existing = ExistingIds(engine.dialect, (_inbox, _positions))
 
     def commit(
         self,
@@ -113,17 +114,7 @@ class Persister:
         committed = self._ts(now)
         with self.engine.begin() as conn:
             ids = [m.id for _, m, _, _ in accepted]
-            held: set[str] = set()
-            for i in range(0, len(ids), 900):
-                part = ids[i : i + 900]
-                held.update(
-                    conn.execute(select(_inbox.c.msg_id).where(_inbox.c.msg_id.in_(part))).scalars()
-                )
-                held.update(
-                    conn.execute(
-                        select(_positions.c.msg_id).where(_positions.c.msg_id.in_(part))
-                    ).scalars()
-                )
+            held = self._existing(conn, ids)
             inbox_rows: list[tuple[Any, ...]] = []
             pos_rows: list[tuple[Any, ...]] = []
             report_rows: list[dict[str, Any]] = []

@@ -25,6 +25,45 @@ def _aware_time(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+def placeholder(dialect: Dialect) -> str:
+    """The DB-API parameter marker of ``dialect``."""
+    mark = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(dialect.paramstyle)
+    if mark is None:
+        raise ValueError(f"unsupported DB-API paramstyle {dialect.paramstyle!r}")
+    return mark
+
+
+class ExistingIds:
+    """Which of many ids already exist in some tables' ``msg_id`` columns, in one round trip
+    per table and chunk, without SQLAlchemy's per-literal coercion."""
+
+    CHUNK = 500
+
+    def __init__(self, dialect: Dialect, tables: Sequence[Table]) -> None:
+        self.mark = placeholder(dialect)
+        self.tables = [t.name for t in tables]
+        self._sql: dict[int, str] = {}
+
+    def _statement(self, n: int) -> str:
+        sql = self._sql.get(n)
+        if sql is None:
+            marks = ", ".join([self.mark] * n)
+            sql = " UNION ALL ".join(
+                f"SELECT msg_id FROM {t} WHERE msg_id IN ({marks})" for t in self.tables
+            )
+            self._sql[n] = sql
+        return sql
+
+    def __call__(self, conn: Connection, ids: Sequence[str]) -> set[str]:
+        """The subset of ``ids`` already stored."""
+        found: set[str] = set()
+        for i in range(0, len(ids), self.CHUNK):
+            part = tuple(ids[i : i + self.CHUNK])
+            params = part * len(self.tables)
+            found.update(r[0] for r in conn.exec_driver_sql(self._statement(len(part)), params))
+        return found
+
+
 class BulkInsert:
     """``INSERT INTO table (columns) VALUES (…)`` executed for many tuples at once."""
 
@@ -32,9 +71,7 @@ class BulkInsert:
         for name in columns:
             if name not in table.c:
                 raise ValueError(f"{table.name} has no column {name!r}")
-        marks = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(dialect.paramstyle)
-        if marks is None:
-            raise ValueError(f"unsupported DB-API paramstyle {dialect.paramstyle!r}")
+        marks = placeholder(dialect)
         self.columns = tuple(columns)
         self.sql = (
             f"INSERT INTO {table.name} ({', '.join(self.columns)}) "
