@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -45,8 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="run the hub headless")
     _common(p)
-    p.add_argument("--listen", help="HOST[:PORT]; PORT is the request port, +1 publish, "
-                   "+2 snapshot; 0 = ephemeral")  # fmt: skip
+    p.add_argument(
+        "--listen",
+        help="HOST[:PORT]; PORT is the request port, +1 publish, +2 snapshot; 0 = ephemeral",
+    )
 
     p = sub.add_parser("enroll", help="enrol a device and write its key bundle")
     _common(p)
@@ -118,7 +121,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "window":
             from command_center.app.main import run_window
 
-            return run_window(args.bundle, screenshot=args.screenshot, seconds=args.seconds)
+            code = run_window(args.bundle, screenshot=args.screenshot, seconds=args.seconds)
+            # Everything is closed and flushed; skip interpreter finalisation, where Qt's
+            # objects meet the garbage collector in an order PySide6 does not survive.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
         config = load_config(args.config)
         engine = open_store(args.data_dir, config.hub, args.db)
         try:

@@ -3,6 +3,7 @@
 from shared.client.client import HubClient
 from shared.client.link import BACKOFF_MAX_S, BACKOFF_MIN_S, LinkState
 from shared.client.outbox import Outbox, OutboxError
+from shared.client.picture import PictureChanges, SituationPicture
 from shared.client.replica import Replica, SnapshotTimeout
 
 __all__ = [
@@ -12,6 +13,8 @@ __all__ = [
     "LinkState",
     "Outbox",
     "OutboxError",
+    "PictureChanges",
     "Replica",
+    "SituationPicture",
     "SnapshotTimeout",
 ]

@@ -58,20 +58,21 @@ class SimUnit:
 
 
 def make_units(prefix: str, n: int, seed: int = 0) -> list[SimUnit]:
-    """``n`` units starting at random county seats, each heading to another."""
+    """``n`` units on the roads between county seats, each heading to a seat."""
     rng = random.Random(seed)
     seats = county_seats()
     units = []
     for i in range(n):
         kind, speed = UNIT_TYPES[i % len(UNIT_TYPES)]
         start, target = rng.sample(seats, 2)
+        along = rng.random()  # somewhere on the road between the two seats
         units.append(
             SimUnit(
                 unit_id=f"{prefix}-{i + 1:04d}",
                 unit_type=kind,
                 callsign=f"{kind.upper()}-{i + 1}",
-                lat=start.lat + rng.uniform(-0.01, 0.01),
-                lon=start.lon + rng.uniform(-0.01, 0.01),
+                lat=start.lat + (target.lat - start.lat) * along + rng.uniform(-0.005, 0.005),
+                lon=start.lon + (target.lon - start.lon) * along + rng.uniform(-0.005, 0.005),
                 speed_mps=speed * rng.uniform(0.7, 1.3),
                 target=target,
                 rng=random.Random(rng.random()),

@@ -1,0 +1,1 @@
+"""The command-hall window: a thin Qt layer over shared.client."""

@@ -1,0 +1,83 @@
+"""Starting the command-hall window inside Qt's event loop (asyncio through qasync)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+import traceback
+from pathlib import Path
+from types import TracebackType
+
+import qasync
+from PySide6.QtWidgets import QApplication
+
+from command_center.app.qt_main_window import QtMainWindow
+from shared.client import Replica, SituationPicture
+from shared.identity import BundleError, load_bundle
+
+log = logging.getLogger(__name__)
+
+
+def _install_excepthook() -> None:
+    """Slot exceptions end here: log them instead of dying silently."""
+
+    def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        log.error(
+            "unhandled error in the window: %s", "".join(traceback.format_exception(kind, exc, tb))
+        )
+
+    sys.excepthook = hook
+
+
+def run_window(bundle_path: Path, *, screenshot: Path | None = None, seconds: float = 0.0) -> int:
+    """Open the window for ``bundle_path``'s identity; with ``seconds``, grab a screenshot
+    (if asked) and close after that long."""
+    try:
+        bundle = load_bundle(bundle_path)
+    except BundleError as exc:
+        print(f"command-center: {exc}", file=sys.stderr)
+        return 2
+    _install_excepthook()
+    app = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(app, QApplication)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    picture = SituationPicture()
+    replica = Replica(bundle)
+    replica.listeners.append(picture.on_update)
+    window = QtMainWindow(picture, replica)
+    window.resize(1600, 900)
+    window.show()
+
+    async def main() -> None:
+        await replica.start()
+        if seconds > 0:
+            await asyncio.sleep(seconds)
+            if screenshot is not None:
+                screenshot.parent.mkdir(parents=True, exist_ok=True)
+                window.grab().save(str(screenshot))
+                print(f"screenshot written to {screenshot}")
+            shown = {
+                "units": len(picture.units),
+                "drawn": window.view.unit_count(),
+                "rows": window.table.rowCount(),
+                "synced": replica.synced.is_set(),
+            }
+            print(json.dumps(shown), flush=True)
+            await replica.aclose()
+            return
+        closed = asyncio.Event()
+        app.aboutToQuit.connect(closed.set)
+        await closed.wait()
+        await replica.aclose()
+
+    with loop:
+        loop.run_until_complete(main())
+    # Tear down in a fixed order while the interpreter is still whole: leaving Qt objects to
+    # the garbage collector at exit has crashed PySide6 6.12 on Python 3.11 (none_dealloc).
+    window.close()
+    window.deleteLater()
+    app.processEvents()
+    return 0

@@ -1,0 +1,81 @@
+"""The command-hall main window: composes the panels, owns nothing else."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QVBoxLayout, QWidget
+
+from command_center.app.qt_situation_view import QtSituationView
+from command_center.app.qt_unit_table import QtUnitTable
+from command_center.app.theme import STYLE
+from shared.client import Replica, SituationPicture
+
+FRAME_MS = 50  # one batched redraw per 50 ms at most
+
+
+class QtMainWindow(QMainWindow):
+    """Title and status line, the situation view, and the unit list."""
+
+    def __init__(self, picture: SituationPicture, replica: Replica) -> None:
+        super().__init__()
+        self.picture = picture
+        self.replica = replica
+        self.setWindowTitle("衡水市应急指挥平台 — 指挥大厅")
+        self.setStyleSheet(STYLE)
+        root = QWidget()
+        outer = QVBoxLayout(root)
+        header = QHBoxLayout()
+        title = QLabel("衡水市应急指挥平台 · 态势总览")
+        title.setObjectName("title")
+        self.status = QLabel("正在连接指挥中心…")
+        self.status.setObjectName("status")
+        self.status.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        header.addWidget(title)
+        header.addWidget(self.status, 1)
+        outer.addLayout(header)
+        body = QHBoxLayout()
+        self.view = QtSituationView(picture)
+        self.table = QtUnitTable(picture)
+        body.addWidget(self.view, 3)
+        body.addWidget(self.table, 2)
+        outer.addLayout(body, 1)
+        self.setCentralWidget(root)
+        self._last_table = 0.0
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self.on_timer_tick)
+        self._timer.start(FRAME_MS)
+        self._stale_timer = QTimer(self)
+        self._stale_timer.timeout.connect(self.on_stale_timer_tick)
+        self._stale_timer.start(2000)
+
+    def on_timer_tick(self) -> None:
+        """Apply everything that changed since the last frame in one pass."""
+        changes = self.picture.take_changes()
+        if changes:
+            self.view.apply(changes)
+        now = time.monotonic()
+        if changes.units and now - self._last_table > 0.5:
+            self._last_table = now
+            self.table.refresh()
+        self._update_status(now)
+
+    def on_stale_timer_tick(self) -> None:
+        """Grey out units that stopped reporting."""
+        self.view.refresh_staleness()
+        self.table.refresh()
+
+    def _update_status(self, now: float) -> None:
+        live = self.replica.synced.is_set() and now - self.replica.last_beat < 3.0
+        fresh, stale = self.picture.unit_counts()
+        presence = self.picture.presence_counts()
+        link = "● 已连接" if live else "● 未连接"
+        self.status.setProperty("state", "online" if live else "offline")
+        online, late, off = presence["online"], presence["stale"], presence["offline"]
+        self.status.setText(
+            f"{link}   单位 {fresh} 在线 / {stale} 失联   事件 {len(self.picture.incidents)}   "
+            f"终端 在线 {online} · 延迟 {late} · 离线 {off}"
+        )
+        self.status.style().unpolish(self.status)
+        self.status.style().polish(self.status)

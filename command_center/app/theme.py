@@ -1,0 +1,22 @@
+"""The dark high-contrast theme for wall displays, and unit-type colours."""
+
+from __future__ import annotations
+
+STYLE = """
+QWidget { background: #0b0f14; color: #e8eef5; font-size: 15px; }
+QLabel#title { font-size: 22px; font-weight: bold; color: #ffffff; }
+QLabel#status { font-size: 15px; color: #9fb3c8; }
+QLabel#status[state="online"] { color: #3ddc84; }
+QLabel#status[state="offline"] { color: #ff5c5c; }
+QTableWidget { gridline-color: #1f2a36; selection-background-color: #1d4ed8; }
+QHeaderView::section { background: #16202b; color: #cfe0f1; border: 0; padding: 4px; }
+"""
+
+UNIT_COLOURS = {
+    "fire": "#ff6b35",
+    "ambulance": "#ffffff",
+    "police": "#3b82f6",
+    "rescue": "#facc15",
+}
+STALE_COLOUR = "#5b6673"
+INCIDENT_COLOURS = {1: "#ff2d2d", 2: "#ff8c1a", 3: "#ffd60a", 4: "#3b82f6"}

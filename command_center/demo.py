@@ -1,0 +1,159 @@
+"""``./run demo``: a hub, simulated units moving around Hengshui, and the command-hall window.
+
+Everything lives in a per-user data folder (``--data-dir`` to change it); a second run reuses
+the hub's store, keys and bundles. With no display the window runs under Xvfb, a screenshot
+is taken after a few seconds and its path printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from shared.config import default_data_dir
+from shared.identity import Endpoints, load_bundle
+
+PY = sys.executable
+
+
+def say(msg: str) -> None:
+    print(f"[demo] {msg}", flush=True)
+
+
+def _endpoints(data: Path) -> Endpoints:
+    ep = json.loads((data / "hub.json").read_text("utf-8"))["endpoints"]
+    return Endpoints(ep["request"], ep["publish"], ep["snapshot"])
+
+
+def _bundle(data: Path, name: str, role: str) -> Path:
+    """Enrol once; afterwards point the existing bundle at this run's hub endpoints."""
+    path = data / "bundles" / f"{name}.json"
+    if path.exists():
+        bundle = load_bundle(path)
+        bundle.with_endpoints(_endpoints(data)).save(path)
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [
+            PY,
+            "-m",
+            "command_center",
+            "enroll",
+            "--data-dir",
+            str(data),
+            "--name",
+            name,
+            "--role",
+            role,
+            "--out",
+            str(path),
+        ],
+        check=True,
+    )
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the demo."""
+    ap = argparse.ArgumentParser(prog="./run demo")
+    ap.add_argument("--data-dir", type=Path, default=default_data_dir() / "demo")
+    ap.add_argument("--units", type=int, default=60)
+    ap.add_argument("--seconds", type=float, default=0.0, help="close after this long")
+    ap.add_argument("--screenshot", type=Path, help="save a screenshot of the window")
+    args = ap.parse_args(argv)
+
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        xvfb = shutil.which("xvfb-run")
+        if xvfb is None:
+            say("no display and no xvfb-run: run ./run setup first (installs xvfb)")
+            return 1
+        shot = args.screenshot or args.data_dir / "screenshots" / "command-hall.png"
+        say("no display: running the window under Xvfb; a screenshot will be taken")
+        cmd = [
+            xvfb,
+            "-a",
+            "-s",
+            "-screen 0 1920x1080x24",
+            PY,
+            "-m",
+            "command_center.demo",
+            "--data-dir",
+            str(args.data_dir),
+            "--units",
+            str(args.units),
+            "--seconds",
+            str(args.seconds or 12),
+            "--screenshot",
+            str(shot),
+        ]
+        return subprocess.call(cmd)
+
+    data: Path = args.data_dir
+    data.mkdir(parents=True, exist_ok=True)
+    say(f"data folder: {data}")
+    hub = subprocess.Popen(
+        [PY, "-m", "command_center", "serve", "--data-dir", str(data), "--listen", "127.0.0.1:0"],
+        stdout=subprocess.DEVNULL,
+        stderr=open(data / "hub-stderr.log", "ab"),  # noqa: SIM115
+    )
+    procs = [hub]
+    try:
+        deadline = time.monotonic() + 30
+        while (
+            not (data / "hub.json").exists()
+            or json.loads((data / "hub.json").read_text("utf-8")).get("pid") != hub.pid
+        ):
+            if hub.poll() is not None or time.monotonic() > deadline:
+                say(f"the hub did not start; see {data / 'hub-stderr.log'}")
+                return 1
+            time.sleep(0.05)
+        say(f"hub ready at {_endpoints(data).request}")
+        hall = _bundle(data, "demo-hall", "leader")
+        sim = _bundle(data, "demo-sim", "field")
+        say(f"starting {args.units} simulated units moving around Hengshui")
+        procs.append(
+            subprocess.Popen(
+                [
+                    PY,
+                    "-m",
+                    "field_unit",
+                    "sim",
+                    "--bundle",
+                    str(sim),
+                    "--units",
+                    str(args.units),
+                    "--rate",
+                    "1",
+                    "--duration",
+                    "86400",
+                    "--outbox",
+                    str(data / "sim-outbox.db"),
+                ],
+                stdout=subprocess.DEVNULL,
+            )
+        )
+        say("opening the command-hall window")
+        cmd = [PY, "-m", "command_center", "window", "--bundle", str(hall)]
+        if args.seconds:
+            cmd += ["--seconds", str(args.seconds)]
+        if args.screenshot:
+            cmd += ["--screenshot", str(args.screenshot)]
+        return subprocess.call(cmd)
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""The situation picture as the command hall's panels need it: plain counts and rows.
+
+Windows render; this decides. It follows a :class:`~shared.client.replica.Replica`, keeps
+the derived figures (units fresh or stale, devices by presence, open incidents), and tells
+listeners which keys changed since they last asked, so a view can redraw in one batch.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
+
+from shared.protocol import IncidentState, PresenceState, StateValue, UnitState
+
+STALE_AFTER = timedelta(seconds=30)
+_V = TypeVar("_V")
+
+
+@dataclass
+class PictureChanges:
+    """Keys changed since the last :meth:`SituationPicture.take_changes`."""
+
+    units: set[str] = field(default_factory=set)
+    incidents: set[str] = field(default_factory=set)
+    presence: set[str] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return bool(self.units or self.incidents or self.presence)
+
+
+class SituationPicture:
+    """Units, incidents and presence, with the figures the hall shows."""
+
+    def __init__(self) -> None:
+        self.units: dict[str, UnitState] = {}
+        self.incidents: dict[str, IncidentState] = {}
+        self.presence: dict[str, PresenceState] = {}
+        self._changes = PictureChanges()
+
+    def on_update(self, topic: str, key: str, value: StateValue | None) -> None:
+        """Listener for :class:`Replica` updates."""
+        if topic == "unit":
+            self._put(self.units, key, value, UnitState)
+            self._changes.units.add(key)
+        elif topic == "incident":
+            self._put(self.incidents, key, value, IncidentState)
+            self._changes.incidents.add(key)
+        elif topic == "presence":
+            self._put(self.presence, key, value, PresenceState)
+            self._changes.presence.add(key)
+
+    @staticmethod
+    def _put(store: dict[str, _V], key: str, value: object, kind: type[_V]) -> None:
+        if value is None:
+            store.pop(key, None)
+        elif isinstance(value, kind):
+            store[key] = value
+
+    def take_changes(self) -> PictureChanges:
+        """What changed since the last call (and forget it)."""
+        changes, self._changes = self._changes, PictureChanges()
+        return changes
+
+    def is_stale(self, unit: UnitState, now: datetime | None = None) -> bool:
+        """A unit whose last fix is older than :data:`STALE_AFTER`."""
+        return (now or datetime.now(UTC)) - unit.fix_time > STALE_AFTER
+
+    def presence_counts(self) -> dict[str, int]:
+        """Devices by presence status."""
+        counts = Counter(p.status for p in self.presence.values())
+        return {s: counts.get(s, 0) for s in ("online", "stale", "offline")}
+
+    def unit_counts(self, now: datetime | None = None) -> tuple[int, int]:
+        """(fresh, stale) units."""
+        stale = sum(1 for u in self.units.values() if self.is_stale(u, now))
+        return len(self.units) - stale, stale

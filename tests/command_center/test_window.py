@@ -1,0 +1,106 @@
+"""The command-hall window: in-process with pytest-qt, and end to end against a real hub."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from command_center.app.qt_main_window import QtMainWindow
+from shared.client import HubClient, Replica, SituationPicture
+from shared.geo import county_seats
+from shared.protocol import IncidentState, PositionReport, UnitState, utcnow
+from shared.sim import make_units
+from tests.conftest import HubHandle
+
+
+def _unit(i: int, age_s: float = 0.0) -> UnitState:
+    u = make_units("T", i + 1, seed=5)[i]
+    return UnitState(
+        u.unit_id,
+        "sim",
+        u.lat,
+        u.lon,
+        datetime.now(UTC) - timedelta(seconds=age_s),
+        0.0,
+        u.speed_mps,
+        u.unit_type,
+        u.callsign,
+    )
+
+
+def test_window_draws_units_incidents_and_staleness(qtbot: object, artifacts: Path) -> None:
+    picture = SituationPicture()
+    replica = Replica.__new__(Replica)  # never started: the picture is fed directly
+    replica.synced = asyncio.Event()
+    replica.last_beat = 0.0
+    window = QtMainWindow(picture, replica)
+    qtbot.addWidget(window)  # type: ignore[attr-defined]
+    window.resize(1600, 900)
+    window.show()
+    for i in range(40):
+        picture.on_update("unit", f"T-{i + 1:04d}", _unit(i, age_s=120 if i < 5 else 0))
+    now = datetime.now(UTC)
+    picture.on_update(
+        "incident", "I-1", IncidentState("I-1", "滏阳河漫堤", 37.62, 115.63, "responding", now, 2)
+    )
+    qtbot.waitUntil(lambda: window.view.unit_count() == 40, timeout=3000)  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: window.table.rowCount() == 40, timeout=3000)  # type: ignore[attr-defined]
+    assert picture.unit_counts() == (35, 5)
+    assert "35 在线 / 5 失联" in window.status.text()
+    assert "未连接" in window.status.text()
+    picture.on_update("unit", "T-0001", None)
+    qtbot.waitUntil(lambda: window.view.unit_count() == 39, timeout=3000)  # type: ignore[attr-defined]
+    window.grab().save(str(artifacts / "command-hall-offline.png"))
+
+
+async def test_real_window_shows_200_moving_units(
+    hub: HubHandle, tmp_path: Path, artifacts: Path
+) -> None:
+    sim = hub.enroll("sim-1", "field")
+    hall = hub.enroll("hall-1", "leader")
+    hall_path = tmp_path / "hall.json"
+    hall.save(hall_path)
+    units = make_units("S", 200, seed=9)
+    shot = artifacts / "command-hall-live.png"
+    async with HubClient(sim, tmp_path / "sim.db", window=5000) as c:
+        await c.wait_online(10)
+        window = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "command_center",
+            "window",
+            "--bundle",
+            str(hall_path),
+            "--seconds",
+            "8",
+            "--screenshot",
+            str(shot),
+            stdout=subprocess.PIPE,
+        )
+        seats = county_seats()
+        for _ in range(16):  # the units move while the window watches
+            batch = []
+            for u in units:
+                u.step(30.0, seats)
+                batch.append(
+                    c.make(
+                        PositionReport,
+                        unit_id=u.unit_id,
+                        lat=u.lat,
+                        lon=u.lon,
+                        fix_time=utcnow(),
+                        unit_type=u.unit_type,
+                        callsign=u.callsign,
+                    )
+                )
+            await c.submit(*batch)
+            await asyncio.sleep(0.5)
+        out, _err = await asyncio.wait_for(window.communicate(), 60)
+    assert window.returncode == 0
+    shown = json.loads(out.decode().strip().splitlines()[-1])
+    assert shown == {"units": 200, "drawn": 200, "rows": 200, "synced": True}
+    assert shot.exists() and shot.stat().st_size > 20_000
