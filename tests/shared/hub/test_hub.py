@@ -200,6 +200,10 @@ async def test_presence_goes_online_then_offline(hub: HubHandle, tmp_path: Path)
     unit = hub.enroll("fire-01", "field")
     async with Replica(watcher, topics=("presence",)) as r:
         await asyncio.wait_for(r.synced.wait(), 10)
+        for _ in range(100):  # a newly enrolled device shows up on the hub's next tick
+            if r.get("presence", "fire-01") is not None:
+                break
+            await asyncio.sleep(0.02)
         assert r.get("presence", "fire-01").status == "offline"
         c = HubClient(unit, tmp_path / "f.db")
         await c.start()
