@@ -7,6 +7,8 @@
    sent only after its commit); 10 CURVE subscribers in another process receive the fan-out.
 3. Fan-out latency: 1,000 units at 1 Hz plus 5,000 msg/s background, 10 subscribers; the
    time from a probe's send to its arrival at each subscriber.
+4. Late joiner: with 1,000 units and 10,000 incidents held, a new replica's time from start
+   to holding the whole current picture (snapshot, then live updates).
 
 Last line: {"raw_msgs_per_s", "hub_msgs_per_s", "ratio", "fanout_p99_ms", ...}.
 """
@@ -29,7 +31,7 @@ from typing import Any
 import psutil
 import zmq
 
-from shared.identity import Bundle, Endpoints, enroll, load_or_create_hub_keys
+from shared.identity import Bundle, Endpoints, KeyPair, enroll, load_or_create_hub_keys
 from shared.protocol import (
     Ack,
     AckBatch,
@@ -261,11 +263,11 @@ class HubUnderTest:
         )
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def bundle(self, name: str) -> dict[str, str]:
+    def bundle(self, name: str, role: str = "field") -> dict[str, str]:
         engine = open_engine(sqlite_url(self.data / "hub.db"))
         hub_key = load_or_create_hub_keys(self.data).public
         b: Bundle = enroll(
-            engine, name=name, role="field", hub_public_key=hub_key, endpoints=self.endpoints
+            engine, name=name, role=role, hub_public_key=hub_key, endpoints=self.endpoints
         )
         engine.dispose()
         return {
@@ -302,6 +304,61 @@ class HubUnderTest:
             self.proc.wait(20)
 
 
+def _late_join(hub: HubUnderTest, tries: int) -> list[float]:
+    """Fill the hub with 1,000 units and 10,000 incidents, then time fresh replicas from
+    start to holding the whole current picture."""
+    import asyncio
+
+    from shared.client import HubClient, Replica
+    from shared.identity import load_bundle
+    from shared.protocol import IncidentDeclare, utcnow
+
+    duty = hub.bundle("duty", role="duty-officer")
+    path = hub.root / "duty.json"
+    Bundle(
+        duty["name"],
+        "duty-officer",
+        KeyPair(duty["public"], duty["secret"]),
+        duty["hub"],
+        hub.endpoints,
+        datetime.now(UTC),
+        None,
+    ).save(path)
+    bundle = load_bundle(path)
+
+    async def run() -> list[float]:
+        async with HubClient(bundle, hub.root / "duty-outbox.db", window=5000) as c:
+            await c.wait_online(10)
+            msgs = [
+                c.make(PositionReport, unit_id=f"LJ{i:04d}", lat=37.7, lon=115.6, fix_time=utcnow())
+                for i in range(1000)
+            ]
+            msgs += [
+                c.make(
+                    IncidentDeclare,
+                    incident_id=f"I{i:05d}",
+                    title=f"事件{i}",
+                    lat=37.5,
+                    lon=115.5,
+                    level=1 + i % 4,
+                )
+                for i in range(10_000)
+            ]
+            await c.submit(*msgs)
+            if not await c.drain(300):
+                raise RuntimeError("could not load the picture")
+        times = []
+        for _ in range(tries):
+            t0 = time.perf_counter()
+            async with Replica(bundle, topics=("unit", "incident")) as r:
+                await asyncio.wait_for(r.synced.wait(), 30)
+                times.append((time.perf_counter() - t0) * 1000)
+                assert len(r.items["incident"]) >= 10_000 and len(r.items["unit"]) >= 1000
+        return times
+
+    return asyncio.run(run())
+
+
 def pct(values: list[float], q: float) -> float:
     if len(values) < 2:
         return values[0] if values else float("nan")
@@ -323,7 +380,7 @@ def main() -> None:
 
     frames = payloads("bench", args.messages, units=50_000)
     results["payload_bytes"] = round(statistics.mean(len(f) for f in frames[:1000]), 1)
-    log(f"1/3 raw pyzmq PUSH/PULL, {args.messages} messages of ~{results['payload_bytes']} B")
+    log(f"1/4 raw pyzmq PUSH/PULL, {args.messages} messages of ~{results['payload_bytes']} B")
     results["raw_msgs_per_s"] = round(raw_rate(frames, curve=False))
     results["raw_curve_msgs_per_s"] = round(raw_rate(frames, curve=True))
     log(
@@ -336,7 +393,7 @@ def main() -> None:
         watcher = hub.bundle("watch")
         hub.start()
         try:
-            log(f"2/3 hub pipeline: decode, authorise, persist, fan out to {args.subscribers}")
+            log(f"2/4 hub pipeline: decode, authorise, persist, fan out to {args.subscribers}")
             frames = payloads("bench", args.messages, units=50_000)
             ready, stop, out = spawn.Event(), spawn.Event(), spawn.Queue()
             subs = spawn.Process(
@@ -372,7 +429,7 @@ def main() -> None:
             )
 
             secs = args.fanout_seconds
-            log(f"3/3 fan-out latency: 1,000 units at 1 Hz + 5,000 msg/s background, {secs:.0f} s")
+            log(f"3/4 fan-out latency: 1,000 units at 1 Hz + 5,000 msg/s background, {secs:.0f} s")
             probe_b = hub.bundle("probe")
             bg_b = hub.bundle("background")
             ready, stop, out = spawn.Event(), spawn.Event(), spawn.Queue()
@@ -401,6 +458,15 @@ def main() -> None:
                 f"    {len(lat)} probe deliveries; p50 {results['fanout_p50_ms']} ms, "
                 f"p99 {results['fanout_p99_ms']} ms"
             )
+
+            log("4/4 late joiner: 1,000 units + 10,000 incidents, snapshot then live")
+            joins = _late_join(hub, tries=5)
+            results["late_join_ms_median"] = round(statistics.median(joins), 1)
+            results["late_join_ms_max"] = round(max(joins), 1)
+            log(
+                f"    current picture in {results['late_join_ms_median']} ms (median of 5), "
+                f"max {results['late_join_ms_max']} ms"
+            )
         finally:
             hub.stop()
     results["ratio"] = round(results["hub_msgs_per_s"] / results["raw_msgs_per_s"], 4)
@@ -408,7 +474,14 @@ def main() -> None:
         results["hub_msgs_per_s"] / results["raw_curve_msgs_per_s"], 4
     )
     ordered = {
-        k: results[k] for k in ("raw_msgs_per_s", "hub_msgs_per_s", "ratio", "fanout_p99_ms")
+        k: results[k]
+        for k in (
+            "raw_msgs_per_s",
+            "hub_msgs_per_s",
+            "ratio",
+            "fanout_p99_ms",
+            "late_join_ms_median",
+        )
     }
     ordered.update({k: v for k, v in results.items() if k not in ordered})
     print(json.dumps(ordered))
