@@ -268,17 +268,26 @@ class Hub:
         )
 
     def _drain_requests(self) -> None:
-        batch: list[list[zmq.Frame]] = []
-        recv = self.router.recv_multipart
+        # Two plain recv calls per message cost a quarter of recv_multipart(copy=False); the
+        # payload stays a Frame for its User-Id (the ZAP-authenticated key). ROUTER delivers
+        # whole messages, so once the routing id is in, the rest is too.
+        batch: list[tuple[bytes, zmq.Frame, int]] = []
+        recv = self.router.recv
         for _ in range(self.config.batch_max):
             try:
-                batch.append(recv(zmq.NOBLOCK, copy=False))
+                rid = recv(zmq.NOBLOCK)
             except zmq.Again:
                 break
+            frame = recv(zmq.NOBLOCK, copy=False)
+            extra = 0
+            while frame.more:  # a multipart request: keep the last part, count the others
+                frame = recv(zmq.NOBLOCK, copy=False)
+                extra += 1
+            batch.append((rid, frame, extra))
         if batch:
             self._process(batch)
 
-    def _process(self, batch: list[list[zmq.Frame]]) -> None:
+    def _process(self, batch: list[tuple[bytes, zmq.Frame, int]]) -> None:
         now_mono = time.monotonic()
         replies: list[tuple[bytes, bytes]] = []
         accepted: list[tuple[bytes, Message, str, str]] = []
@@ -287,9 +296,8 @@ class Hub:
         max_bytes = self.config.max_frame_bytes
         self.stats["batches"] += 1
         self.stats["requests"] += len(batch)
-        for frames in batch:
-            rid = frames[0].bytes
-            key = str(frames[-1].get("User-Id"))
+        for rid, frame, extra in batch:
+            key = str(frame.get("User-Id"))
             dev = self.devices.lookup(key)
             if dev is None:
                 why = self.devices.describe_refusal(key)
@@ -300,16 +308,13 @@ class Hub:
             self.sessions[key] = rid
             if self.presence.touch(dev.name, dev.role, now_mono):
                 self._publish_presence(dev.name)
-            if len(frames) != 2:
+            if extra:
                 replies.append(
-                    (
-                        rid,
-                        self._error(None, "multipart", f"expected 1 frame, got {len(frames) - 1}"),
-                    )
+                    (rid, self._error(None, "multipart", f"expected 1 frame, got {extra + 1}"))
                 )
                 continue
             try:
-                msg = decode_request(frames[1].bytes, max_bytes)
+                msg = decode_request(frame.bytes, max_bytes)
             except ProtocolError as exc:
                 replies.append((rid, self._error(exc.ref, exc.code, exc.detail)))
                 log.info("bad frame", extra={"device": dev.name, "code": exc.code})
