@@ -15,6 +15,7 @@ from sqlalchemy import Engine, Table, func, insert, select, update
 
 from shared.identity.roles import Permissions
 from shared.protocol import (
+    KIND_OF,
     Ack,
     AckBatch,
     DispatchOrder,
@@ -138,7 +139,7 @@ class Persister:
                     (
                         msg.id,
                         device,
-                        type(msg).__struct_config__.tag,
+                        KIND_OF[type(msg)],
                         self._ts(msg.sent),
                         committed,
                         msg.exercise,

@@ -35,9 +35,11 @@ from shared.hub.persist import Persister, load_state
 from shared.hub.registry import DeviceCache
 from shared.hub.state import StateStore
 from shared.identity.keys import Endpoints, KeyPair, load_or_create_hub_keys
+from shared.identity.registry import DeviceInfo
 from shared.identity.roles import PERMISSIONS, Permissions
 from shared.protocol import (
     HEARTBEAT_TOPIC,
+    KIND_OF,
     Error,
     Hello,
     HubBeat,
@@ -60,6 +62,7 @@ log = logging.getLogger(__name__)
 
 HUB_NAME = "hub"
 _snapshot_decoder = msgspec.msgpack.Decoder(SnapshotRequest)
+_ANSWERED_HERE = frozenset({"ping", "hello", "inbox_query"})  # no commit needed
 _HANDSHAKE_EVENTS = (
     zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
     | zmq.EVENT_HANDSHAKE_FAILED_AUTH
@@ -121,6 +124,11 @@ class Hub:
         self.data_dir = data_dir
         self.engine = engine
         self.permissions = permissions
+        # role -> kinds it may send, so the hot loop checks with one set lookup
+        self._may = {
+            role: frozenset(k for k in permissions.kinds if permissions.allows(role, k))
+            for role in permissions.roles
+        }
         self.clock = wall_clock
         self.epoch = new_id()
         self.keys: KeyPair = load_or_create_hub_keys(data_dir)
@@ -296,6 +304,8 @@ class Hub:
         max_bytes = self.config.max_frame_bytes
         self.stats["batches"] += 1
         self.stats["requests"] += len(batch)
+        seen: dict[str, tuple[DeviceInfo, bytes]] = {}
+        may = self._may
         for rid, frame, extra in batch:
             key = str(frame.get("User-Id"))
             dev = self.devices.lookup(key)
@@ -305,9 +315,7 @@ class Hub:
                 replies.append((rid, self._error(None, code, f"{why}: this key is refused")))
                 self._note_refusal(audits, key, why)
                 continue
-            self.sessions[key] = rid
-            if self.presence.touch(dev.name, dev.role, now_mono):
-                self._publish_presence(dev.name)
+            seen[key] = (dev, rid)
             if extra:
                 replies.append(
                     (rid, self._error(None, "multipart", f"expected 1 frame, got {extra + 1}"))
@@ -319,7 +327,7 @@ class Hub:
                 replies.append((rid, self._error(exc.ref, exc.code, exc.detail)))
                 log.info("bad frame", extra={"device": dev.name, "code": exc.code})
                 continue
-            kind = type(msg).__struct_config__.tag
+            kind = KIND_OF[type(msg)]
             if msg.sender != dev.name:
                 replies.append(
                     (
@@ -331,10 +339,10 @@ class Hub:
                         ),
                     )
                 )
-                audits.append(AuditRecord(dev.name, "refused", str(kind), "sender mismatch"))
+                audits.append(AuditRecord(dev.name, "refused", kind, "sender mismatch"))
                 continue
-            if not self.permissions.allows(dev.role, str(kind)):
-                allowed = ", ".join(self.permissions.allowed_roles(str(kind)))
+            if kind not in may.get(dev.role, ()):
+                allowed = ", ".join(self.permissions.allowed_roles(kind))
                 replies.append(
                     (
                         rid,
@@ -347,10 +355,11 @@ class Hub:
                     )
                 )
                 audits.append(
-                    AuditRecord(
-                        dev.name, "refused", str(kind), f"role {dev.role} forbidden {msg.id}"
-                    )
+                    AuditRecord(dev.name, "refused", kind, f"role {dev.role} forbidden {msg.id}")
                 )
+                continue
+            if kind not in _ANSWERED_HERE:
+                accepted.append((rid, msg, dev.name, dev.role))
                 continue
             match msg:
                 case Ping():
@@ -369,8 +378,11 @@ class Hub:
                     replies.append((rid, encode(welcome)))
                 case InboxQuery():
                     queries.append((rid, msg))
-                case _:
-                    accepted.append((rid, msg, dev.name, dev.role))
+        # Once per device and batch, not per message: last contact and presence.
+        for key, (dev, rid) in seen.items():
+            self.sessions[key] = rid
+            if self.presence.touch(dev.name, dev.role, now_mono):
+                self._publish_presence(dev.name)
         if accepted or audits:
             try:
                 replies.extend(self.persister.commit(accepted, audits, self.clock()))

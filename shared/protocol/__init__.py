@@ -12,6 +12,7 @@ from shared.protocol.codec import (
 )
 from shared.protocol.ids import new_id, utcnow
 from shared.protocol.messages import (
+    KIND_OF,
     PROTOCOL_VERSION,
     REQUEST_KINDS,
     SUPPORTED_VERSIONS,
@@ -53,6 +54,7 @@ from shared.protocol.state import (
 __all__ = [
     "DEFAULT_MAX_FRAME_BYTES",
     "HEARTBEAT_TOPIC",
+    "KIND_OF",
     "PROTOCOL_VERSION",
     "REQUEST_KINDS",
     "SUPPORTED_VERSIONS",

@@ -232,4 +232,7 @@ Request = (
 Reply = Welcome | Pong | Ack | AckBatch | InboxStatus | Error
 """Everything the hub sends back on the request socket."""
 
-REQUEST_KINDS: frozenset[str] = frozenset(str(t.__struct_config__.tag) for t in Request.__args__)
+KIND_OF: dict[type, str] = {t: str(t.__struct_config__.tag) for t in Request.__args__}
+"""Request struct type → its ``kind`` tag (a dict lookup beats reading the struct config)."""
+
+REQUEST_KINDS: frozenset[str] = frozenset(KIND_OF.values())
