@@ -120,21 +120,41 @@ class Persister:
             pos_rows: list[tuple[Any, ...]] = []
             report_rows: list[dict[str, Any]] = []
             pending: dict[tuple[str, str], StateValue | None] = {}
+            units: dict[str, tuple[PositionReport, str]] = {}
+            ts = self._ts
             for rid, msg, device, role in accepted:
                 if msg.id in held:
                     results.append((rid, msg.id, "duplicate", None))
                     continue
-                try:
-                    self._apply(
-                        conn, msg, device, role, now, pos_rows, report_rows, pending, audits
+                if type(msg) is PositionReport:
+                    # The hot path, inline: positions are their own ledger (unique msg_id),
+                    # and the unit state is built once per unit per batch, after commit.
+                    pos_rows.append(
+                        (
+                            msg.id,
+                            msg.unit_id,
+                            device,
+                            msg.lat,
+                            msg.lon,
+                            ts(msg.fix_time),
+                            msg.heading_deg,
+                            msg.speed_mps,
+                            msg.unit_type,
+                            msg.callsign,
+                            msg.exercise,
+                        )
                     )
+                    units[msg.unit_id] = (msg, device)
+                    held.add(msg.id)
+                    results.append((rid, msg.id, "ok", None))
+                    continue
+                try:
+                    self._apply(conn, msg, device, role, now, report_rows, pending, audits)
                 except _Refusal as exc:
                     results.append((rid, msg.id, None, exc))
                     continue
                 held.add(msg.id)
                 results.append((rid, msg.id, "ok", None))
-                if isinstance(msg, PositionReport):
-                    continue  # positions are their own ledger (unique msg_id)
                 inbox_rows.append(
                     (
                         msg.id,
@@ -151,10 +171,8 @@ class Persister:
                 conn.execute(insert(_reports), report_rows)
             if audits:
                 append(conn, audits)
-            changes = [
-                (t, k, _unit_state(v) if isinstance(v, tuple) else v)
-                for (t, k), v in pending.items()
-            ]
+            changes = [(t, k, v) for (t, k), v in pending.items()]
+            changes.extend(("unit", k, _unit_state(v)) for k, v in units.items())
         # Committed: now the picture may change and the acks may go out.
         for topic, key, value in changes:
             self.state.set(topic, key, value)
@@ -216,30 +234,11 @@ class Persister:
         device: str,
         role: str,
         now: datetime,
-        pos_rows: list[tuple[Any, ...]],
         report_rows: list[dict[str, Any]],
         pending: dict[tuple[str, str], StateValue | None],
         audits: list[AuditRecord],
     ) -> None:
         match msg:
-            case PositionReport():
-                pos_rows.append(
-                    (
-                        msg.id,
-                        msg.unit_id,
-                        device,
-                        msg.lat,
-                        msg.lon,
-                        self._ts(msg.fix_time),
-                        msg.heading_deg,
-                        msg.speed_mps,
-                        msg.unit_type,
-                        msg.callsign,
-                        msg.exercise,
-                    )
-                )
-                # Conflated per batch: the state is built for the last position only.
-                pending[("unit", msg.unit_id)] = (msg, device)  # type: ignore[assignment]
             case SituationReport():
                 report_rows.append(
                     {
