@@ -14,11 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Dialect, Table
 
-
-def _sqlite_time(value: datetime) -> str:
-    if value.tzinfo is not UTC:  # decoded frames are already UTC: skip the conversion
-        value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+from shared.store.types import to_epoch_us
 
 
 def _aware_time(value: datetime) -> datetime:
@@ -78,7 +74,7 @@ class BulkInsert:
             f"VALUES ({', '.join([marks] * len(self.columns))})"
         )
         self.time: Callable[[datetime], Any] = (
-            _sqlite_time if dialect.name == "sqlite" else _aware_time
+            to_epoch_us if dialect.name == "sqlite" else _aware_time
         )
 
     def execute(self, conn: Connection, rows: list[tuple[Any, ...]]) -> None:

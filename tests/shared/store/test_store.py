@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine, inspect, select, text
 
 from shared.store import (
@@ -18,6 +20,7 @@ from shared.store import (
     verify,
 )
 from shared.store.models import Incident
+from shared.store.types import from_epoch_us, to_epoch_us
 
 
 def test_migrations_create_every_table(engine: Engine) -> None:
@@ -151,3 +154,13 @@ def test_bad_urls_get_clear_errors(tmp_path: object) -> None:
         open_engine("mysql://x@localhost/db")
     with pytest.raises(StoreError, match="cannot reach"):
         open_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.datetimes(
+        min_value=datetime(1900, 1, 1), max_value=datetime(2400, 1, 1), timezones=st.timezones()
+    )
+)
+def test_epoch_microseconds_round_trip_exactly(when: datetime) -> None:
+    assert from_epoch_us(to_epoch_us(when)) == when.astimezone(UTC)  # the same instant

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from shared.store.types import UTCDateTime
+
 
 revision: str = '0001'
 down_revision: str | None = None
@@ -34,7 +36,7 @@ def upgrade() -> None:
     )
     op.create_table('audit_log',
     sa.Column('seq', sa.Integer(), autoincrement=False, nullable=False),
-    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('at', UTCDateTime(), nullable=False),
     sa.Column('actor', sa.String(length=128), nullable=False),
     sa.Column('action', sa.String(length=64), nullable=False),
     sa.Column('subject', sa.String(length=256), nullable=False),
@@ -48,9 +50,9 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=128), nullable=False),
     sa.Column('role', sa.String(length=32), nullable=False),
     sa.Column('public_key', sa.String(length=40), nullable=False),
-    sa.Column('enrolled_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('enrolled_at', UTCDateTime(), nullable=False),
+    sa.Column('expires_at', UTCDateTime(), nullable=True),
+    sa.Column('revoked_at', UTCDateTime(), nullable=True),
     sa.Column('revision', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('name'),
@@ -63,8 +65,8 @@ def upgrade() -> None:
     sa.Column('msg_id', sa.String(length=64), nullable=False),
     sa.Column('device', sa.String(length=128), nullable=False),
     sa.Column('kind', sa.String(length=32), nullable=False),
-    sa.Column('sent', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('committed', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('sent', UTCDateTime(), nullable=False),
+    sa.Column('committed', UTCDateTime(), nullable=False),
     sa.Column('exercise', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('msg_id')
     )
@@ -80,7 +82,7 @@ def upgrade() -> None:
     sa.Column('division', sa.String(length=6), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('closed_reason', sa.String(length=512), nullable=False),
-    sa.Column('updated', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated', UTCDateTime(), nullable=False),
     sa.Column('updated_by', sa.String(length=128), nullable=False),
     sa.Column('exercise', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('incident_id')
@@ -98,7 +100,7 @@ def upgrade() -> None:
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('issued_by', sa.String(length=128), nullable=False),
-    sa.Column('updated', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated', UTCDateTime(), nullable=False),
     sa.Column('exercise', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('order_id')
     )
@@ -112,7 +114,7 @@ def upgrade() -> None:
     sa.Column('device', sa.String(length=128), nullable=False),
     sa.Column('lat', sa.Float(), nullable=False),
     sa.Column('lon', sa.Float(), nullable=False),
-    sa.Column('fix_time', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('fix_time', UTCDateTime(), nullable=False),
     sa.Column('heading_deg', sa.Float(), nullable=True),
     sa.Column('speed_mps', sa.Float(), nullable=True),
     sa.Column('unit_type', sa.String(length=64), nullable=False),
@@ -137,7 +139,7 @@ def upgrade() -> None:
     sa.Column('missing', sa.Integer(), nullable=False),
     sa.Column('injured', sa.Integer(), nullable=False),
     sa.Column('sender', sa.String(length=128), nullable=False),
-    sa.Column('sent', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('sent', UTCDateTime(), nullable=False),
     sa.Column('exercise', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
