@@ -172,10 +172,11 @@ class Persister:
             if audits:
                 append(conn, audits)
             changes = [(t, k, v) for (t, k), v in pending.items()]
-            changes.extend(("unit", k, _unit_state(v)) for k, v in units.items())
         # Committed: now the picture may change and the acks may go out.
         for topic, key, value in changes:
             self.state.set(topic, key, value)
+        if units:
+            self.state.set_many("unit", ((k, _unit_state(v)) for k, v in units.items()))
         audits.clear()
         return self._replies(results, now)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from shared.protocol.state import TOPICS, SnapshotChunk, StateValue, Update, UpdateBatch
 
@@ -38,6 +38,21 @@ class StateStore:
         """Change ``key`` in ``topic`` (None removes it); the change is queued for publication."""
         update = self.topics[topic].set(key, value)
         self._pending.setdefault(topic, []).append(update)
+
+    def set_many(self, topic: str, changes: Iterable[tuple[str, StateValue | None]]) -> None:
+        """:meth:`set` for many keys of one topic (the per-batch unit positions)."""
+        state = self.topics[topic]
+        items = state.items
+        queued = self._pending.setdefault(topic, [])
+        seq = state.seq
+        for key, value in changes:
+            seq += 1
+            if value is None:
+                items.pop(key, None)
+            else:
+                items[key] = value
+            queued.append(Update(seq, key, value))
+        state.seq = seq
 
     def get(self, topic: str, key: str) -> StateValue | None:
         """Current value, or None."""
