@@ -59,6 +59,44 @@ def _bundle(data: Path, name: str, role: str) -> Path:
     return path
 
 
+DRILL_INCIDENTS = [
+    # (id, title, lat, lon, level, division): exercise incidents, marked 演练 end to end
+    ("DRILL-001", "【演练】滏阳河冀州段水位超警戒", 37.57, 115.60, 3, "131103"),
+    ("DRILL-002", "【演练】大广高速衡水段团雾多车相撞", 37.80, 115.78, 2, "131102"),
+    ("DRILL-003", "【演练】枣强县化工园区氨气泄漏", 37.50, 115.75, 2, "131121"),
+]
+
+
+def declare_drill_incidents(hall: Path, data: Path) -> None:
+    """Declare the demo's exercise incidents from the hall (idempotent: updates them)."""
+    import asyncio
+
+    from shared.client import HubClient
+    from shared.protocol import IncidentDeclare
+
+    async def run() -> None:
+        async with HubClient(load_bundle(hall), data / "hall-outbox.db", exercise=True) as c:
+            await c.wait_online(10)
+            await c.submit(
+                *(
+                    c.make(
+                        IncidentDeclare,
+                        incident_id=i,
+                        title=t,
+                        lat=la,
+                        lon=lo,
+                        level=lv,
+                        division=dv,
+                        status="responding",
+                    )
+                    for i, t, la, lo, lv, dv in DRILL_INCIDENTS
+                )
+            )
+            await c.drain(10)
+
+    asyncio.run(run())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the demo."""
     ap = argparse.ArgumentParser(prog="./run demo")
@@ -138,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
                 stdout=subprocess.DEVNULL,
             )
         )
+        say("declaring three drill (演练) incidents")
+        declare_drill_incidents(hall, data)
         say("opening the command-hall window")
         cmd = [PY, "-m", "command_center", "window", "--bundle", str(hall)]
         if args.seconds:

@@ -55,23 +55,26 @@ def test_sqlite_runs_in_wal_mode_with_full_sync(engine: Engine) -> None:
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
 
 
+def _incident(**changes: object) -> dict[str, object]:
+    row: dict[str, object] = dict(
+        incident_id="I1",
+        title="滏阳河 水位超警",
+        lat=37.7,
+        lon=115.6,
+        status="reported",
+        updated=datetime(2026, 7, 12, 13, 31, 38, tzinfo=UTC),
+        updated_by="duty",
+        exercise=False,
+        closed_reason="",
+    )
+    row.update(changes)
+    return row
+
+
 def test_times_come_back_aware_and_equal(engine: Engine) -> None:
-    cst = timezone(timedelta(hours=8))
-    when = datetime(2026, 7, 12, 21, 31, 38, 123456, tzinfo=cst)
+    when = datetime(2026, 7, 12, 21, 31, 38, 123456, tzinfo=timezone(timedelta(hours=8)))
     with transaction(engine) as conn:
-        conn.execute(
-            Incident.__table__.insert().values(
-                incident_id="I1",
-                title="滏阳河 水位超警",
-                lat=37.7,
-                lon=115.6,
-                status="reported",
-                updated=when,
-                updated_by="duty",
-                exercise=False,
-                closed_reason="",
-            )
-        )
+        conn.execute(Incident.__table__.insert().values(**_incident(updated=when)))
     with engine.connect() as conn:
         got = conn.execute(select(Incident.updated)).scalar_one()
     assert got.tzinfo is not None and got == when
@@ -79,19 +82,8 @@ def test_times_come_back_aware_and_equal(engine: Engine) -> None:
 
 def test_naive_times_are_refused(engine: Engine) -> None:
     with pytest.raises(Exception, match="naive datetime"), transaction(engine) as conn:
-        conn.execute(
-            Incident.__table__.insert().values(
-                incident_id="I2",
-                title="t",
-                lat=0,
-                lon=0,
-                status="reported",
-                updated=datetime(2026, 1, 1),
-                updated_by="x",
-                exercise=False,
-                closed_reason="",
-            )
-        )
+        row = _incident(incident_id="I2", updated=datetime(2026, 1, 1))
+        conn.execute(Incident.__table__.insert().values(**row))
 
 
 def _fill(engine: Engine, n: int) -> None:
