@@ -13,7 +13,7 @@ from typing import Any, Literal, cast
 
 from sqlalchemy import Engine, Table, func, insert, select, update
 
-from shared.identity.roles import Permissions
+from shared.hub.state import StateStore
 from shared.protocol import (
     KIND_OF,
     Ack,
@@ -93,10 +93,9 @@ def _unit_state(value: tuple[PositionReport, str]) -> UnitState:
 class Persister:
     """Turns a batch of authorised requests into rows, state changes and replies."""
 
-    def __init__(self, engine: Engine, state: Any, permissions: Permissions) -> None:
+    def __init__(self, engine: Engine, state: StateStore) -> None:
         self.engine = engine
         self.state = state
-        self.permissions = permissions
         self._inbox_insert = BulkInsert(engine.dialect, _inbox, _INBOX_COLUMNS)
         self._positions_insert = BulkInsert(engine.dialect, _positions, _POSITION_COLUMNS)
         self._ts = self._inbox_insert.time
@@ -111,7 +110,6 @@ class Persister:
         """Write one batch durably; returns the replies to send (after the commit)."""
         # rid, message id, ack status (None when refused), refusal
         results: list[tuple[bytes, str, AckStatus | None, _Refusal | None]] = []
-        changes: list[tuple[str, str, StateValue | None]] = []
         committed = self._ts(now)
         with self.engine.begin() as conn:
             ids = [m.id for _, m, _, _ in accepted]
@@ -171,9 +169,8 @@ class Persister:
                 conn.execute(insert(_reports), report_rows)
             if audits:
                 append(conn, audits)
-            changes = [(t, k, v) for (t, k), v in pending.items()]
         # Committed: now the picture may change and the acks may go out.
-        for topic, key, value in changes:
+        for (topic, key), value in pending.items():
             self.state.set(topic, key, value)
         if units:
             self.state.set_many("unit", ((k, _unit_state(v)) for k, v in units.items()))
@@ -424,7 +421,7 @@ class Persister:
         return encode(InboxStatus(id=new_id(), sender=HUB_NAME, sent=now, ref=query.id, held=held))
 
 
-def load_state(engine: Engine, state: Any) -> None:
+def load_state(engine: Engine, state: StateStore) -> None:
     """Fill the in-memory picture from the store (at hub start)."""
     with engine.connect() as conn:
         latest = select(func.max(_positions.c.id)).group_by(_positions.c.unit_id).scalar_subquery()

@@ -136,7 +136,7 @@ class Hub:
         self.devices = DeviceCache(engine)
         self.zap = ZapGuard(self.ctx, self.devices)
         self.state = StateStore()
-        self.persister = Persister(engine, self.state, permissions)
+        self.persister = Persister(engine, self.state)
         self.presence = Presence(config.heartbeat_s, config.offline_after_beats)
         self.sessions: dict[str, bytes] = {}  # device public key -> last routing id
         self.endpoints: Endpoints | None = None
@@ -145,7 +145,7 @@ class Hub:
         self._stop_endpoint = f"inproc://hub-stop-{id(self)}"
         self._failure: BaseException | None = None
         self._refusal_seen: dict[tuple[str, str], float] = {}
-        self.stats = {"requests": 0, "errors": 0, "batches": 0}
+        self._audit_backlog: list[AuditRecord] = []  # written on the next tick
 
     # --- life cycle ---------------------------------------------------------------------
 
@@ -160,9 +160,10 @@ class Hub:
         self.zap.start()
         cfg = self.config
         host = cfg.listen_host
-        self.router = self._bind(zmq.ROUTER, host, cfg.request_port)
-        self.pub = self._bind(zmq.PUB, host, cfg.publish_port)
-        self.snap = self._bind(zmq.ROUTER, host, cfg.snapshot_port)
+        bind_host = "*" if host in ("0.0.0.0", "") else host
+        self.router = self._bind(zmq.ROUTER, f"tcp://{bind_host}:{cfg.request_port}")
+        self.pub = self._bind(zmq.PUB, f"tcp://{bind_host}:{cfg.publish_port}")
+        self.snap = self._bind(zmq.ROUTER, f"tcp://{bind_host}:{cfg.snapshot_port}")
         self._router_monitor = self.router.get_monitor_socket(_HANDSHAKE_EVENTS)
         adv = cfg.advertised_host()
         self.endpoints = Endpoints(
@@ -179,16 +180,25 @@ class Hub:
         log.info("hub ready", extra={"endpoints": self.endpoints.as_dict()})
         return self.endpoints
 
-    def _bind(self, kind: int, host: str, port: int) -> zmq.Socket[Any]:
+    def _bind(self, kind: int, endpoint: str, *, retry_s: float = 0.0) -> zmq.Socket[Any]:
+        """A CURVE server socket bound to ``endpoint``; ``retry_s`` waits for a port that
+        was just released (rebinding the publisher)."""
         sock = make_server_socket(self.ctx, kind, self.keys.secret, self.keys.public)
         sock.sndhwm = 200_000
         sock.rcvhwm = 200_000
         # Hard transport bound: frames beyond 2x the protocol limit cut the connection.
         # Frames between 1x and 2x get a clear "oversized" error reply.
         sock.maxmsgsize = 2 * self.config.max_frame_bytes + 4096
-        bind_host = "*" if host in ("0.0.0.0", "") else host
-        sock.bind(f"tcp://{bind_host}:{port}")
-        return sock
+        deadline = time.monotonic() + retry_s
+        while True:
+            try:
+                sock.bind(endpoint)
+                return sock
+            except zmq.ZMQError:
+                if time.monotonic() >= deadline:
+                    sock.close(linger=0)
+                    raise
+                time.sleep(0.02)
 
     def _write_hub_json(self) -> None:
         assert self.endpoints is not None
@@ -268,7 +278,6 @@ class Hub:
                 sock.close(linger=0)
 
     def _error(self, ref: str | None, code: ErrorCode, detail: str) -> bytes:
-        self.stats["errors"] += 1
         return encode(
             Error(
                 id=new_id(), sender=HUB_NAME, sent=self.clock(), ref=ref, code=code, detail=detail
@@ -302,8 +311,6 @@ class Hub:
         audits: list[AuditRecord] = []
         queries: list[tuple[bytes, InboxQuery]] = []
         max_bytes = self.config.max_frame_bytes
-        self.stats["batches"] += 1
-        self.stats["requests"] += len(batch)
         seen: dict[str, tuple[DeviceInfo, bytes]] = {}
         may = self._may
         for rid, frame, extra in batch:
@@ -455,7 +462,7 @@ class Hub:
     def _tick(self, now: float) -> None:
         for device in self.presence.sweep(now):
             self._publish_presence(device)
-        audits: list[AuditRecord] = []
+        audits = self._audit_backlog
         while self.zap.refusals:
             _, key, why = self.zap.refusals.popleft()
             self._note_refusal(audits, key, f"handshake refused: {why}")
@@ -476,8 +483,11 @@ class Hub:
             try:
                 with self.engine.begin() as conn:
                     append(conn, audits)
+                audits.clear()
             except SQLAlchemyError as exc:
-                log.error("audit write failed", extra={"error": str(exc)[:300]})
+                # Kept for the next tick (bounded: refusals are coalesced per minute).
+                log.error("audit write failed: %s", str(exc)[:300])
+                del audits[:-10_000]
         self._publish()
 
     def _cut_sessions(self, keys: list[str], names: list[str]) -> None:
@@ -491,28 +501,14 @@ class Hub:
             self.presence.drop(name)
         endpoint = str(self.pub.getsockopt_string(zmq.LAST_ENDPOINT))
         self.pub.close(linger=0)
-        self.pub = self._bind_exact(zmq.PUB, endpoint)
+        self.pub = self._bind(zmq.PUB, endpoint, retry_s=1.0)
         log.warning("revoked devices cut off", extra={"devices": names})
-
-    def _bind_exact(self, kind: int, endpoint: str) -> zmq.Socket[Any]:
-        sock = make_server_socket(self.ctx, kind, self.keys.secret, self.keys.public)
-        sock.sndhwm = 200_000
-        for attempt in range(50):
-            try:
-                sock.bind(endpoint)
-                return sock
-            except zmq.ZMQError:
-                if attempt == 49:
-                    raise
-                time.sleep(0.02)
-        return sock
 
     def _beat(self) -> None:
         beat = HubBeat(self.clock(), self.state.seqs(), self.epoch)
         self.pub.send_multipart((HEARTBEAT_TOPIC.encode(), encode(beat)))
 
     def _handshake_events(self) -> None:
-        audits: list[AuditRecord] = []
         while True:
             try:
                 event = recv_monitor_message(self._router_monitor, zmq.NOBLOCK)
@@ -520,10 +516,7 @@ class Hub:
                 break
             endpoint = event.get("endpoint", b"")
             where = endpoint.decode() if isinstance(endpoint, bytes) else str(endpoint)
-            self._note_refusal(audits, where, f"handshake failed ({event['event']!s})")
-        if audits:
-            with self.engine.begin() as conn:
-                append(conn, audits)
+            self._note_refusal(self._audit_backlog, where, f"handshake failed ({event['event']!s})")
 
 
 def _port(sock: zmq.Socket[Any]) -> int:
