@@ -101,6 +101,7 @@ class HubClient:
         self._reader_task: asyncio.Task[None]
         self._monitor: zmq.asyncio.Socket | None = None
         self._backoff = 0.0
+        self._retry_at = 0.0
         self._closed = False
 
     # --- life cycle ---------------------------------------------------------------------
@@ -138,7 +139,7 @@ class HubClient:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        self._flush_acked()
+        await self._flush_acked_async()
         for fut in self._waiters.values():
             if not fut.done():
                 fut.cancel()
@@ -214,7 +215,7 @@ class HubClient:
         """Wait until the outbox is empty; False on timeout."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            self._flush_acked()
+            await self._flush_acked_async()
             if not self._inflight and await asyncio.to_thread(self.outbox.count) == 0:
                 return True
             await asyncio.sleep(0.05)
@@ -242,11 +243,9 @@ class HubClient:
         self._last_rx = time.monotonic()
         if self.state != LinkState.ONLINE:
             # Resend everything unacknowledged, oldest first.
-            self._inflight.clear()
-            self._cursor = 0
             self._backoff = 0.0
             self._set_state(LinkState.ONLINE)
-            self._wake.set()
+            self._resend_from_oldest()
 
     async def _reader(self, sock: zmq.asyncio.Socket) -> None:
         while True:
@@ -274,7 +273,11 @@ class HubClient:
                         self._set_state(LinkState.REFUSED)
                     if ref is not None and ref in self._inflight:
                         self._inflight.pop(ref, None)
-                        if code not in RETRYABLE:
+                        if code in RETRYABLE:
+                            # The hub could not store it: resend from the oldest unacked
+                            # message a little later (the hub drops resends it holds).
+                            self._retry_at = time.monotonic() + self.heartbeat_s
+                        else:
                             # Final refusal: keep it out of the outbox, tell the application.
                             self._first_sent.pop(ref, None)
                             self._acked_ids.append(ref)
@@ -284,6 +287,8 @@ class HubClient:
                     waiter = self._waiters.get(ref)
                     if waiter is not None and not waiter.done():
                         waiter.set_result(reply)
+            if len(self._acked_ids) >= 256:
+                await self._flush_acked_async()
 
     def _acked(self, ref: str, status: str) -> None:
         sent_at = self._first_sent.pop(ref, None)
@@ -293,22 +298,42 @@ class HubClient:
             latency = time.monotonic() - sent_at if sent_at else 0.0
             for cb in self.on_ack:
                 cb(ref, status, latency)
-        if len(self._acked_ids) >= 256:
-            self._flush_acked()
         self._wake.set()
 
     def _flush_acked(self) -> None:
+        """Forget acknowledged rows now (blocking: only where no event loop runs)."""
         if self._acked_ids:
             ids, self._acked_ids = self._acked_ids, []
             self.outbox.remove(ids)
 
+    async def _flush_acked_async(self) -> None:
+        """Forget acknowledged rows in a worker thread: never SQLite on the loop (the GUI's)."""
+        if self._acked_ids:
+            ids, self._acked_ids = self._acked_ids, []
+            await asyncio.to_thread(self.outbox.remove, ids)
+
+    def _resend_from_oldest(self) -> None:
+        self._inflight.clear()
+        self._cursor = 0
+        self._wake.set()
+
     async def _heartbeat(self) -> None:
+        # Four checks per beat, so silence is noticed within a quarter beat of the limit.
+        checks = 4
+        tick = 0
         while True:
-            await asyncio.sleep(self.heartbeat_s)
-            self._flush_acked()
-            silent = time.monotonic() - self._last_rx
+            await asyncio.sleep(self.heartbeat_s / checks)
+            tick += 1
+            now = time.monotonic()
+            silent = now - self._last_rx
             if self.state == LinkState.ONLINE and silent > self.heartbeat_s * self.offline_after:
                 self._set_state(LinkState.OFFLINE)
+            if self._retry_at and now >= self._retry_at and self.state == LinkState.ONLINE:
+                self._retry_at = 0.0
+                self._resend_from_oldest()
+            if tick % checks:
+                continue
+            await self._flush_acked_async()
             if self.state == LinkState.REFUSED:
                 continue
             assert self._sock is not None
@@ -317,10 +342,8 @@ class HubClient:
             # A message in flight too long while online is resent from the oldest one.
             if self.state == LinkState.ONLINE and self._inflight:
                 oldest = next(iter(self._inflight.values()))
-                if time.monotonic() - oldest > self.resend_after_s:
-                    self._inflight.clear()
-                    self._cursor = 0
-                    self._wake.set()
+                if now - oldest > self.resend_after_s:
+                    self._resend_from_oldest()
 
     async def _sender(self) -> None:
         while True:

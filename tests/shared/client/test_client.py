@@ -1,0 +1,53 @@
+"""The client core: retry after a store failure, outbox order and idempotency."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+from shared.client import HubClient, LinkState, Outbox
+from shared.protocol import Error, SituationReport
+from tests.conftest import HubHandle
+
+
+async def test_a_store_failure_is_retried_without_a_reconnect(
+    hub: HubHandle, tmp_path: Path
+) -> None:
+    bundle = hub.enroll("fire-01", "field")
+    errors: list[Error] = []
+    states: list[LinkState] = []
+    async with HubClient(bundle, tmp_path / "ob.db") as c:
+        c.on_error.append(errors.append)
+        await c.wait_online(10)
+        c.on_state.append(states.append)
+        db = sqlite3.connect(hub.data_dir / "hub.db", isolation_level=None)
+        db.execute("ALTER TABLE reports RENAME TO reports_away")  # the store now fails fast
+        report = c.make(SituationReport, incident_id="I-1", stage="initial", title="初报")
+        await c.submit(report)
+        for _ in range(100):
+            if errors:
+                break
+            await asyncio.sleep(0.02)
+        db.execute("ALTER TABLE reports_away RENAME TO reports")
+        db.close()
+        assert [e.code for e in errors] == ["store_unavailable"]
+        assert await c.drain(10)
+        held = await c.query_inbox([report.id])
+    assert held == {report.id: 1}
+    assert LinkState.OFFLINE not in states  # retried on the live link, not after a reconnect
+
+
+def test_outbox_keeps_order_and_ignores_repeated_ids(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "o.db")
+    assert box.add([("a", "report", b"1"), ("b", "report", b"2")]) == 2
+    assert box.add([("a", "report", b"1"), ("c", "report", b"3")]) == 1
+    assert [r[1] for r in box.after(0, 10)] == ["a", "b", "c"]
+    box.remove(["b"])
+    rows = box.after(0, 10)
+    assert [r[1] for r in rows] == ["a", "c"]
+    assert [r[1] for r in box.after(rows[0][0], 10)] == ["c"]
+    box.close()
+    reopened = Outbox(tmp_path / "o.db")
+    assert reopened.count() == 2
+    reopened.close()
