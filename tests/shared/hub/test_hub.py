@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from shared.client import HubClient, Replica
 from shared.protocol import (
     Ack,
+    AckBatch,
     DispatchOrder,
     Error,
     IncidentClose,
@@ -224,3 +225,44 @@ async def test_presence_goes_online_then_offline(hub: HubHandle, tmp_path: Path)
         offline_after = time.monotonic() - gone
     assert "offline" in seen and "stale" in seen
     assert offline_after < 4.0  # 3 missed 1 s beats, checked every 250 ms
+
+
+async def test_resent_positions_and_reused_ids_are_not_stored_twice(
+    any_hub: HubHandle, tmp_path: Path
+) -> None:
+    bundle = any_hub.enroll("fire-01", "field")
+    async with HubClient(bundle, tmp_path / "ob.db") as c:
+        await c.wait_online(10)
+        old = [_pos(c, f"U{i}", i) for i in range(50)]
+        await c.submit(*old)
+        assert await c.drain(10)
+        new = [_pos(c, f"U{i}", i) for i in range(5)]
+    reused = SituationReport(
+        id=old[0].id,
+        sender="fire-01",
+        sent=utcnow(),
+        incident_id="I-1",
+        stage="initial",
+        title="reusing a position's id",
+    )
+    peer = RawPeer(bundle)
+    statuses: dict[str, str] = {}
+    try:
+        for m in (*old[:10], *new, reused):  # one burst: resends, new ones, a reused id
+            peer.send(encode(m))
+        while len(statuses) < 15:  # the reused id is one of the 10 resent ids
+            raw = peer.recv()
+            assert raw is not None, f"only {len(statuses)} answers"
+            reply = decode_reply(raw)
+            if isinstance(reply, Ack):
+                statuses[reply.ref] = reply.status
+            elif isinstance(reply, AckBatch):
+                statuses.update(dict.fromkeys(reply.ok, "ok"))
+                statuses.update(dict.fromkeys(reply.duplicate, "duplicate"))
+    finally:
+        peer.close()
+    assert {m.id: statuses[m.id] for m in new} == {m.id: "ok" for m in new}
+    assert {m.id: statuses[m.id] for m in old[:10]} == {m.id: "duplicate" for m in old[:10]}
+    with any_hub.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(Position)).scalar() == 55
+        assert conn.execute(select(func.count()).select_from(Report)).scalar() == 0
