@@ -10,6 +10,7 @@ import pytest
 from shared.config import Config, load_config
 
 PACKAGES = [
+    "shared.domain",
     "shared.protocol",
     "shared.store",
     "shared.identity",

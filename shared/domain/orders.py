@@ -1,0 +1,127 @@
+"""Dispatch orders: the state machine and escalation when nobody acknowledges in time.
+
+issued → delivered → acknowledged → accepted | declined (with a reason) → en_route →
+on_scene → completed; cancelled from any state that is not final. Escalation is a pure
+function of the orders and the time (inject the clock): resend, alarm the duty officer,
+and optionally hand over to a fallback recipient.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Literal
+
+import msgspec
+
+from shared.domain.classification import DomainError
+
+OrderState = Literal[
+    "issued",
+    "delivered",
+    "acknowledged",
+    "accepted",
+    "declined",
+    "en_route",
+    "on_scene",
+    "completed",
+    "cancelled",
+]
+
+ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
+    "issued": frozenset({"delivered", "cancelled"}),
+    "delivered": frozenset({"acknowledged", "cancelled"}),
+    "acknowledged": frozenset({"accepted", "declined", "cancelled"}),
+    "accepted": frozenset({"en_route", "cancelled"}),
+    "en_route": frozenset({"on_scene", "cancelled"}),
+    "on_scene": frozenset({"completed", "cancelled"}),
+    "declined": frozenset(),
+    "completed": frozenset(),
+    "cancelled": frozenset(),
+}
+FINAL = frozenset(s for s, nxt in ORDER_TRANSITIONS.items() if not nxt)
+UNACKNOWLEDGED = frozenset({"issued", "delivered"})
+
+
+class OrderStep(msgspec.Struct, frozen=True):
+    """One recorded state change of an order."""
+
+    from_state: str
+    to_state: str
+    by: str
+    at: datetime
+    reason: str = ""
+
+
+class Order(msgspec.Struct, frozen=True, kw_only=True):
+    """A dispatch order."""
+
+    order_id: str
+    recipient: str
+    text: str
+    issued_by: str
+    issued_at: datetime
+    state: OrderState = "issued"
+    incident_id: str | None = None
+    fallback: str | None = None
+    steps: tuple[OrderStep, ...] = ()
+    resends: int = 0
+    exercise: bool = False
+
+
+def advance(order: Order, to: OrderState, *, by: str, at: datetime, reason: str = "") -> Order:
+    """Move ``order`` to state ``to``.
+
+    Raises:
+        DomainError: an illegal move (naming the allowed ones) or a decline without reason.
+    """
+    allowed = ORDER_TRANSITIONS[order.state]
+    if to not in allowed:
+        options = ", ".join(sorted(allowed)) or f"none ({order.state} is final)"
+        raise DomainError(
+            f"order {order.order_id}: cannot go from {order.state} to {to}; allowed: {options}"
+        )
+    if to in ("declined", "cancelled") and not reason.strip():
+        raise DomainError(f"order {order.order_id}: {to} needs a reason")
+    step = OrderStep(order.state, to, by, at, reason)
+    return msgspec.structs.replace(order, state=to, steps=(*order.steps, step))
+
+
+class EscalationPolicy(msgspec.Struct, frozen=True):
+    """How long a recipient has to acknowledge, and what happens after."""
+
+    ack_timeout: timedelta = timedelta(minutes=5)
+    max_resends: int = 2
+    use_fallback: bool = True
+
+
+Action = Literal["resend", "alarm", "fallback"]
+
+
+class Escalation(msgspec.Struct, frozen=True):
+    """What to do about one unacknowledged order now."""
+
+    order_id: str
+    action: Action
+    recipient: str
+    overdue_by: timedelta
+
+
+def escalations(orders: list[Order], now: datetime, policy: EscalationPolicy) -> list[Escalation]:
+    """For every order not acknowledged in time: resend it (up to ``max_resends`` times,
+    one per timeout period), then alarm the duty officer and, when a fallback recipient is
+    named, pass it on. Each period's action is due once; callers record resends."""
+    out = []
+    for order in orders:
+        if order.state not in UNACKNOWLEDGED:
+            continue
+        periods = (now - order.issued_at) // policy.ack_timeout
+        if periods < 1 or periods <= order.resends:
+            continue
+        overdue = now - order.issued_at - policy.ack_timeout
+        if order.resends < policy.max_resends:
+            out.append(Escalation(order.order_id, "resend", order.recipient, overdue))
+            continue
+        out.append(Escalation(order.order_id, "alarm", order.recipient, overdue))
+        if policy.use_fallback and order.fallback:
+            out.append(Escalation(order.order_id, "fallback", order.fallback, overdue))
+    return out
