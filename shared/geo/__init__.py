@@ -1,5 +1,19 @@
-"""Geography helpers (no Qt): Hengshui places."""
+"""Geography (no Qt): Hengshui places, GCJ-02 ⇄ WGS-84, metric projection."""
 
+from shared.geo.gcj02 import gcj02_to_wgs84, outside_china, wgs84_to_gcj02
 from shared.geo.places import Place, city_centre, county_seats
+from shared.geo.project import METRIC_CRS, to_metric, to_metric_many, to_wgs84, to_wgs84_many
 
-__all__ = ["Place", "city_centre", "county_seats"]
+__all__ = [
+    "METRIC_CRS",
+    "Place",
+    "city_centre",
+    "county_seats",
+    "gcj02_to_wgs84",
+    "outside_china",
+    "to_metric",
+    "to_metric_many",
+    "to_wgs84",
+    "to_wgs84_many",
+    "wgs84_to_gcj02",
+]
