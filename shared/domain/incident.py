@@ -92,7 +92,8 @@ def _check_time(name: str, value: datetime) -> None:
         raise DomainError(f"{name} must carry a timezone (e.g. 2026-07-12T21:31:38+08:00)")
 
 
-def _check_place(lat: float, lon: float) -> list[str]:
+def check_place(lat: float, lon: float) -> list[str]:
+    """Refuse a position outside China; return a warning for one outside Hebei."""
     lat_min, lat_max, lon_min, lon_max = CHINA_BOX
     if not (lat_min <= lat <= lat_max and lon_min <= lon <= lon_max):
         raise DomainError(
@@ -105,13 +106,20 @@ def _check_place(lat: float, lon: float) -> list[str]:
     return []
 
 
-def _grading(
+def grading_for(
     type_code: str,
     casualties: Casualties,
     loss: int,
-    tree: Classification,
-    criteria: dict[str, CriteriaTable],
+    tree: Classification | None = None,
+    criteria: dict[str, CriteriaTable] | None = None,
 ) -> Grading | None:
+    """The computed level of a type with these facts (None: the type has no criteria).
+
+    Raises:
+        DomainError: an unknown type, or a type naming a missing criteria table.
+    """
+    tree = tree or classification()
+    criteria = criteria if criteria is not None else tables()
     kind = tree.type(type_code)
     if not kind.grading:
         return None
@@ -156,7 +164,7 @@ def new_incident(
         raise DomainError("reported time is before the occurred time")
     if direct_loss_cny < 0:
         raise DomainError("direct loss cannot be negative")
-    warnings = _check_place(lat, lon)
+    warnings = check_place(lat, lon)
     casualties = casualties or Casualties()
     incident = Incident(
         incident_id=incident_id,
@@ -170,9 +178,25 @@ def new_incident(
         casualties=casualties,
         direct_loss_cny=direct_loss_cny,
         exercise=exercise,
-        computed=_grading(type_code, casualties, direct_loss_cny, tree, criteria),
+        computed=grading_for(type_code, casualties, direct_loss_cny, tree, criteria),
     )
     return incident, warnings
+
+
+def check_transition(current: str, to: str, note: str = "") -> None:
+    """Whether the lifecycle allows ``current`` → ``to`` (with ``note`` where one is needed).
+
+    Raises:
+        DomainError: naming the allowed next states, or asking for the note.
+    """
+    allowed = TRANSITIONS.get(current)
+    if allowed is None:
+        raise DomainError(f"unknown status {current!r}")
+    if to not in allowed:
+        options = ", ".join(sorted(allowed)) or "none (closed is final)"
+        raise DomainError(f"cannot go from {current} to {to}; allowed: {options}")
+    if (current, to) in NEEDS_NOTE and not note.strip():
+        raise DomainError(f"closing a {current} incident needs a note saying why")
 
 
 def transition(
@@ -183,12 +207,7 @@ def transition(
     Raises:
         DomainError: an illegal transition (naming the allowed ones), or a missing note.
     """
-    allowed = TRANSITIONS[incident.status]
-    if to not in allowed:
-        options = ", ".join(sorted(allowed)) or "none (closed is final)"
-        raise DomainError(f"cannot go from {incident.status} to {to}; allowed: {options}")
-    if (incident.status, to) in NEEDS_NOTE and not note.strip():
-        raise DomainError(f"closing a {incident.status} incident needs a note saying why")
+    check_transition(incident.status, to, note)
     if not by.strip():
         raise DomainError("a transition must name the person who made it")
     _check_time("at", at)
@@ -211,7 +230,7 @@ def update_facts(
     loss = incident.direct_loss_cny if direct_loss_cny is None else direct_loss_cny
     if loss < 0:
         raise DomainError("direct loss cannot be negative")
-    computed = _grading(
+    computed = grading_for(
         incident.type_code,
         casualties,
         loss,

@@ -11,8 +11,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal, cast
 
+import msgspec
 from sqlalchemy import Engine, Table, func, insert, select, update
 
+from shared.domain import Casualties, DomainError, check_place, check_transition, grading_for
 from shared.hub.state import StateStore
 from shared.protocol import (
     KIND_OF,
@@ -25,6 +27,8 @@ from shared.protocol import (
     IncidentClose,
     IncidentDeclare,
     IncidentState,
+    IncidentTransition,
+    LevelOverride,
     Message,
     OrderStatus,
     OrderUpdate,
@@ -39,7 +43,14 @@ from shared.protocol.messages import ErrorCode
 from shared.protocol.state import StateValue
 from shared.store.audit import AuditRecord, append
 from shared.store.bulk import BulkInsert, ExistingIds
-from shared.store.models import InboxEntry, Incident, Order, Position, Report
+from shared.store.models import (
+    InboxEntry,
+    Incident,
+    IncidentTransitionRow,
+    Order,
+    Position,
+    Report,
+)
 
 HUB_NAME = "hub"
 _OPEN_ORDER_STATES = ("issued", "acknowledged", "accepted", "en_route", "on_scene")
@@ -273,10 +284,55 @@ class Persister:
             case IncidentDeclare():
                 self._declare(conn, msg, device, now, pending)
                 audits.append(AuditRecord(device, "incident", msg.incident_id, msg.title))
-            case IncidentClose():
-                current = self._current(pending, "incident", msg.incident_id)
-                if not isinstance(current, IncidentState):
+            case IncidentTransition():
+                before = self._transition(
+                    conn, msg.incident_id, msg.to, msg.note, device, now, pending
+                )
+                conn.execute(
+                    update(Incident)
+                    .where(Incident.incident_id == msg.incident_id)
+                    .values(status=msg.to, updated=now, updated_by=device)
+                )
+                pending[("incident", msg.incident_id)] = msgspec.structs.replace(
+                    before, status=msg.to, updated=now
+                )
+                audits.append(
+                    AuditRecord(
+                        device,
+                        "incident_transition",
+                        msg.incident_id,
+                        f"{before.status} -> {msg.to} {msg.note}".strip(),
+                    )
+                )
+            case LevelOverride():
+                incident = self._current(pending, "incident", msg.incident_id)
+                if not isinstance(incident, IncidentState):
                     raise _Refusal("not_found", f"no open incident {msg.incident_id!r}")
+                conn.execute(
+                    update(Incident)
+                    .where(Incident.incident_id == msg.incident_id)
+                    .values(
+                        level=msg.level,
+                        override_level=msg.level,
+                        override_reason=msg.reason,
+                        override_by=device,
+                        updated=now,
+                        updated_by=device,
+                    )
+                )
+                pending[("incident", msg.incident_id)] = msgspec.structs.replace(
+                    incident, level=msg.level, override_reason=msg.reason, updated=now
+                )
+                audits.append(
+                    AuditRecord(
+                        device,
+                        "level_override",
+                        msg.incident_id,
+                        f"level {msg.level}: {msg.reason}",
+                    )
+                )
+            case IncidentClose():
+                self._transition(conn, msg.incident_id, "closed", msg.reason, device, now, pending)
                 conn.execute(
                     update(Incident)
                     .where(Incident.incident_id == msg.incident_id)
@@ -362,18 +418,48 @@ class Persister:
         now: datetime,
         pending: dict[tuple[str, str], StateValue | None],
     ) -> None:
+        """Create or update an incident; with a type, validate and grade it (domain rules)."""
+        current = self._current(pending, "incident", msg.incident_id)
+        assert current is None or isinstance(current, IncidentState)
+        casualties = Casualties(
+            msg.dead, msg.missing, msg.seriously_injured, msg.trapped, msg.evacuated
+        )
+        try:
+            warnings = check_place(msg.lat, msg.lon)
+            graded = (
+                grading_for(msg.type_code, casualties, msg.direct_loss_cny)
+                if msg.type_code
+                else None
+            )
+        except DomainError as exc:
+            raise _Refusal("invalid", str(exc)) from None
+        computed = graded.level if graded else None
+        override = current.level if current and current.override_reason else None
+        level = override or computed or (None if graded else msg.level)
+        status = current.status if current else msg.status
+        criteria = list(graded.triggered) if graded else []
         values = {
             "title": msg.title,
             "lat": msg.lat,
             "lon": msg.lon,
-            "level": msg.level,
+            "level": level,
             "division": msg.division,
-            "status": msg.status,
+            "status": status,
             "updated": now,
             "updated_by": device,
             "exercise": msg.exercise,
+            "type_code": msg.type_code,
+            "occurred": msg.occurred,
+            "dead": msg.dead,
+            "missing": msg.missing,
+            "seriously_injured": msg.seriously_injured,
+            "trapped": msg.trapped,
+            "evacuated": msg.evacuated,
+            "direct_loss_cny": msg.direct_loss_cny,
+            "computed_level": computed,
+            "level_criteria": "\n".join(criteria),
         }
-        if self._current(pending, "incident", msg.incident_id) is not None:
+        if current is not None:
             conn.execute(
                 update(Incident).where(Incident.incident_id == msg.incident_id).values(**values)
             )
@@ -389,12 +475,54 @@ class Persister:
             msg.title,
             msg.lat,
             msg.lon,
-            msg.status,
+            status,
             now,
-            msg.level,
+            level,
             msg.division,
             msg.exercise,
+            "",
+            msg.type_code,
+            computed,
+            criteria,
+            current.override_reason if current else "",
+            msg.dead,
+            msg.missing,
+            msg.seriously_injured,
+            msg.trapped,
+            msg.evacuated,
+            msg.direct_loss_cny,
+            warnings,
         )
+
+    def _transition(
+        self,
+        conn: Any,
+        incident_id: str,
+        to: str,
+        note: str,
+        device: str,
+        now: datetime,
+        pending: dict[tuple[str, str], StateValue | None],
+    ) -> IncidentState:
+        """Move an open incident along its lifecycle (domain rules), recording the step."""
+        current = self._current(pending, "incident", incident_id)
+        if not isinstance(current, IncidentState):
+            raise _Refusal("not_found", f"no open incident {incident_id!r}")
+        try:
+            check_transition(current.status, to, note)
+        except DomainError as exc:
+            raise _Refusal("invalid", f"incident {incident_id}: {exc}") from None
+        conn.execute(
+            insert(IncidentTransitionRow).values(
+                incident_id=incident_id,
+                from_status=current.status,
+                to_status=to,
+                by=device,
+                at=now,
+                note=note,
+            )
+        )
+        return current
 
     def inbox_status(self, query: InboxQuery, now: datetime) -> bytes:
         """How many stored rows each of the sender's queried ids has (absent: not held)."""
@@ -461,6 +589,16 @@ def load_state(engine: Engine, state: StateStore) -> None:
                     inc.division,
                     inc.exercise,
                     inc.closed_reason,
+                    inc.type_code,
+                    inc.computed_level,
+                    [c for c in inc.level_criteria.split("\n") if c],
+                    inc.override_reason,
+                    inc.dead,
+                    inc.missing,
+                    inc.seriously_injured,
+                    inc.trapped,
+                    inc.evacuated,
+                    inc.direct_loss_cny,
                 ),
             )
         for o in conn.execute(

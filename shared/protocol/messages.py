@@ -106,7 +106,13 @@ class SituationReport(Message, frozen=True, tag="report"):
 
 
 class IncidentDeclare(Message, frozen=True, tag="incident"):
-    """Create an incident or update its headline facts."""
+    """Create an incident or update its facts.
+
+    With a ``type_code`` (see ``shared/data/incident_types.toml``) the hub validates the
+    type and computes the level from its criteria table and the casualty and loss facts; an
+    explicit ``level`` is used only for types without criteria. ``status`` sets the initial
+    status of a new incident; later changes go through :class:`IncidentTransition`.
+    """
 
     incident_id: Name
     title: ShortText
@@ -115,6 +121,30 @@ class IncidentDeclare(Message, frozen=True, tag="incident"):
     level: Level | None = None
     division: Annotated[str, msgspec.Meta(pattern=r"^\d{6}$")] | None = None
     status: Literal["reported", "verified", "responding", "stabilised"] = "reported"
+    type_code: Annotated[str, msgspec.Meta(max_length=64)] = ""
+    occurred: AwareDatetime | None = None
+    dead: Count = 0
+    missing: Count = 0
+    seriously_injured: Count = 0
+    trapped: Count = 0
+    evacuated: Count = 0
+    direct_loss_cny: Annotated[int, msgspec.Meta(ge=0, le=10**13)] = 0
+
+
+class IncidentTransition(Message, frozen=True, tag="incident_transition"):
+    """Move an incident along its lifecycle (closing goes through :class:`IncidentClose`)."""
+
+    incident_id: Name
+    to: Literal["verified", "responding", "stabilised"]
+    note: ShortText = ""
+
+
+class LevelOverride(Message, frozen=True, tag="level_override"):
+    """A duty officer or leader sets the level, with the reason recorded."""
+
+    incident_id: Name
+    level: Level
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=512)]
 
 
 class IncidentClose(Message, frozen=True, tag="incident_close"):
@@ -222,6 +252,8 @@ Request = (
     | PositionReport
     | SituationReport
     | IncidentDeclare
+    | IncidentTransition
+    | LevelOverride
     | IncidentClose
     | DispatchOrder
     | OrderUpdate

@@ -47,6 +47,17 @@ class IncidentState(msgspec.Struct, frozen=True, tag="incident"):
     division: str | None = None
     exercise: bool = False
     closed_reason: str = ""
+    type_code: str = ""
+    computed_level: int | None = None
+    level_criteria: list[str] = msgspec.field(default_factory=list)
+    override_reason: str = ""
+    dead: int = 0
+    missing: int = 0
+    seriously_injured: int = 0
+    trapped: int = 0
+    evacuated: int = 0
+    direct_loss_cny: int = 0
+    warnings: list[str] = msgspec.field(default_factory=list)
 
 
 PresenceStatus = Literal["online", "stale", "offline"]

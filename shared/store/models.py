@@ -114,6 +114,34 @@ class Incident(Base):
     updated: Mapped[datetime] = mapped_column(TZDateTime)
     updated_by: Mapped[str] = mapped_column(String(128))
     exercise: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Added in migration 0002: type, facts, grading and override.
+    type_code: Mapped[str] = mapped_column(String(64), default="")
+    occurred: Mapped[datetime | None] = mapped_column(TZDateTime, nullable=True)
+    dead: Mapped[int] = mapped_column(Integer, default=0)
+    missing: Mapped[int] = mapped_column(Integer, default=0)
+    seriously_injured: Mapped[int] = mapped_column(Integer, default=0)
+    trapped: Mapped[int] = mapped_column(Integer, default=0)
+    evacuated: Mapped[int] = mapped_column(Integer, default=0)
+    direct_loss_cny: Mapped[int] = mapped_column(BigInteger, default=0)
+    computed_level: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    level_criteria: Mapped[str] = mapped_column(Text, default="")
+    override_level: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    override_reason: Mapped[str] = mapped_column(String(512), default="")
+    override_by: Mapped[str] = mapped_column(String(128), default="")
+
+
+class IncidentTransitionRow(Base):
+    """Every lifecycle step of an incident: from, to, who, when, why."""
+
+    __tablename__ = "incident_transitions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[str] = mapped_column(String(128), index=True)
+    from_status: Mapped[str] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    by: Mapped[str] = mapped_column(String(128))
+    at: Mapped[datetime] = mapped_column(TZDateTime)
+    note: Mapped[str] = mapped_column(String(512), default="")
 
 
 class Order(Base):

@@ -9,6 +9,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from shared.client import HubClient, Replica
+from shared.hub.persist import load_state
+from shared.hub.state import StateStore
 from shared.protocol import (
     Ack,
     AckBatch,
@@ -16,6 +18,9 @@ from shared.protocol import (
     Error,
     IncidentClose,
     IncidentDeclare,
+    IncidentState,
+    IncidentTransition,
+    LevelOverride,
     OrderUpdate,
     Ping,
     PositionReport,
@@ -24,7 +29,7 @@ from shared.protocol import (
     encode,
     utcnow,
 )
-from shared.store.models import AuditEntry, Position, Report
+from shared.store.models import AuditEntry, IncidentTransitionRow, Position, Report
 from tests.conftest import HubHandle
 from tests.support import RawPeer
 
@@ -266,3 +271,85 @@ async def test_resent_positions_and_reused_ids_are_not_stored_twice(
     with any_hub.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(Position)).scalar() == 55
         assert conn.execute(select(func.count()).select_from(Report)).scalar() == 0
+
+
+async def test_incidents_are_graded_moved_and_overridden_through_the_hub(
+    any_hub: HubHandle, tmp_path: Path
+) -> None:
+    duty = any_hub.enroll("duty-1", "duty-officer")
+    field = any_hub.enroll("fire-01", "field")
+    async with (
+        HubClient(duty, tmp_path / "d.db") as dc,
+        HubClient(field, tmp_path / "f.db") as fc,
+        Replica(duty, topics=("incident",)) as r,
+    ):
+        await dc.wait_online(10)
+        await fc.wait_online(10)
+        await asyncio.wait_for(r.synced.wait(), 10)
+
+        def incident() -> IncidentState:
+            value = r.get("incident", "HZ-1")
+            assert isinstance(value, IncidentState)
+            return value
+
+        leak = dict(
+            incident_id="HZ-1",
+            title="枣强县化工园区氨气泄漏",
+            lat=37.50,
+            lon=115.75,
+            division="131121",
+            type_code="hazchem.leak",
+        )
+        assert isinstance(await _one(fc, fc.make(IncidentDeclare, **leak, dead=3)), str)
+        await _until(lambda: r.get("incident", "HZ-1") is not None)
+        assert (incident().level, incident().level_criteria) == (3, ["死亡 3 ≥ 3（Ⅲ级 较大）"])
+
+        assert isinstance(await _one(fc, fc.make(IncidentDeclare, **leak, dead=10)), str)
+        await _until(lambda: incident().level == 2)
+        assert incident().computed_level == 2 and incident().dead == 10
+
+        bad = await _one(fc, fc.make(IncidentDeclare, **{**leak, "lat": 48.85, "lon": 2.35}))
+        assert isinstance(bad, Error) and "outside China" in bad.detail
+        bad = await _one(fc, fc.make(IncidentDeclare, **{**leak, "type_code": "volcano"}))
+        assert isinstance(bad, Error) and "unknown incident type" in bad.detail
+
+        skip = await _one(dc, dc.make(IncidentTransition, incident_id="HZ-1", to="stabilised"))
+        assert isinstance(skip, Error) and "allowed: closed, verified" in skip.detail
+        for to in ("verified", "responding"):
+            ok = await _one(dc, dc.make(IncidentTransition, incident_id="HZ-1", to=to))  # type: ignore[arg-type]
+            assert isinstance(ok, str)
+        await _until(lambda: incident().status == "responding")
+
+        refused = await _one(fc, fc.make(LevelOverride, incident_id="HZ-1", level=1, reason="x"))
+        assert isinstance(refused, Error) and refused.code == "forbidden"
+        over = dc.make(LevelOverride, incident_id="HZ-1", level=1, reason="涉及饮用水源地")
+        assert isinstance(await _one(dc, over), str)
+        await _until(lambda: incident().level == 1)
+        # New facts are regraded, but the override stays in force.
+        assert isinstance(await _one(fc, fc.make(IncidentDeclare, **leak, dead=12)), str)
+        await _until(lambda: incident().dead == 12)
+        assert (incident().level, incident().computed_level) == (1, 2)
+        assert incident().override_reason == "涉及饮用水源地"
+        early = await _one(dc, dc.make(IncidentClose, incident_id="HZ-1", reason="done"))
+        assert isinstance(early, Error) and "allowed: stabilised" in early.detail
+
+    # The hub restarts with the same picture.
+    with any_hub.engine.connect() as conn:
+        steps = conn.execute(
+            select(IncidentTransitionRow.from_status, IncidentTransitionRow.to_status)
+        ).all()
+    assert [tuple(s) for s in steps] == [("reported", "verified"), ("verified", "responding")]
+    state = StateStore()
+    load_state(any_hub.engine, state)
+    reloaded = state.get("incident", "HZ-1")
+    assert isinstance(reloaded, IncidentState)
+    assert (reloaded.level, reloaded.computed_level, reloaded.dead) == (1, 2, 12)
+    assert reloaded.level_criteria == ["死亡 12 ≥ 10（Ⅱ级 重大）"]
+
+
+async def _until(predicate: object, timeout: float = 5.0) -> None:
+    for _ in range(int(timeout / 0.02)):
+        if predicate():  # type: ignore[operator]
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("condition not reached")

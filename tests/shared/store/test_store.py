@@ -38,7 +38,7 @@ def test_migrations_create_every_table(engine: Engine) -> None:
         "alembic_version",
     } <= tables
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
 
 
 def test_migrating_twice_is_a_no_op(db_url: str) -> None:
