@@ -14,7 +14,15 @@ from typing import Any, Literal, cast
 import msgspec
 from sqlalchemy import Engine, Table, func, insert, select, update
 
-from shared.domain import Casualties, DomainError, check_place, check_transition, grading_for
+from shared.domain import (
+    Casualties,
+    DeadlineEngine,
+    DomainError,
+    check_place,
+    check_transition,
+    grading_for,
+)
+from shared.domain.deadlines import SUPPLEMENT_STAGE
 from shared.hub.state import StateStore
 from shared.protocol import (
     KIND_OF,
@@ -62,6 +70,9 @@ _reports = cast(Table, Report.__table__)
 
 
 AckStatus = Literal["ok", "duplicate"]
+# Report stages (初报/续报/终报) → the deadline stages they settle. A written 初报 settles the
+# phone-report deadline as well: a phone call logged nowhere cannot settle anything.
+_STAGES_SETTLED = {"initial": ("initial", "initial_written"), "follow_up": ("follow_up",)}
 _INBOX_COLUMNS = ("msg_id", "device", "kind", "sent", "committed", "exercise")
 _POSITION_COLUMNS = (
     "msg_id",
@@ -104,13 +115,20 @@ def _unit_state(value: tuple[PositionReport, str]) -> UnitState:
 class Persister:
     """Turns a batch of authorised requests into rows, state changes and replies."""
 
-    def __init__(self, engine: Engine, state: StateStore) -> None:
+    def __init__(
+        self, engine: Engine, state: StateStore, deadlines: DeadlineEngine | None = None
+    ) -> None:
         self.engine = engine
         self.state = state
         self._inbox_insert = BulkInsert(engine.dialect, _inbox, _INBOX_COLUMNS)
         self._positions_insert = BulkInsert(engine.dialect, _positions, _POSITION_COLUMNS)
         self._ts = self._inbox_insert.time
         self._existing = ExistingIds(engine.dialect, (_inbox, _positions))
+        self.deadlines = deadlines
+        self._rule_stage = (
+            {r.code: r.stage for r in deadlines.config.rules} if deadlines is not None else {}
+        )
+        self._ops: list[tuple[Any, ...]] = []  # deadline events of the batch being written
 
     def commit(
         self,
@@ -122,6 +140,7 @@ class Persister:
         # rid, message id, ack status (None when refused), refusal
         results: list[tuple[bytes, str, AckStatus | None, _Refusal | None]] = []
         committed = self._ts(now)
+        self._ops = []
         with self.engine.begin() as conn:
             ids = [m.id for _, m, _, _ in accepted]
             held = self._existing(conn, ids)
@@ -180,7 +199,8 @@ class Persister:
                 conn.execute(insert(_reports), report_rows)
             if audits:
                 append(conn, audits)
-        # Committed: now the picture may change and the acks may go out.
+        # Committed: now the picture may change, the deadline clocks move, the acks go out.
+        self._apply_deadline_ops(self._ops, now)
         for (topic, key), value in pending.items():
             self.state.set(topic, key, value)
         if units:
@@ -227,6 +247,54 @@ class Persister:
                 )
             replies.append((rid, encode(reply)))
         return replies
+
+    def _apply_deadline_ops(self, ops: list[tuple[Any, ...]], now: datetime) -> None:
+        """Move the deadline clocks for what this batch committed, and take back published
+        alarms that a report settled or that no longer apply."""
+        engine = self.deadlines
+        if engine is None:
+            return
+        for op in ops:
+            kind, incident_id = op[0], op[1]
+            if kind == "track":
+                _, _, known_at, occurred, type_code, level, exercise = op
+                engine.track(
+                    incident_id,
+                    known_at=known_at,
+                    occurred=occurred,
+                    type_code=type_code,
+                    level=level,
+                    exercise=exercise,
+                )
+            elif kind == "level":
+                level = op[2]
+                engine.level_changed(incident_id, level)
+                stale = {
+                    r.code
+                    for r in engine.config.rules
+                    if r.applies_to_levels and level not in r.applies_to_levels
+                }
+                self._clear_alarms(incident_id, stale)
+            elif kind == "casualties":
+                engine.casualties_changed(incident_id, now)
+            elif kind == "filed":
+                stage = op[2]
+                engine.report_filed(incident_id, stage)
+                settled = {code for code, st in self._rule_stage.items() if st == stage}
+                self._clear_alarms(incident_id, settled, supplements=stage == SUPPLEMENT_STAGE)
+            elif kind == "untrack":
+                engine.untrack(incident_id)
+                self._clear_alarms(incident_id, None)
+
+    def _clear_alarms(
+        self, incident_id: str, rules: set[str] | None, *, supplements: bool = False
+    ) -> None:
+        """Take back published alarms of ``rules`` (None: all) and, if asked, supplements."""
+        prefix = f"{incident_id}:"
+        for key in [k for k in self.state.topics["alarm"].items if k.startswith(prefix)]:
+            rule = key[len(prefix) :]
+            if rules is None or rule in rules or (supplements and rule.startswith("supplement@")):
+                self.state.set("alarm", key, None)
 
     def _current(
         self, pending: dict[tuple[str, str], StateValue | None], topic: str, key: str
@@ -281,6 +349,8 @@ class Persister:
                 audits.append(
                     AuditRecord(device, "report", msg.incident_id, f"{msg.stage} {msg.id}")
                 )
+                for stage in _STAGES_SETTLED.get(msg.stage, (msg.stage,)):
+                    self._ops.append(("filed", msg.incident_id, stage))
             case IncidentDeclare():
                 self._declare(conn, msg, device, now, pending)
                 audits.append(AuditRecord(device, "incident", msg.incident_id, msg.title))
@@ -331,6 +401,7 @@ class Persister:
                         f"level {msg.level}: {msg.reason}",
                     )
                 )
+                self._ops.append(("level", msg.incident_id, msg.level))
             case IncidentClose():
                 self._transition(conn, msg.incident_id, "closed", msg.reason, device, now, pending)
                 conn.execute(
@@ -341,6 +412,7 @@ class Persister:
                     )
                 )
                 pending[("incident", msg.incident_id)] = None
+                self._ops.append(("untrack", msg.incident_id))
                 for key, value in self.state.topics["report"].items.items():
                     if isinstance(value, ReportState) and value.incident_id == msg.incident_id:
                         pending[("report", key)] = None
@@ -469,7 +541,21 @@ class Persister:
             ).first()
             if row is not None:
                 raise _Refusal("invalid", f"incident {msg.incident_id!r} is closed")
-            conn.execute(insert(Incident).values(incident_id=msg.incident_id, **values))
+            conn.execute(
+                insert(Incident).values(incident_id=msg.incident_id, known_at=now, **values)
+            )
+        counts = (msg.dead, msg.missing, msg.seriously_injured, msg.trapped)
+        if current is None:
+            occurred = msg.occurred or now
+            self._ops.append(
+                ("track", msg.incident_id, now, occurred, msg.type_code, level, msg.exercise)
+            )
+        else:
+            if level != current.level:
+                self._ops.append(("level", msg.incident_id, level))
+            before = (current.dead, current.missing, current.seriously_injured, current.trapped)
+            if counts != before:
+                self._ops.append(("casualties", msg.incident_id, now))
         pending[("incident", msg.incident_id)] = IncidentState(
             msg.incident_id,
             msg.title,
@@ -549,8 +635,9 @@ class Persister:
         return encode(InboxStatus(id=new_id(), sender=HUB_NAME, sent=now, ref=query.id, held=held))
 
 
-def load_state(engine: Engine, state: StateStore) -> None:
-    """Fill the in-memory picture from the store (at hub start)."""
+def load_state(engine: Engine, state: StateStore, deadlines: DeadlineEngine | None = None) -> None:
+    """Fill the in-memory picture from the store (at hub start), and restart the deadline
+    clocks of open incidents with the reports they already have."""
     with engine.connect() as conn:
         latest = select(func.max(_positions.c.id)).group_by(_positions.c.unit_id).scalar_subquery()
         for p in conn.execute(select(_positions).where(_positions.c.id.in_(latest))).all():
@@ -571,10 +658,13 @@ def load_state(engine: Engine, state: StateStore) -> None:
                 ),
             )
         open_ids = []
+        stages_done: dict[str, set[str]] = {}
+        open_rows = []
         for inc in conn.execute(
             select(Incident.__table__).where(Incident.status != "closed")
         ).all():
             open_ids.append(inc.incident_id)
+            open_rows.append(inc)
             state.set(
                 "incident",
                 inc.incident_id,
@@ -621,6 +711,9 @@ def load_state(engine: Engine, state: StateStore) -> None:
         for i in range(0, len(open_ids), 900):
             part = open_ids[i : i + 900]
             for r in conn.execute(select(_reports).where(_reports.c.incident_id.in_(part))).all():
+                stages_done.setdefault(r.incident_id, set()).update(
+                    _STAGES_SETTLED.get(r.stage, (r.stage,))
+                )
                 state.set(
                     "report",
                     r.msg_id,
@@ -637,3 +730,15 @@ def load_state(engine: Engine, state: StateStore) -> None:
                         r.exercise,
                     ),
                 )
+    if deadlines is not None:
+        for inc in open_rows:
+            known = inc.known_at or inc.updated
+            deadlines.track(
+                inc.incident_id,
+                known_at=known,
+                occurred=inc.occurred or known,
+                type_code=inc.type_code,
+                level=inc.level,
+                done=stages_done.get(inc.incident_id, set()),
+                exercise=inc.exercise,
+            )

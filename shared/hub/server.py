@@ -30,6 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from zmq.utils.monitor import recv_monitor_message
 
 from shared.config import HubConfig
+from shared.domain import DeadlineEngine
 from shared.hub.auth import ZapGuard, make_server_socket
 from shared.hub.persist import Persister, load_state
 from shared.hub.registry import DeviceCache
@@ -40,6 +41,7 @@ from shared.identity.roles import PERMISSIONS, Permissions
 from shared.protocol import (
     HEARTBEAT_TOPIC,
     KIND_OF,
+    AlarmState,
     Error,
     Hello,
     HubBeat,
@@ -136,7 +138,8 @@ class Hub:
         self.devices = DeviceCache(engine)
         self.zap = ZapGuard(self.ctx, self.devices)
         self.state = StateStore()
-        self.persister = Persister(engine, self.state)
+        self.deadlines = DeadlineEngine()
+        self.persister = Persister(engine, self.state, self.deadlines)
         self.presence = Presence(config.heartbeat_s, config.offline_after_beats)
         self.sessions: dict[str, bytes] = {}  # device public key -> last routing id
         self.endpoints: Endpoints | None = None
@@ -153,7 +156,7 @@ class Hub:
         """Bind the sockets, load the picture from the store, write ``hub.json``, run."""
         self.devices.refresh()
         self.devices.take_changes()
-        load_state(self.engine, self.state)
+        load_state(self.engine, self.state, self.deadlines)
         for dev in self.devices.by_name.values():
             self.state.set("presence", dev.name, PresenceState(dev.name, dev.role, "offline", None))
         self.state.take_batches()
@@ -462,6 +465,21 @@ class Hub:
     def _tick(self, now: float) -> None:
         for device in self.presence.sweep(now):
             self._publish_presence(device)
+        wall = self.clock()
+        for alarm in self.deadlines.poll(wall):
+            self.state.set(
+                "alarm",
+                f"{alarm.incident_id}:{alarm.rule}",
+                AlarmState(
+                    alarm.incident_id,
+                    alarm.rule,
+                    alarm.name,
+                    alarm.due,
+                    alarm.kind,
+                    wall,
+                    alarm.exercise,
+                ),
+            )
         audits = self._audit_backlog
         while self.zap.refusals:
             _, key, why = self.zap.refusals.popleft()

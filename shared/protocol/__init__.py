@@ -41,6 +41,7 @@ from shared.protocol.messages import (
 from shared.protocol.state import (
     HEARTBEAT_TOPIC,
     TOPICS,
+    AlarmState,
     HubBeat,
     IncidentState,
     OrderStatus,
@@ -63,6 +64,7 @@ __all__ = [
     "TOPICS",
     "Ack",
     "AckBatch",
+    "AlarmState",
     "DispatchOrder",
     "Error",
     "Hello",

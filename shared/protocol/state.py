@@ -13,7 +13,7 @@ from typing import Literal
 
 import msgspec
 
-TOPICS = ("unit", "incident", "presence", "report", "order")
+TOPICS = ("unit", "incident", "presence", "report", "order", "alarm")
 """State topics, in the order a snapshot serves them."""
 
 HEARTBEAT_TOPIC = "hb"
@@ -100,7 +100,20 @@ class OrderStatus(msgspec.Struct, frozen=True, tag="order"):
     exercise: bool = False
 
 
-StateValue = UnitState | IncidentState | PresenceState | ReportState | OrderStatus
+class AlarmState(msgspec.Struct, frozen=True, tag="alarm"):
+    """A reporting deadline about to pass (due_soon) or passed (overdue) without its report.
+    Keyed ``INCIDENT:RULE``; removed when the report is filed or the incident closed."""
+
+    incident_id: str
+    rule: str
+    name: str
+    due: datetime
+    kind: str
+    raised: datetime
+    exercise: bool = False
+
+
+StateValue = UnitState | IncidentState | PresenceState | ReportState | OrderStatus | AlarmState
 
 
 class Update(msgspec.Struct, frozen=True, array_like=True):

@@ -117,6 +117,7 @@ class Incident(Base):
     # Added in migration 0002: type, facts, grading and override.
     type_code: Mapped[str] = mapped_column(String(64), default="")
     occurred: Mapped[datetime | None] = mapped_column(TZDateTime, nullable=True)
+    known_at: Mapped[datetime | None] = mapped_column(TZDateTime, nullable=True)
     dead: Mapped[int] = mapped_column(Integer, default=0)
     missing: Mapped[int] = mapped_column(Integer, default=0)
     seriously_injured: Mapped[int] = mapped_column(Integer, default=0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -353,3 +354,71 @@ async def _until(predicate: object, timeout: float = 5.0) -> None:
             return
         await asyncio.sleep(0.02)
     raise AssertionError("condition not reached")
+
+
+class _Clock:
+    """The hub's wall clock, moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 7, 12, 13, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def test_reporting_deadlines_raise_and_clear_alarms(
+    hub_factory: object, tmp_path: Path
+) -> None:
+    clock = _Clock()
+    t0 = clock.now
+    hub = hub_factory(wall_clock=clock)  # type: ignore[operator]
+    duty = hub.enroll("duty-1", "duty-officer")
+    field = hub.enroll("fire-01", "field")
+    async with (
+        HubClient(field, tmp_path / "f.db") as fc,
+        Replica(duty, topics=("alarm", "incident")) as r,
+    ):
+        await fc.wait_online(10)
+        await asyncio.wait_for(r.synced.wait(), 10)
+        leak = fc.make(
+            IncidentDeclare,
+            incident_id="HZ-1",
+            title="氨气泄漏",
+            lat=37.5,
+            lon=115.75,
+            type_code="hazchem.leak",
+            dead=10,
+        )
+        assert isinstance(await _one(fc, leak), str)
+        await _until(lambda: r.get("incident", "HZ-1") is not None)
+
+        def alarms() -> dict[str, str]:
+            return {k: v.kind for k, v in r.items["alarm"].items()}
+
+        clock.now = t0 + timedelta(minutes=21)  # phone report due at 30 min, warned 10 before
+        await _until(lambda: alarms() == {"HZ-1:phone_report": "due_soon"})
+        clock.now = t0 + timedelta(minutes=31)
+        await _until(lambda: alarms() == {"HZ-1:phone_report": "overdue"})
+        initial = fc.make(SituationReport, incident_id="HZ-1", stage="initial", title="初报")
+        assert isinstance(await _one(fc, initial), str)
+        await _until(lambda: alarms() == {})  # the 初报 settles the phone and written reports
+        clock.now = t0 + timedelta(minutes=111)  # level Ⅱ: the province by 120 min
+        await _until(lambda: alarms() == {"HZ-1:to_province": "due_soon"})
+        alarm = r.get("alarm", "HZ-1:to_province")
+        assert alarm.due == t0 + timedelta(minutes=120) and alarm.name == "报送省级"
+        # Casualties change: a 续报 becomes due; filing one settles it.
+        more = fc.make(
+            IncidentDeclare,
+            incident_id="HZ-1",
+            title="氨气泄漏",
+            lat=37.5,
+            lon=115.75,
+            type_code="hazchem.leak",
+            dead=12,
+        )
+        assert isinstance(await _one(fc, more), str)
+        clock.now = t0 + timedelta(minutes=111 + 55)
+        await _until(lambda: any(k.startswith("HZ-1:supplement@") for k in alarms()))
+        follow = fc.make(SituationReport, incident_id="HZ-1", stage="follow_up", title="续报")
+        assert isinstance(await _one(fc, follow), str)
+        await _until(lambda: not any(k.startswith("HZ-1:supplement@") for k in alarms()))

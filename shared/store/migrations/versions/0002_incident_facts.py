@@ -24,6 +24,7 @@ def upgrade() -> None:
     with op.batch_alter_table("incidents") as batch:
         batch.add_column(sa.Column("type_code", sa.String(64), nullable=False, server_default=""))
         batch.add_column(sa.Column("occurred", UTCDateTime(), nullable=True))
+        batch.add_column(sa.Column("known_at", UTCDateTime(), nullable=True))
         for name in _COUNTS:
             batch.add_column(sa.Column(name, sa.Integer(), nullable=False, server_default="0"))
         batch.add_column(
@@ -57,5 +58,5 @@ def downgrade() -> None:
     op.drop_table("incident_transitions")
     with op.batch_alter_table("incidents") as batch:
         for name in ("override_by", "override_reason", "override_level", "level_criteria",
-                     "computed_level", "direct_loss_cny", *_COUNTS, "occurred", "type_code"):
+                     "computed_level", "direct_loss_cny", *_COUNTS, "known_at", "occurred", "type_code"):
             batch.drop_column(name)
