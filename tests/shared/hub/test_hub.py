@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from shared.client import HubClient, Replica
+from shared.domain import DeadlineEngine
 from shared.hub.persist import load_state
 from shared.hub.state import StateStore
 from shared.protocol import (
@@ -422,3 +423,29 @@ async def test_reporting_deadlines_raise_and_clear_alarms(
         follow = fc.make(SituationReport, incident_id="HZ-1", stage="follow_up", title="续报")
         assert isinstance(await _one(fc, follow), str)
         await _until(lambda: not any(k.startswith("HZ-1:supplement@") for k in alarms()))
+
+
+async def test_deadline_clocks_are_rebuilt_from_the_store(
+    any_hub: HubHandle, tmp_path: Path
+) -> None:
+    field = any_hub.enroll("fire-01", "field")
+    async with HubClient(field, tmp_path / "f.db") as fc:
+        await fc.wait_online(10)
+        for incident_id in ("A", "B"):
+            declare = fc.make(
+                IncidentDeclare,
+                incident_id=incident_id,
+                title="事故",
+                lat=37.5,
+                lon=115.75,
+                type_code="road_traffic",
+            )
+            assert isinstance(await _one(fc, declare), str)
+        report = fc.make(SituationReport, incident_id="A", stage="initial", title="初报")
+        assert isinstance(await _one(fc, report), str)
+    engine = DeadlineEngine()
+    load_state(any_hub.engine, StateStore(), engine)
+    assert len(engine) == 2
+    later = datetime.now(UTC) + timedelta(hours=3)
+    overdue = {(a.incident_id, a.rule) for a in engine.poll(later)}
+    assert overdue == {("B", "phone_report"), ("B", "written_report")}  # A filed its 初报
