@@ -51,6 +51,9 @@ class HubConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     offline_after_beats: int = 3
     batch_max: int = 1024
     level: str = "city"
+    order_ack_timeout_s: float = 300.0
+    """An order not acknowledged within this is resent (then alarmed, then handed over)."""
+    order_max_resends: int = 2
 
     def advertised_host(self) -> str:
         """The host devices should connect to."""

@@ -1,6 +1,7 @@
 """The client core shared by the field unit, the liaison client and the command hall."""
 
 from shared.client.client import HubClient
+from shared.client.inbox import OrderInbox
 from shared.client.link import BACKOFF_MAX_S, BACKOFF_MIN_S, LinkState
 from shared.client.outbox import Outbox, OutboxError
 from shared.client.picture import PictureChanges, SituationPicture
@@ -11,6 +12,7 @@ __all__ = [
     "BACKOFF_MIN_S",
     "HubClient",
     "LinkState",
+    "OrderInbox",
     "Outbox",
     "OutboxError",
     "PictureChanges",

@@ -7,7 +7,7 @@ unknown incident, say) is not recorded, so a resend gets the same refusal.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Literal, cast
 
@@ -23,11 +23,15 @@ from shared.domain import (
     grading_for,
 )
 from shared.domain.deadlines import SUPPLEMENT_STAGE
+from shared.domain.orders import FINAL as FINAL_ORDER_STATES
+from shared.domain.orders import Escalation, advance
+from shared.domain.orders import Order as DomainOrder
 from shared.hub.state import StateStore
 from shared.protocol import (
     KIND_OF,
     Ack,
     AckBatch,
+    AlarmState,
     DispatchOrder,
     Error,
     InboxQuery,
@@ -61,7 +65,6 @@ from shared.store.models import (
 )
 
 HUB_NAME = "hub"
-_OPEN_ORDER_STATES = ("issued", "acknowledged", "accepted", "en_route", "on_scene")
 _COMMANDERS = ("leader", "duty-officer")
 
 _inbox = cast(Table, InboxEntry.__table__)
@@ -96,6 +99,22 @@ class _Refusal(Exception):
         self.detail = detail
 
 
+def domain_order(status: OrderStatus) -> DomainOrder:
+    """The domain's view of a published order (for its state machine and escalation)."""
+    return DomainOrder(
+        order_id=status.order_id,
+        recipient=status.recipient,
+        text=status.text,
+        issued_by=status.issued_by,
+        issued_at=status.issued_at or status.updated,
+        state=status.state,  # type: ignore[arg-type]
+        incident_id=status.incident_id,
+        fallback=status.fallback,
+        resends=status.resends,
+        exercise=status.exercise,
+    )
+
+
 def _unit_state(value: tuple[PositionReport, str]) -> UnitState:
     msg, device = value
     return UnitState(
@@ -116,7 +135,11 @@ class Persister:
     """Turns a batch of authorised requests into rows, state changes and replies."""
 
     def __init__(
-        self, engine: Engine, state: StateStore, deadlines: DeadlineEngine | None = None
+        self,
+        engine: Engine,
+        state: StateStore,
+        deadlines: DeadlineEngine | None = None,
+        is_recipient: Callable[[str], bool] = lambda name: True,
     ) -> None:
         self.engine = engine
         self.state = state
@@ -125,6 +148,7 @@ class Persister:
         self._ts = self._inbox_insert.time
         self._existing = ExistingIds(engine.dialect, (_inbox, _positions))
         self.deadlines = deadlines
+        self.is_recipient = is_recipient
         self._rule_stage = (
             {r.code: r.stage for r in deadlines.config.rules} if deadlines is not None else {}
         )
@@ -296,6 +320,103 @@ class Persister:
             if rules is None or rule in rules or (supplements and rule.startswith("supplement@")):
                 self.state.set("alarm", key, None)
 
+    def escalate(self, steps: list[Escalation], now: datetime) -> list[AuditRecord]:
+        """Apply escalation steps to unacknowledged orders in one transaction: a resend
+        republishes the order, an alarm is raised once, a fallback hands the order over with
+        a fresh clock. Returns the audit records written."""
+        audits: list[AuditRecord] = []
+        changes: list[tuple[str, str, StateValue | None]] = []
+        with self.engine.begin() as conn:
+            for step in steps:
+                order = self.state.get("order", step.order_id)
+                if not isinstance(order, OrderStatus):
+                    continue
+                where = Order.order_id == step.order_id
+                if step.action == "resend":
+                    conn.execute(update(Order).where(where).values(resends=order.resends + 1))
+                    changes.append(
+                        (
+                            "order",
+                            step.order_id,
+                            msgspec.structs.replace(order, resends=order.resends + 1, updated=now),
+                        )
+                    )
+                    audits.append(
+                        AuditRecord(
+                            "hub",
+                            "order_resend",
+                            step.order_id,
+                            f"to {order.recipient}, #{order.resends + 1}",
+                        )
+                    )
+                elif step.action == "alarm":
+                    key = f"order:{step.order_id}"
+                    if self.state.get("alarm", key) is None:
+                        changes.append(
+                            (
+                                "alarm",
+                                key,
+                                AlarmState(
+                                    order.incident_id or "",
+                                    "order_unacknowledged",
+                                    "指令未签收",
+                                    (order.issued_at or order.updated) + step.overdue_by,
+                                    "overdue",
+                                    now,
+                                    order.exercise,
+                                ),
+                            )
+                        )
+                        audits.append(
+                            AuditRecord(
+                                "hub",
+                                "order_alarm",
+                                step.order_id,
+                                f"{order.recipient} has not acknowledged",
+                            )
+                        )
+                elif step.action == "fallback":
+                    conn.execute(
+                        update(Order)
+                        .where(where)
+                        .values(
+                            recipient=step.recipient,
+                            fallback=None,
+                            resends=0,
+                            issued_at=now,
+                            state="issued",
+                            updated=now,
+                        )
+                    )
+                    changes.append(
+                        (
+                            "order",
+                            step.order_id,
+                            msgspec.structs.replace(
+                                order,
+                                recipient=step.recipient,
+                                fallback=None,
+                                resends=0,
+                                issued_at=now,
+                                state="issued",
+                                updated=now,
+                            ),
+                        )
+                    )
+                    audits.append(
+                        AuditRecord(
+                            "hub",
+                            "order_fallback",
+                            step.order_id,
+                            f"{order.recipient} -> {step.recipient}",
+                        )
+                    )
+            if audits:
+                append(conn, audits)
+        for topic, key, value in changes:
+            self.state.set(topic, key, value)
+        return audits
+
     def _current(
         self, pending: dict[tuple[str, str], StateValue | None], topic: str, key: str
     ) -> StateValue | None:
@@ -426,6 +547,13 @@ class Persister:
                 )
                 if exists:
                     raise _Refusal("invalid", f"order id {msg.order_id!r} is already used")
+                for who in (msg.recipient, msg.fallback):
+                    if who is not None and not self.is_recipient(who):
+                        raise _Refusal(
+                            "invalid",
+                            f"no enrolled device named {who!r} can receive orders; check the "
+                            "recipient's name (command-center devices lists them)",
+                        )
                 conn.execute(
                     insert(Order).values(
                         order_id=msg.order_id,
@@ -437,6 +565,9 @@ class Persister:
                         issued_by=device,
                         updated=now,
                         exercise=msg.exercise,
+                        issued_at=now,
+                        fallback=msg.fallback,
+                        resends=0,
                     )
                 )
                 pending[("order", msg.order_id)] = OrderStatus(
@@ -448,6 +579,9 @@ class Persister:
                     now,
                     msg.incident_id,
                     msg.exercise,
+                    now,
+                    msg.fallback,
+                    0,
                 )
                 audits.append(AuditRecord(device, "order", msg.order_id, f"to {msg.recipient}"))
             case OrderUpdate():
@@ -458,25 +592,27 @@ class Persister:
                     raise _Refusal(
                         "forbidden", f"order {msg.order_id} is addressed to {current.recipient}"
                     )
+                if msg.state == "cancelled" and role not in _COMMANDERS:
+                    raise _Refusal("forbidden", "only a leader or duty officer cancels an order")
+                if msg.state == current.state == "delivered":
+                    return  # a second delivery receipt changes nothing
+                try:
+                    advance(domain_order(current), msg.state, by=device, at=now, reason=msg.note)
+                except DomainError as exc:
+                    raise _Refusal("invalid", str(exc)) from None
                 conn.execute(
                     update(Order)
                     .where(Order.order_id == msg.order_id)
                     .values(state=msg.state, updated=now)
                 )
-                closed = msg.state in ("completed", "cancelled", "declined")
+                alarm_key = f"order:{msg.order_id}"
+                if msg.state != "delivered" and self.state.get("alarm", alarm_key) is not None:
+                    pending[("alarm", alarm_key)] = None  # answered: the alarm did its job
+                closed = msg.state in FINAL_ORDER_STATES
                 pending[("order", msg.order_id)] = (
                     None
                     if closed
-                    else OrderStatus(
-                        current.order_id,
-                        current.recipient,
-                        current.text,
-                        msg.state,
-                        current.issued_by,
-                        now,
-                        current.incident_id,
-                        current.exercise,
-                    )
+                    else msgspec.structs.replace(current, state=msg.state, updated=now)
                 )
                 audits.append(AuditRecord(device, "order_update", msg.order_id, msg.state))
             case _:  # pragma: no cover - the hub only passes the kinds above
@@ -692,7 +828,7 @@ def load_state(engine: Engine, state: StateStore, deadlines: DeadlineEngine | No
                 ),
             )
         for o in conn.execute(
-            select(Order.__table__).where(Order.state.in_(_OPEN_ORDER_STATES))
+            select(Order.__table__).where(Order.state.not_in(FINAL_ORDER_STATES))
         ).all():
             state.set(
                 "order",
@@ -706,6 +842,9 @@ def load_state(engine: Engine, state: StateStore, deadlines: DeadlineEngine | No
                     o.updated,
                     o.incident_id,
                     o.exercise,
+                    o.issued_at,
+                    o.fallback,
+                    o.resends,
                 ),
             )
         for i in range(0, len(open_ids), 900):

@@ -19,7 +19,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +30,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from zmq.utils.monitor import recv_monitor_message
 
 from shared.config import HubConfig
-from shared.domain import DeadlineEngine
+from shared.domain import DeadlineEngine, EscalationPolicy, escalations
 from shared.hub.auth import ZapGuard, make_server_socket
-from shared.hub.persist import Persister, load_state
+from shared.hub.persist import Persister, domain_order, load_state
 from shared.hub.registry import DeviceCache
 from shared.hub.state import StateStore
 from shared.identity.keys import Endpoints, KeyPair, load_or_create_hub_keys
@@ -47,6 +47,7 @@ from shared.protocol import (
     HubBeat,
     InboxQuery,
     Message,
+    OrderStatus,
     Ping,
     Pong,
     PresenceState,
@@ -139,7 +140,13 @@ class Hub:
         self.zap = ZapGuard(self.ctx, self.devices)
         self.state = StateStore()
         self.deadlines = DeadlineEngine()
-        self.persister = Persister(engine, self.state, self.deadlines)
+        self._order_policy = EscalationPolicy(
+            ack_timeout=timedelta(seconds=config.order_ack_timeout_s),
+            max_resends=config.order_max_resends,
+        )
+        self.persister = Persister(
+            engine, self.state, self.deadlines, is_recipient=self._is_recipient
+        )
         self.presence = Presence(config.heartbeat_s, config.offline_after_beats)
         self.sessions: dict[str, bytes] = {}  # device public key -> last routing id
         self.endpoints: Endpoints | None = None
@@ -149,6 +156,11 @@ class Hub:
         self._failure: BaseException | None = None
         self._refusal_seen: dict[tuple[str, str], float] = {}
         self._audit_backlog: list[AuditRecord] = []  # written on the next tick
+
+    def _is_recipient(self, name: str) -> bool:
+        """Orders go to enrolled, usable devices (field units, liaisons …)."""
+        dev = self.devices.by_name.get(name)
+        return dev is not None and self.devices.lookup(dev.public_key) is not None
 
     # --- life cycle ---------------------------------------------------------------------
 
@@ -466,6 +478,7 @@ class Hub:
         for device in self.presence.sweep(now):
             self._publish_presence(device)
         wall = self.clock()
+        self._escalate_orders(wall)
         for alarm in self.deadlines.poll(wall):
             self.state.set(
                 "alarm",
@@ -507,6 +520,22 @@ class Hub:
                 log.error("audit write failed: %s", str(exc)[:300])
                 del audits[:-10_000]
         self._publish()
+
+    def _escalate_orders(self, now: datetime) -> None:
+        """Resend, alarm and hand over orders nobody acknowledged in time."""
+        waiting = [
+            domain_order(o)
+            for o in self.state.topics["order"].items.values()
+            if isinstance(o, OrderStatus) and o.state in ("issued", "delivered")
+        ]
+        if not waiting:
+            return
+        steps = escalations(waiting, now, self._order_policy)
+        if steps:
+            try:
+                self.persister.escalate(steps, now)
+            except SQLAlchemyError as exc:
+                log.error("order escalation failed: %s", str(exc)[:300])
 
     def _cut_sessions(self, keys: list[str], names: list[str]) -> None:
         """Cut revoked devices off: refuse their requests, and drop every subscription by

@@ -161,10 +161,19 @@ class DispatchOrder(Message, frozen=True, tag="order"):
     recipient: Name
     text: LongText
     incident_id: Name | None = None
+    fallback: Name | None = None
+    """Who gets the order if the recipient does not acknowledge it after the resends."""
 
 
 OrderState = Literal[
-    "acknowledged", "accepted", "declined", "en_route", "on_scene", "completed", "cancelled"
+    "delivered",
+    "acknowledged",
+    "accepted",
+    "declined",
+    "en_route",
+    "on_scene",
+    "completed",
+    "cancelled",
 ]
 
 

@@ -98,6 +98,9 @@ class OrderStatus(msgspec.Struct, frozen=True, tag="order"):
     updated: datetime
     incident_id: str | None = None
     exercise: bool = False
+    issued_at: datetime | None = None
+    fallback: str | None = None
+    resends: int = 0
 
 
 class AlarmState(msgspec.Struct, frozen=True, tag="alarm"):

@@ -159,6 +159,10 @@ class Order(Base):
     issued_by: Mapped[str] = mapped_column(String(128))
     updated: Mapped[datetime] = mapped_column(TZDateTime)
     exercise: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Added in migration 0002: escalation.
+    issued_at: Mapped[datetime | None] = mapped_column(TZDateTime, nullable=True)
+    fallback: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    resends: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class AuditEntry(Base):

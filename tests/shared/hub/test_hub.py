@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from shared.client import HubClient, Replica
+from shared.client import HubClient, OrderInbox, Replica
 from shared.domain import DeadlineEngine
 from shared.hub.persist import load_state
 from shared.hub.state import StateStore
@@ -23,6 +23,7 @@ from shared.protocol import (
     IncidentState,
     IncidentTransition,
     LevelOverride,
+    OrderStatus,
     OrderUpdate,
     Ping,
     PositionReport,
@@ -116,8 +117,18 @@ async def test_roles_are_enforced_and_every_refusal_audited(hub: HubHandle, tmp_
         not_mine = hc.make(OrderUpdate, order_id="O-1", state="acknowledged")
         err = await _one(hc, not_mine)
         assert isinstance(err, Error) and err.code == "forbidden"
-        mine = pc.make(OrderUpdate, order_id="O-1", state="acknowledged")
-        assert isinstance(await _one(pc, mine), str)
+        early = pc.make(OrderUpdate, order_id="O-1", state="accepted")
+        err = await _one(pc, early)
+        assert isinstance(err, Error) and "allowed: cancelled, delivered" in err.detail
+        for state in ("delivered", "acknowledged"):
+            mine = pc.make(OrderUpdate, order_id="O-1", state=state)  # type: ignore[arg-type]
+            assert isinstance(await _one(pc, mine), str)
+        cancel = pc.make(OrderUpdate, order_id="O-1", state="cancelled", note="x")
+        err = await _one(pc, cancel)
+        assert isinstance(err, Error) and "only a leader or duty officer" in err.detail
+        nobody = lc.make(DispatchOrder, order_id="O-2", recipient="ghost", text="去")
+        err = await _one(lc, nobody)
+        assert isinstance(err, Error) and "no enrolled device named 'ghost'" in err.detail
 
         close = lc.make(IncidentClose, incident_id="I-1", reason="处置完毕")
         assert isinstance(await _one(lc, close), str)
@@ -449,3 +460,67 @@ async def test_deadline_clocks_are_rebuilt_from_the_store(
     later = datetime.now(UTC) + timedelta(hours=3)
     overdue = {(a.incident_id, a.rule) for a in engine.poll(later)}
     assert overdue == {("B", "phone_report"), ("B", "written_report")}  # A filed its 初报
+
+
+async def test_orders_are_delivered_once_and_escalate_when_nobody_answers(
+    hub_factory: object, tmp_path: Path
+) -> None:
+    clock = _Clock()
+    t0 = clock.now
+    hub = hub_factory(wall_clock=clock, order_ack_timeout_s=300, order_max_resends=2)  # type: ignore[operator]
+    leader = hub.enroll("leader-1", "leader")
+    police = hub.enroll("police-liaison", "liaison")
+    hub.enroll("water-liaison", "liaison")  # enrolled, but its laptop is off
+    async with (
+        HubClient(leader, tmp_path / "l.db") as lc,
+        HubClient(police, tmp_path / "p.db") as pc,
+        Replica(leader, topics=("order", "alarm")) as lr,
+        Replica(police, topics=("order",)) as pr,
+    ):
+        inbox = OrderInbox(pc, pr)
+        for c in (lc, pc):
+            await c.wait_online(10)
+        await asyncio.wait_for(lr.synced.wait(), 10)
+        await asyncio.wait_for(pr.synced.wait(), 10)
+
+        def order(order_id: str) -> OrderStatus:
+            value = lr.get("order", order_id)
+            assert isinstance(value, OrderStatus)
+            return value
+
+        # A connected liaison: delivered by its inbox, then acknowledged by a person.
+        first = lc.make(DispatchOrder, order_id="O-1", recipient="police-liaison", text="封闭路口")
+        assert isinstance(await _one(lc, first), str)
+        await _until(
+            lambda: lr.get("order", "O-1") is not None and order("O-1").state == "delivered"
+        )
+        await inbox.update("O-1", "acknowledged")
+        await _until(lambda: order("O-1").state == "acknowledged")
+
+        # Nobody answers: resent twice, then an alarm and the fallback recipient takes over.
+        second = lc.make(
+            DispatchOrder,
+            order_id="O-2",
+            recipient="water-liaison",
+            fallback="police-liaison",
+            text="开启泵站",
+        )
+        assert isinstance(await _one(lc, second), str)
+        await _until(lambda: lr.get("order", "O-2") is not None)
+        clock.now = t0 + timedelta(seconds=301)
+        await _until(lambda: order("O-2").resends == 1)
+        clock.now = t0 + timedelta(seconds=601)
+        await _until(lambda: order("O-2").resends == 2)
+        assert order("O-2").recipient == "water-liaison"
+        clock.now = t0 + timedelta(seconds=901)
+        await _until(lambda: order("O-2").recipient == "police-liaison")
+        assert lr.get("alarm", "order:O-2").name == "指令未签收"
+        await _until(lambda: order("O-2").state == "delivered")  # the fallback's inbox
+        assert "O-2" in inbox.orders
+        await inbox.update("O-2", "acknowledged")
+        await _until(lambda: lr.get("alarm", "order:O-2") is None)  # answered: alarm withdrawn
+
+    with hub.engine.connect() as conn:
+        actions = [a for (a,) in conn.execute(select(AuditEntry.action)).all()]
+    assert actions.count("order_resend") == 2
+    assert actions.count("order_alarm") == 1 and actions.count("order_fallback") == 1

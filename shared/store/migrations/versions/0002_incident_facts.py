@@ -1,4 +1,4 @@
-"""incident type, facts, grading, override; incident transitions
+"""incident type, facts, grading, override; incident transitions; order escalation
 
 Revision ID: 0002
 Revises: 0001
@@ -39,6 +39,10 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("override_by", sa.String(128), nullable=False, server_default="")
         )
+    with op.batch_alter_table("orders") as batch:
+        batch.add_column(sa.Column("issued_at", UTCDateTime(), nullable=True))
+        batch.add_column(sa.Column("fallback", sa.String(128), nullable=True))
+        batch.add_column(sa.Column("resends", sa.Integer(), nullable=False, server_default="0"))
     op.create_table(
         "incident_transitions",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -54,6 +58,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("orders") as batch:
+        for name in ("resends", "fallback", "issued_at"):
+            batch.drop_column(name)
     op.drop_index("ix_incident_transitions_incident_id", "incident_transitions")
     op.drop_table("incident_transitions")
     with op.batch_alter_table("incidents") as batch:
