@@ -18,6 +18,8 @@ import sys
 import threading
 from pathlib import Path
 
+from command_center.ctl import add_parser as add_ctl_parser
+from command_center.ctl import run as run_ctl
 from shared.config import ConfigError, default_data_dir, load_config
 from shared.hub import Hub
 from shared.hub.service import (
@@ -26,7 +28,15 @@ from shared.hub.service import (
     open_store,
     parse_listen,
 )
-from shared.identity import ROLES, EnrolmentError, enroll, list_devices, revoke
+from shared.identity import (
+    ROLES,
+    BundleError,
+    EnrolmentError,
+    enroll,
+    list_devices,
+    load_bundle,
+    revoke,
+)
 from shared.logs import setup_logging
 from shared.store import StoreError, verify
 
@@ -69,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("devices", help="list enrolled devices")
     _common(p)
+
+    add_ctl_parser(sub)
 
     p = sub.add_parser("window", help="open the command-hall window")
     p.add_argument("--bundle", type=Path, required=True)
@@ -118,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return _serve(args)
+        if args.command == "ctl":
+            return run_ctl(args, load_bundle(args.bundle))
         if args.command == "window":
             from command_center.app.main import run_window
 
@@ -159,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"{d.name}\t{d.role}\t{state}\t{d.public_key}")
         finally:
             engine.dispose()
-    except (ConfigError, StoreError, EnrolmentError, ValueError) as exc:
+    except (ConfigError, StoreError, EnrolmentError, BundleError, ValueError) as exc:
         print(f"command-center: {exc}", file=sys.stderr)
         return 2
     return 0

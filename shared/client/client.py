@@ -176,6 +176,32 @@ class HubClient:
         await asyncio.to_thread(self.outbox.add, rows)
         self._wake.set()
 
+    async def submit_and_wait(self, msg: Message, timeout: float = 10.0) -> Error | None:
+        """Submit durably and wait for the hub's answer: None once acknowledged (stored), or
+        the :class:`Error` refusing it. A timeout leaves it queued in the outbox.
+
+        Raises:
+            TimeoutError: no answer in time (the message stays queued and will be sent).
+        """
+        done: asyncio.Future[Error | None] = asyncio.get_running_loop().create_future()
+
+        def on_ack(ref: str, status: str, latency: float) -> None:
+            if ref == msg.id and not done.done():
+                done.set_result(None)
+
+        def on_error(error: Error) -> None:
+            if error.ref == msg.id and not done.done():
+                done.set_result(error)
+
+        self.on_ack.append(on_ack)
+        self.on_error.append(on_error)
+        try:
+            await self.submit(msg)
+            return await asyncio.wait_for(done, timeout)
+        finally:
+            self.on_ack.remove(on_ack)
+            self.on_error.remove(on_error)
+
     async def request(self, msg: Message, timeout: float = 5.0) -> Message:
         """Send a non-durable request (a query) and wait for the reply naming its id."""
         fut: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
