@@ -32,7 +32,9 @@ from zmq.utils.monitor import recv_monitor_message
 from shared.config import HubConfig
 from shared.domain import DeadlineEngine, EscalationPolicy, escalations
 from shared.hub.auth import ZapGuard, make_server_socket
-from shared.hub.persist import Persister, domain_order, load_state
+from shared.hub.escalation import domain_order
+from shared.hub.load import load_state
+from shared.hub.persist import Persister
 from shared.hub.registry import DeviceCache
 from shared.hub.state import StateStore
 from shared.identity.keys import Endpoints, KeyPair, load_or_create_hub_keys

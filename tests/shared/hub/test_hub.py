@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from shared.client import HubClient, OrderInbox, Replica
 from shared.domain import DeadlineEngine
-from shared.hub.persist import load_state
+from shared.hub.load import load_state
 from shared.hub.state import StateStore
 from shared.protocol import (
     Ack,

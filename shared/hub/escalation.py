@@ -1,0 +1,140 @@
+"""Escalating unacknowledged orders: resend, alarm, hand over (on the hub's clock)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+from sqlalchemy import update
+
+from shared.domain.orders import Escalation
+from shared.domain.orders import Order as DomainOrder
+from shared.hub.common import (
+    HandlerBase,
+)
+from shared.protocol import (
+    AlarmState,
+    OrderStatus,
+)
+from shared.protocol.state import StateValue
+from shared.store.audit import AuditRecord, append
+from shared.store.models import (
+    Order,
+)
+
+
+def domain_order(status: OrderStatus) -> DomainOrder:
+    """The domain's view of a published order (for its state machine and escalation)."""
+    return DomainOrder(
+        order_id=status.order_id,
+        recipient=status.recipient,
+        text=status.text,
+        issued_by=status.issued_by,
+        issued_at=status.issued_at or status.updated,
+        state=status.state,  # type: ignore[arg-type]
+        incident_id=status.incident_id,
+        fallback=status.fallback,
+        resends=status.resends,
+        exercise=status.exercise,
+    )
+
+
+class OrderEscalation(HandlerBase):
+    """Order escalation of the persister (a mixin)."""
+
+    def escalate(self, steps: list[Escalation], now: datetime) -> list[AuditRecord]:
+        """Apply escalation steps to unacknowledged orders in one transaction: a resend
+        republishes the order, an alarm is raised once, a fallback hands the order over with
+        a fresh clock. Returns the audit records written."""
+        audits: list[AuditRecord] = []
+        changes: list[tuple[str, str, StateValue | None]] = []
+        with self.engine.begin() as conn:
+            for step in steps:
+                order = self.state.get("order", step.order_id)
+                if not isinstance(order, OrderStatus):
+                    continue
+                where = Order.order_id == step.order_id
+                if step.action == "resend":
+                    conn.execute(update(Order).where(where).values(resends=order.resends + 1))
+                    changes.append(
+                        (
+                            "order",
+                            step.order_id,
+                            msgspec.structs.replace(order, resends=order.resends + 1, updated=now),
+                        )
+                    )
+                    audits.append(
+                        AuditRecord(
+                            "hub",
+                            "order_resend",
+                            step.order_id,
+                            f"to {order.recipient}, #{order.resends + 1}",
+                        )
+                    )
+                elif step.action == "alarm":
+                    key = f"order:{step.order_id}"
+                    if self.state.get("alarm", key) is None:
+                        changes.append(
+                            (
+                                "alarm",
+                                key,
+                                AlarmState(
+                                    order.incident_id or "",
+                                    "order_unacknowledged",
+                                    "指令未签收",
+                                    (order.issued_at or order.updated) + step.overdue_by,
+                                    "overdue",
+                                    now,
+                                    order.exercise,
+                                ),
+                            )
+                        )
+                        audits.append(
+                            AuditRecord(
+                                "hub",
+                                "order_alarm",
+                                step.order_id,
+                                f"{order.recipient} has not acknowledged",
+                            )
+                        )
+                elif step.action == "fallback":
+                    conn.execute(
+                        update(Order)
+                        .where(where)
+                        .values(
+                            recipient=step.recipient,
+                            fallback=None,
+                            resends=0,
+                            issued_at=now,
+                            state="issued",
+                            updated=now,
+                        )
+                    )
+                    changes.append(
+                        (
+                            "order",
+                            step.order_id,
+                            msgspec.structs.replace(
+                                order,
+                                recipient=step.recipient,
+                                fallback=None,
+                                resends=0,
+                                issued_at=now,
+                                state="issued",
+                                updated=now,
+                            ),
+                        )
+                    )
+                    audits.append(
+                        AuditRecord(
+                            "hub",
+                            "order_fallback",
+                            step.order_id,
+                            f"{order.recipient} -> {step.recipient}",
+                        )
+                    )
+            if audits:
+                append(conn, audits)
+        for topic, key, value in changes:
+            self.state.set(topic, key, value)
+        return audits

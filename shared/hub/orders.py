@@ -1,0 +1,127 @@
+"""Order commands: issue to a known recipient, update along the domain's state machine."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from sqlalchemy import insert, select, update
+
+from shared.domain import (
+    DomainError,
+)
+from shared.domain.orders import FINAL as FINAL_ORDER_STATES
+from shared.domain.orders import advance
+from shared.hub.common import (
+    COMMANDERS,
+    HandlerBase,
+    Pending,
+    Refusal,
+)
+from shared.hub.escalation import domain_order
+from shared.protocol import (
+    DispatchOrder,
+    Message,
+    OrderStatus,
+    OrderUpdate,
+)
+from shared.store.audit import AuditRecord
+from shared.store.models import (
+    Order,
+)
+
+
+class OrderCommands(HandlerBase):
+    """Order handling of the persister (a mixin)."""
+
+    def _order_command(
+        self,
+        conn: Any,
+        msg: Message,
+        device: str,
+        role: str,
+        now: datetime,
+        pending: Pending,
+        audits: list[AuditRecord],
+    ) -> None:
+        match msg:
+            case DispatchOrder():
+                exists = (
+                    self._current(pending, "order", msg.order_id) is not None
+                    or conn.execute(
+                        select(Order.order_id).where(Order.order_id == msg.order_id)
+                    ).first()
+                )
+                if exists:
+                    raise Refusal("invalid", f"order id {msg.order_id!r} is already used")
+                for who in (msg.recipient, msg.fallback):
+                    if who is not None and not self.is_recipient(who):
+                        raise Refusal(
+                            "invalid",
+                            f"no enrolled device named {who!r} can receive orders; check the "
+                            "recipient's name (command-center devices lists them)",
+                        )
+                conn.execute(
+                    insert(Order).values(
+                        order_id=msg.order_id,
+                        msg_id=msg.id,
+                        recipient=msg.recipient,
+                        incident_id=msg.incident_id,
+                        text=msg.text,
+                        state="issued",
+                        issued_by=device,
+                        updated=now,
+                        exercise=msg.exercise,
+                        issued_at=now,
+                        fallback=msg.fallback,
+                        resends=0,
+                    )
+                )
+                pending[("order", msg.order_id)] = OrderStatus(
+                    msg.order_id,
+                    msg.recipient,
+                    msg.text,
+                    "issued",
+                    device,
+                    now,
+                    msg.incident_id,
+                    msg.exercise,
+                    now,
+                    msg.fallback,
+                    0,
+                )
+                audits.append(AuditRecord(device, "order", msg.order_id, f"to {msg.recipient}"))
+            case OrderUpdate():
+                current = self._current(pending, "order", msg.order_id)
+                if not isinstance(current, OrderStatus):
+                    raise Refusal("not_found", f"no open order {msg.order_id!r}")
+                if current.recipient != device and role not in COMMANDERS:
+                    raise Refusal(
+                        "forbidden", f"order {msg.order_id} is addressed to {current.recipient}"
+                    )
+                if msg.state == "cancelled" and role not in COMMANDERS:
+                    raise Refusal("forbidden", "only a leader or duty officer cancels an order")
+                if msg.state == current.state == "delivered":
+                    return  # a second delivery receipt changes nothing
+                try:
+                    advance(domain_order(current), msg.state, by=device, at=now, reason=msg.note)
+                except DomainError as exc:
+                    raise Refusal("invalid", str(exc)) from None
+                conn.execute(
+                    update(Order)
+                    .where(Order.order_id == msg.order_id)
+                    .values(state=msg.state, updated=now)
+                )
+                alarm_key = f"order:{msg.order_id}"
+                if msg.state != "delivered" and self.state.get("alarm", alarm_key) is not None:
+                    pending[("alarm", alarm_key)] = None  # answered: the alarm did its job
+                closed = msg.state in FINAL_ORDER_STATES
+                pending[("order", msg.order_id)] = (
+                    None
+                    if closed
+                    else msgspec.structs.replace(current, state=msg.state, updated=now)
+                )
+                audits.append(AuditRecord(device, "order_update", msg.order_id, msg.state))
+            case _:  # pragma: no cover - only order kinds are routed here
+                raise Refusal("invalid", f"{type(msg).__name__} is not an order command")
