@@ -15,7 +15,7 @@ from collections.abc import Callable
 from shared.client.client import HubClient
 from shared.client.replica import Replica
 from shared.protocol import OrderStatus, OrderUpdate, StateValue
-from shared.protocol.messages import OrderState
+from shared.protocol.messages import OrderUpdateState
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class OrderInbox:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    async def update(self, order_id: str, state: OrderState, note: str = "") -> None:
+    async def update(self, order_id: str, state: OrderUpdateState, note: str = "") -> None:
         """Acknowledge, accept, decline (with a note), or report progress on an order."""
         msg = self.client.make(OrderUpdate, order_id=order_id, state=state, note=note)
         await self.client.submit(msg)

@@ -11,10 +11,8 @@ assessment costs milliseconds.
 from __future__ import annotations
 
 import math
-import tomllib
 from collections import Counter
 from functools import cache
-from importlib import resources
 
 import msgspec
 import numpy as np
@@ -23,6 +21,7 @@ from shapely import STRtree
 from shapely.geometry import Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
+from shared.data import load_toml
 from shared.domain.classification import DomainError
 from shared.domain.grading import Grading
 from shared.domain.incident import Incident
@@ -61,8 +60,7 @@ class AssessmentParams(msgspec.Struct, frozen=True):
 @cache
 def assessment_params() -> AssessmentParams:
     """The packaged parameters."""
-    text = resources.files("shared.data").joinpath("assessment.toml").read_text("utf-8")
-    return msgspec.convert(tomllib.loads(text), AssessmentParams)
+    return load_toml("assessment.toml", AssessmentParams, error=DomainError)
 
 
 class Facility(msgspec.Struct, frozen=True):

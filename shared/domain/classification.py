@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import tomllib
 from functools import cache
-from importlib import resources
 
 import msgspec
+
+from shared.data import load_toml
 
 
 class DomainError(ValueError):
@@ -65,12 +65,7 @@ class Classification(msgspec.Struct, frozen=True):
 
 def load_classification(text: str | None = None) -> Classification:
     """Load the tree from TOML text, or the packaged ``incident_types.toml``."""
-    if text is None:
-        text = resources.files("shared.data").joinpath("incident_types.toml").read_text("utf-8")
-    try:
-        return msgspec.convert(tomllib.loads(text), Classification)
-    except msgspec.ValidationError as exc:
-        raise DomainError(f"classification data is invalid: {exc}") from None
+    return load_toml("incident_types.toml", Classification, text, error=DomainError)
 
 
 @cache

@@ -9,13 +9,12 @@ incident's version; heap entries of older versions are dropped when they surface
 from __future__ import annotations
 
 import heapq
-import tomllib
 from datetime import datetime, timedelta
-from importlib import resources
 from typing import Literal
 
 import msgspec
 
+from shared.data import load_toml
 from shared.domain.classification import DomainError
 
 
@@ -48,12 +47,7 @@ class DeadlineConfig(msgspec.Struct, frozen=True):
 
 def load_deadlines(text: str | None = None) -> DeadlineConfig:
     """Load the rules from TOML text, or the packaged ``deadlines.toml``."""
-    if text is None:
-        text = resources.files("shared.data").joinpath("deadlines.toml").read_text("utf-8")
-    try:
-        return msgspec.convert(tomllib.loads(text), DeadlineConfig)
-    except msgspec.ValidationError as exc:
-        raise DomainError(f"deadline rules are invalid: {exc}") from None
+    return load_toml("deadlines.toml", DeadlineConfig, text, error=DomainError)
 
 
 AlarmKind = Literal["due_soon", "overdue"]

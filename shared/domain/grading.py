@@ -8,12 +8,11 @@ sets it, with a recorded reason.
 
 from __future__ import annotations
 
-import tomllib
 from functools import cache
-from importlib import resources
 
 import msgspec
 
+from shared.data import load_toml
 from shared.domain.classification import DomainError
 
 LEVEL_NAMES = {1: "特别重大", 2: "重大", 3: "较大", 4: "一般"}
@@ -78,12 +77,7 @@ def grade(table: CriteriaTable, facts: Facts) -> Grading:
 
 def load_tables(text: str | None = None) -> dict[str, CriteriaTable]:
     """Load criteria tables from TOML text, or the packaged ``grading.toml``."""
-    if text is None:
-        text = resources.files("shared.data").joinpath("grading.toml").read_text("utf-8")
-    try:
-        return msgspec.convert(tomllib.loads(text), dict[str, CriteriaTable])
-    except msgspec.ValidationError as exc:
-        raise DomainError(f"grading data is invalid: {exc}") from None
+    return load_toml("grading.toml", dict[str, CriteriaTable], text, error=DomainError)
 
 
 @cache

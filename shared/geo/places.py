@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import tomllib
 from functools import cache
-from importlib import resources
 
 import msgspec
+
+from shared.data import load_toml
 
 
 class Place(msgspec.Struct, frozen=True):
@@ -25,8 +25,7 @@ class _Places(msgspec.Struct):
 
 @cache
 def _load() -> _Places:
-    text = resources.files("shared.data").joinpath("hengshui.toml").read_text("utf-8")
-    return msgspec.convert(tomllib.loads(text), _Places)
+    return load_toml("hengshui.toml", _Places)
 
 
 def county_seats() -> list[Place]:

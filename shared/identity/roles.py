@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import tomllib
-from importlib import resources
-
 import msgspec
+
+from shared.data import load_toml
 
 
 class Permissions(msgspec.Struct, frozen=True):
@@ -29,9 +28,7 @@ class Permissions(msgspec.Struct, frozen=True):
 
 def load_permissions(text: str | None = None) -> Permissions:
     """Load the permission table from TOML text, or the packaged default."""
-    if text is None:
-        text = resources.files("shared.data").joinpath("permissions.toml").read_text("utf-8")
-    return msgspec.convert(tomllib.loads(text), Permissions)
+    return load_toml("permissions.toml", Permissions, text)
 
 
 PERMISSIONS = load_permissions()

@@ -165,7 +165,9 @@ class DispatchOrder(Message, frozen=True, tag="order"):
     """Who gets the order if the recipient does not acknowledge it after the resends."""
 
 
-OrderState = Literal[
+# The states an update may move an order to: every state but "issued", which only the hub
+# sets. The full state machine is shared.domain.orders.
+OrderUpdateState = Literal[
     "delivered",
     "acknowledged",
     "accepted",
@@ -181,7 +183,7 @@ class OrderUpdate(Message, frozen=True, tag="order_update"):
     """A recipient's progress on an order."""
 
     order_id: Name
-    state: OrderState
+    state: OrderUpdateState
     note: ShortText = ""
 
 
