@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import msgspec
 from sqlalchemy import update
@@ -55,13 +56,10 @@ class OrderEscalation(HandlerBase):
                     continue
                 where = Order.order_id == step.order_id
                 if step.action == "resend":
-                    conn.execute(update(Order).where(where).values(resends=order.resends + 1))
+                    fields: dict[str, Any] = {"resends": order.resends + 1, "updated": now}
+                    conn.execute(update(Order).where(where).values(**fields))
                     changes.append(
-                        (
-                            "order",
-                            step.order_id,
-                            msgspec.structs.replace(order, resends=order.resends + 1, updated=now),
-                        )
+                        ("order", step.order_id, msgspec.structs.replace(order, **fields))
                     )
                     audits.append(
                         AuditRecord(
@@ -98,32 +96,18 @@ class OrderEscalation(HandlerBase):
                             )
                         )
                 elif step.action == "fallback":
-                    conn.execute(
-                        update(Order)
-                        .where(where)
-                        .values(
-                            recipient=step.recipient,
-                            fallback=None,
-                            resends=0,
-                            issued_at=now,
-                            state="issued",
-                            updated=now,
-                        )
-                    )
+                    # The fallback recipient starts with a fresh clock and no resends.
+                    fields = {
+                        "recipient": step.recipient,
+                        "fallback": None,
+                        "resends": 0,
+                        "issued_at": now,
+                        "state": "issued",
+                        "updated": now,
+                    }
+                    conn.execute(update(Order).where(where).values(**fields))
                     changes.append(
-                        (
-                            "order",
-                            step.order_id,
-                            msgspec.structs.replace(
-                                order,
-                                recipient=step.recipient,
-                                fallback=None,
-                                resends=0,
-                                issued_at=now,
-                                state="issued",
-                                updated=now,
-                            ),
-                        )
+                        ("order", step.order_id, msgspec.structs.replace(order, **fields))
                     )
                     audits.append(
                         AuditRecord(

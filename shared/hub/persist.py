@@ -16,7 +16,7 @@ from sqlalchemy import Engine, Table, func, insert, select
 from shared.domain import (
     DeadlineEngine,
 )
-from shared.hub.common import HUB_NAME, STAGES_SETTLED, Refusal
+from shared.hub.common import HUB_NAME, STAGES_SETTLED, Pending, Refusal
 from shared.hub.deadline_book import DeadlineBook
 from shared.hub.escalation import OrderEscalation
 from shared.hub.incidents import IncidentCommands
@@ -239,7 +239,7 @@ class Persister(IncidentCommands, OrderCommands, DeadlineBook, OrderEscalation):
         role: str,
         now: datetime,
         report_rows: list[dict[str, Any]],
-        pending: dict[tuple[str, str], StateValue | None],
+        pending: Pending,
         audits: list[AuditRecord],
     ) -> None:
         match msg:

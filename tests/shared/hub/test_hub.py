@@ -392,15 +392,10 @@ async def test_reporting_deadlines_raise_and_clear_alarms(
     ):
         await fc.wait_online(10)
         await asyncio.wait_for(r.synced.wait(), 10)
-        leak = fc.make(
-            IncidentDeclare,
-            incident_id="HZ-1",
-            title="氨气泄漏",
-            lat=37.5,
-            lon=115.75,
-            type_code="hazchem.leak",
-            dead=10,
+        facts = dict(
+            incident_id="HZ-1", title="氨气泄漏", lat=37.5, lon=115.75, type_code="hazchem.leak"
         )
+        leak = fc.make(IncidentDeclare, **facts, dead=10)
         assert isinstance(await _one(fc, leak), str)
         await _until(lambda: r.get("incident", "HZ-1") is not None)
 
@@ -419,15 +414,7 @@ async def test_reporting_deadlines_raise_and_clear_alarms(
         alarm = r.get("alarm", "HZ-1:to_province")
         assert alarm.due == t0 + timedelta(minutes=120) and alarm.name == "报送省级"
         # Casualties change: a 续报 becomes due; filing one settles it.
-        more = fc.make(
-            IncidentDeclare,
-            incident_id="HZ-1",
-            title="氨气泄漏",
-            lat=37.5,
-            lon=115.75,
-            type_code="hazchem.leak",
-            dead=12,
-        )
+        more = fc.make(IncidentDeclare, **facts, dead=12)
         assert isinstance(await _one(fc, more), str)
         clock.now = t0 + timedelta(minutes=111 + 55)
         await _until(lambda: any(k.startswith("HZ-1:supplement@") for k in alarms()))
