@@ -24,6 +24,7 @@ import msgspec
 import platformdirs
 
 from shared.protocol.codec import DEFAULT_MAX_FRAME_BYTES
+from shared.store.blobs import DEFAULT_MAX_BLOB_BYTES
 
 APP_NAME = "hengshui-command"
 APP_AUTHOR = "Hengshui"
@@ -54,6 +55,8 @@ class HubConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     order_ack_timeout_s: float = 300.0
     """An order not acknowledged within this is resent (then alarmed, then handed over)."""
     order_max_resends: int = 2
+    attachment_max_bytes: int = DEFAULT_MAX_BLOB_BYTES
+    """The largest attachment (photo, document) the hub accepts."""
 
     def advertised_host(self) -> str:
         """The host devices should connect to."""

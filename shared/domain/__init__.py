@@ -1,6 +1,7 @@
 """The emergency domain (no Qt, no I/O): classification, grading, incidents, orders,
 reporting deadlines. Numbers come from the data files in ``shared/data``."""
 
+from shared.domain.area import MAX_AREA_KM2, check_area
 from shared.domain.assessment import (
     Assessment,
     AssessmentContext,
@@ -19,6 +20,7 @@ from shared.domain.classification import (
     load_classification,
 )
 from shared.domain.deadlines import Alarm, DeadlineConfig, DeadlineEngine, load_deadlines
+from shared.domain.duty import check_resource, check_shift, reading_severity
 from shared.domain.grading import LEVEL_NAMES, CriteriaTable, Facts, Grading, grade, tables
 from shared.domain.incident import (
     TRANSITIONS,
@@ -40,19 +42,38 @@ from shared.domain.orders import (
     advance,
     escalations,
 )
+from shared.domain.plans import (
+    ChecklistEntry,
+    Department,
+    Departments,
+    Plan,
+    PlanLevel,
+    Plans,
+    ResponseChange,
+    check_plans,
+    load_departments,
+    load_plans,
+    packaged_departments,
+    packaged_plans,
+    response_change,
+)
 
 __all__ = [
     "LEVEL_NAMES",
+    "MAX_AREA_KM2",
     "ORDER_TRANSITIONS",
     "TRANSITIONS",
     "Alarm",
     "Assessment",
     "AssessmentContext",
     "Casualties",
+    "ChecklistEntry",
     "Classification",
     "CriteriaTable",
     "DeadlineConfig",
     "DeadlineEngine",
+    "Department",
+    "Departments",
     "DomainError",
     "Escalation",
     "EscalationPolicy",
@@ -62,13 +83,21 @@ __all__ = [
     "Incident",
     "IncidentType",
     "Order",
+    "Plan",
+    "PlanLevel",
+    "Plans",
     "PopulationCell",
+    "ResponseChange",
     "Shelter",
     "Team",
     "Wind",
     "advance",
     "assess",
+    "check_area",
     "check_place",
+    "check_plans",
+    "check_resource",
+    "check_shift",
     "check_transition",
     "classification",
     "escalations",
@@ -76,8 +105,14 @@ __all__ = [
     "grading_for",
     "load_classification",
     "load_deadlines",
+    "load_departments",
+    "load_plans",
     "new_incident",
     "override_level",
+    "packaged_departments",
+    "packaged_plans",
+    "reading_severity",
+    "response_change",
     "tables",
     "transition",
     "update_facts",

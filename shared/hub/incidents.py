@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy import insert, select, update
 from shared.domain import (
     Casualties,
     DomainError,
+    check_area,
     check_place,
     check_transition,
     grading_for,
@@ -29,7 +31,7 @@ from shared.protocol import (
     Message,
     ReportState,
 )
-from shared.protocol.state import StateValue
+from shared.protocol.state import MonitorAlarmState, StateValue
 from shared.store.audit import AuditRecord
 from shared.store.models import (
     Incident,
@@ -133,8 +135,12 @@ class IncidentCommands(HandlerBase):
         casualties = Casualties(
             msg.dead, msg.missing, msg.seriously_injured, msg.trapped, msg.evacuated
         )
+        area = current.area if current else None
         try:
             warnings = check_place(msg.lat, msg.lon)
+            if msg.area is not None:
+                area, _km2, area_warnings = check_area(msg.area)
+                warnings += [w for w in area_warnings if w not in warnings]
             graded = (
                 grading_for(msg.type_code, casualties, msg.direct_loss_cny)
                 if msg.type_code
@@ -167,7 +173,25 @@ class IncidentCommands(HandlerBase):
             "direct_loss_cny": msg.direct_loss_cny,
             "computed_level": computed,
             "level_criteria": "\n".join(criteria),
+            "area": json.dumps(area) if area else "",
         }
+        if msg.from_draft:
+            draft = self._current(pending, "monitor", msg.from_draft)
+            if not isinstance(draft, MonitorAlarmState) or draft.draft is None:
+                raise Refusal(
+                    "not_found",
+                    f"no incident draft {msg.from_draft!r} is waiting (its alarm may have "
+                    "cleared or been confirmed already)",
+                )
+            if draft.confirmed_as:
+                raise Refusal(
+                    "invalid",
+                    f"draft {msg.from_draft!r} was already confirmed as {draft.confirmed_as}",
+                )
+            values["draft_of"] = msg.from_draft
+            pending[("monitor", msg.from_draft)] = msgspec.structs.replace(
+                draft, confirmed_as=msg.incident_id
+            )
         if current is not None:
             conn.execute(
                 update(Incident).where(Incident.incident_id == msg.incident_id).values(**values)
@@ -215,6 +239,8 @@ class IncidentCommands(HandlerBase):
             msg.evacuated,
             msg.direct_loss_cny,
             warnings,
+            area,
+            msg.occurred or (current.occurred if current else None),
         )
 
     def _transition(

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from typing import cast
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
+import msgspec
 from sqlalchemy import Engine, Table, func, select
 
 from shared.domain import (
@@ -13,18 +16,37 @@ from shared.domain.orders import FINAL as FINAL_ORDER_STATES
 from shared.hub.common import (
     STAGES_SETTLED,
 )
+from shared.hub.duty import DUTY_LOG_KEPT, monitor_alarm
 from shared.hub.state import StateStore
 from shared.protocol import (
+    AttachmentRef,
     IncidentState,
     OrderStatus,
     ReportState,
     UnitState,
 )
+from shared.protocol.state import (
+    ChecklistItem,
+    DutyLogState,
+    HandoverState,
+    ResourceState,
+    ResponseState,
+    ResponseStep,
+    ShiftState,
+)
 from shared.store.models import (
+    ChecklistRow,
+    DutyLogRow,
+    DutyShiftRow,
+    HandoverRow,
     Incident,
     Order,
     Position,
     Report,
+    ReportAttachment,
+    Resource,
+    ResponseRow,
+    ResponseStepRow,
 )
 
 _positions = cast(Table, Position.__table__)
@@ -85,6 +107,9 @@ def load_state(engine: Engine, state: StateStore, deadlines: DeadlineEngine | No
                     inc.trapped,
                     inc.evacuated,
                     inc.direct_loss_cny,
+                    [],
+                    [tuple(p) for p in json.loads(inc.area)] if inc.area else None,
+                    inc.occurred,
                 ),
             )
         for o in conn.execute(
@@ -109,7 +134,19 @@ def load_state(engine: Engine, state: StateStore, deadlines: DeadlineEngine | No
             )
         for i in range(0, len(open_ids), 900):
             part = open_ids[i : i + 900]
-            for r in conn.execute(select(_reports).where(_reports.c.incident_id.in_(part))).all():
+            reports = conn.execute(select(_reports).where(_reports.c.incident_id.in_(part))).all()
+            attachments: dict[str, list[AttachmentRef]] = {}
+            ids = [r.msg_id for r in reports]
+            for j in range(0, len(ids), 900):
+                for a in conn.execute(
+                    select(ReportAttachment.__table__)
+                    .where(ReportAttachment.report_msg_id.in_(ids[j : j + 900]))
+                    .order_by(ReportAttachment.id)
+                ).all():
+                    attachments.setdefault(a.report_msg_id, []).append(
+                        AttachmentRef(a.sha256, a.name, a.media_type, a.size)
+                    )
+            for r in reports:
                 stages_done.setdefault(r.incident_id, set()).update(
                     STAGES_SETTLED.get(r.stage, (r.stage,))
                 )
@@ -127,8 +164,13 @@ def load_state(engine: Engine, state: StateStore, deadlines: DeadlineEngine | No
                         r.missing,
                         r.injured,
                         r.exercise,
+                        r.source,
+                        r.author,
+                        attachments.get(r.msg_id, []),
+                        r.version,
                     ),
                 )
+        _load_operations(conn, state, open_rows)
     if deadlines is not None:
         for inc in open_rows:
             known = inc.known_at or inc.updated
@@ -141,3 +183,114 @@ def load_state(engine: Engine, state: StateStore, deadlines: DeadlineEngine | No
                 done=stages_done.get(inc.incident_id, set()),
                 exercise=inc.exercise,
             )
+
+
+def _load_operations(conn: Any, state: StateStore, open_rows: list[Any]) -> None:
+    """Resources and monitoring alarms, responses of open incidents, the duty picture."""
+    drafts = {inc.draft_of: inc.incident_id for inc in open_rows if inc.draft_of}
+    for r in conn.execute(select(Resource.__table__)).all():
+        resource = ResourceState(
+            r.resource_id,
+            r.resource_type,
+            r.name,
+            r.lat,
+            r.lon,
+            r.updated,
+            r.department,
+            r.category,
+            r.availability,
+            r.capacity,
+            r.occupancy,
+            json.loads(r.stock or "{}"),
+            r.phone,
+            r.measure,
+            r.warn_at,
+            r.alarm_at,
+            r.draft_type,
+            r.last_value,
+            r.last_measured,
+            r.sample,
+        )
+        state.set("resource", r.resource_id, resource)
+        if r.last_value is not None and r.last_measured is not None:
+            alarm = monitor_alarm(
+                resource, r.last_value, r.last_measured, r.last_measured, None, False
+            )
+            if alarm is not None:
+                if r.resource_id in drafts:
+                    alarm = msgspec.structs.replace(alarm, confirmed_as=drafts[r.resource_id])
+                state.set("monitor", r.resource_id, alarm)
+    open_ids = [inc.incident_id for inc in open_rows]
+    for i in range(0, len(open_ids), 900):
+        part = open_ids[i : i + 900]
+        steps: dict[str, list[ResponseStep]] = {}
+        for st in conn.execute(
+            select(ResponseStepRow.__table__)
+            .where(ResponseStepRow.incident_id.in_(part))
+            .order_by(ResponseStepRow.id)
+        ).all():
+            steps.setdefault(st.incident_id, []).append(
+                ResponseStep(st.action, st.level, st.by, st.at, st.reason)
+            )
+        checklists: dict[str, list[ChecklistItem]] = {}
+        for c in conn.execute(
+            select(ChecklistRow.__table__)
+            .where(ChecklistRow.incident_id.in_(part))
+            .order_by(ChecklistRow.incident_id, ChecklistRow.position)
+        ).all():
+            checklists.setdefault(c.incident_id, []).append(
+                ChecklistItem(c.item, c.text, c.done, c.by, c.at, c.note)
+            )
+        for rr in conn.execute(
+            select(ResponseRow.__table__).where(ResponseRow.incident_id.in_(part))
+        ).all():
+            state.set(
+                "response",
+                rr.incident_id,
+                ResponseState(
+                    rr.incident_id,
+                    rr.plan,
+                    rr.level,
+                    rr.active,
+                    rr.updated,
+                    steps.get(rr.incident_id, []),
+                    checklists.get(rr.incident_id, []),
+                    json.loads(rr.orders or "[]"),
+                    [w for w in rr.warnings.split("\n") if w],
+                    rr.exercise,
+                ),
+            )
+    logs = conn.execute(
+        select(DutyLogRow.__table__).order_by(DutyLogRow.id.desc()).limit(DUTY_LOG_KEPT)
+    ).all()
+    for e in reversed(logs):
+        state.set(
+            "duty",
+            f"log:{e.msg_id}",
+            DutyLogState(
+                e.msg_id, e.at, e.by, e.category, e.text, e.incident_id, e.author, e.exercise
+            ),
+        )
+    since = datetime.now(UTC) - timedelta(days=1)
+    for sh in conn.execute(select(DutyShiftRow.__table__).where(DutyShiftRow.end > since)).all():
+        state.set(
+            "duty",
+            f"shift:{sh.shift_id}",
+            ShiftState(sh.shift_id, sh.person, sh.post, sh.start, sh.end, sh.phone),
+        )
+    h = conn.execute(select(HandoverRow.__table__).order_by(HandoverRow.id.desc()).limit(1)).first()
+    if h is not None:
+        state.set(
+            "duty",
+            "handover",
+            HandoverState(
+                h.at,
+                h.by,
+                h.from_person,
+                h.to_person,
+                h.notes,
+                json.loads(h.open_items),
+                h.open_alarms,
+                h.open_orders,
+            ),
+        )

@@ -22,6 +22,7 @@ from shared.hub.common import (
 from shared.hub.escalation import domain_order
 from shared.protocol import (
     DispatchOrder,
+    IncidentState,
     Message,
     OrderStatus,
     OrderUpdate,
@@ -47,51 +48,20 @@ class OrderCommands(HandlerBase):
     ) -> None:
         match msg:
             case DispatchOrder():
-                exists = (
-                    self._current(pending, "order", msg.order_id) is not None
-                    or conn.execute(
-                        select(Order.order_id).where(Order.order_id == msg.order_id)
-                    ).first()
-                )
-                if exists:
-                    raise Refusal("invalid", f"order id {msg.order_id!r} is already used")
-                for who in (msg.recipient, msg.fallback):
-                    if who is not None and not self.is_recipient(who):
-                        raise Refusal(
-                            "invalid",
-                            f"no enrolled device named {who!r} can receive orders; check the "
-                            "recipient's name (command-center devices lists them)",
-                        )
-                conn.execute(
-                    insert(Order).values(
-                        order_id=msg.order_id,
-                        msg_id=msg.id,
-                        recipient=msg.recipient,
-                        incident_id=msg.incident_id,
-                        text=msg.text,
-                        state="issued",
-                        issued_by=device,
-                        updated=now,
-                        exercise=msg.exercise,
-                        issued_at=now,
-                        fallback=msg.fallback,
-                        resends=0,
-                    )
-                )
-                pending[("order", msg.order_id)] = OrderStatus(
+                self._issue_order(
+                    conn,
                     msg.order_id,
+                    msg.id,
                     msg.recipient,
+                    msg.incident_id,
                     msg.text,
-                    "issued",
                     device,
                     now,
-                    msg.incident_id,
                     msg.exercise,
-                    now,
                     msg.fallback,
-                    0,
+                    pending,
+                    audits,
                 )
-                audits.append(AuditRecord(device, "order", msg.order_id, f"to {msg.recipient}"))
             case OrderUpdate():
                 current = self._current(pending, "order", msg.order_id)
                 if not isinstance(current, OrderStatus):
@@ -125,3 +95,67 @@ class OrderCommands(HandlerBase):
                 audits.append(AuditRecord(device, "order_update", msg.order_id, msg.state))
             case _:  # pragma: no cover - only order kinds are routed here
                 raise Refusal("invalid", f"{type(msg).__name__} is not an order command")
+
+    def _issue_order(
+        self,
+        conn: Any,
+        order_id: str,
+        msg_id: str,
+        recipient: str,
+        incident_id: str | None,
+        text: str,
+        device: str,
+        now: datetime,
+        exercise: bool,
+        fallback: str | None,
+        pending: Pending,
+        audits: list[AuditRecord],
+    ) -> None:
+        """Write and publish a new order (from a dispatch or a plan being activated)."""
+        exists = (
+            self._current(pending, "order", order_id) is not None
+            or conn.execute(select(Order.order_id).where(Order.order_id == order_id)).first()
+        )
+        if exists:
+            raise Refusal("invalid", f"order id {order_id!r} is already used")
+        for who in (recipient, fallback):
+            if who is not None and not self.is_recipient(who):
+                raise Refusal(
+                    "invalid",
+                    f"no enrolled device named {who!r} can receive orders; check the "
+                    "recipient's name (command-center devices lists them)",
+                )
+        if incident_id is not None:
+            incident = self._current(pending, "incident", incident_id)
+            if isinstance(incident, IncidentState) and incident.exercise and not exercise:
+                exercise = True  # an order about a drill is a drill order
+        conn.execute(
+            insert(Order).values(
+                order_id=order_id,
+                msg_id=msg_id,
+                recipient=recipient,
+                incident_id=incident_id,
+                text=text,
+                state="issued",
+                issued_by=device,
+                updated=now,
+                exercise=exercise,
+                issued_at=now,
+                fallback=fallback,
+                resends=0,
+            )
+        )
+        pending[("order", order_id)] = OrderStatus(
+            order_id,
+            recipient,
+            text,
+            "issued",
+            device,
+            now,
+            incident_id,
+            exercise,
+            now,
+            fallback,
+            0,
+        )
+        audits.append(AuditRecord(device, "order", order_id, f"to {recipient}"))

@@ -16,17 +16,24 @@ from sqlalchemy import Engine, Table, func, insert, select
 from shared.domain import (
     DeadlineEngine,
 )
-from shared.hub.common import HUB_NAME, STAGES_SETTLED, Pending, Refusal
+from shared.hub.common import HUB_NAME, Pending, Refusal
 from shared.hub.deadline_book import DeadlineBook
+from shared.hub.duty import DutyCommands
 from shared.hub.escalation import OrderEscalation
 from shared.hub.incidents import IncidentCommands
 from shared.hub.orders import OrderCommands
+from shared.hub.reports import ReportCommands
+from shared.hub.response import ResponseCommands
 from shared.hub.state import StateStore
 from shared.protocol import (
     KIND_OF,
     Ack,
     AckBatch,
+    AttachmentChunk,
+    ChecklistTick,
     DispatchOrder,
+    DutyLogEntry,
+    DutyShift,
     Error,
     InboxQuery,
     InboxStatus,
@@ -35,9 +42,13 @@ from shared.protocol import (
     IncidentTransition,
     LevelOverride,
     Message,
+    MonitoringReading,
     OrderUpdate,
     PositionReport,
-    ReportState,
+    ResourceStatus,
+    ResourceUpsert,
+    ResponseCommand,
+    ShiftHandover,
     SituationReport,
     UnitState,
     encode,
@@ -45,6 +56,7 @@ from shared.protocol import (
 )
 from shared.protocol.state import StateValue
 from shared.store.audit import AuditRecord, append
+from shared.store.blobs import BlobStore
 from shared.store.bulk import BulkInsert, ExistingIds
 from shared.store.models import (
     InboxEntry,
@@ -90,7 +102,15 @@ def unit_state(value: tuple[PositionReport, str]) -> UnitState:
     )
 
 
-class Persister(IncidentCommands, OrderCommands, DeadlineBook, OrderEscalation):
+class Persister(
+    IncidentCommands,
+    OrderCommands,
+    ReportCommands,
+    ResponseCommands,
+    DutyCommands,
+    DeadlineBook,
+    OrderEscalation,
+):
     """Turns a batch of authorised requests into rows, state changes and replies."""
 
     def __init__(
@@ -99,8 +119,11 @@ class Persister(IncidentCommands, OrderCommands, DeadlineBook, OrderEscalation):
         state: StateStore,
         deadlines: DeadlineEngine | None = None,
         is_recipient: Callable[[str], bool] = lambda name: True,
+        *,
+        blobs: BlobStore,
     ) -> None:
         self.engine = engine
+        self.blobs = blobs
         self.state = state
         self._inbox_insert = BulkInsert(engine.dialect, _inbox, _INBOX_COLUMNS)
         self._positions_insert = BulkInsert(engine.dialect, _positions, _POSITION_COLUMNS)
@@ -244,40 +267,22 @@ class Persister(IncidentCommands, OrderCommands, DeadlineBook, OrderEscalation):
     ) -> None:
         match msg:
             case SituationReport():
-                report_rows.append(
-                    {
-                        "msg_id": msg.id,
-                        "incident_id": msg.incident_id,
-                        "stage": msg.stage,
-                        "title": msg.title,
-                        "text": msg.text,
-                        "lat": msg.lat,
-                        "lon": msg.lon,
-                        "dead": msg.dead,
-                        "missing": msg.missing,
-                        "injured": msg.injured,
-                        "sender": device,
-                        "sent": msg.sent,
-                        "exercise": msg.exercise,
-                    }
-                )
-                pending[("report", msg.id)] = ReportState(
-                    msg.id,
-                    msg.incident_id,
-                    msg.stage,
-                    msg.title,
-                    device,
-                    msg.sent,
-                    msg.dead,
-                    msg.missing,
-                    msg.injured,
-                    msg.exercise,
-                )
-                audits.append(
-                    AuditRecord(device, "report", msg.incident_id, f"{msg.stage} {msg.id}")
-                )
-                for stage in STAGES_SETTLED.get(msg.stage, (msg.stage,)):
-                    self._ops.append(("filed", msg.incident_id, stage))
+                self._report(conn, msg, device, report_rows, pending, audits)
+            case AttachmentChunk():
+                self._attachment_chunk(conn, msg, device, now)
+            case ResponseCommand():
+                self._response(conn, msg, device, now, pending, audits)
+            case ChecklistTick():
+                self._checklist_tick(conn, msg, device, now, pending, audits)
+            case (
+                ResourceUpsert()
+                | ResourceStatus()
+                | MonitoringReading()
+                | DutyLogEntry()
+                | DutyShift()
+                | ShiftHandover()
+            ):
+                self._duty_command(conn, msg, device, now, pending, audits)
             case IncidentDeclare() | IncidentTransition() | LevelOverride() | IncidentClose():
                 self._incident_command(conn, msg, device, now, pending, audits)
             case DispatchOrder() | OrderUpdate():

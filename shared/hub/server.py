@@ -44,6 +44,7 @@ from shared.protocol import (
     HEARTBEAT_TOPIC,
     KIND_OF,
     AlarmState,
+    AttachmentQuery,
     Error,
     Hello,
     HubBeat,
@@ -62,12 +63,13 @@ from shared.protocol import (
 )
 from shared.protocol.messages import ErrorCode
 from shared.store.audit import AuditRecord, append
+from shared.store.blobs import BlobStore
 
 log = logging.getLogger(__name__)
 
 HUB_NAME = "hub"
 _snapshot_decoder = msgspec.msgpack.Decoder(SnapshotRequest)
-_ANSWERED_HERE = frozenset({"ping", "hello", "inbox_query"})  # no commit needed
+_ANSWERED_HERE = frozenset({"ping", "hello", "inbox_query", "attachment_query"})  # no commit needed
 _HANDSHAKE_EVENTS = (
     zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
     | zmq.EVENT_HANDSHAKE_FAILED_AUTH
@@ -147,7 +149,11 @@ class Hub:
             max_resends=config.order_max_resends,
         )
         self.persister = Persister(
-            engine, self.state, self.deadlines, is_recipient=self._is_recipient
+            engine,
+            self.state,
+            self.deadlines,
+            is_recipient=self._is_recipient,
+            blobs=BlobStore(data_dir / "attachments", config.attachment_max_bytes),
         )
         self.presence = Presence(config.heartbeat_s, config.offline_after_beats)
         self.sessions: dict[str, bytes] = {}  # device public key -> last routing id
@@ -326,7 +332,7 @@ class Hub:
         replies: list[tuple[bytes, bytes]] = []
         accepted: list[tuple[bytes, Message, str, str]] = []
         audits: list[AuditRecord] = []
-        queries: list[tuple[bytes, InboxQuery]] = []
+        queries: list[tuple[bytes, InboxQuery | AttachmentQuery]] = []
         max_bytes = self.config.max_frame_bytes
         seen: dict[str, tuple[DeviceInfo, bytes]] = {}
         may = self._may
@@ -400,7 +406,7 @@ class Hub:
                         ref=msg.id,
                     )
                     replies.append((rid, encode(welcome)))
-                case InboxQuery():
+                case InboxQuery() | AttachmentQuery():
                     queries.append((rid, msg))
         # Once per device and batch, not per message: last contact and presence.
         for key, (dev, rid) in seen.items():
@@ -422,7 +428,10 @@ class Hub:
                         )
                     )
         for rid, query in queries:
-            replies.append((rid, self.persister.inbox_status(query, self.clock())))
+            if isinstance(query, InboxQuery):
+                replies.append((rid, self.persister.inbox_status(query, self.clock())))
+            else:
+                replies.append((rid, self.persister.attachment_status(query, self.clock())))
         send = self.router.send_multipart
         for rid, payload in replies:
             try:

@@ -90,6 +90,43 @@ class PositionReport(Message, frozen=True, tag="position"):
 ReportStage = Literal["initial", "follow_up", "final"]
 """初报 (initial), 续报 (follow_up), 终报 (final)."""
 
+ReportSource = Literal["field", "phone", "written", "department", "county", "monitoring", "public"]
+"""Where a report came from: a field team, a phone call to the duty room, a written report,
+a department, a county platform, a monitoring system, the public (a 12345/110 call)."""
+
+Sha256 = Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{64}$")]
+MediaType = Annotated[str, msgspec.Meta(pattern=r"^[a-z]+/[a-z0-9.+-]{1,100}$")]
+CHUNK_MAX_BYTES = 1024 * 1024
+"""The largest attachment chunk one message may carry."""
+
+
+class AttachmentRef(msgspec.Struct, frozen=True):
+    """An attachment a report refers to: a photo or document held by the hub by digest."""
+
+    sha256: Sha256
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
+    media_type: MediaType
+    size: Annotated[int, msgspec.Meta(ge=1)]
+
+
+class AttachmentChunk(Message, frozen=True, tag="attachment_chunk"):
+    """Bytes ``offset`` … ``offset + len(data)`` of an attachment of ``size`` bytes.
+
+    Chunks go in order; the hub verifies the digest when the last byte is in. An upload cut
+    short resumes from the byte count an :class:`AttachmentQuery` returns.
+    """
+
+    sha256: Sha256
+    size: Annotated[int, msgspec.Meta(ge=1)]
+    offset: Annotated[int, msgspec.Meta(ge=0)]
+    data: Annotated[bytes, msgspec.Meta(min_length=1, max_length=CHUNK_MAX_BYTES)]
+
+
+class AttachmentQuery(Message, frozen=True, tag="attachment_query"):
+    """Ask how many bytes of an attachment the hub holds (to resume an upload)."""
+
+    sha256: Sha256
+
 
 class SituationReport(Message, frozen=True, tag="report"):
     """A report about an incident: 初报 / 续报 / 终报. Never overwritten; each is a new row."""
@@ -103,6 +140,13 @@ class SituationReport(Message, frozen=True, tag="report"):
     dead: Count = 0
     missing: Count = 0
     injured: Count = 0
+    source: ReportSource = "field"
+    author: ShortText = ""
+    """The person who made the report (the sender is the device)."""
+    attachments: Annotated[list[AttachmentRef], msgspec.Meta(max_length=64)] = msgspec.field(
+        default_factory=list
+    )
+    """Attachments already uploaded with :class:`AttachmentChunk`."""
 
 
 class IncidentDeclare(Message, frozen=True, tag="incident"):
@@ -129,6 +173,10 @@ class IncidentDeclare(Message, frozen=True, tag="incident"):
     trapped: Count = 0
     evacuated: Count = 0
     direct_loss_cny: Annotated[int, msgspec.Meta(ge=0, le=10**13)] = 0
+    area: Annotated[list[tuple[Lat, Lon]], msgspec.Meta(max_length=2000)] | None = None
+    """The affected area as a (lat, lon) ring (WGS-84); must not cross itself."""
+    from_draft: Annotated[str, msgspec.Meta(max_length=160)] = ""
+    """The key of the draft (from a monitoring alarm) this declaration confirms."""
 
 
 class IncidentTransition(Message, frozen=True, tag="incident_transition"):
@@ -187,6 +235,124 @@ class OrderUpdate(Message, frozen=True, tag="order_update"):
     note: ShortText = ""
 
 
+ResponseAction = Literal["activate", "raise", "lower", "end"]
+
+
+class ResponseCommand(Message, frozen=True, tag="response"):
+    """Activate, raise, lower or end the emergency response of an incident (leaders).
+
+    Activating (and raising or lowering) at ``level`` applies the incident type's plan
+    (预案) for that level: its departments get dispatch orders and its checklist is opened.
+    """
+
+    incident_id: Name
+    action: ResponseAction
+    level: Level | None = None
+    plan: Annotated[str, msgspec.Meta(max_length=64)] = ""
+    """The plan to apply (default: the plan of the incident's type)."""
+    reason: ShortText = ""
+
+
+class ChecklistTick(Message, frozen=True, tag="checklist"):
+    """Mark a checklist item of an incident's response done (or not done again)."""
+
+    incident_id: Name
+    item: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    done: bool = True
+    note: ShortText = ""
+
+
+ResourceKind = Literal[
+    "team", "vehicle", "depot", "shelter", "expert", "monitoring_point", "facility"
+]
+Availability = Literal["available", "assigned", "unavailable"]
+Stock = Annotated[
+    dict[Annotated[str, msgspec.Meta(max_length=64)], Count], msgspec.Meta(max_length=200)
+]
+
+
+class ResourceUpsert(Message, frozen=True, tag="resource"):
+    """Register or update a resource: a rescue team, vehicle, supply depot (with stock),
+    shelter (capacity, occupancy), expert, monitoring point (what it measures and its
+    thresholds) or a facility that matters in an assessment (school, hospital, chemical
+    plant). ``category`` refines the kind (a fire team, a school, a water-level gauge)."""
+
+    resource_id: Name
+    resource_type: ResourceKind
+    name: ShortText
+    lat: Lat
+    lon: Lon
+    department: ShortText = ""
+    category: Annotated[str, msgspec.Meta(max_length=64)] = ""
+    availability: Availability = "available"
+    capacity: Count = 0
+    occupancy: Count = 0
+    stock: Stock = msgspec.field(default_factory=dict)
+    phone: Annotated[str, msgspec.Meta(max_length=32)] = ""
+    measure: Annotated[str, msgspec.Meta(max_length=64)] = ""
+    """For a monitoring point: what it measures (water_level_m, gas_ppm, video …)."""
+    warn_at: float | None = None
+    alarm_at: float | None = None
+    """For a monitoring point: readings at or above these raise a warning or an alarm."""
+    draft_type: Annotated[str, msgspec.Meta(max_length=64)] = ""
+    """For a monitoring point: the incident type drafted when it alarms (empty: none)."""
+    sample: bool = False
+    """Fictional sample data (``command-center seed-demo``), never real."""
+
+
+class ResourceStatus(Message, frozen=True, tag="resource_status"):
+    """Change a resource's availability, occupancy or stock (omitted fields unchanged)."""
+
+    resource_id: Name
+    availability: Availability | None = None
+    occupancy: Count | None = None
+    stock: Stock | None = None
+    note: ShortText = ""
+
+
+class MonitoringReading(Message, frozen=True, tag="reading"):
+    """A reading of a monitoring point, checked against its thresholds."""
+
+    point_id: Name
+    value: Annotated[float, msgspec.Meta(ge=-1e9, le=1e9)]
+    measured: AwareDatetime
+
+
+DutyCategory = Literal["call", "report", "instruction", "note", "handover", "system"]
+
+
+class DutyLogEntry(Message, frozen=True, tag="duty_log"):
+    """A line of the duty log (值班日志): a call taken, an instruction passed on, a note."""
+
+    text: Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
+    category: DutyCategory = "note"
+    incident_id: Name | None = None
+    author: ShortText = ""
+
+
+class DutyShift(Message, frozen=True, tag="duty_shift"):
+    """A roster entry: who holds a duty post from ``start`` to ``end``."""
+
+    shift_id: Name
+    person: Name
+    post: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    """带班领导 (leader on duty), 值班员 (duty officer), …"""
+    start: AwareDatetime
+    end: AwareDatetime
+    phone: Annotated[str, msgspec.Meta(max_length=32)] = ""
+
+
+class ShiftHandover(Message, frozen=True, tag="handover"):
+    """One duty shift hands over to the next: who to whom, notes, what is still open."""
+
+    from_person: Name
+    to_person: Name
+    notes: LongText = ""
+    open_items: Annotated[list[ShortText], msgspec.Meta(max_length=100)] = msgspec.field(
+        default_factory=list
+    )
+
+
 class InboxQuery(Message, frozen=True, tag="inbox_query"):
     """Ask which of this device's messages the hub holds, and how many times each."""
 
@@ -215,6 +381,15 @@ class AckBatch(Message, frozen=True, tag="acks"):
     ok: list[str]
     duplicate: list[str]
     committed: AwareDatetime
+
+
+class AttachmentStatus(Message, frozen=True, tag="attachment_status"):
+    """Answer to :class:`AttachmentQuery`: bytes held, and whether the attachment is whole."""
+
+    ref: str
+    sha256: str
+    have: int
+    complete: bool
 
 
 class InboxStatus(Message, frozen=True, tag="inbox_status"):
@@ -269,10 +444,20 @@ Request = (
     | DispatchOrder
     | OrderUpdate
     | InboxQuery
+    | AttachmentChunk
+    | AttachmentQuery
+    | ResponseCommand
+    | ChecklistTick
+    | ResourceUpsert
+    | ResourceStatus
+    | MonitoringReading
+    | DutyLogEntry
+    | DutyShift
+    | ShiftHandover
 )
 """Everything a client may send on the request socket."""
 
-Reply = Welcome | Pong | Ack | AckBatch | InboxStatus | Error
+Reply = Welcome | Pong | Ack | AckBatch | InboxStatus | AttachmentStatus | Error
 """Everything the hub sends back on the request socket."""
 
 KIND_OF: dict[type, str] = {t: str(t.__struct_config__.tag) for t in Request.__args__}

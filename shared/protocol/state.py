@@ -13,7 +13,20 @@ from typing import Literal
 
 import msgspec
 
-TOPICS = ("unit", "incident", "presence", "report", "order", "alarm")
+from shared.protocol.messages import AttachmentRef
+
+TOPICS = (
+    "unit",
+    "incident",
+    "presence",
+    "report",
+    "order",
+    "alarm",
+    "resource",
+    "response",
+    "duty",
+    "monitor",
+)
 """State topics, in the order a snapshot serves them."""
 
 HEARTBEAT_TOPIC = "hb"
@@ -58,6 +71,8 @@ class IncidentState(msgspec.Struct, frozen=True, tag="incident"):
     evacuated: int = 0
     direct_loss_cny: int = 0
     warnings: list[str] = msgspec.field(default_factory=list)
+    area: list[tuple[float, float]] | None = None
+    occurred: datetime | None = None
 
 
 PresenceStatus = Literal["online", "stale", "offline"]
@@ -85,6 +100,11 @@ class ReportState(msgspec.Struct, frozen=True, tag="report"):
     missing: int = 0
     injured: int = 0
     exercise: bool = False
+    source: str = "field"
+    author: str = ""
+    attachments: list[AttachmentRef] = msgspec.field(default_factory=list)
+    version: int = 0
+    """The report's place among the incident's reports (1 = the first)."""
 
 
 class OrderStatus(msgspec.Struct, frozen=True, tag="order"):
@@ -116,7 +136,148 @@ class AlarmState(msgspec.Struct, frozen=True, tag="alarm"):
     exercise: bool = False
 
 
-StateValue = UnitState | IncidentState | PresenceState | ReportState | OrderStatus | AlarmState
+class ResourceState(msgspec.Struct, frozen=True, tag="resource"):
+    """A resource as registered, with its latest availability, occupancy, stock, reading."""
+
+    resource_id: str
+    resource_type: str
+    name: str
+    lat: float
+    lon: float
+    updated: datetime
+    department: str = ""
+    category: str = ""
+    availability: str = "available"
+    capacity: int = 0
+    occupancy: int = 0
+    stock: dict[str, int] = msgspec.field(default_factory=dict)
+    phone: str = ""
+    measure: str = ""
+    warn_at: float | None = None
+    alarm_at: float | None = None
+    draft_type: str = ""
+    last_value: float | None = None
+    last_measured: datetime | None = None
+    sample: bool = False
+
+
+class ChecklistItem(msgspec.Struct, frozen=True):
+    """One item of a response checklist."""
+
+    item: str
+    text: str
+    done: bool = False
+    by: str = ""
+    at: datetime | None = None
+    note: str = ""
+
+
+class ResponseStep(msgspec.Struct, frozen=True):
+    """One recorded change of a response: activate, raise, lower or end."""
+
+    action: str
+    level: int | None
+    by: str
+    at: datetime
+    reason: str = ""
+
+
+class ResponseState(msgspec.Struct, frozen=True, tag="response"):
+    """An incident's emergency response: its level (Ⅰ–Ⅳ), plan, orders and checklist."""
+
+    incident_id: str
+    plan: str
+    level: int | None
+    active: bool
+    updated: datetime
+    history: list[ResponseStep] = msgspec.field(default_factory=list)
+    checklist: list[ChecklistItem] = msgspec.field(default_factory=list)
+    orders: list[str] = msgspec.field(default_factory=list)
+    warnings: list[str] = msgspec.field(default_factory=list)
+    exercise: bool = False
+
+
+class ShiftState(msgspec.Struct, frozen=True, tag="shift"):
+    """A roster entry (key ``shift:ID``)."""
+
+    shift_id: str
+    person: str
+    post: str
+    start: datetime
+    end: datetime
+    phone: str = ""
+
+
+class DutyLogState(msgspec.Struct, frozen=True, tag="duty_log"):
+    """A duty-log line (key ``log:MSGID``); the latest few hundred are kept in the picture."""
+
+    entry_id: str
+    at: datetime
+    by: str
+    category: str
+    text: str
+    incident_id: str | None = None
+    author: str = ""
+    exercise: bool = False
+
+
+class HandoverState(msgspec.Struct, frozen=True, tag="handover"):
+    """The latest shift handover (key ``handover``)."""
+
+    at: datetime
+    by: str
+    from_person: str
+    to_person: str
+    notes: str = ""
+    open_items: list[str] = msgspec.field(default_factory=list)
+    open_alarms: int = 0
+    open_orders: int = 0
+
+
+class IncidentDraft(msgspec.Struct, frozen=True):
+    """An incident drafted from a monitoring alarm, waiting for a person to confirm it."""
+
+    type_code: str
+    title: str
+    lat: float
+    lon: float
+    division: str | None = None
+
+
+class MonitorAlarmState(msgspec.Struct, frozen=True, tag="monitor"):
+    """A monitoring point at or above a threshold (key: the point id). Removed when its
+    reading falls below the warning threshold again."""
+
+    point_id: str
+    name: str
+    measure: str
+    value: float
+    threshold: float
+    severity: str
+    """``warning`` or ``alarm``."""
+    measured: datetime
+    raised: datetime
+    lat: float
+    lon: float
+    draft: IncidentDraft | None = None
+    confirmed_as: str = ""
+    exercise: bool = False
+
+
+StateValue = (
+    UnitState
+    | IncidentState
+    | PresenceState
+    | ReportState
+    | OrderStatus
+    | AlarmState
+    | ResourceState
+    | ResponseState
+    | ShiftState
+    | DutyLogState
+    | HandoverState
+    | MonitorAlarmState
+)
 
 
 class Update(msgspec.Struct, frozen=True, array_like=True):

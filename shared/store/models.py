@@ -96,6 +96,34 @@ class Report(Base):
     sender: Mapped[str] = mapped_column(String(128))
     sent: Mapped[datetime] = mapped_column(TZDateTime)
     exercise: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Added in migration 0003: where it came from, who made it, its place in the sequence.
+    source: Mapped[str] = mapped_column(String(16), default="field")
+    author: Mapped[str] = mapped_column(String(512), default="")
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Attachment(Base):
+    """An attachment held in the blob store, by SHA-256 (content-addressed, immutable)."""
+
+    __tablename__ = "attachments"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    stored_at: Mapped[datetime] = mapped_column(TZDateTime)
+    uploaded_by: Mapped[str] = mapped_column(String(128))
+
+
+class ReportAttachment(Base):
+    """Which attachments a report carries, under which name and media type."""
+
+    __tablename__ = "report_attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    report_msg_id: Mapped[str] = mapped_column(String(64), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(128))
+    size: Mapped[int] = mapped_column(BigInteger)
 
 
 class Incident(Base):
@@ -129,6 +157,10 @@ class Incident(Base):
     override_level: Mapped[int | None] = mapped_column(Integer, nullable=True)
     override_reason: Mapped[str] = mapped_column(String(512), default="")
     override_by: Mapped[str] = mapped_column(String(128), default="")
+    # Added in migration 0003: the affected area and the draft it was confirmed from.
+    area: Mapped[str] = mapped_column(Text, default="")
+    """JSON list of [lat, lon] pairs, or empty."""
+    draft_of: Mapped[str] = mapped_column(String(160), default="")
 
 
 class IncidentTransitionRow(Base):
@@ -163,6 +195,144 @@ class Order(Base):
     issued_at: Mapped[datetime | None] = mapped_column(TZDateTime, nullable=True)
     fallback: Mapped[str | None] = mapped_column(String(128), nullable=True)
     resends: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Resource(Base):
+    """A rescue team, vehicle, depot, shelter, expert, monitoring point or facility."""
+
+    __tablename__ = "resources"
+
+    resource_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    resource_type: Mapped[str] = mapped_column(String(32), index=True)
+    name: Mapped[str] = mapped_column(String(512))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    department: Mapped[str] = mapped_column(String(512), default="")
+    category: Mapped[str] = mapped_column(String(64), default="")
+    availability: Mapped[str] = mapped_column(String(16), default="available")
+    capacity: Mapped[int] = mapped_column(Integer, default=0)
+    occupancy: Mapped[int] = mapped_column(Integer, default=0)
+    stock: Mapped[str] = mapped_column(Text, default="{}")
+    """JSON object: item → count."""
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    measure: Mapped[str] = mapped_column(String(64), default="")
+    warn_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    alarm_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    draft_type: Mapped[str] = mapped_column(String(64), default="")
+    last_value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    last_measured: Mapped[datetime | None] = mapped_column(TZDateTime, nullable=True)
+    updated: Mapped[datetime] = mapped_column(TZDateTime)
+    updated_by: Mapped[str] = mapped_column(String(128))
+    sample: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Reading(Base):
+    """Every monitoring reading received."""
+
+    __tablename__ = "readings"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    msg_id: Mapped[str] = mapped_column(String(64))
+    point_id: Mapped[str] = mapped_column(String(128))
+    value: Mapped[float] = mapped_column(Float)
+    measured: Mapped[datetime] = mapped_column(TZDateTime)
+    device: Mapped[str] = mapped_column(String(128))
+    exercise: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (Index("ix_readings_point_time", "point_id", "measured"),)
+
+
+class ResponseRow(Base):
+    """An incident's emergency response: plan, level, whether active."""
+
+    __tablename__ = "responses"
+
+    incident_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    plan: Mapped[str] = mapped_column(String(64))
+    level: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean)
+    updated: Mapped[datetime] = mapped_column(TZDateTime)
+    exercise: Mapped[bool] = mapped_column(Boolean, default=False)
+    warnings: Mapped[str] = mapped_column(Text, default="")
+    """Newline-separated: departments that got no order (liaison not enrolled) …"""
+    orders: Mapped[str] = mapped_column(Text, default="[]")
+    """JSON list of the order ids the response created."""
+
+
+class ResponseStepRow(Base):
+    """Every activate / raise / lower / end of a response: who, when, why."""
+
+    __tablename__ = "response_steps"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[str] = mapped_column(String(128), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    level: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    by: Mapped[str] = mapped_column(String(128))
+    at: Mapped[datetime] = mapped_column(TZDateTime)
+    reason: Mapped[str] = mapped_column(String(512), default="")
+
+
+class ChecklistRow(Base):
+    """A checklist item of an incident's response."""
+
+    __tablename__ = "checklist_items"
+
+    incident_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    item: Mapped[str] = mapped_column(String(64), primary_key=True)
+    text: Mapped[str] = mapped_column(String(512))
+    position: Mapped[int] = mapped_column(Integer)
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    by: Mapped[str] = mapped_column(String(128), default="")
+    at: Mapped[datetime | None] = mapped_column(TZDateTime, nullable=True)
+    note: Mapped[str] = mapped_column(String(512), default="")
+
+
+class DutyLogRow(Base):
+    """The duty log (值班日志): append-only."""
+
+    __tablename__ = "duty_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    msg_id: Mapped[str] = mapped_column(String(64), unique=True)
+    at: Mapped[datetime] = mapped_column(TZDateTime, index=True)
+    by: Mapped[str] = mapped_column(String(128))
+    category: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    incident_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    author: Mapped[str] = mapped_column(String(512), default="")
+    exercise: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class DutyShiftRow(Base):
+    """The duty roster: who holds which post when."""
+
+    __tablename__ = "duty_shifts"
+
+    shift_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    person: Mapped[str] = mapped_column(String(128))
+    post: Mapped[str] = mapped_column(String(64))
+    start: Mapped[datetime] = mapped_column(TZDateTime, index=True)
+    end: Mapped[datetime] = mapped_column(TZDateTime)
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    updated_by: Mapped[str] = mapped_column(String(128))
+
+
+class HandoverRow(Base):
+    """Every shift handover."""
+
+    __tablename__ = "handovers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(TZDateTime)
+    by: Mapped[str] = mapped_column(String(128))
+    from_person: Mapped[str] = mapped_column(String(128))
+    to_person: Mapped[str] = mapped_column(String(128))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    open_items: Mapped[str] = mapped_column(Text, default="[]")
+    """JSON list of strings."""
+    open_alarms: Mapped[int] = mapped_column(Integer, default=0)
+    open_orders: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class AuditEntry(Base):

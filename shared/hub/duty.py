@@ -1,0 +1,427 @@
+"""Peacetime duty on the hub: resources, monitoring readings and alarms, the duty roster,
+log and handovers."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from sqlalchemy import insert, select, update
+
+from shared.domain import DomainError, check_resource, check_shift, reading_severity
+from shared.hub.common import HandlerBase, Pending, Refusal
+from shared.protocol import (
+    DutyLogEntry,
+    DutyShift,
+    MonitoringReading,
+    ResourceStatus,
+    ResourceUpsert,
+    ShiftHandover,
+)
+from shared.protocol.state import (
+    DutyLogState,
+    HandoverState,
+    IncidentDraft,
+    MonitorAlarmState,
+    ResourceState,
+    ShiftState,
+)
+from shared.store.audit import AuditRecord
+from shared.store.models import (
+    DutyLogRow,
+    DutyShiftRow,
+    HandoverRow,
+    Reading,
+    Resource,
+)
+
+DUTY_LOG_KEPT = 200
+"""Duty-log lines kept in the live picture (all of them stay in the store)."""
+
+
+def monitor_alarm(
+    point: ResourceState,
+    value: float,
+    measured: datetime,
+    now: datetime,
+    before: MonitorAlarmState | None,
+    exercise: bool,
+) -> MonitorAlarmState | None:
+    """The alarm state of a monitoring point after a reading (None: below both thresholds).
+
+    An alarm keeps the time it was first raised while it stays at the same severity; an
+    ``alarm`` on a point with a draft type carries an incident draft for a person to confirm.
+    """
+    hit = reading_severity(value, point.warn_at, point.alarm_at)
+    if hit is None:
+        return None
+    severity, threshold = hit
+    raised = before.raised if before is not None and before.severity == severity else now
+    draft = None
+    if severity == "alarm" and point.draft_type:
+        draft = IncidentDraft(
+            point.draft_type,
+            f"{point.name}{point.measure} {value:g}（超过报警值 {threshold:g}）",
+            point.lat,
+            point.lon,
+        )
+    return MonitorAlarmState(
+        point.resource_id,
+        point.name,
+        point.measure,
+        value,
+        threshold,
+        severity,
+        measured,
+        raised,
+        point.lat,
+        point.lon,
+        draft,
+        before.confirmed_as if before is not None else "",
+        exercise,
+    )
+
+
+class DutyCommands(HandlerBase):
+    """Resources, readings and duty handling of the persister (a mixin)."""
+
+    def _duty_command(
+        self,
+        conn: Any,
+        msg: Any,
+        device: str,
+        now: datetime,
+        pending: Pending,
+        audits: list[AuditRecord],
+    ) -> None:
+        match msg:
+            case ResourceUpsert():
+                self._resource_upsert(conn, msg, device, now, pending, audits)
+            case ResourceStatus():
+                self._resource_status(conn, msg, device, now, pending, audits)
+            case MonitoringReading():
+                self._reading(conn, msg, device, now, pending, audits)
+            case DutyLogEntry():
+                self._log(
+                    conn,
+                    msg.id,
+                    device,
+                    now,
+                    msg.category,
+                    msg.text,
+                    msg.incident_id,
+                    msg.author,
+                    msg.exercise,
+                    pending,
+                )
+                audits.append(AuditRecord(device, "duty_log", msg.category, msg.text[:200]))
+            case DutyShift():
+                self._shift(conn, msg, device, now, pending, audits)
+            case ShiftHandover():
+                self._handover(conn, msg, device, now, pending, audits)
+            case _:  # pragma: no cover - only duty kinds are routed here
+                raise Refusal("invalid", f"{type(msg).__name__} is not a duty command")
+
+    def _resource_upsert(
+        self,
+        conn: Any,
+        msg: ResourceUpsert,
+        device: str,
+        now: datetime,
+        pending: Pending,
+        audits: list[AuditRecord],
+    ) -> None:
+        try:
+            warnings = check_resource(
+                msg.resource_type,
+                capacity=msg.capacity,
+                occupancy=msg.occupancy,
+                measure=msg.measure,
+                warn_at=msg.warn_at,
+                alarm_at=msg.alarm_at,
+                draft_type=msg.draft_type,
+            )
+        except DomainError as exc:
+            raise Refusal("invalid", f"resource {msg.resource_id}: {exc}") from None
+        before = self._current(pending, "resource", msg.resource_id)
+        assert before is None or isinstance(before, ResourceState)
+        if before is not None and before.resource_type != msg.resource_type:
+            raise Refusal(
+                "invalid",
+                f"resource {msg.resource_id} is a {before.resource_type}, not a "
+                f"{msg.resource_type}; register the {msg.resource_type} under a new id",
+            )
+        values = {
+            "resource_type": msg.resource_type,
+            "name": msg.name,
+            "lat": msg.lat,
+            "lon": msg.lon,
+            "department": msg.department,
+            "category": msg.category,
+            "availability": msg.availability,
+            "capacity": msg.capacity,
+            "occupancy": msg.occupancy,
+            "stock": json.dumps(msg.stock, ensure_ascii=False, sort_keys=True),
+            "phone": msg.phone,
+            "measure": msg.measure,
+            "warn_at": msg.warn_at,
+            "alarm_at": msg.alarm_at,
+            "draft_type": msg.draft_type,
+            "updated": now,
+            "updated_by": device,
+            "sample": msg.sample,
+        }
+        if before is None:
+            conn.execute(insert(Resource).values(resource_id=msg.resource_id, **values))
+        else:
+            conn.execute(
+                update(Resource).where(Resource.resource_id == msg.resource_id).values(**values)
+            )
+        pending[("resource", msg.resource_id)] = ResourceState(
+            msg.resource_id,
+            msg.resource_type,
+            msg.name,
+            msg.lat,
+            msg.lon,
+            now,
+            msg.department,
+            msg.category,
+            msg.availability,
+            msg.capacity,
+            msg.occupancy,
+            dict(msg.stock),
+            msg.phone,
+            msg.measure,
+            msg.warn_at,
+            msg.alarm_at,
+            msg.draft_type,
+            before.last_value if before else None,
+            before.last_measured if before else None,
+            msg.sample,
+        )
+        detail = f"{'new' if before is None else 'updated'} {msg.resource_type} {msg.name}"
+        if warnings:
+            detail += "; " + "; ".join(warnings)
+        audits.append(AuditRecord(device, "resource", msg.resource_id, detail))
+
+    def _resource_status(
+        self,
+        conn: Any,
+        msg: ResourceStatus,
+        device: str,
+        now: datetime,
+        pending: Pending,
+        audits: list[AuditRecord],
+    ) -> None:
+        before = self._current(pending, "resource", msg.resource_id)
+        if not isinstance(before, ResourceState):
+            raise Refusal("not_found", f"no resource {msg.resource_id!r}")
+        changes: dict[str, Any] = {}
+        if msg.availability is not None:
+            changes["availability"] = msg.availability
+        if msg.occupancy is not None:
+            if before.resource_type != "shelter":
+                raise Refusal(
+                    "invalid", f"{msg.resource_id} is a {before.resource_type}: no occupancy"
+                )
+            changes["occupancy"] = msg.occupancy
+        if msg.stock is not None:
+            if before.resource_type != "depot":
+                raise Refusal("invalid", f"{msg.resource_id} is a {before.resource_type}: no stock")
+            changes["stock"] = dict(msg.stock)
+        if not changes:
+            raise Refusal("invalid", "nothing to change: give availability, occupancy or stock")
+        row = dict(changes)
+        if "stock" in row:
+            row["stock"] = json.dumps(row["stock"], ensure_ascii=False, sort_keys=True)
+        conn.execute(
+            update(Resource)
+            .where(Resource.resource_id == msg.resource_id)
+            .values(updated=now, updated_by=device, **row)
+        )
+        pending[("resource", msg.resource_id)] = msgspec.structs.replace(
+            before, updated=now, **changes
+        )
+        what = ", ".join(f"{k}={v}" for k, v in changes.items())
+        audits.append(
+            AuditRecord(device, "resource_status", msg.resource_id, f"{what} {msg.note}".strip())
+        )
+
+    def _reading(
+        self,
+        conn: Any,
+        msg: MonitoringReading,
+        device: str,
+        now: datetime,
+        pending: Pending,
+        audits: list[AuditRecord],
+    ) -> None:
+        point = self._current(pending, "resource", msg.point_id)
+        if not isinstance(point, ResourceState) or point.resource_type != "monitoring_point":
+            raise Refusal(
+                "not_found",
+                f"no monitoring point {msg.point_id!r}; register it first "
+                "(command-center ctl resource set --type monitoring_point …)",
+            )
+        conn.execute(
+            insert(Reading).values(
+                msg_id=msg.id,
+                point_id=msg.point_id,
+                value=msg.value,
+                measured=msg.measured,
+                device=device,
+                exercise=msg.exercise,
+            )
+        )
+        if point.last_measured is not None and msg.measured < point.last_measured:
+            return  # a late reading is kept in the record but does not move the picture
+        conn.execute(
+            update(Resource)
+            .where(Resource.resource_id == msg.point_id)
+            .values(last_value=msg.value, last_measured=msg.measured)
+        )
+        pending[("resource", msg.point_id)] = msgspec.structs.replace(
+            point, last_value=msg.value, last_measured=msg.measured
+        )
+        before = self._current(pending, "monitor", msg.point_id)
+        assert before is None or isinstance(before, MonitorAlarmState)
+        after = monitor_alarm(point, msg.value, msg.measured, now, before, msg.exercise)
+        if after is None:
+            if before is not None:
+                pending[("monitor", msg.point_id)] = None
+                audits.append(AuditRecord(device, "monitor_clear", msg.point_id, f"{msg.value:g}"))
+            return
+        pending[("monitor", msg.point_id)] = after
+        if before is None or before.severity != after.severity:
+            audits.append(
+                AuditRecord(
+                    device,
+                    "monitor_" + after.severity,
+                    msg.point_id,
+                    f"{point.measure} {msg.value:g} ≥ {after.threshold:g}",
+                )
+            )
+
+    def _log(
+        self,
+        conn: Any,
+        entry_id: str,
+        device: str,
+        now: datetime,
+        category: str,
+        text: str,
+        incident_id: str | None,
+        author: str,
+        exercise: bool,
+        pending: Pending,
+    ) -> None:
+        conn.execute(
+            insert(DutyLogRow).values(
+                msg_id=entry_id,
+                at=now,
+                by=device,
+                category=category,
+                text=text,
+                incident_id=incident_id,
+                author=author,
+                exercise=exercise,
+            )
+        )
+        pending[("duty", f"log:{entry_id}")] = DutyLogState(
+            entry_id, now, device, category, text, incident_id, author, exercise
+        )
+        held = sorted(
+            {k for k in self.state.topics["duty"].items if k.startswith("log:")}
+            | {k for (t, k), v in pending.items() if t == "duty" and k.startswith("log:") and v}
+        )
+        for key in held[: max(0, len(held) - DUTY_LOG_KEPT)]:
+            pending[("duty", key)] = None
+
+    def _shift(
+        self,
+        conn: Any,
+        msg: DutyShift,
+        device: str,
+        now: datetime,
+        pending: Pending,
+        audits: list[AuditRecord],
+    ) -> None:
+        try:
+            check_shift(msg.start, msg.end)
+        except DomainError as exc:
+            raise Refusal("invalid", f"shift {msg.shift_id}: {exc}") from None
+        values = {
+            "person": msg.person,
+            "post": msg.post,
+            "start": msg.start,
+            "end": msg.end,
+            "phone": msg.phone,
+            "updated_by": device,
+        }
+        if conn.execute(
+            select(DutyShiftRow.shift_id).where(DutyShiftRow.shift_id == msg.shift_id)
+        ).first():
+            conn.execute(
+                update(DutyShiftRow).where(DutyShiftRow.shift_id == msg.shift_id).values(**values)
+            )
+        else:
+            conn.execute(insert(DutyShiftRow).values(shift_id=msg.shift_id, **values))
+        pending[("duty", f"shift:{msg.shift_id}")] = ShiftState(
+            msg.shift_id, msg.person, msg.post, msg.start, msg.end, msg.phone
+        )
+        audits.append(
+            AuditRecord(
+                device,
+                "duty_shift",
+                msg.shift_id,
+                f"{msg.post} {msg.person} {msg.start.isoformat()} → {msg.end.isoformat()}",
+            )
+        )
+
+    def _handover(
+        self,
+        conn: Any,
+        msg: ShiftHandover,
+        device: str,
+        now: datetime,
+        pending: Pending,
+        audits: list[AuditRecord],
+    ) -> None:
+        if msg.from_person == msg.to_person:
+            raise Refusal("invalid", "a handover goes from one person to another")
+        open_alarms = len(self.state.topics["alarm"].items) + len(
+            self.state.topics["monitor"].items
+        )
+        open_orders = len(self.state.topics["order"].items)
+        conn.execute(
+            insert(HandoverRow).values(
+                at=now,
+                by=device,
+                from_person=msg.from_person,
+                to_person=msg.to_person,
+                notes=msg.notes,
+                open_items=json.dumps(list(msg.open_items), ensure_ascii=False),
+                open_alarms=open_alarms,
+                open_orders=open_orders,
+            )
+        )
+        pending[("duty", "handover")] = HandoverState(
+            now,
+            device,
+            msg.from_person,
+            msg.to_person,
+            msg.notes,
+            list(msg.open_items),
+            open_alarms,
+            open_orders,
+        )
+        text = (
+            f"交接班：{msg.from_person} → {msg.to_person}；未结报警 {open_alarms}，"
+            f"未结指令 {open_orders}；待办 {len(msg.open_items)} 项"
+        )
+        self._log(
+            conn, msg.id, device, now, "handover", text, None, msg.from_person, False, pending
+        )
+        audits.append(AuditRecord(device, "handover", msg.to_person, text))

@@ -1,0 +1,160 @@
+"""Reports and their attachments: chunks into the blob store, reports as new versions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select
+
+from shared.hub.common import HUB_NAME, STAGES_SETTLED, HandlerBase, Pending, Refusal
+from shared.protocol import (
+    AttachmentChunk,
+    AttachmentQuery,
+    AttachmentStatus,
+    IncidentState,
+    ReportState,
+    SituationReport,
+    encode,
+    new_id,
+)
+from shared.store.audit import AuditRecord
+from shared.store.blobs import BlobError, BlobStore
+from shared.store.models import Attachment, Report, ReportAttachment
+
+
+class ReportCommands(HandlerBase):
+    """Report and attachment handling of the persister (a mixin)."""
+
+    blobs: BlobStore
+
+    def _attachment_chunk(
+        self, conn: Any, msg: AttachmentChunk, device: str, now: datetime
+    ) -> None:
+        """Write a chunk durably; on the last one, verify and record the attachment."""
+        try:
+            complete = self.blobs.put_chunk(msg.sha256, msg.size, msg.offset, msg.data)
+        except BlobError as exc:
+            raise Refusal("invalid", str(exc)) from None
+        if complete:
+            held = conn.execute(
+                select(Attachment.sha256).where(Attachment.sha256 == msg.sha256)
+            ).first()
+            if held is None:
+                conn.execute(
+                    insert(Attachment).values(
+                        sha256=msg.sha256, size=msg.size, stored_at=now, uploaded_by=device
+                    )
+                )
+
+    def attachment_status(self, query: AttachmentQuery, now: datetime) -> bytes:
+        """How many bytes of an attachment are held (to resume an upload)."""
+        have, complete = self.blobs.have(query.sha256)
+        return encode(
+            AttachmentStatus(
+                id=new_id(),
+                sender=HUB_NAME,
+                sent=now,
+                ref=query.id,
+                sha256=query.sha256,
+                have=have,
+                complete=complete,
+            )
+        )
+
+    def _report(
+        self,
+        conn: Any,
+        msg: SituationReport,
+        device: str,
+        report_rows: list[dict[str, Any]],
+        pending: Pending,
+        audits: list[AuditRecord],
+    ) -> None:
+        """A new immutable report version: its attachments must be whole; a report on a
+        drill is a drill report."""
+        exercise = msg.exercise
+        incident = self._current(pending, "incident", msg.incident_id)
+        if isinstance(incident, IncidentState):
+            if incident.exercise:
+                exercise = True
+            elif msg.exercise:
+                raise Refusal(
+                    "invalid",
+                    f"incident {msg.incident_id} is real, not an exercise: a drill report "
+                    "cannot be filed on it; use the drill's own incident",
+                )
+        for ref in msg.attachments:
+            have, complete = self.blobs.have(ref.sha256)
+            if not complete:
+                raise Refusal(
+                    "invalid",
+                    f"attachment {ref.name!r} ({ref.sha256[:12]}…) is not uploaded: "
+                    f"{have} of {ref.size} bytes held; finish the upload, then resend the report",
+                )
+            if have != ref.size:
+                raise Refusal(
+                    "invalid",
+                    f"attachment {ref.name!r} is {have} bytes, not the {ref.size} the report says",
+                )
+        # Its place in the incident's sequence: those stored, and those of this batch.
+        stored = conn.execute(
+            select(func.count()).select_from(Report).where(Report.incident_id == msg.incident_id)
+        ).scalar_one()
+        version = 1 + stored + sum(1 for r in report_rows if r["incident_id"] == msg.incident_id)
+        report_rows.append(
+            {
+                "msg_id": msg.id,
+                "incident_id": msg.incident_id,
+                "stage": msg.stage,
+                "title": msg.title,
+                "text": msg.text,
+                "lat": msg.lat,
+                "lon": msg.lon,
+                "dead": msg.dead,
+                "missing": msg.missing,
+                "injured": msg.injured,
+                "sender": device,
+                "sent": msg.sent,
+                "exercise": exercise,
+                "source": msg.source,
+                "author": msg.author,
+                "version": version,
+            }
+        )
+        if msg.attachments:
+            conn.execute(
+                insert(ReportAttachment),
+                [
+                    {
+                        "report_msg_id": msg.id,
+                        "sha256": a.sha256,
+                        "name": a.name,
+                        "media_type": a.media_type,
+                        "size": a.size,
+                    }
+                    for a in msg.attachments
+                ],
+            )
+        pending[("report", msg.id)] = ReportState(
+            msg.id,
+            msg.incident_id,
+            msg.stage,
+            msg.title,
+            device,
+            msg.sent,
+            msg.dead,
+            msg.missing,
+            msg.injured,
+            exercise,
+            msg.source,
+            msg.author,
+            list(msg.attachments),
+            version,
+        )
+        detail = f"{msg.stage} v{version} {msg.id}"
+        if msg.attachments:
+            detail += f" +{len(msg.attachments)} attachments"
+        audits.append(AuditRecord(device, "report", msg.incident_id, detail))
+        for stage in STAGES_SETTLED.get(msg.stage, (msg.stage,)):
+            self._ops.append(("filed", msg.incident_id, stage))

@@ -1,0 +1,241 @@
+"""Emergency response commands: activate / raise / lower / end a plan, tick its checklist."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from sqlalchemy import delete, insert, select, update
+
+from shared.domain import (
+    DomainError,
+    Plans,
+    check_transition,
+    packaged_departments,
+    packaged_plans,
+    response_change,
+)
+from shared.domain.grading import LEVEL_NAMES, LEVEL_NUMERALS
+from shared.domain.plans import Departments
+from shared.hub.common import HandlerBase, Pending, Refusal
+from shared.protocol import (
+    ChecklistTick,
+    IncidentState,
+    ResponseCommand,
+)
+from shared.protocol.state import ChecklistItem, ResponseState, ResponseStep
+from shared.store.audit import AuditRecord
+from shared.store.models import ChecklistRow, Incident, ResponseRow, ResponseStepRow
+
+ACTION_NAMES = {"activate": "启动", "raise": "提升", "lower": "降低", "end": "终止"}
+
+
+class ResponseCommands(HandlerBase):
+    """Response handling of the persister (a mixin). Needs the order and incident mixins."""
+
+    plans: Plans = packaged_plans()
+    departments: Departments = packaged_departments()
+
+    # provided by the sibling mixins
+    _issue_order: Any
+    _transition: Any
+
+    def _response(
+        self,
+        conn: Any,
+        msg: ResponseCommand,
+        device: str,
+        now: datetime,
+        pending: Pending,
+        audits: list[AuditRecord],
+    ) -> None:
+        incident = self._current(pending, "incident", msg.incident_id)
+        if not isinstance(incident, IncidentState):
+            raise Refusal("not_found", f"no open incident {msg.incident_id!r}")
+        current = self._current(pending, "response", msg.incident_id)
+        assert current is None or isinstance(current, ResponseState)
+        try:
+            if current is not None and current.active:
+                if msg.plan and msg.plan != current.plan:
+                    raise DomainError(
+                        f"the response runs plan {current.plan!r}; end it before switching "
+                        f"to {msg.plan!r}"
+                    )
+                plan = self.plans.for_type(incident.type_code, current.plan)
+            else:
+                plan = self.plans.for_type(incident.type_code, msg.plan)
+            change = response_change(
+                plan,
+                current.active if current else False,
+                current.level if current else None,
+                msg.action,
+                msg.level,
+            )
+        except DomainError as exc:
+            raise Refusal("invalid", f"incident {msg.incident_id}: {exc}") from None
+        warnings = list(current.warnings) if current else []
+        orders = list(current.orders) if current else []
+        level = change.level
+        numeral = LEVEL_NUMERALS.get(level or 0, "")
+        drill = "【演练】" if incident.exercise else ""
+        for code in change.new_departments:
+            dept = self.departments.get(code)
+            if not self.is_recipient(dept.liaison):
+                warnings.append(
+                    f"{dept.name}（{code}）: liaison device {dept.liaison!r} is not enrolled, "
+                    "no order sent; notify the department by phone and enrol its liaison"
+                )
+                continue
+            order_id = f"R{msg.id}-{code}"
+            text = (
+                f"{drill}{ACTION_NAMES[msg.action]}{numeral}级应急响应（{plan.name}）："
+                f"{incident.title}。请{dept.name}按预案职责行动，并回复确认。"
+            )
+            self._issue_order(
+                conn,
+                order_id,
+                msg.id,
+                dept.liaison,
+                msg.incident_id,
+                text,
+                device,
+                now,
+                incident.exercise,
+                None,
+                pending,
+                audits,
+            )
+            orders.append(order_id)
+        checklist = list(current.checklist) if current else []
+        if msg.action == "activate" and current is not None:
+            checklist = []  # a new activation opens a fresh checklist
+            conn.execute(delete(ChecklistRow).where(ChecklistRow.incident_id == msg.incident_id))
+        known = {c.item for c in checklist}
+        for entry in change.new_checklist:
+            if entry.item in known:
+                continue
+            checklist.append(ChecklistItem(entry.item, entry.text))
+            conn.execute(
+                insert(ChecklistRow).values(
+                    incident_id=msg.incident_id,
+                    item=entry.item,
+                    text=entry.text,
+                    position=len(checklist),
+                    done=False,
+                )
+            )
+        step = ResponseStep(msg.action, level, device, now, msg.reason)
+        history = [*(current.history if current else []), step]
+        conn.execute(
+            insert(ResponseStepRow).values(
+                incident_id=msg.incident_id,
+                action=msg.action,
+                level=level,
+                by=device,
+                at=now,
+                reason=msg.reason,
+            )
+        )
+        values = {
+            "plan": plan.code,
+            "level": level,
+            "active": change.active,
+            "updated": now,
+            "exercise": incident.exercise,
+            "warnings": "\n".join(warnings),
+            "orders": json.dumps(orders),
+        }
+        if conn.execute(
+            select(ResponseRow.incident_id).where(ResponseRow.incident_id == msg.incident_id)
+        ).first():
+            conn.execute(
+                update(ResponseRow)
+                .where(ResponseRow.incident_id == msg.incident_id)
+                .values(**values)
+            )
+        else:
+            conn.execute(insert(ResponseRow).values(incident_id=msg.incident_id, **values))
+        pending[("response", msg.incident_id)] = ResponseState(
+            msg.incident_id,
+            plan.code,
+            level,
+            change.active,
+            now,
+            history,
+            checklist,
+            orders,
+            warnings,
+            incident.exercise,
+        )
+        # Activating moves a verified (or stabilised) incident to responding.
+        if change.active and incident.status in ("verified", "stabilised"):
+            try:
+                check_transition(incident.status, "responding", "")
+            except DomainError:
+                pass
+            else:
+                note = f"{ACTION_NAMES[msg.action]}{numeral}级响应"
+                self._transition(conn, msg.incident_id, "responding", note, device, now, pending)
+                conn.execute(
+                    update(Incident)
+                    .where(Incident.incident_id == msg.incident_id)
+                    .values(status="responding", updated=now, updated_by=device)
+                )
+                pending[("incident", msg.incident_id)] = msgspec.structs.replace(
+                    incident, status="responding", updated=now
+                )
+        level_name = f"{numeral}级 {LEVEL_NAMES.get(level or 0, '')}".strip()
+        audits.append(
+            AuditRecord(
+                device,
+                "response",
+                msg.incident_id,
+                f"{msg.action} {level_name} plan {plan.code}; orders {len(orders)}; "
+                f"{msg.reason}".strip(),
+            )
+        )
+
+    def _checklist_tick(
+        self,
+        conn: Any,
+        msg: ChecklistTick,
+        device: str,
+        now: datetime,
+        pending: Pending,
+        audits: list[AuditRecord],
+    ) -> None:
+        current = self._current(pending, "response", msg.incident_id)
+        if not isinstance(current, ResponseState):
+            raise Refusal("not_found", f"incident {msg.incident_id!r} has no response")
+        items = list(current.checklist)
+        for i, c in enumerate(items):
+            if c.item == msg.item:
+                items[i] = ChecklistItem(
+                    c.item, c.text, msg.done, device if msg.done else "", now, msg.note
+                )
+                break
+        else:
+            known = ", ".join(c.item for c in items) or "none"
+            raise Refusal(
+                "not_found",
+                f"the response of {msg.incident_id} has no checklist item {msg.item!r}; "
+                f"items: {known}",
+            )
+        conn.execute(
+            update(ChecklistRow)
+            .where(ChecklistRow.incident_id == msg.incident_id, ChecklistRow.item == msg.item)
+            .values(done=msg.done, by=device if msg.done else "", at=now, note=msg.note)
+        )
+        pending[("response", msg.incident_id)] = msgspec.structs.replace(
+            current, checklist=items, updated=now
+        )
+        audits.append(
+            AuditRecord(
+                device,
+                "checklist",
+                msg.incident_id,
+                f"{msg.item} {'done' if msg.done else 'reopened'} {msg.note}".strip(),
+            )
+        )
