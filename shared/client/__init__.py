@@ -1,5 +1,6 @@
 """The client core shared by the field unit, the liaison client and the command hall."""
 
+from shared.client.attachments import UploadError, upload
 from shared.client.client import HubClient
 from shared.client.inbox import OrderInbox
 from shared.client.link import BACKOFF_MAX_S, BACKOFF_MIN_S, LinkState
@@ -19,4 +20,6 @@ __all__ = [
     "Replica",
     "SituationPicture",
     "SnapshotTimeout",
+    "UploadError",
+    "upload",
 ]

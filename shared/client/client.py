@@ -28,6 +28,7 @@ from shared.identity.keys import Bundle
 from shared.protocol import (
     Ack,
     AckBatch,
+    AttachmentStatus,
     Error,
     Hello,
     InboxQuery,
@@ -309,7 +310,12 @@ class HubClient:
                             self._acked_ids.append(ref)
                     for on_error in self.on_error:
                         on_error(reply)
-                case Pong(ref=ref) | Welcome(ref=ref) | InboxStatus(ref=ref):
+                case (
+                    Pong(ref=ref)
+                    | Welcome(ref=ref)
+                    | InboxStatus(ref=ref)
+                    | AttachmentStatus(ref=ref)
+                ):
                     waiter = self._waiters.get(ref)
                     if waiter is not None and not waiter.done():
                         waiter.set_result(reply)
