@@ -287,9 +287,7 @@ async def test_a_drill_response_orders_are_drill_orders(hub: HubHandle, tmp_path
     hub.enroll("liaison-fire", "liaison")
     async with HubClient(leader, tmp_path / "l.db") as lc, Replica(leader) as r:
         await lc.wait_online(10)
-        drill = lc.make(
-            IncidentDeclare, **LEAK, type_code="fire", status="verified", exercise=True
-        )
+        drill = lc.make(IncidentDeclare, **LEAK, type_code="fire", status="verified", exercise=True)
         assert await _answer(lc, drill) is None
         go = lc.make(ResponseCommand, incident_id="HZ-1", action="activate", level=4)
         assert go.exercise is False  # the leader's client is not in drill mode …
