@@ -5,6 +5,8 @@ command-center enroll --data-dir DIR --name NAME --role ROLE --out FILE
 command-center revoke --data-dir DIR NAME
 command-center audit verify --data-dir DIR
 command-center devices --data-dir DIR
+command-center ctl --bundle FILE …   (every incident, report, order, response, duty action)
+command-center seed-demo --bundle FILE   (the fictional Hengshui sample resources)
 """
 
 from __future__ import annotations
@@ -82,6 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_ctl_parser(sub)
 
+    p = sub.add_parser("seed-demo", help="load the FICTIONAL Hengshui sample resources")
+    p.add_argument("--bundle", type=Path, required=True, help="a leader or duty-officer bundle")
+    p.add_argument("--json", action="store_true")
+
     p = sub.add_parser("window", help="open the command-hall window")
     p.add_argument("--bundle", type=Path, required=True)
     p.add_argument("--screenshot", type=Path)
@@ -132,6 +138,10 @@ def main(argv: list[str] | None = None) -> int:
             return _serve(args)
         if args.command == "ctl":
             return run_ctl(args, load_bundle(args.bundle))
+        if args.command == "seed-demo":
+            from command_center.seed import run as run_seed
+
+            return run_seed(load_bundle(args.bundle), as_json=args.json)
         if args.command == "window":
             from command_center.app.main import run_window
 

@@ -2,12 +2,26 @@
 
     command-center ctl --bundle FILE [--json] incident declare --id ID --title T --lat N --lon N
         [--type CODE] [--division 131102] [--dead N] [--missing N] [--injured N] [--loss CNY]
-    command-center ctl --bundle FILE incident list | incident show ID
+        [--area "LAT,LON;LAT,LON;…"] [--occurred ISO-TIME] [--from-draft POINT] [--exercise]
+    command-center ctl --bundle FILE incident list | incident show ID (with reports, response)
     command-center ctl --bundle FILE incident transition ID --to verified|responding|stabilised
     command-center ctl --bundle FILE incident override ID --level 1-4 --reason TEXT
     command-center ctl --bundle FILE incident close ID --reason TEXT
     command-center ctl --bundle FILE report submit --incident ID --stage initial|follow_up|final
-        --title T [--text T]
+        --title T [--text T] [--source phone|written|field|…] [--author NAME] [--attach FILE …]
+    command-center ctl --bundle FILE assess ID [--wind-from DEG --wind-speed M/S]
+    command-center ctl --bundle FILE response activate|raise|lower ID --level 1-4 [--plan P]
+        [--reason T] | response end ID | response show ID
+    command-center ctl --bundle FILE checklist tick ID ITEM [--undo] [--note T]
+    command-center ctl --bundle FILE resource set --id ID --type T --name N --lat N --lon N […]
+    command-center ctl --bundle FILE resource status ID [--availability A] [--occupancy N]
+        [--stock ITEM=N …] | resource list [--type T]
+    command-center ctl --bundle FILE reading --point ID --value V [--measured ISO-TIME]
+    command-center ctl --bundle FILE monitor list
+    command-center ctl --bundle FILE duty log --text T [--category C] [--incident ID]
+    command-center ctl --bundle FILE duty shift --id ID --person P --post P --start T --end T
+    command-center ctl --bundle FILE duty handover --from P --to P [--notes T] [--open ITEM …]
+    command-center ctl --bundle FILE duty list
     command-center ctl --bundle FILE order issue --id ID --to DEVICE --text T [--fallback DEVICE]
     command-center ctl --bundle FILE order list | order update ID --state S [--note T]
     command-center ctl --bundle FILE alarms
@@ -24,28 +38,68 @@ import asyncio
 import json
 import sys
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
-from shared.client import HubClient, Replica
+from shared.client import HubClient, Replica, UploadError, assess_incident, upload
+from shared.domain import DomainError, Wind, sample_data
 from shared.identity import Bundle
 from shared.protocol import (
+    ChecklistTick,
     DispatchOrder,
+    DutyLogEntry,
+    DutyShift,
     IncidentClose,
     IncidentDeclare,
     IncidentTransition,
     LevelOverride,
     Message,
+    MonitoringReading,
     OrderUpdate,
+    ResourceStatus,
+    ResourceUpsert,
+    ResponseCommand,
+    ShiftHandover,
     SituationReport,
 )
+
+RESOURCE_TYPES = ["team", "vehicle", "depot", "shelter", "expert", "monitoring_point", "facility"]
+
+
+def _time(text: str) -> datetime:
+    """An ISO 8601 time with its offset (2026-07-12T21:31:38+08:00)."""
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} has no timezone: add +08:00 (or Z for UTC)")
+    return value
+
+
+def _area(text: str) -> list[tuple[float, float]]:
+    """``LAT,LON;LAT,LON;…`` → a list of points."""
+    try:
+        points = [tuple(float(v) for v in p.split(",")) for p in text.split(";") if p.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"area {text!r}: write points as LAT,LON separated by ';'"
+        ) from None
+    if any(len(p) != 2 for p in points):
+        raise argparse.ArgumentTypeError("each area point is LAT,LON")
+    return [(p[0], p[1]) for p in points]
+
+
+def _stock(text: str) -> tuple[str, int]:
+    item, _, count = text.partition("=")
+    if not item or not count.isdigit():
+        raise argparse.ArgumentTypeError(f"stock {text!r}: write ITEM=COUNT, e.g. 帐篷=800")
+    return item, int(count)
 
 
 def add_parser(sub: Any) -> None:
     """Register ``ctl`` and its commands on the top-level subparsers."""
-    ctl = sub.add_parser("ctl", help="act on a running hub (incidents, reports, orders)")
+    ctl = sub.add_parser("ctl", help="act on a running hub (incidents, reports, orders …)")
     ctl.add_argument("--bundle", type=Path, required=True)
     ctl.add_argument("--json", action="store_true", help="print one JSON object")
     ctl.add_argument("--timeout", type=float, default=10.0)
@@ -63,6 +117,9 @@ def add_parser(sub: Any) -> None:
     for name in ("dead", "missing", "injured", "trapped", "evacuated"):
         p.add_argument(f"--{name}", type=int, default=0)
     p.add_argument("--loss", type=int, default=0, help="direct loss in CNY")
+    p.add_argument("--area", type=_area, help="affected area: LAT,LON;LAT,LON;…")
+    p.add_argument("--occurred", type=_time, help="when it happened (ISO time with offset)")
+    p.add_argument("--from-draft", default="", help="confirm the draft of this monitoring point")
     p.add_argument("--exercise", action="store_true", help="a drill (演练)")
     inc.add_parser("list")
     p = inc.add_parser("show")
@@ -85,6 +142,100 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--stage", required=True, choices=["initial", "follow_up", "final"])
     p.add_argument("--title", required=True)
     p.add_argument("--text", default="")
+    p.add_argument(
+        "--source",
+        default="field",
+        choices=["field", "phone", "written", "department", "county", "monitoring", "public"],
+    )
+    p.add_argument("--author", default="")
+    for name in ("dead", "missing", "injured"):
+        p.add_argument(f"--{name}", type=int, default=0)
+    p.add_argument("--attach", type=Path, nargs="+", default=[], help="photos, documents")
+
+    p = what.add_parser("assess")
+    p.add_argument("id")
+    p.add_argument("--wind-from", type=float, help="wind direction, degrees FROM (0 = north)")
+    p.add_argument("--wind-speed", type=float, help="wind speed, m/s")
+
+    resp = what.add_parser("response").add_subparsers(dest="action", required=True)
+    for action in ("activate", "raise", "lower"):
+        p = resp.add_parser(action)
+        p.add_argument("id")
+        p.add_argument("--level", type=int, required=True, choices=[1, 2, 3, 4])
+        p.add_argument("--plan", default="")
+        p.add_argument("--reason", default="")
+    p = resp.add_parser("end")
+    p.add_argument("id")
+    p.add_argument("--reason", default="")
+    p = resp.add_parser("show")
+    p.add_argument("id")
+
+    p = what.add_parser("checklist").add_subparsers(dest="action", required=True)
+    p = p.add_parser("tick")
+    p.add_argument("id")
+    p.add_argument("item")
+    p.add_argument("--undo", action="store_true")
+    p.add_argument("--note", default="")
+
+    res = what.add_parser("resource").add_subparsers(dest="action", required=True)
+    p = res.add_parser("set")
+    p.add_argument("--id", required=True)
+    p.add_argument("--type", required=True, choices=RESOURCE_TYPES)
+    p.add_argument("--name", required=True)
+    p.add_argument("--lat", type=float, required=True)
+    p.add_argument("--lon", type=float, required=True)
+    p.add_argument("--department", default="")
+    p.add_argument("--category", default="")
+    p.add_argument(
+        "--availability", default="available", choices=["available", "assigned", "unavailable"]
+    )
+    p.add_argument("--capacity", type=int, default=0)
+    p.add_argument("--occupancy", type=int, default=0)
+    p.add_argument("--stock", type=_stock, nargs="*", default=[])
+    p.add_argument("--phone", default="")
+    p.add_argument("--measure", default="")
+    p.add_argument("--warn-at", type=float)
+    p.add_argument("--alarm-at", type=float)
+    p.add_argument("--draft-type", default="")
+    p = res.add_parser("status")
+    p.add_argument("id")
+    p.add_argument("--availability", choices=["available", "assigned", "unavailable"])
+    p.add_argument("--occupancy", type=int)
+    p.add_argument("--stock", type=_stock, nargs="*")
+    p.add_argument("--note", default="")
+    p = res.add_parser("list")
+    p.add_argument("--type", choices=RESOURCE_TYPES)
+
+    p = what.add_parser("reading")
+    p.add_argument("--point", required=True)
+    p.add_argument("--value", type=float, required=True)
+    p.add_argument("--measured", type=_time, help="default: now")
+
+    what.add_parser("monitor").add_argument("action", choices=["list"])
+
+    duty = what.add_parser("duty").add_subparsers(dest="action", required=True)
+    p = duty.add_parser("log")
+    p.add_argument("--text", required=True)
+    p.add_argument(
+        "--category",
+        default="note",
+        choices=["call", "report", "instruction", "note", "handover", "system"],
+    )
+    p.add_argument("--incident")
+    p.add_argument("--author", default="")
+    p = duty.add_parser("shift")
+    p.add_argument("--id", required=True)
+    p.add_argument("--person", required=True)
+    p.add_argument("--post", required=True, help="带班领导, 值班员 …")
+    p.add_argument("--start", type=_time, required=True)
+    p.add_argument("--end", type=_time, required=True)
+    p.add_argument("--phone", default="")
+    p = duty.add_parser("handover")
+    p.add_argument("--from", dest="from_person", required=True)
+    p.add_argument("--to", dest="to_person", required=True)
+    p.add_argument("--notes", default="")
+    p.add_argument("--open", nargs="*", default=[], help="items still open")
+    duty.add_parser("list")
 
     order = what.add_parser("order").add_subparsers(dest="action", required=True)
     p = order.add_parser("issue")
@@ -121,6 +272,9 @@ def _message(client: HubClient, args: argparse.Namespace) -> Message | None:
             trapped=args.trapped,
             evacuated=args.evacuated,
             direct_loss_cny=args.loss,
+            area=args.area,
+            occurred=args.occurred,
+            from_draft=args.from_draft,
             exercise=args.exercise,
         )
     if w == "incident" and a == "transition":
@@ -129,13 +283,80 @@ def _message(client: HubClient, args: argparse.Namespace) -> Message | None:
         return client.make(LevelOverride, incident_id=args.id, level=args.level, reason=args.reason)
     if w == "incident" and a == "close":
         return client.make(IncidentClose, incident_id=args.id, reason=args.reason)
-    if w == "report":
+    if w == "response" and a in ("activate", "raise", "lower", "end"):
         return client.make(
-            SituationReport,
-            incident_id=args.incident,
-            stage=args.stage,
-            title=args.title,
+            ResponseCommand,
+            incident_id=args.id,
+            action=a,
+            level=getattr(args, "level", None),
+            plan=getattr(args, "plan", ""),
+            reason=args.reason,
+        )
+    if w == "checklist":
+        return client.make(
+            ChecklistTick, incident_id=args.id, item=args.item, done=not args.undo, note=args.note
+        )
+    if w == "resource" and a == "set":
+        return client.make(
+            ResourceUpsert,
+            resource_id=args.id,
+            resource_type=args.type,
+            name=args.name,
+            lat=args.lat,
+            lon=args.lon,
+            department=args.department,
+            category=args.category,
+            availability=args.availability,
+            capacity=args.capacity,
+            occupancy=args.occupancy,
+            stock=dict(args.stock),
+            phone=args.phone,
+            measure=args.measure,
+            warn_at=args.warn_at,
+            alarm_at=args.alarm_at,
+            draft_type=args.draft_type,
+        )
+    if w == "resource" and a == "status":
+        return client.make(
+            ResourceStatus,
+            resource_id=args.id,
+            availability=args.availability,
+            occupancy=args.occupancy,
+            stock=dict(args.stock) if args.stock is not None else None,
+            note=args.note,
+        )
+    if w == "reading":
+        return client.make(
+            MonitoringReading,
+            point_id=args.point,
+            value=args.value,
+            measured=args.measured or datetime.now(UTC),
+        )
+    if w == "duty" and a == "log":
+        return client.make(
+            DutyLogEntry,
             text=args.text,
+            category=args.category,
+            incident_id=args.incident,
+            author=args.author,
+        )
+    if w == "duty" and a == "shift":
+        return client.make(
+            DutyShift,
+            shift_id=args.id,
+            person=args.person,
+            post=args.post,
+            start=args.start,
+            end=args.end,
+            phone=args.phone,
+        )
+    if w == "duty" and a == "handover":
+        return client.make(
+            ShiftHandover,
+            from_person=args.from_person,
+            to_person=args.to_person,
+            notes=args.notes,
+            open_items=list(args.open),
         )
     if w == "order" and a == "issue":
         return client.make(
@@ -151,6 +372,52 @@ def _message(client: HubClient, args: argparse.Namespace) -> Message | None:
     return None
 
 
+def _progress(args: argparse.Namespace, name: str) -> Any:
+    """A progress line on standard error (not with --json, not when not a terminal)."""
+    if args.json or not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done >= total else ""
+        print(f"\r  {name}: {done * 100 // total:3d}% of {total:,} bytes", end=end, file=sys.stderr)
+
+    return show
+
+
+async def _report(client: HubClient, args: argparse.Namespace) -> Message:
+    """Upload the attachments, then make the report naming them."""
+    refs = []
+    for path in args.attach:
+        if not path.is_file():
+            raise UploadError(f"{path}: no such file")
+        refs.append(await upload(client, path, progress=_progress(args, path.name)))
+    return client.make(
+        SituationReport,
+        incident_id=args.incident,
+        stage=args.stage,
+        title=args.title,
+        text=args.text,
+        source=args.source,
+        author=args.author,
+        dead=args.dead,
+        missing=args.missing,
+        injured=args.injured,
+        attachments=refs,
+    )
+
+
+READ_TOPICS = {
+    "incident": ("incident", "report", "response"),
+    "order": ("order",),
+    "alarms": ("alarm",),
+    "assess": ("incident", "resource"),
+    "response": ("response",),
+    "resource": ("resource",),
+    "monitor": ("monitor",),
+    "duty": ("duty",),
+}
+
+
 async def _run(args: argparse.Namespace, bundle: Bundle) -> tuple[int, dict[str, Any]]:
     # A private outbox: an action the hub never answered stays queued only for this run.
     with tempfile.TemporaryDirectory(prefix="ctl-") as tmp:
@@ -164,25 +431,82 @@ async def _run(args: argparse.Namespace, bundle: Bundle) -> tuple[int, dict[str,
                     f"{bundle.endpoints.request} within {args.timeout} s",
                 }
             try:
-                msg = _message(client, args)
+                if args.what == "report":
+                    msg: Message | None = await _report(client, args)
+                else:
+                    msg = _message(client, args)
             except msgspec.ValidationError as exc:
                 return 2, {"ok": False, "error": f"invalid input: {exc}"}
+            except (UploadError, OSError) as exc:
+                return 1, {"ok": False, "code": "attachment", "error": str(exc)}
             if msg is not None:
                 error = await client.submit_and_wait(msg, args.timeout)
                 if error is not None:
                     return 1, {"ok": False, "id": msg.id, "code": error.code, "error": error.detail}
-                return 0, {"ok": True, "id": msg.id, "kind": type(msg).__struct_config__.tag}
-        topics = {"incident": ("incident",), "order": ("order",), "alarms": ("alarm",)}
-        async with Replica(bundle, topics=topics[args.what]) as replica:
+                out: dict[str, Any] = {
+                    "ok": True,
+                    "id": msg.id,
+                    "kind": type(msg).__struct_config__.tag,
+                }
+                if isinstance(msg, SituationReport) and msg.attachments:
+                    out["attachments"] = msgspec.to_builtins(msg.attachments)
+                return 0, out
+        async with Replica(bundle, topics=READ_TOPICS[args.what]) as replica:
             await asyncio.wait_for(replica.synced.wait(), args.timeout)
-            items = {
-                k: msgspec.to_builtins(v) for k, v in replica.items[topics[args.what][0]].items()
-            }
-    if getattr(args, "action", None) == "show":
-        if args.id not in items:
+            return _read(args, replica)
+
+
+def _read(args: argparse.Namespace, replica: Replica) -> tuple[int, dict[str, Any]]:
+    """Answer a read-only command from the picture."""
+    what, action = args.what, getattr(args, "action", None)
+
+    def items(topic: str) -> dict[str, Any]:
+        return dict(replica.items[topic])
+
+    if what == "assess":
+        incident = replica.get("incident", args.id)
+        if incident is None:
             return 1, {"ok": False, "error": f"no open incident {args.id!r}"}
-        return 0, {"ok": True, "incident": items[args.id]}
-    return 0, {"ok": True, "items": [items[k] for k in sorted(items)]}
+        wind = None
+        if args.wind_from is not None or args.wind_speed is not None:
+            if args.wind_from is None or args.wind_speed is None:
+                return 2, {"ok": False, "error": "give both --wind-from and --wind-speed"}
+            wind = Wind(args.wind_from, args.wind_speed)
+        try:
+            result = assess_incident(
+                incident,
+                items("resource").values(),
+                sample_data().population_cells(),
+                wind,
+            )
+        except DomainError as exc:
+            return 1, {"ok": False, "error": str(exc)}
+        return 0, {"ok": True, "assessment": msgspec.to_builtins(result)}
+    if what == "incident" and action == "show":
+        incident = replica.get("incident", args.id)
+        if incident is None:
+            return 1, {"ok": False, "error": f"no open incident {args.id!r}"}
+        reports = sorted(
+            (r for r in items("report").values() if r.incident_id == args.id),
+            key=lambda r: (r.version, r.sent),
+        )
+        response = replica.get("response", args.id)
+        return 0, {
+            "ok": True,
+            "incident": msgspec.to_builtins(incident),
+            "reports": msgspec.to_builtins(reports),
+            "response": msgspec.to_builtins(response),
+        }
+    if what == "response":
+        response = replica.get("response", args.id)
+        if response is None:
+            return 1, {"ok": False, "error": f"incident {args.id!r} has no response"}
+        return 0, {"ok": True, "response": msgspec.to_builtins(response)}
+    topic = READ_TOPICS[what][0]
+    found = items(topic)
+    if what == "resource" and args.type:
+        found = {k: v for k, v in found.items() if v.resource_type == args.type}
+    return 0, {"ok": True, "items": [msgspec.to_builtins(found[k]) for k in sorted(found)]}
 
 
 def run(args: argparse.Namespace, bundle: Bundle) -> int:
@@ -198,8 +522,9 @@ def run(args: argparse.Namespace, bundle: Bundle) -> int:
     elif "items" in out:
         for item in out["items"]:
             print(json.dumps(item, ensure_ascii=False, default=str))
-    elif "incident" in out:
-        print(json.dumps(out["incident"], ensure_ascii=False, default=str, indent=2))
-    else:
+    elif "id" in out:
         print(f"stored ({out['kind']} {out['id']})")
+    else:
+        body = {k: v for k, v in out.items() if k != "ok"}
+        print(json.dumps(body, ensure_ascii=False, default=str, indent=2))
     return code

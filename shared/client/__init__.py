@@ -1,5 +1,6 @@
 """The client core shared by the field unit, the liaison client and the command hall."""
 
+from shared.client.assess import assess_incident, context_from_resources, domain_incident
 from shared.client.attachments import UploadError, upload
 from shared.client.client import HubClient
 from shared.client.inbox import OrderInbox
@@ -21,5 +22,8 @@ __all__ = [
     "SituationPicture",
     "SnapshotTimeout",
     "UploadError",
+    "assess_incident",
+    "context_from_resources",
+    "domain_incident",
     "upload",
 ]

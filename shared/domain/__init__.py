@@ -57,6 +57,7 @@ from shared.domain.plans import (
     packaged_plans,
     response_change,
 )
+from shared.domain.sample import SampleData, SampleResource, sample_data
 
 __all__ = [
     "LEVEL_NAMES",
@@ -88,6 +89,8 @@ __all__ = [
     "Plans",
     "PopulationCell",
     "ResponseChange",
+    "SampleData",
+    "SampleResource",
     "Shelter",
     "Team",
     "Wind",
@@ -113,6 +116,7 @@ __all__ = [
     "packaged_plans",
     "reading_severity",
     "response_change",
+    "sample_data",
     "tables",
     "transition",
     "update_facts",

@@ -107,3 +107,112 @@ def test_a_missing_hub_and_a_bad_bundle_are_explained(tmp_path: Path) -> None:
         timeout=60,
     )
     assert res.returncode == 2 and "not a key bundle" in res.stderr
+
+
+def test_seed_assess_respond_and_keep_duty_from_the_command_line(tmp_path: Path) -> None:
+    data = tmp_path / "hub"
+    data.mkdir()
+    with running_hub(data) as hub:
+        bundles = {}
+        for name, role in (
+            ("leader-1", "leader"),
+            ("duty-1", "duty-officer"),
+            ("fire-01", "field"),
+            ("liaison-fire", "liaison"),
+            ("gauge-gw", "sensor"),
+        ):
+            bundles[name] = data / f"{name}.json"
+            res = hub.cli("enroll", "--name", name, "--role", role, "--out", str(bundles[name]))
+            assert res.returncode == 0, res.stderr
+        leader, duty, field = bundles["leader-1"], bundles["duty-1"], bundles["fire-01"]
+
+        seed = subprocess.run(
+            [sys.executable, "-m", "command_center", "seed-demo", "--bundle", str(duty), "--json"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert seed.returncode == 0, seed.stderr
+        seeded = json.loads(seed.stdout)
+        assert seeded["resources"] == 105 and seeded["by_type"]["shelter"] == 11
+        code, out = _ctl(duty, "resource", "list", "--type", "shelter")
+        assert code == 0 and len(out["items"]) == 11  # type: ignore[arg-type]
+        assert all(s["sample"] for s in out["items"])  # type: ignore[union-attr]
+
+        # A leak at the (fictional) Zaoqiang chemical park, with an area drawn around it.
+        area = "37.535,115.725;37.535,115.75;37.555,115.75;37.555,115.725"
+        code, out = _ctl(
+            field, "incident", "declare", "--id", "HZ-1", "--title", "氨气泄漏", "--lat",
+            "37.5445", "--lon", "115.7367", "--type", "hazchem.leak", "--dead", "3",
+            "--area", area, "--occurred", "2026-11-25T09:10:00+08:00",
+        )  # fmt: skip
+        assert code == 0, out
+        bowtie = "37.535,115.725;37.555,115.75;37.535,115.75;37.555,115.725"
+        code, out = _ctl(
+            field, "incident", "declare", "--id", "HZ-1", "--title", "x", "--lat", "37.498",
+            "--lon", "115.741", "--area", bowtie,
+        )  # fmt: skip
+        assert code == 1 and "self-intersection" in str(out["error"])
+        photo = tmp_path / "现场.jpg"
+        photo.write_bytes(bytes(range(256)) * 2000)
+        code, out = _ctl(
+            field, "report", "submit", "--incident", "HZ-1", "--stage", "initial", "--title",
+            "初报", "--source", "phone", "--author", "赵队长", "--attach", str(photo),
+        )  # fmt: skip
+        assert code == 0 and out["attachments"][0]["size"] == 512_000  # type: ignore[index]
+        code, out = _ctl(
+            field, "report", "submit", "--incident", "HZ-1", "--stage", "follow_up", "--title",
+            "续报", "--attach", str(tmp_path / "missing.jpg"),
+        )  # fmt: skip
+        assert code == 1 and "no such file" in str(out["error"])
+
+        code, out = _ctl(duty, "assess", "HZ-1", "--wind-from", "0", "--wind-speed", "4")
+        assert code == 0, out
+        result = out["assessment"]
+        assert result["zone_model"] == "plume"  # type: ignore[index]
+        assert "CHEM-131121" in result["facilities_inside"]  # type: ignore[index]
+        assert result["population_inside"] > 0  # type: ignore[index]
+        km = [t["distance_km"] for t in result["nearest_teams"]]  # type: ignore[index]
+        assert km == sorted(km) and len(km) == 5  # nearest first (arrival depends on the kind)
+        assert result["suggested_level"] == 3  # type: ignore[index]
+        code, out = _ctl(duty, "assess", "HZ-1", "--wind-from", "0")
+        assert code == 2 and "both" in str(out["error"])
+
+        code, out = _ctl(duty, "incident", "transition", "HZ-1", "--to", "verified")
+        assert code == 0
+        code, out = _ctl(leader, "response", "activate", "HZ-1", "--level", "4", "--reason", "x")
+        assert code == 0, out
+        code, out = _ctl(duty, "response", "show", "HZ-1")
+        response = out["response"]
+        # Only the fire liaison is enrolled: one order; the other three departments are
+        # named in warnings (notify by phone).
+        (order_id,) = response["orders"]  # type: ignore[index]
+        assert order_id.endswith("-fire")
+        warned = " ".join(response["warnings"])  # type: ignore[index]
+        assert all(f"liaison-{d}" in warned for d in ("emergency", "environment", "county"))
+        code, out = _ctl(duty, "checklist", "tick", "HZ-1", "isolate", "--note", "已警戒")
+        assert code == 0
+        code, out = _ctl(duty, "incident", "show", "HZ-1")
+        assert out["incident"]["status"] == "responding"  # type: ignore[index]
+        assert out["reports"][0]["attachments"][0]["name"] == "现场.jpg"  # type: ignore[index]
+        assert out["response"]["checklist"][0]["done"] is True  # type: ignore[index]
+
+        gauge = bundles["gauge-gw"]
+        code, out = _ctl(gauge, "reading", "--point", "WL-FUYANG-1", "--value", "23.9")
+        assert code == 0, out
+        code, out = _ctl(duty, "monitor", "list")
+        (alarm,) = out["items"]  # type: ignore[misc]
+        assert alarm["severity"] == "alarm" and alarm["draft"]["type_code"] == "flood"
+
+        code, _ = _ctl(duty, "duty", "log", "--text", "接市气象台暴雨预警", "--category", "call")
+        assert code == 0
+        code, out = _ctl(
+            duty, "duty", "shift", "--id", "S1", "--person", "张三", "--post", "值班员",
+            "--start", "2026-11-25T08:00:00+08:00", "--end", "2026-11-25T07:00:00+08:00",
+        )  # fmt: skip
+        assert code == 1 and "must end after it starts" in str(out["error"])
+        code, _ = _ctl(duty, "duty", "handover", "--from", "张三", "--to", "李四", "--open", "水位")
+        assert code == 0
+        code, out = _ctl(duty, "duty", "list")
+        texts = [i.get("text", "") for i in out["items"]]  # type: ignore[union-attr]
+        assert "接市气象台暴雨预警" in texts and any(t.startswith("交接班") for t in texts)
