@@ -57,6 +57,11 @@ class HubConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     order_max_resends: int = 2
     attachment_max_bytes: int = DEFAULT_MAX_BLOB_BYTES
     """The largest attachment (photo, document) the hub accepts."""
+    plans_file: str = ""
+    """The site's plans (预案) in the format of ``shared/data/plans.toml`` (default: the
+    packaged SAMPLE plans)."""
+    departments_file: str = ""
+    """The site's departments and liaison devices (default: the packaged sample list)."""
 
     def advertised_host(self) -> str:
         """The host devices should connect to."""

@@ -88,7 +88,7 @@ def hub_factory(tmp_path: Path) -> Iterator[object]:
 
     def start(db_url: str | None = None, wall_clock: object = None, **cfg: object) -> HubHandle:
         data_dir = tmp_path / f"hub{len(started)}"
-        data_dir.mkdir()
+        data_dir.mkdir(exist_ok=True)  # a hub that failed to start leaves its folder
         url = db_url or sqlite_url(data_dir / "hub.db")
         eng = open_engine(url)
         config = HubConfig(request_port=0, publish_port=0, snapshot_port=0, **cfg)  # type: ignore[arg-type]

@@ -29,8 +29,17 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from zmq.utils.monitor import recv_monitor_message
 
-from shared.config import HubConfig
-from shared.domain import DeadlineEngine, EscalationPolicy, escalations
+from shared.config import ConfigError, HubConfig
+from shared.domain import (
+    DeadlineEngine,
+    DomainError,
+    EscalationPolicy,
+    escalations,
+    load_departments,
+    load_plans,
+    packaged_departments,
+)
+from shared.domain.plans import Departments, Plans
 from shared.hub.auth import ZapGuard, make_server_socket
 from shared.hub.escalation import domain_order
 from shared.hub.load import load_state
@@ -115,6 +124,29 @@ class Presence:
             self.last_seen[device] = 0.0
 
 
+def load_site_plans(cfg: HubConfig) -> tuple[Plans, Departments] | None:
+    """The site's plans and departments when configured, checked against each other.
+
+    Raises:
+        ConfigError: an unreadable file, or plans naming a missing department (the message
+            names the plan, the level and the department).
+    """
+    if not (cfg.plans_file or cfg.departments_file):
+        return None
+    try:
+        departments = (
+            load_departments(Path(cfg.departments_file).read_text(encoding="utf-8"))
+            if cfg.departments_file
+            else packaged_departments()
+        )
+        plans_text = Path(cfg.plans_file).read_text(encoding="utf-8") if cfg.plans_file else None
+        return load_plans(plans_text, departments), departments
+    except OSError as exc:
+        raise ConfigError(f"cannot read {exc.filename}: {exc.strerror}") from None
+    except DomainError as exc:
+        raise ConfigError(f"plans: {exc}") from None
+
+
 class Hub:
     """The situation-data hub. ``start()`` binds and runs it on its own thread."""
 
@@ -127,6 +159,7 @@ class Hub:
         permissions: Permissions = PERMISSIONS,
         wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        site_plans = load_site_plans(config)  # first: a bad plan stops the hub before it binds
         self.config = config
         self.data_dir = data_dir
         self.engine = engine
@@ -155,6 +188,8 @@ class Hub:
             is_recipient=self._is_recipient,
             blobs=BlobStore(data_dir / "attachments", config.attachment_max_bytes),
         )
+        if site_plans is not None:
+            self.persister.plans, self.persister.departments = site_plans
         self.presence = Presence(config.heartbeat_s, config.offline_after_beats)
         self.sessions: dict[str, bytes] = {}  # device public key -> last routing id
         self.endpoints: Endpoints | None = None

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from shared.client import HubClient, OrderInbox, Replica, UploadError, upload
+from shared.config import ConfigError
 from shared.hub.load import load_state
 from shared.hub.state import StateStore
 from shared.protocol import (
@@ -480,3 +481,26 @@ async def test_duty_roster_log_and_handover(any_hub: HubHandle, tmp_path: Path) 
     load_state(any_hub.engine, state)
     assert state.get("duty", "handover").to_person == "李四"
     assert len([k for k in state.topics["duty"].items if k.startswith("log:")]) == 4
+
+
+def test_site_plans_naming_a_missing_department_stop_the_hub_at_start(
+    hub_factory: Any, tmp_path: Path
+) -> None:
+    departments = tmp_path / "departments.toml"
+    departments.write_text(
+        '[[departments]]\ncode = "fire"\nname = "消防"\nliaison = "liaison-fire"\n',
+        encoding="utf-8",
+    )
+    plans = tmp_path / "plans.toml"
+    plans.write_text(
+        '[[plans]]\ncode = "g"\nname = "总体"\ntypes = []\n'
+        '[plans.levels.4]\ndepartments = ["fire", "police"]\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match=r"plan 'g' level 4: unknown department 'police'"):
+        hub_factory(plans_file=str(plans), departments_file=str(departments))
+    with pytest.raises(ConfigError, match="cannot read"):
+        hub_factory(plans_file=str(tmp_path / "nope.toml"))
+    plans.write_text(plans.read_text(encoding="utf-8").replace(', "police"', ""), "utf-8")
+    hub = hub_factory(plans_file=str(plans), departments_file=str(departments))
+    assert [p.code for p in hub.hub.persister.plans.plans] == ["g"]
