@@ -124,6 +124,7 @@ class Persister(
     ) -> None:
         self.engine = engine
         self.blobs = blobs
+        self._report_counts = {}
         self.state = state
         self._inbox_insert = BulkInsert(engine.dialect, _inbox, _INBOX_COLUMNS)
         self._positions_insert = BulkInsert(engine.dialect, _positions, _POSITION_COLUMNS)
@@ -206,6 +207,8 @@ class Persister(
             if audits:
                 append(conn, audits)
         # Committed: now the picture may change, the deadline clocks move, the acks go out.
+        for row in report_rows:
+            self._report_counts[row["incident_id"]] = row["version"]
         self._apply_deadline_ops(self._ops, now)
         for (topic, key), value in pending.items():
             self.state.set(topic, key, value)

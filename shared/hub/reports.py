@@ -27,6 +27,8 @@ class ReportCommands(HandlerBase):
     """Report and attachment handling of the persister (a mixin)."""
 
     blobs: BlobStore
+    _report_counts: dict[str, int]
+    """Reports stored per incident (filled on demand, moved on only after a commit)."""
 
     def _attachment_chunk(
         self, conn: Any, msg: AttachmentChunk, device: str, now: datetime
@@ -98,9 +100,13 @@ class ReportCommands(HandlerBase):
                     f"attachment {ref.name!r} is {have} bytes, not the {ref.size} the report says",
                 )
         # Its place in the incident's sequence: those stored, and those of this batch.
-        stored = conn.execute(
-            select(func.count()).select_from(Report).where(Report.incident_id == msg.incident_id)
-        ).scalar_one()
+        stored = self._report_counts.get(msg.incident_id)
+        if stored is None:
+            stored = conn.execute(
+                select(func.count())
+                .select_from(Report)
+                .where(Report.incident_id == msg.incident_id)
+            ).scalar_one()
         version = 1 + stored + sum(1 for r in report_rows if r["incident_id"] == msg.incident_id)
         report_rows.append(
             {
