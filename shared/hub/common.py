@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from typing import Any
 
 from sqlalchemy import Engine
@@ -18,8 +18,10 @@ COMMANDERS = ("leader", "duty-officer")
 # phone-report deadline as well: a phone call logged nowhere cannot settle anything.
 STAGES_SETTLED = {"initial": ("initial", "initial_written"), "follow_up": ("follow_up",)}
 
-Pending = dict[tuple[str, str], StateValue | None]
-"""State changes of the batch being written, applied only after it commits."""
+Pending = MutableMapping[tuple[str, str], StateValue | None]
+"""State changes of the batch being written, applied only after it commits. A handler sees
+the batch's changes so far and adds its own to an overlay that is kept only if the message is
+accepted."""
 
 
 class Refusal(Exception):
@@ -42,9 +44,7 @@ class HandlerBase:
     is_recipient: Callable[[str], bool]
     """Whether a device name may receive orders (the hub's enrolled-device check)."""
 
-    def _current(
-        self, pending: dict[tuple[str, str], StateValue | None], topic: str, key: str
-    ) -> StateValue | None:
+    def _current(self, pending: Pending, topic: str, key: str) -> StateValue | None:
         if (topic, key) in pending:
             return pending[(topic, key)]
         value: StateValue | None = self.state.get(topic, key)

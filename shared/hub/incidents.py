@@ -31,7 +31,7 @@ from shared.protocol import (
     Message,
     ReportState,
 )
-from shared.protocol.state import MonitorAlarmState, StateValue
+from shared.protocol.state import MonitorAlarmState
 from shared.store.audit import AuditRecord
 from shared.store.models import (
     Incident,
@@ -127,7 +127,7 @@ class IncidentCommands(HandlerBase):
         msg: IncidentDeclare,
         device: str,
         now: datetime,
-        pending: dict[tuple[str, str], StateValue | None],
+        pending: Pending,
     ) -> None:
         """Create or update an incident; with a type, validate and grade it (domain rules)."""
         current = self._current(pending, "incident", msg.incident_id)
@@ -251,7 +251,7 @@ class IncidentCommands(HandlerBase):
         note: str,
         device: str,
         now: datetime,
-        pending: dict[tuple[str, str], StateValue | None],
+        pending: Pending,
     ) -> IncidentState:
         """Move an open incident along its lifecycle (domain rules), recording the step."""
         current = self._current(pending, "incident", incident_id)

@@ -7,6 +7,7 @@ unknown incident, say) is not recorded, so a resend gets the same refusal.
 
 from __future__ import annotations
 
+from collections import ChainMap
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Literal, cast
@@ -183,11 +184,22 @@ class Persister(
                     held.add(msg.id)
                     results.append((rid, msg.id, "ok", None))
                     continue
+                # Each request applies in full or not at all: its rows in a savepoint, its
+                # state changes in an overlay, its audit lines and deadline events counted.
+                marks = (len(report_rows), len(audits), len(self._ops))
+                mine: dict[tuple[str, str], StateValue | None] = {}
+                savepoint = conn.begin_nested()
                 try:
-                    self._apply(conn, msg, device, role, now, report_rows, pending, audits)
+                    self._apply(
+                        conn, msg, device, role, now, report_rows, ChainMap(mine, pending), audits
+                    )
                 except Refusal as exc:
+                    savepoint.rollback()
+                    del report_rows[marks[0] :], audits[marks[1] :], self._ops[marks[2] :]
                     results.append((rid, msg.id, None, exc))
                     continue
+                savepoint.commit()
+                pending.update(mine)
                 held.add(msg.id)
                 results.append((rid, msg.id, "ok", None))
                 inbox_rows.append(

@@ -20,6 +20,7 @@ from shared.hub.state import StateStore
 from shared.protocol import (
     AttachmentRef,
     ChecklistTick,
+    DispatchOrder,
     DutyLogEntry,
     DutyShift,
     Error,
@@ -504,3 +505,34 @@ def test_site_plans_naming_a_missing_department_stop_the_hub_at_start(
     plans.write_text(plans.read_text(encoding="utf-8").replace(', "police"', ""), "utf-8")
     hub = hub_factory(plans_file=str(plans), departments_file=str(departments))
     assert [p.code for p in hub.hub.persister.plans.plans] == ["g"]
+
+
+async def test_a_request_refused_half_way_leaves_nothing_behind(
+    any_hub: HubHandle, tmp_path: Path
+) -> None:
+    leader = any_hub.enroll("leader-1", "leader")
+    for name in ("liaison-emergency", "liaison-fire"):
+        any_hub.enroll(name, "liaison")
+    async with HubClient(leader, tmp_path / "l.db") as lc, Replica(leader) as r:
+        await lc.wait_online(10)
+        declare = lc.make(IncidentDeclare, **LEAK, type_code="hazchem.leak", status="verified")
+        assert await _answer(lc, declare) is None
+        start = lc.make(ResponseCommand, incident_id="HZ-1", action="activate", level=4)
+        # The id the response would give the fire department's order is already taken, so
+        # the response fails after writing the emergency department's order.
+        taken = lc.make(
+            DispatchOrder, order_id=f"R{start.id}-fire", recipient="liaison-fire", text="先行"
+        )
+        assert await _answer(lc, taken) is None
+        err = await _answer(lc, start)
+        assert err is not None and "is already used" in err.detail
+        await asyncio.sleep(0.3)
+        assert r.get("response", "HZ-1") is None
+        assert r.get("order", f"R{start.id}-emergency") is None
+        assert r.get("incident", "HZ-1").status == "verified"
+    with any_hub.engine.connect() as conn:
+        orders = conn.execute(select(Order.order_id)).scalars().all()
+        steps = conn.execute(select(func.count()).select_from(ResponseStepRow)).scalar_one()
+        audit = conn.execute(select(AuditEntry.action)).scalars().all()
+    assert orders == [f"R{start.id}-fire"] and steps == 0
+    assert audit.count("order") == 1 and "response" not in audit
