@@ -64,6 +64,10 @@ class PlanLevel(msgspec.Struct, frozen=True):
     """What one response level adds: departments to order and checklist items."""
 
     departments: list[str] = msgspec.field(default_factory=list)
+    teams: list[Annotated[str, msgspec.Meta(min_length=1, max_length=128)]] = msgspec.field(
+        default_factory=list
+    )
+    """Enrolled devices of rescue teams ordered directly (not through a department)."""
     checklist: list[ChecklistEntry] = msgspec.field(default_factory=list)
     inherit: bool = True
     """Whether the lower levels' departments and checklist apply too."""
@@ -88,19 +92,26 @@ class Plan(msgspec.Struct, frozen=True):
     def at(self, level: int) -> tuple[list[str], list[ChecklistEntry]]:
         """Departments and checklist at ``level``, the lower levels' included (in order:
         level Ⅳ's first)."""
+        departments, _teams, checklist = self.scope(level)
+        return departments, checklist
+
+    def scope(self, level: int) -> tuple[list[str], list[str], list[ChecklistEntry]]:
+        """Departments, teams and checklist at ``level``, the lower levels' included."""
         if level not in range(1, 5):
             raise DomainError(f"response level must be 1 (Ⅰ, highest) to 4 (Ⅳ), not {level}")
         departments: list[str] = []
+        teams: list[str] = []
         checklist: list[ChecklistEntry] = []
         for lv in range(4, level - 1, -1):
             step = self.levels.get(str(lv))
             if step is None:
                 continue
             if not step.inherit:
-                departments, checklist = [], []
+                departments, teams, checklist = [], [], []
             departments += [d for d in step.departments if d not in departments]
+            teams += [t for t in step.teams if t not in teams]
             checklist += step.checklist
-        return departments, checklist
+        return departments, teams, checklist
 
 
 class Plans(msgspec.Struct, frozen=True):
@@ -194,6 +205,7 @@ class ResponseChange(msgspec.Struct, frozen=True):
     active: bool
     new_departments: list[str]
     new_checklist: list[ChecklistEntry]
+    new_teams: list[str] = msgspec.field(default_factory=list)
 
 
 def response_change(
@@ -216,8 +228,8 @@ def response_change(
             raise DomainError(
                 f"a level {level} response is already active: raise or lower it instead"
             )
-        departments, checklist = plan.at(to)
-        return ResponseChange(to, True, departments, checklist)
+        departments, teams, checklist = plan.scope(to)
+        return ResponseChange(to, True, departments, checklist, teams)
     if not active or level is None:
         raise DomainError(f"there is no active response to {action}: activate one first")
     if action == "raise":
@@ -225,14 +237,15 @@ def response_change(
             raise DomainError(
                 f"raising goes to a higher level (a smaller number) than the current {level}"
             )
-        had_d, had_c = plan.at(level)
-        departments, checklist = plan.at(to)
+        had_d, had_t, had_c = plan.scope(level)
+        departments, teams, checklist = plan.scope(to)
         known = {c.item for c in had_c}
         return ResponseChange(
             to,
             True,
             [d for d in departments if d not in had_d],
             [c for c in checklist if c.item not in known],
+            [t for t in teams if t not in had_t],
         )
     if action == "lower":
         if to <= level:

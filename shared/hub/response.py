@@ -108,6 +108,33 @@ class ResponseCommands(HandlerBase):
                 audits,
             )
             orders.append(order_id)
+        for i, team in enumerate(change.new_teams):
+            if not self.is_recipient(team):
+                warnings.append(
+                    f"team device {team!r} is not enrolled, no order sent; call the team and "
+                    "enrol its device"
+                )
+                continue
+            order_id = f"R{msg.id}-t{i}"
+            text = (
+                f"{drill}{ACTION_NAMES[msg.action]}{numeral}级应急响应（{plan.name}）："
+                f"{incident.title}。请立即出动，到达后报告。"
+            )
+            self._issue_order(
+                conn,
+                order_id,
+                msg.id,
+                team,
+                msg.incident_id,
+                text,
+                device,
+                now,
+                incident.exercise,
+                None,
+                pending,
+                audits,
+            )
+            orders.append(order_id)
         checklist = list(current.checklist) if current else []
         if msg.action == "activate" and current is not None:
             checklist = []  # a new activation opens a fresh checklist

@@ -41,6 +41,7 @@ departments = ["fire"]
 checklist = [{{ item = "a", text = "first" }}]
 [plans.levels.2]
 departments = [{second}]
+teams = ["team-1"]
 checklist = [{{ item = "b", text = "second" }}]
 """
 
@@ -80,7 +81,8 @@ def test_response_changes_follow_the_rules() -> None:
     start = response_change(plan, False, None, "activate", 4)
     assert (start.level, start.active, start.new_departments) == (4, True, ["fire"])
     up = response_change(plan, True, 4, "raise", 2)
-    assert up.new_departments == ["health"]
+    assert up.new_departments == ["health"] and up.new_teams == ["team-1"]
+    assert response_change(plan, True, 2, "raise", 1).new_teams == []  # already ordered
     assert [c.item for c in up.new_checklist] == ["b"]
     down = response_change(plan, True, 2, "lower", 3)
     assert (down.level, down.new_departments) == (3, [])

@@ -205,6 +205,7 @@ async def test_activating_a_plan_orders_the_departments_and_opens_the_checklist(
     fire = any_hub.enroll("liaison-fire", "liaison")
     for name in ("liaison-emergency", "liaison-environment", "liaison-police"):
         any_hub.enroll(name, "liaison")
+    any_hub.enroll("team-hazmat", "field")  # the plan orders this team directly
     # liaison-county, -health, -weather … are not enrolled here: warned, not ordered.
     async with (
         HubClient(leader, tmp_path / "l.db") as lc,
@@ -232,7 +233,11 @@ async def test_activating_a_plan_orders_the_departments_and_opens_the_checklist(
         await _until(lambda: r.get("response", "HZ-1") is not None)
         resp = r.get("response", "HZ-1")
         assert (resp.plan, resp.level, resp.active) == ("hazchem", 4, True)
-        assert resp.orders == [f"R{start.id}-{d}" for d in ("emergency", "fire", "environment")]
+        assert resp.orders == [
+            *(f"R{start.id}-{d}" for d in ("emergency", "fire", "environment")),
+            f"R{start.id}-t0",
+        ]
+        assert r.get("order", f"R{start.id}-t0").recipient == "team-hazmat"
         assert len(resp.warnings) == 1 and "liaison-county" in resp.warnings[0]
         assert [c.item for c in resp.checklist] == ["isolate", "monitor_air"]
         await _until(lambda: r.get("incident", "HZ-1").status == "responding")
@@ -245,7 +250,7 @@ async def test_activating_a_plan_orders_the_departments_and_opens_the_checklist(
         assert await _answer(lc, up) is None
         await _until(lambda: r.get("response", "HZ-1").level == 3)
         resp = r.get("response", "HZ-1")
-        assert resp.orders[-1] == f"R{up.id}-police" and len(resp.orders) == 4
+        assert resp.orders[-1] == f"R{up.id}-police" and len(resp.orders) == 5
         assert [c.item for c in resp.checklist][-1] == "experts"
         # Illegal changes are refused and change nothing.
         for bad, why in [
@@ -271,7 +276,7 @@ async def test_activating_a_plan_orders_the_departments_and_opens_the_checklist(
         ]
     with any_hub.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(ResponseStepRow)).scalar_one() == 4
-        assert conn.execute(select(func.count()).select_from(Order)).scalar_one() == 4
+        assert conn.execute(select(func.count()).select_from(Order)).scalar_one() == 5
         assert conn.execute(
             select(ChecklistRow.done).where(ChecklistRow.item == "isolate")
         ).scalar_one()
@@ -281,7 +286,7 @@ async def test_activating_a_plan_orders_the_departments_and_opens_the_checklist(
     load_state(any_hub.engine, state)
     rebuilt = state.get("response", "HZ-1")
     assert rebuilt.level == 4 and not rebuilt.active and len(rebuilt.history) == 4
-    assert rebuilt.checklist[0].done and len(rebuilt.orders) == 4
+    assert rebuilt.checklist[0].done and len(rebuilt.orders) == 5
 
 
 async def test_a_drill_response_orders_are_drill_orders(hub: HubHandle, tmp_path: Path) -> None:

