@@ -1,0 +1,199 @@
+// The command hall's live layers on the Leaflet map. Python sends batches through
+// hall.apply(batch) at most every 50 ms; clicks and drawn polygons go back through the
+// Qt WebChannel object "bridge". Everything here is local: no request leaves the machine.
+"use strict";
+
+window.hall = (function () {
+  const LEVEL_COLOURS = { 1: "#ff2d2d", 2: "#ff8c1a", 3: "#ffd60a", 4: "#3b82f6" };
+  const state = {
+    map: null,
+    bridge: null,
+    units: new Map(),
+    incidents: new Map(),
+    zones: new Map(),
+    layers: {},
+    frames: [],
+    applied: 0,
+    lastApplyMs: 0,
+  };
+
+  function esc(text) {
+    return String(text).replace(/[&<>"']/g, (c) => ({
+      "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;",
+    })[c]);
+  }
+
+  function send(method, ...args) {
+    if (state.bridge && state.bridge[method]) state.bridge[method](...args);
+  }
+
+  function unitIcon(u) {
+    const [, , , type, heading, callsign, stale] = u;
+    const cls = "hall-unit hall-unit-" + esc(type || "other") + (stale ? " hall-stale" : "");
+    const rot = heading == null ? "" : `style="transform: rotate(${Number(heading)}deg)"`;
+    const arrow = heading == null ? "●" : "▲";
+    return L.divIcon({
+      className: "hall-unit-icon",
+      html: `<div class="${cls}"><span class="hall-arrow" ${rot}>${arrow}</span>` +
+        `<span class="hall-callsign">${esc(callsign)}</span></div>`,
+      iconSize: [18, 18],
+      iconAnchor: [9, 9],
+    });
+  }
+
+  function init(map) {
+    state.map = map;
+    // No tile layer may be present (the vector basemap): the clusters need a zoom range.
+    map.setMinZoom(6);
+    map.setMaxZoom(18);
+    map.getContainer().style.background = "#0b0f14";
+    state.layers.units = L.markerClusterGroup({
+      disableClusteringAtZoom: 12, chunkedLoading: true, showCoverageOnHover: false,
+      maxClusterRadius: 50,
+    }).addTo(map);
+    state.layers.incidents = L.markerClusterGroup({
+      disableClusteringAtZoom: 11, chunkedLoading: true, showCoverageOnHover: false,
+      iconCreateFunction: (cluster) => L.divIcon({
+        className: "hall-incident-cluster",
+        html: `<div>${cluster.getChildCount()}</div>`, iconSize: [34, 34],
+      }),
+    }).addTo(map);
+    state.layers.zones = L.featureGroup().addTo(map);
+    state.layers.drawn = L.featureGroup().addTo(map);
+    const draw = new L.Control.Draw({
+      position: "topleft",
+      draw: {
+        polygon: { allowIntersection: false, showArea: true,
+                   shapeOptions: { color: "#facc15", weight: 3 } },
+        polyline: false, rectangle: false, circle: false, marker: false, circlemarker: false,
+      },
+      edit: { featureGroup: state.layers.drawn, remove: true, edit: false },
+    });
+    map.addControl(draw);
+    map.on(L.Draw.Event.CREATED, (e) => {
+      state.layers.drawn.clearLayers();
+      state.layers.drawn.addLayer(e.layer);
+      const ring = e.layer.getLatLngs()[0].map((p) => [p.lat, p.lng]);
+      send("polygonDrawn", JSON.stringify(ring));
+    });
+    if (window.qt && window.QWebChannel) {
+      new QWebChannel(qt.webChannelTransport, (channel) => {
+        state.bridge = channel.objects.bridge;
+        send("pageReady");
+      });
+    }
+    const tick = (t) => {
+      state.frames.push(t);
+      if (state.frames.length > 240) state.frames.shift();
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  }
+
+  function applyUnits(part) {
+    if (!part) return;
+    const group = state.layers.units;
+    const removed = [];
+    const added = [];
+    for (const id of part.del || []) {
+      const m = state.units.get(id);
+      if (m) { removed.push(m); state.units.delete(id); }
+    }
+    for (const u of part.set || []) {
+      const id = u[0];
+      let m = state.units.get(id);
+      if (m) {
+        removed.push(m);
+        m.setLatLng([u[1], u[2]]);
+        const key = `${u[3]}|${u[4]}|${u[5]}|${u[6]}`;
+        if (m.hallKey !== key) { m.setIcon(unitIcon(u)); m.hallKey = key; }
+      } else {
+        m = L.marker([u[1], u[2]], { icon: unitIcon(u), keyboard: false });
+        m.hallKey = `${u[3]}|${u[4]}|${u[5]}|${u[6]}`;
+        m.on("click", () => send("mapClicked", "unit", id));
+        state.units.set(id, m);
+      }
+      added.push(m);
+    }
+    if (removed.length) group.removeLayers(removed);
+    if (added.length) group.addLayers(added);
+  }
+
+  function applyIncidents(part) {
+    if (!part) return;
+    const group = state.layers.incidents;
+    const removed = [];
+    const added = [];
+    for (const id of part.del || []) {
+      const m = state.incidents.get(id);
+      if (m) { removed.push(m); state.incidents.delete(id); }
+    }
+    for (const inc of part.set || []) {
+      const [id, lat, lon, level, title, status, exercise] = inc;
+      const old = state.incidents.get(id);
+      if (old) removed.push(old);
+      const colour = LEVEL_COLOURS[level] || "#9ca3af";
+      const m = L.circleMarker([lat, lon], {
+        radius: 9, color: exercise ? "#a78bfa" : "#000", weight: exercise ? 3 : 1.5,
+        fillColor: colour, fillOpacity: 0.95, dashArray: exercise ? "3 3" : null,
+      });
+      m.bindTooltip(`${exercise ? "【演练】" : ""}${esc(title)}（${esc(status)}）`);
+      m.on("click", () => send("mapClicked", "incident", id));
+      state.incidents.set(id, m);
+      added.push(m);
+    }
+    if (removed.length) group.removeLayers(removed);
+    if (added.length) group.addLayers(added);
+  }
+
+  function applyZones(part) {
+    if (!part) return;
+    for (const id of part.del || []) {
+      const z = state.zones.get(id);
+      if (z) { state.layers.zones.removeLayer(z); state.zones.delete(id); }
+    }
+    for (const [id, ring, level] of part.set || []) {
+      const old = state.zones.get(id);
+      if (old) state.layers.zones.removeLayer(old);
+      const colour = LEVEL_COLOURS[level] || "#9ca3af";
+      const z = L.polygon(ring, { color: colour, weight: 2, fillOpacity: 0.15 });
+      state.zones.set(id, z);
+      state.layers.zones.addLayer(z);
+    }
+  }
+
+  function apply(batch) {
+    const t0 = performance.now();
+    applyUnits(batch.units);
+    applyIncidents(batch.incidents);
+    applyZones(batch.zones);
+    state.applied += 1;
+    state.lastApplyMs = performance.now() - t0;
+    return state.applied;
+  }
+
+  function counts() {
+    return {
+      units: state.units.size,
+      incidents: state.incidents.size,
+      zones: state.zones.size,
+      applied: state.applied,
+      bridge: state.bridge !== null,
+    };
+  }
+
+  function unitAt(id) {
+    const m = state.units.get(id);
+    if (!m) return null;
+    const p = m.getLatLng();
+    return [p.lat, p.lng];
+  }
+
+  function fps() {
+    const f = state.frames;
+    if (f.length < 2) return 0;
+    return (f.length - 1) * 1000 / (f[f.length - 1] - f[0]);
+  }
+
+  return { init, apply, counts, unitAt, fps };
+})();

