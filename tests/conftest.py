@@ -116,3 +116,7 @@ def any_hub(hub_factory: object, db_url: str) -> HubHandle:
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "xcb" if os.environ.get("DISPLAY") else "offscreen")
+    # The map's hall:// scheme and QtWebEngine's settings must exist before any QApplication.
+    from command_center.map.qt_map_view import prepare_webengine
+
+    prepare_webengine()

@@ -14,6 +14,7 @@ import qasync
 from PySide6.QtWidgets import QApplication
 
 from command_center.app.qt_main_window import QtMainWindow
+from command_center.map.qt_map_view import prepare_webengine
 from shared.client import Replica, SituationPicture
 from shared.identity import BundleError, load_bundle
 
@@ -40,6 +41,8 @@ def run_window(bundle_path: Path, *, screenshot: Path | None = None, seconds: fl
         print(f"command-center: {exc}", file=sys.stderr)
         return 2
     _install_excepthook()
+    if QApplication.instance() is None:
+        prepare_webengine()
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     loop = qasync.QEventLoop(app)

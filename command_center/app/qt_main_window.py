@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QVBoxLayout, QWidget
@@ -10,6 +11,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QVBoxLayout, QWi
 from command_center.app.qt_situation_view import QtSituationView
 from command_center.app.qt_unit_table import QtUnitTable
 from command_center.app.theme import STYLE
+from command_center.map.qt_map_view import QtMapView, map_problem
 from shared.client import Replica, SituationPicture
 
 FRAME_MS = 50  # one batched redraw per 50 ms at most
@@ -18,7 +20,14 @@ FRAME_MS = 50  # one batched redraw per 50 ms at most
 class QtMainWindow(QMainWindow):
     """Title and status line, the situation view, and the unit list."""
 
-    def __init__(self, picture: SituationPicture, replica: Replica) -> None:
+    def __init__(
+        self,
+        picture: SituationPicture,
+        replica: Replica,
+        *,
+        use_map: bool = True,
+        mbtiles: Path | None = None,
+    ) -> None:
         super().__init__()
         self.picture = picture
         self.replica = replica
@@ -35,8 +44,24 @@ class QtMainWindow(QMainWindow):
         header.addWidget(title)
         header.addWidget(self.status, 1)
         outer.addLayout(header)
+        self.problem = QLabel("")
+        self.problem.setObjectName("problem")
+        self.problem.setWordWrap(True)
+        self.problem.hide()
+        outer.addWidget(self.problem)
         body = QHBoxLayout()
-        self.view = QtSituationView(picture)
+        problem = map_problem() if use_map else None
+        self.view: QtMapView | QtSituationView
+        if use_map and problem is None:
+            self.view = QtMapView(picture, mbtiles=mbtiles)
+            problems = self.view.problems
+        else:
+            # No map assets: the window still opens, with the simple view, and says why.
+            self.view = QtSituationView(picture)
+            problems = [problem] if problem else []
+        if problems:
+            self.problem.setText("⚠ " + "；".join(problems))
+            self.problem.show()
         self.table = QtUnitTable(picture)
         body.addWidget(self.view, 3)
         body.addWidget(self.table, 2)

@@ -14,6 +14,7 @@ file. Folium's defaults (which point at CDNs) are replaced, not extended. Base l
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 import folium
@@ -59,9 +60,7 @@ class TileServer(msgspec.Struct, frozen=True, kw_only=True):
         """The host names the template can reach (one per subdomain)."""
         host = urlsplit(self.url.replace("{s}", "s")).hostname or ""
         if "{s}" in self.url and self.subdomains:
-            return {
-                urlsplit(self.url.replace("{s}", s)).hostname or "" for s in self.subdomains
-            }
+            return {urlsplit(self.url.replace("{s}", s)).hostname or "" for s in self.subdomains}
         return {host}
 
 
@@ -144,10 +143,11 @@ def build_page(
         ).add_to(m)
     folium.LayerControl(position="topright", collapsed=False).add_to(m)
     # Run once the map object exists (folium writes the map's script after this one).
-    m.get_root().script.add_child(
+    root: Any = m.get_root()
+    root.script.add_child(
         folium.Element(f'window.addEventListener("load", () => hall.init({m.get_name()}));')
     )
-    return str(m.get_root().render())
+    return str(root.render())
 
 
 def _boundary_style(feature: dict[str, object]) -> dict[str, object]:

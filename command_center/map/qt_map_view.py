@@ -39,7 +39,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from command_center.assets import DEST as ASSETS_DIR
 from command_center.assets import load_pins, missing
-from command_center.map.mbtiles import Mbtiles
+from command_center.map.mbtiles import Mbtiles, MbtilesError
 from command_center.map.page import TileServer, build_page
 from shared.client import PictureChanges, SituationPicture
 
@@ -101,7 +101,7 @@ class OfflineGuard(QWebEngineUrlRequestInterceptor):
         self.seen = 0
         self._lock = threading.Lock()
 
-    def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:  # noqa: N802
+    def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:
         url = info.requestUrl()
         with self._lock:
             self.seen += 1
@@ -125,7 +125,7 @@ class HallSchemeHandler(QWebEngineUrlSchemeHandler):
         self.assets_dir = assets_dir.resolve()
         self.served = 0
 
-    def requestStarted(self, job: QWebEngineUrlRequestJob) -> None:  # noqa: N802
+    def requestStarted(self, job: QWebEngineUrlRequestJob) -> None:
         url = job.requestUrl()
         host, path = url.host(), url.path().lstrip("/")
         body: bytes | None = None
@@ -165,15 +165,15 @@ class MapBridge(QObject):
     polygon = Signal(list)
 
     @Slot()
-    def pageReady(self) -> None:  # noqa: N802 - called from JavaScript by this name
+    def pageReady(self) -> None:
         self.ready.emit()
 
     @Slot(str, str)
-    def mapClicked(self, kind: str, key: str) -> None:  # noqa: N802
+    def mapClicked(self, kind: str, key: str) -> None:
         self.clicked.emit(kind, key)
 
     @Slot(str)
-    def polygonDrawn(self, ring_json: str) -> None:  # noqa: N802
+    def polygonDrawn(self, ring_json: str) -> None:
         try:
             ring = json.loads(ring_json)
         except ValueError:
@@ -206,7 +206,7 @@ class QtMapView(QWebEngineView):
         if mbtiles is not None:
             try:
                 tiles = Mbtiles(mbtiles)
-            except Exception as exc:  # noqa: BLE001 - any failure: say so, use the basemap
+            except MbtilesError as exc:  # say so, and keep the built-in basemap
                 self.problems.append(f"MBTiles 不可用：{exc}")
         servers = tile_servers or []
         hosts = set().union(*(s.hosts() for s in servers)) if servers else set()
@@ -220,7 +220,9 @@ class QtMapView(QWebEngineView):
         self.profile.installUrlSchemeHandler(QByteArray(SCHEME), self.handler)
         page = QWebEnginePage(self.profile, self)
         settings = page.settings()
-        settings.setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, False)
+        settings.setAttribute(
+            QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, False
+        )
         settings.setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessFileUrls, False)
         self.setPage(page)
         self.bridge = MapBridge(self)
