@@ -195,5 +195,5 @@ window.hall = (function () {
     return (f.length - 1) * 1000 / (f[f.length - 1] - f[0]);
   }
 
-  return { init, apply, counts, unitAt, fps };
+  return { init, apply, counts, unitAt, fps, map: () => state.map };
 })();

@@ -1,0 +1,244 @@
+"""The offline situation map in a real QtWebEngine view under Xvfb: what it shows, what it
+refuses to fetch, MBTiles, drawn polygons, missing assets."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QBuffer, QIODevice
+from PySide6.QtGui import QColor, QImage
+
+from command_center.map.mbtiles import Mbtiles, MbtilesError
+from command_center.map.qt_map_view import QtMapView, map_problem
+from shared.client import SituationPicture
+from shared.protocol import IncidentState, UnitState
+from shared.sim import make_units
+
+
+def _js(qtbot: Any, view: QtMapView, script: str, timeout: int = 5000) -> Any:
+    out: list[Any] = []
+    view.page().runJavaScript(script, 0, out.append)
+    qtbot.waitUntil(lambda: bool(out), timeout=timeout)
+    return out[0]
+
+
+def _js_json(qtbot: Any, view: QtMapView, expr: str, timeout: int = 5000) -> Any:
+    """The value of ``expr`` (a promise is awaited) as JSON, polled from the page."""
+    _js(
+        qtbot,
+        view,
+        "window.__r = undefined; Promise.resolve().then(() => " + expr + ")"
+        ".then(v => { window.__r = JSON.stringify(v); })"
+        ".catch(e => { window.__r = JSON.stringify('ERROR ' + e); }); 1",
+    )
+    out: list[str] = []
+
+    def done() -> bool:
+        value = _js(qtbot, view, "window.__r === undefined ? '' : window.__r")
+        if value:
+            out.append(value)
+        return bool(value)
+
+    qtbot.waitUntil(done, timeout=timeout)
+    return json.loads(out[0])
+
+
+def _counts(qtbot: Any, view: QtMapView) -> dict[str, Any]:
+    return json.loads(_js(qtbot, view, "JSON.stringify(hall.counts())"))  # type: ignore[no-any-return]
+
+
+def _unit(u: Any, lat: float | None = None) -> UnitState:
+    return UnitState(
+        u.unit_id,
+        "sim",
+        lat if lat is not None else u.lat,
+        u.lon,
+        datetime.now(UTC),
+        90.0,
+        u.speed_mps,
+        u.unit_type,
+        u.callsign,
+    )
+
+
+def _view(qtbot: Any, picture: SituationPicture, **kw: Any) -> QtMapView:
+    view = QtMapView(picture, **kw)
+    qtbot.addWidget(view)
+    view.resize(1200, 800)
+    view.show()
+    qtbot.waitUntil(lambda: view.page_ready, timeout=20_000)
+    return view
+
+
+def test_units_and_incidents_appear_and_move_with_no_request_leaving(
+    qtbot: Any, artifacts: Path
+) -> None:
+    picture = SituationPicture()
+    t0 = time.perf_counter()
+    view = _view(qtbot, picture)
+    ready_s = time.perf_counter() - t0
+    units = make_units("M", 200, seed=4)
+    for u in units:
+        picture.on_update("unit", u.unit_id, _unit(u))
+    area = [(37.60, 115.60), (37.60, 115.66), (37.64, 115.66), (37.64, 115.60), (37.60, 115.60)]
+    now = datetime.now(UTC)
+    picture.on_update(
+        "incident",
+        "I-1",
+        IncidentState("I-1", "滏阳河漫堤", 37.62, 115.63, "responding", now, 2, area=area),
+    )
+    picture.on_update(
+        "incident",
+        "EX-1",
+        IncidentState("EX-1", "演练", 37.9, 115.8, "reported", now, 4, exercise=True),
+    )
+    view.apply(picture.take_changes())
+    qtbot.waitUntil(lambda: _counts(qtbot, view)["units"] == 200, timeout=10_000)
+    counts = _counts(qtbot, view)
+    assert (counts["incidents"], counts["zones"], counts["bridge"]) == (2, 1, True)
+    sent = view.batches_sent
+    # Moving 50 units: they move on the page, in one batched call.
+    for u in units[:50]:
+        picture.on_update("unit", u.unit_id, _unit(u, lat=u.lat + 0.01))
+    view.apply(picture.take_changes())
+    first = units[0]
+    qtbot.waitUntil(
+        lambda: (
+            abs(_js_json(qtbot, view, f"hall.unitAt({first.unit_id!r})")[0] - (first.lat + 0.01))
+            < 1e-9
+        ),
+        timeout=5000,
+    )
+    assert view.batches_sent == sent + 1
+    # Removing a unit and an incident (closed) takes them off.
+    picture.on_update("unit", units[1].unit_id, None)
+    picture.on_update("incident", "I-1", None)
+    view.apply(picture.take_changes())
+    qtbot.waitUntil(lambda: _counts(qtbot, view)["units"] == 199, timeout=5000)
+    assert _counts(qtbot, view)["zones"] == 0 and view.unit_count() == 199
+    view.grab().save(str(artifacts / "map-200-units.png"))
+    # Nothing the page loaded came from anywhere but hall:// and qrc://.
+    assert view.guard.blocked == []
+    assert view.guard.seen >= 10 and view.handler.served >= 10
+    assert ready_s < 20
+
+
+def test_a_request_for_the_internet_is_blocked_and_recorded(qtbot: Any) -> None:
+    view = _view(qtbot, SituationPicture())
+    _js(
+        qtbot,
+        view,
+        "var i = new Image(); i.src = 'https://tile.openstreetmap.org/5/26/12.png';"
+        "fetch('http://example.com/leak.js').catch(() => 0); 1",
+    )
+    qtbot.waitUntil(lambda: len(view.guard.blocked) >= 2, timeout=5000)
+    assert any("tile.openstreetmap.org" in u for u in view.guard.blocked)
+    assert any("example.com" in u for u in view.guard.blocked)
+
+
+def _png(colour: str) -> bytes:
+    image = QImage(256, 256, QImage.Format.Format_RGB32)
+    image.fill(QColor(colour))
+    buf = QBuffer()
+    buf.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buf, "PNG")
+    return bytes(buf.data().data())
+
+
+def _mbtiles(path: Path, tiles: dict[tuple[int, int, int], bytes]) -> None:
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE metadata (name TEXT, value TEXT)")
+    db.execute(
+        "CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER, "
+        "tile_data BLOB)"
+    )
+    db.executemany(
+        "INSERT INTO metadata VALUES (?, ?)",
+        [("name", "测试瓦片"), ("format", "png"), ("bounds", "115.2,37.0,116.6,38.4")],
+    )
+    for (z, x, y), data in tiles.items():
+        db.execute("INSERT INTO tiles VALUES (?, ?, ?, ?)", (z, x, (1 << z) - 1 - y, data))
+    db.commit()
+    db.close()
+
+
+def test_mbtiles_tiles_are_served_and_a_corrupt_file_is_explained(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    good = tmp_path / "city.mbtiles"
+    tile = _png("#336699")
+    _mbtiles(good, {(9, 420, 194): tile})  # an XYZ tile over Hengshui
+    reader = Mbtiles(good)
+    assert reader.tile(9, 420, 194) == tile and reader.tile(9, 0, 0) is None
+    assert (reader.layer.min_zoom, reader.layer.max_zoom) == (9, 9)
+    view = _view(qtbot, SituationPicture(), mbtiles=good)
+    assert view.problems == []
+    # Leaflet loads tiles as images: the same way here.
+    loaded = _js_json(
+        qtbot,
+        view,
+        "new Promise(ok => { const i = new Image(); i.onload = () => ok([i.naturalWidth, "
+        "i.naturalHeight]); i.onerror = () => ok('error'); i.src = 'hall://tiles/9/420/194'; })",
+    )
+    assert loaded == [256, 256]
+    missing_tile = _js_json(
+        qtbot,
+        view,
+        "new Promise(ok => { const i = new Image(); i.onload = () => ok('loaded'); "
+        "i.onerror = () => ok('error'); i.src = 'hall://tiles/9/0/0'; })",
+    )
+    assert missing_tile == "error"
+    html = view.handler.page_html.decode()
+    name = "本地瓦片（MBTiles） 测试瓦片"
+    assert name in html or json.dumps(name)[1:-1] in html  # in the layer switcher
+    corrupt = tmp_path / "broken.mbtiles"
+    corrupt.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(MbtilesError, match="not a usable MBTiles file"):
+        Mbtiles(corrupt)
+    broken = _view(qtbot, SituationPicture(), mbtiles=corrupt)
+    assert len(broken.problems) == 1 and "not a usable MBTiles file" in broken.problems[0]
+    assert _counts(qtbot, broken)["bridge"] is True  # the map still works
+
+
+def test_a_drawn_polygon_reaches_python(qtbot: Any) -> None:
+    view = _view(qtbot, SituationPicture())
+    with qtbot.waitSignal(view.bridge.polygon, timeout=5000) as got:
+        _js(
+            qtbot,
+            view,
+            "hall.map().fire(L.Draw.Event.CREATED, {layer: L.polygon("
+            "[[37.70, 115.60], [37.70, 115.70], [37.75, 115.65]])}); 1",
+        )
+    assert got.args == [[(37.70, 115.60), (37.70, 115.70), (37.75, 115.65)]]
+
+
+def test_missing_assets_are_explained(tmp_path: Path) -> None:
+    problem = map_problem(tmp_path / "empty")
+    assert problem is not None and "./run setup" in problem and "leaflet@1.9.4" in problem
+    assert map_problem() is None  # set-up fetched them for this checkout
+
+
+def test_the_window_opens_without_map_assets_and_says_why(
+    qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from command_center.app import qt_main_window
+    from command_center.app.qt_situation_view import QtSituationView
+    from shared.client import Replica
+
+    monkeypatch.setattr(qt_main_window, "map_problem", lambda: "地图资源缺失：请运行 ./run setup")
+    replica = Replica.__new__(Replica)
+    replica.synced = asyncio.Event()
+    replica.last_beat = 0.0
+    window = qt_main_window.QtMainWindow(SituationPicture(), replica)
+    qtbot.addWidget(window)
+    window.show()
+    assert isinstance(window.view, QtSituationView)
+    assert window.problem.isVisible() and "./run setup" in window.problem.text()
