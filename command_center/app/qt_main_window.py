@@ -14,7 +14,7 @@ from command_center.app.theme import STYLE
 from command_center.map.qt_map_view import QtMapView, map_problem
 from shared.client import Replica, SituationPicture
 
-FRAME_MS = 50  # one batched redraw per 50 ms at most
+FRAME_MS = 25  # how often picture changes are taken; the map sends at most one batch per 50 ms
 
 
 class QtMainWindow(QMainWindow):

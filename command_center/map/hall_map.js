@@ -179,6 +179,7 @@ window.hall = (function () {
       zones: state.zones.size,
       applied: state.applied,
       bridge: state.bridge !== null,
+      lastApplyMs: state.lastApplyMs,
     };
   }
 

@@ -18,6 +18,8 @@ import json
 import logging
 import os
 import threading
+import time
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -237,24 +239,39 @@ class QtMapView(QWebEngineView):
         self._on_map: set[str] = set()
         self._zones: set[str] = set()
         self.batches_sent = 0
-        self._timer = QTimer(self)
-        self._timer.timeout.connect(self.flush)
-        self._timer.start(BATCH_MS)
+        self.on_applied: list[Callable[[list[str]], None]] = []
+        """Called with the unit keys of each batch once the page has applied it (for
+        measuring publish → marker moved)."""
+        # At most one script call per BATCH_MS: a change flushes at once when the last call
+        # is that old, else when it will be (one armed single-shot timer, never a backlog).
+        self._flush_timer = QTimer(self)
+        self._flush_timer.setSingleShot(True)
+        self._flush_timer.timeout.connect(self.flush)
+        self._last_flush = 0.0
         self.setUrl(QUrl("hall://app/map.html"))
 
     def _on_ready(self) -> None:
         self.page_ready = True
         self._pending_units |= set(self.picture.units) | self._on_map
         self._pending_incidents |= set(self.picture.incidents)
+        self._schedule()
 
     def apply(self, changes: PictureChanges) -> None:
-        """Note what changed; the next flush sends it."""
+        """Note what changed; it reaches the page within 50 ms, batched."""
         self._pending_units |= changes.units
         self._pending_incidents |= changes.incidents
+        self._schedule()
 
     def refresh_staleness(self) -> None:
         """Resend every unit so greyed ones turn grey (every few seconds)."""
         self._pending_units |= set(self.picture.units)
+        self._schedule()
+
+    def _schedule(self) -> None:
+        if self._flush_timer.isActive() or not (self._pending_units or self._pending_incidents):
+            return
+        since_ms = (time.monotonic() - self._last_flush) * 1000
+        self._flush_timer.start(max(0, int(BATCH_MS - since_ms)))
 
     def unit_count(self) -> int:
         """Units sent to the map and still on it."""
@@ -264,10 +281,20 @@ class QtMapView(QWebEngineView):
         """Send everything pending in one script call (at most every 50 ms)."""
         if not self.page_ready or not (self._pending_units or self._pending_incidents):
             return
+        self._last_flush = time.monotonic()
         batch = self.batch(self._pending_units, self._pending_incidents)
         self._pending_units, self._pending_incidents = set(), set()
-        self.page().runJavaScript(f"hall.apply({json.dumps(batch, ensure_ascii=False)})")
+        script = f"hall.apply({json.dumps(batch, ensure_ascii=False)})"
+        if self.on_applied:
+            keys = [u[0] for u in batch["units"]["set"]]
+            self.page().runJavaScript(script, 0, lambda _r: self._applied(keys))
+        else:
+            self.page().runJavaScript(script)
         self.batches_sent += 1
+
+    def _applied(self, unit_keys: list[str]) -> None:
+        for callback in self.on_applied:
+            callback(unit_keys)
 
     def batch(self, unit_keys: set[str], incident_keys: set[str]) -> dict[str, Any]:
         """The JSON batch for these keys (removals for keys no longer in the picture)."""

@@ -1,0 +1,351 @@
+"""``./run bench map``: the command hall's live map under load, through a real hub.
+
+A real ``command-center serve`` process holds 10,000 incidents; a sender process moves
+1,000 units at 1 Hz (each fix stamped with its wall-clock send time). This process is the
+hall: a Replica feeds the situation picture, the picture feeds the QtMapView (QtWebEngine
+under Xvfb, the offline page), which sends batches at most every 50 ms. Measured:
+
+* ``marker_p95_ms`` — a fix's send time → the page having applied the batch that moved its
+  marker (the script call's completion), over every fix of the moving phase;
+* ``naive_marker_p95_ms`` — the same with the naive variant, one script call per changed
+  unit instead of one batch per 50 ms (the baseline, same run);
+* ``fps`` — frames per second in the page (requestAnimationFrame) while everything moves;
+* ``map_ready_s`` — this process's start → map page ready (bridge connected) with the
+  10,000 incidents and 1,000 units on it;
+* ``rss_mib`` — resident memory of this process plus its QtWebEngine processes.
+
+Last line: {"marker_p95_ms", "fps", "map_ready_s", "rss_mib", ...}.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import multiprocessing as mp
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+UNITS = 1000
+INCIDENTS = 10_000
+MOVE_S = 20.0
+
+
+def _bundle_from(d: dict[str, Any]) -> Any:
+    from shared.identity import Bundle, KeyPair
+    from shared.identity.keys import Endpoints
+
+    return Bundle(
+        d["name"],
+        d["role"],
+        KeyPair(d["public"], d["secret"]),
+        d["hub"],
+        Endpoints(d["request"], d["publish"], d["snapshot"]),
+        datetime.now(UTC),
+        None,
+    )
+
+
+def log(msg: str) -> None:
+    print(f"[bench] {msg}", file=sys.stderr, flush=True)
+
+
+def _sender(bundle: dict[str, Any], go: Any, seconds: float, incidents: int) -> None:
+    """Fill the hub with incidents, then move the units at 1 Hz until told to stop."""
+    from shared.client import HubClient
+    from shared.geo import county_seats
+    from shared.protocol import IncidentDeclare, PositionReport
+    from shared.sim import make_units
+
+    async def run() -> None:
+        b = _bundle_from(bundle)
+        with tempfile.TemporaryDirectory() as tmp:
+            async with HubClient(b, Path(tmp) / "s.db", window=5000) as c:
+                await c.wait_online(20)
+                import random
+
+                rng = random.Random(7)
+                batch = [
+                    c.make(
+                        IncidentDeclare,
+                        incident_id=f"I{i:05d}",
+                        title=f"事件{i}",
+                        lat=37.1 + rng.random() * 1.2,
+                        lon=115.2 + rng.random() * 1.3,
+                        level=1 + i % 4,
+                    )
+                    for i in range(incidents)
+                ]
+                await c.submit(*batch)
+                units = make_units("U", UNITS, seed=11)
+                seats = county_seats()
+                await c.submit(
+                    *(
+                        c.make(
+                            PositionReport,
+                            unit_id=u.unit_id,
+                            lat=u.lat,
+                            lon=u.lon,
+                            fix_time=datetime.now(UTC),
+                            unit_type=u.unit_type,
+                            callsign=u.callsign,
+                        )
+                        for u in units
+                    )
+                )
+                await c.drain(120)
+                go.set()  # the picture is filled: the hall may start
+                await asyncio.to_thread(go.wait)
+                end = time.monotonic() + seconds
+                i = 0
+                while time.monotonic() < end:
+                    tick = time.monotonic()
+                    for _slice in range(10):  # 1 Hz per unit, spread over the second
+                        part = units[i % 10 :: 10]
+                        i += 1
+                        msgs = []
+                        for u in part:
+                            u.step(1.0, seats)
+                            msgs.append(
+                                c.make(
+                                    PositionReport,
+                                    unit_id=u.unit_id,
+                                    lat=u.lat,
+                                    lon=u.lon,
+                                    fix_time=datetime.now(UTC),
+                                    heading_deg=u.heading_deg,
+                                    speed_mps=u.speed_mps,
+                                    unit_type=u.unit_type,
+                                    callsign=u.callsign,
+                                )
+                            )
+                        await c.submit(*msgs)
+                        await asyncio.sleep(max(0.0, tick + (_slice + 1) * 0.1 - time.monotonic()))
+                await c.drain(30)
+
+    asyncio.run(run())
+
+
+def _memory_mib() -> tuple[float, float]:
+    """(RSS, PSS) of this process and its QtWebEngine children, MiB. RSS counts pages the
+    Chromium processes share once per process; PSS shares them out, so its sum is honest."""
+    me = psutil.Process()
+    procs = [me, *me.children(recursive=True)]
+    rss = pss = 0
+    for p in procs:
+        with contextlib.suppress(psutil.Error):
+            info = p.memory_full_info()
+            rss += info.rss
+            pss += getattr(info, "pss", info.rss)
+    return round(rss / 2**20, 1), round(pss / 2**20, 1)
+
+
+def _hall(bundle_dict: dict[str, Any], naive: bool, seconds: float) -> dict[str, Any]:
+    """Run the hall side in this process; returns its figures. Qt and the map are imported
+    here, for the first time in this process: the start is cold."""
+    t0 = time.time()
+    import qasync
+
+    from command_center.map.qt_map_view import QtMapView, prepare_webengine
+
+    prepare_webengine()
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from command_center.app.qt_main_window import FRAME_MS
+    from shared.client import Replica, SituationPicture
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    picture = SituationPicture()
+    bundle = _bundle_from(bundle_dict)
+    replica = Replica(bundle, topics=("unit", "incident"))
+    replica.listeners.append(picture.on_update)
+    view = QtMapView(picture)
+    view.resize(1920, 1080)
+    view.show()
+    latencies: list[float] = []
+    measuring = {"on": False}
+
+    def applied(keys: list[str]) -> None:
+        if not measuring["on"]:
+            return
+        now = datetime.now(UTC)
+        for key in keys:
+            unit = picture.units.get(key)
+            if unit is not None:
+                latencies.append((now - unit.fix_time).total_seconds() * 1000)
+
+    view.on_applied.append(applied)
+
+    def tick() -> None:
+        changes = picture.take_changes()
+        if not changes:
+            return
+        if naive:  # one script call per changed unit: what batching saves
+            for key in changes.units:
+                one = type(changes)(units={key})
+                view.apply(one)
+                view.flush()
+            view.apply(type(changes)(incidents=changes.incidents))
+        else:
+            view.apply(changes)
+
+    timer = QTimer()
+    timer.timeout.connect(tick)
+    timer.start(FRAME_MS)  # the window's own cadence of taking picture changes
+    out: dict[str, Any] = {}
+
+    async def main() -> None:
+        await replica.start()
+        await asyncio.wait_for(replica.synced.wait(), 120)
+        while not view.page_ready:
+            await asyncio.sleep(0.01)
+        # Ready = the page applied everything the picture holds.
+        while True:
+            counts = await _js(view, "JSON.stringify(hall.counts())")
+            c = json.loads(counts)
+            if c["units"] >= UNITS and c["incidents"] >= INCIDENTS:
+                break
+            await asyncio.sleep(0.05)
+        out["map_ready_s"] = round(time.time() - t0, 2)
+        out["go"] = True
+
+    loop.run_until_complete(main())
+    return {
+        "app": app,
+        "loop": loop,
+        "view": view,
+        "replica": replica,
+        "out": out,
+        "latencies": latencies,
+        "measuring": measuring,
+        "timer": timer,
+    }
+
+
+async def _js(view: Any, script: str) -> Any:
+    fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+    view.page().runJavaScript(script, 0, lambda r: fut.done() or fut.set_result(r))
+    return await fut
+
+
+def _phase(hub: Any, naive: bool, seconds: float) -> dict[str, Any]:
+    """One run of the moving phase with a fresh sender; in a child process so the cold start
+    is cold and the two variants do not share a browser."""
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    p = ctx.Process(target=_phase_child, args=(hub.bundle_dicts, naive, seconds, q))
+    p.start()
+    result = q.get(timeout=600)
+    p.join(60)
+    return result  # type: ignore[no-any-return]
+
+
+def _phase_child(bundles: dict[str, Any], naive: bool, seconds: float, q: Any) -> None:
+    ctx = mp.get_context("spawn")
+    go = ctx.Event()
+    sender = ctx.Process(target=_sender, args=(bundles["sim"], go, seconds, INCIDENTS))
+    sender.start()
+    go.wait(300)  # the hub holds the incidents and units
+    go.clear()
+    hall = _hall(bundles["hall"], naive, seconds)
+    loop, view, out = hall["loop"], hall["view"], hall["out"]
+    fps: list[float] = []
+
+    async def move() -> None:
+        hall["measuring"]["on"] = True
+        go.set()
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            await asyncio.sleep(2.0)
+            fps.append(float(await _js(view, "hall.fps()")))
+        hall["measuring"]["on"] = False
+        out["rss_mib"], out["pss_mib"] = _memory_mib()
+        await hall["replica"].aclose()
+
+    loop.run_until_complete(move())
+    sender.join(120)
+    lat = hall["latencies"]
+    out["samples"] = len(lat)
+    out["p50"] = round(statistics.median(lat), 1) if lat else None
+    out["p95"] = round(statistics.quantiles(lat, n=100, method="inclusive")[94], 1) if lat else None
+    out["fps"] = round(statistics.median(fps[1:] or fps), 1) if fps else None
+    out["batches"] = view.batches_sent
+    q.put(out)
+    q.close()
+    q.join_thread()  # the result is written before the hard exit below
+    os._exit(0)  # skip Qt's teardown at exit (PySide6 and the GC disagree on the order)
+
+
+class _Hub:
+    def __init__(self, root: Path) -> None:
+        from bench.backbone import HubUnderTest
+
+        self.inner = HubUnderTest(root)
+        self.bundle_dicts: dict[str, Any] = {}
+
+    def start(self) -> None:
+        self.inner.start()
+        self.bundle_dicts = {
+            "sim": {**self.inner.bundle("sim", role="duty-officer"), "role": "duty-officer"},
+            "hall": {**self.inner.bundle("hall", role="leader"), "role": "leader"},
+        }
+
+    def stop(self) -> None:
+        self.inner.stop()
+
+
+def main() -> None:
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for naive in (False, True):
+            root = Path(tmp) / ("naive" if naive else "batched")
+            root.mkdir()
+            hub = _Hub(root)
+            hub.start()
+            try:
+                label = "naive (one call per unit)" if naive else "batched (one call per 50 ms)"
+                log(f"{label}: {INCIDENTS} incidents, {UNITS} units at 1 Hz for {MOVE_S:.0f} s")
+                r = _phase(hub, naive, MOVE_S)
+            finally:
+                hub.stop()
+            log(f"    p50 {r['p50']} ms, p95 {r['p95']} ms, {r['fps']} fps, {r['samples']} fixes")
+            if naive:
+                results["naive_marker_p95_ms"] = r["p95"]
+                results["naive_fps"] = r["fps"]
+                results["naive_samples"] = r["samples"]
+            else:
+                results.update(
+                    marker_p95_ms=r["p95"],
+                    fps=r["fps"],
+                    map_ready_s=r["map_ready_s"],
+                    rss_mib=r["rss_mib"],
+                    pss_mib=r["pss_mib"],
+                    marker_p50_ms=r["p50"],
+                    samples=r["samples"],
+                    batches=r["batches"],
+                )
+    results.update(units=UNITS, incidents=INCIDENTS, move_s=MOVE_S, cores=os.cpu_count())
+    order = ["marker_p95_ms", "fps", "map_ready_s", "rss_mib"]
+    print(
+        json.dumps(
+            {
+                **{k: results[k] for k in order},
+                **{k: v for k, v in results.items() if k not in order},
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
