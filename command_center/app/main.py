@@ -10,12 +10,13 @@ import traceback
 from pathlib import Path
 from types import TracebackType
 
+import platformdirs
 import qasync
 from PySide6.QtWidgets import QApplication
 
 from command_center.app.qt_main_window import QtMainWindow
 from command_center.map.qt_map_view import prepare_webengine
-from shared.client import Replica, SituationPicture
+from shared.client import HubClient, Replica, SituationPicture, issue_order
 from shared.identity import BundleError, load_bundle
 
 log = logging.getLogger(__name__)
@@ -50,11 +51,20 @@ def run_window(bundle_path: Path, *, screenshot: Path | None = None, seconds: fl
     picture = SituationPicture()
     replica = Replica(bundle)
     replica.listeners.append(picture.on_update)
-    window = QtMainWindow(picture, replica)
+    outbox = Path(platformdirs.user_data_dir("hengshui-command-hall")) / f"{bundle.device}.db"
+    outbox.parent.mkdir(parents=True, exist_ok=True)
+    client = HubClient(bundle, outbox)
+
+    async def issue(recipient: str, text: str, incident: str | None) -> str | None:
+        _order_id, refusal = await issue_order(client, recipient, text, incident)
+        return refusal
+
+    window = QtMainWindow(picture, replica, issue_order=issue)
     window.resize(1600, 900)
     window.show()
 
     async def main() -> None:
+        await client.start()
         await replica.start()
         if seconds > 0:
             await asyncio.sleep(seconds)
@@ -70,11 +80,13 @@ def run_window(bundle_path: Path, *, screenshot: Path | None = None, seconds: fl
             }
             print(json.dumps(shown), flush=True)
             await replica.aclose()
+            await client.aclose()
             return
         closed = asyncio.Event()
         app.aboutToQuit.connect(closed.set)
         await closed.wait()
         await replica.aclose()
+        await client.aclose()
 
     with loop:
         loop.run_until_complete(main())

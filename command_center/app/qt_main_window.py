@@ -6,8 +6,9 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
+from command_center.app.qt_dispatch_board import IssueOrder, QtDispatchBoard
 from command_center.app.qt_situation_view import QtSituationView
 from command_center.app.qt_unit_table import QtUnitTable
 from command_center.app.theme import STYLE
@@ -27,6 +28,7 @@ class QtMainWindow(QMainWindow):
         *,
         use_map: bool = True,
         mbtiles: Path | None = None,
+        issue_order: IssueOrder | None = None,
     ) -> None:
         super().__init__()
         self.picture = picture
@@ -63,8 +65,12 @@ class QtMainWindow(QMainWindow):
             self.problem.setText("⚠ " + "；".join(problems))
             self.problem.show()
         self.table = QtUnitTable(picture)
+        self.dispatch = QtDispatchBoard(picture, issue_order)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.table, "单位")
+        self.tabs.addTab(self.dispatch, "调度")
         body.addWidget(self.view, 3)
-        body.addWidget(self.table, 2)
+        body.addWidget(self.tabs, 2)
         outer.addLayout(body, 1)
         self.setCentralWidget(root)
         self._last_table = 0.0
@@ -84,12 +90,15 @@ class QtMainWindow(QMainWindow):
         if changes.units and now - self._last_table > 0.5:
             self._last_table = now
             self.table.refresh()
+        if changes.orders or changes.presence or changes.incidents:
+            self.dispatch.refresh()
         self._update_status(now)
 
     def on_stale_timer_tick(self) -> None:
         """Grey out units that stopped reporting."""
         self.view.refresh_staleness()
         self.table.refresh()
+        self.dispatch.refresh()  # the waiting times move on
 
     def _update_status(self, now: float) -> None:
         live = self.replica.synced.is_set() and now - self.replica.last_beat < 3.0

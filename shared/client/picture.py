@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
-from shared.protocol import IncidentState, PresenceState, StateValue, UnitState
+from shared.protocol import IncidentState, OrderStatus, PresenceState, StateValue, UnitState
 
 STALE_AFTER = timedelta(seconds=30)
 _V = TypeVar("_V")
@@ -25,18 +25,20 @@ class PictureChanges:
     units: set[str] = field(default_factory=set)
     incidents: set[str] = field(default_factory=set)
     presence: set[str] = field(default_factory=set)
+    orders: set[str] = field(default_factory=set)
 
     def __bool__(self) -> bool:
-        return bool(self.units or self.incidents or self.presence)
+        return bool(self.units or self.incidents or self.presence or self.orders)
 
 
 class SituationPicture:
-    """Units, incidents and presence, with the figures the hall shows."""
+    """Units, incidents, presence and open orders, with the figures the hall shows."""
 
     def __init__(self) -> None:
         self.units: dict[str, UnitState] = {}
         self.incidents: dict[str, IncidentState] = {}
         self.presence: dict[str, PresenceState] = {}
+        self.orders: dict[str, OrderStatus] = {}
         self._changes = PictureChanges()
 
     def on_update(self, topic: str, key: str, value: StateValue | None) -> None:
@@ -50,6 +52,9 @@ class SituationPicture:
         elif topic == "presence":
             self._put(self.presence, key, value, PresenceState)
             self._changes.presence.add(key)
+        elif topic == "order":
+            self._put(self.orders, key, value, OrderStatus)
+            self._changes.orders.add(key)
 
     @staticmethod
     def _put(store: dict[str, _V], key: str, value: object, kind: type[_V]) -> None:

@@ -104,3 +104,70 @@ async def test_real_window_shows_200_moving_units(
     shown = json.loads(out.decode().strip().splitlines()[-1])
     assert shown == {"units": 200, "drawn": 200, "rows": 200, "synced": True}
     assert shot.exists() and shot.stat().st_size > 20_000
+
+
+def test_an_order_issued_from_the_window_reaches_a_liaison_and_its_answer_shows(
+    hub: HubHandle, tmp_path: Path, qapp: object, artifacts: Path
+) -> None:
+    import qasync
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from shared.client import OrderInbox, issue_order
+
+    leader = hub.enroll("hall-1", "leader")
+    liaison = hub.enroll("liaison-police", "liaison")
+    qapp.setQuitOnLastWindowClosed(False)  # type: ignore[attr-defined]
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+
+    async def until(predicate: object, timeout: float = 10.0) -> None:
+        for _ in range(int(timeout / 0.05)):
+            if predicate():  # type: ignore[operator]
+                return
+            await asyncio.sleep(0.05)
+        shown = [board.state_of(k) for k in picture.orders]
+        raise AssertionError(f"not reached: {board.result.text()!r}, orders {shown}")
+
+    async def scenario() -> None:
+        picture = SituationPicture()
+        async with (
+            HubClient(leader, tmp_path / "hall.db") as hc,
+            Replica(leader) as hr,
+            HubClient(liaison, tmp_path / "police.db") as pc,
+            Replica(liaison, topics=("order",)) as pr,
+        ):
+            inbox = OrderInbox(pc, pr)
+            hr.listeners.append(picture.on_update)
+            for key, items in hr.items.items():  # what the snapshot already brought
+                for k, v in items.items():
+                    picture.on_update(key, k, v)
+
+            async def issue(recipient: str, text: str, incident: str | None) -> str | None:
+                return (await issue_order(hc, recipient, text, incident))[1]
+
+            window = QtMainWindow(picture, hr, issue_order=issue)
+            window.resize(1600, 900)
+            window.show()
+            window.tabs.setCurrentWidget(window.dispatch)
+            board = window.dispatch
+            await until(lambda: board.recipient.findText("liaison-police") >= 0)
+            # A recipient nobody enrolled: refused, and the board says why.
+            board.recipient.setCurrentText("nobody")
+            board.text.setText("前往现场")
+            QTest.mouseClick(board.send, Qt.MouseButton.LeftButton)
+            await until(lambda: "未下达" in board.result.text())
+            assert "no enrolled device named 'nobody'" in board.result.text()
+            board.recipient.setCurrentText("liaison-police")
+            board.text.setText("请公安支队封控滏阳河大桥")
+            QTest.mouseClick(board.send, Qt.MouseButton.LeftButton)
+            await until(lambda: board.result.text() == "已下达给 liaison-police")
+            await until(lambda: len(inbox.orders) == 1)
+            (order_id,) = inbox.orders
+            await until(lambda: board.state_of(order_id) == "已送达")  # receipted, flashing
+            await inbox.update(order_id, "acknowledged")
+            await until(lambda: board.state_of(order_id) == "已确认")
+            window.grab().save(str(artifacts / "command-hall-dispatch.png"))
+            window.close()
+
+    loop.run_until_complete(scenario())

@@ -1,0 +1,34 @@
+"""Actions every front end offers the same way (window, command line, field client)."""
+
+from __future__ import annotations
+
+from shared.client.client import HubClient
+from shared.protocol import DispatchOrder, new_id
+
+
+async def issue_order(
+    client: HubClient,
+    recipient: str,
+    text: str,
+    incident_id: str | None = None,
+    *,
+    fallback: str | None = None,
+    timeout: float = 10.0,
+) -> tuple[str, str | None]:
+    """Issue a dispatch order with a fresh id; returns (order id, None when the hub stored
+    it, or the hub's reason for refusing it).
+
+    Raises:
+        TimeoutError: no answer in time (the order stays queued in the durable outbox).
+    """
+    order_id = f"O-{new_id()}"
+    msg = client.make(
+        DispatchOrder,
+        order_id=order_id,
+        recipient=recipient,
+        text=text,
+        incident_id=incident_id,
+        fallback=fallback,
+    )
+    error = await client.submit_and_wait(msg, timeout)
+    return order_id, (None if error is None else error.detail)
