@@ -169,4 +169,8 @@ def test_an_order_issued_from_the_window_reaches_a_liaison_and_its_answer_shows(
             window.grab().save(str(artifacts / "command-hall-dispatch.png"))
             window.close()
 
-    loop.run_until_complete(scenario())
+    try:
+        loop.run_until_complete(scenario())
+    finally:
+        loop.close()  # joins qasync's executor threads (QThreads must not outlive the test)
+        asyncio.set_event_loop(None)
