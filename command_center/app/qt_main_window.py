@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
 from command_center.app.qt_dispatch_board import IssueOrder, QtDispatchBoard
+from command_center.app.qt_incident_board import QtIncidentBoard
 from command_center.app.qt_situation_view import QtSituationView
 from command_center.app.qt_unit_table import QtUnitTable
 from command_center.app.theme import STYLE
@@ -66,9 +67,13 @@ class QtMainWindow(QMainWindow):
             self.problem.show()
         self.table = QtUnitTable(picture)
         self.dispatch = QtDispatchBoard(picture, issue_order)
+        self.incidents = QtIncidentBoard(picture)
         self.tabs = QTabWidget()
+        self.tabs.addTab(self.incidents, "事件")
         self.tabs.addTab(self.table, "单位")
         self.tabs.addTab(self.dispatch, "调度")
+        if isinstance(self.view, QtMapView):
+            self.view.bridge.clicked.connect(self.on_map_clicked)
         body.addWidget(self.view, 3)
         body.addWidget(self.tabs, 2)
         outer.addLayout(body, 1)
@@ -79,7 +84,7 @@ class QtMainWindow(QMainWindow):
         self._timer.start(FRAME_MS)
         self._stale_timer = QTimer(self)
         self._stale_timer.timeout.connect(self.on_stale_timer_tick)
-        self._stale_timer.start(2000)
+        self._stale_timer.start(1000)
 
     def on_timer_tick(self) -> None:
         """Apply everything that changed since the last frame in one pass."""
@@ -92,13 +97,22 @@ class QtMainWindow(QMainWindow):
             self.table.refresh()
         if changes.orders or changes.presence or changes.incidents:
             self.dispatch.refresh()
+        if changes.incidents or changes.reports or changes.alarms:
+            self.incidents.refresh()
         self._update_status(now)
+
+    def on_map_clicked(self, kind: str, key: str) -> None:
+        """A click on an incident opens it on the board."""
+        if kind == "incident":
+            self.tabs.setCurrentWidget(self.incidents)
+            self.incidents.select(key)
 
     def on_stale_timer_tick(self) -> None:
         """Grey out units that stopped reporting."""
         self.view.refresh_staleness()
         self.table.refresh()
         self.dispatch.refresh()  # the waiting times move on
+        self.incidents.show_detail()  # and the deadline countdowns
 
     def _update_status(self, now: float) -> None:
         live = self.replica.synced.is_set() and now - self.replica.last_beat < 3.0

@@ -12,7 +12,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
-from shared.protocol import IncidentState, OrderStatus, PresenceState, StateValue, UnitState
+from shared.protocol import (
+    AlarmState,
+    IncidentState,
+    OrderStatus,
+    PresenceState,
+    ReportState,
+    StateValue,
+    UnitState,
+)
 
 STALE_AFTER = timedelta(seconds=30)
 _V = TypeVar("_V")
@@ -26,9 +34,18 @@ class PictureChanges:
     incidents: set[str] = field(default_factory=set)
     presence: set[str] = field(default_factory=set)
     orders: set[str] = field(default_factory=set)
+    reports: set[str] = field(default_factory=set)
+    alarms: set[str] = field(default_factory=set)
 
     def __bool__(self) -> bool:
-        return bool(self.units or self.incidents or self.presence or self.orders)
+        return bool(
+            self.units
+            or self.incidents
+            or self.presence
+            or self.orders
+            or self.reports
+            or self.alarms
+        )
 
 
 class SituationPicture:
@@ -39,6 +56,8 @@ class SituationPicture:
         self.incidents: dict[str, IncidentState] = {}
         self.presence: dict[str, PresenceState] = {}
         self.orders: dict[str, OrderStatus] = {}
+        self.reports: dict[str, ReportState] = {}
+        self.alarms: dict[str, AlarmState] = {}
         self._changes = PictureChanges()
 
     def on_update(self, topic: str, key: str, value: StateValue | None) -> None:
@@ -55,6 +74,12 @@ class SituationPicture:
         elif topic == "order":
             self._put(self.orders, key, value, OrderStatus)
             self._changes.orders.add(key)
+        elif topic == "report":
+            self._put(self.reports, key, value, ReportState)
+            self._changes.reports.add(key)
+        elif topic == "alarm":
+            self._put(self.alarms, key, value, AlarmState)
+            self._changes.alarms.add(key)
 
     @staticmethod
     def _put(store: dict[str, _V], key: str, value: object, kind: type[_V]) -> None:
@@ -67,6 +92,16 @@ class SituationPicture:
         """What changed since the last call (and forget it)."""
         changes, self._changes = self._changes, PictureChanges()
         return changes
+
+    def reports_of(self, incident_id: str) -> list[ReportState]:
+        """An incident's reports in order (初报 first)."""
+        found = [r for r in self.reports.values() if r.incident_id == incident_id]
+        return sorted(found, key=lambda r: (r.version, r.sent))
+
+    def alarms_of(self, incident_id: str) -> list[AlarmState]:
+        """An incident's reporting-deadline alarms, soonest first."""
+        found = [a for a in self.alarms.values() if a.incident_id == incident_id]
+        return sorted(found, key=lambda a: a.due)
 
     def is_stale(self, unit: UnitState, now: datetime | None = None) -> bool:
         """A unit whose last fix is older than :data:`STALE_AFTER`."""

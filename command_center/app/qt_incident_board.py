@@ -1,0 +1,217 @@
+"""The incident board: open incidents sorted and filtered by level, status, county and type,
+and the selected incident's detail — its facts, the report timeline (初报 / 续报 / 终报) and
+its reporting deadlines counting down, red once overdue."""
+
+from __future__ import annotations
+
+import html
+from datetime import UTC, datetime
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from command_center.app.theme import INCIDENT_COLOURS
+from shared.client import SituationPicture
+from shared.domain import LEVEL_NAMES, classification
+from shared.geo import county_seats
+from shared.protocol import IncidentState
+
+HEADERS = ["事件", "标题", "等级", "状态", "区县", "类型", "报告", "更新"]
+STATUS_NAMES = {
+    "reported": "已报告",
+    "verified": "已核实",
+    "responding": "响应中",
+    "stabilised": "已控制",
+    "closed": "已关闭",
+}
+STAGE_NAMES = {"initial": "初报", "follow_up": "续报", "final": "终报"}
+SOURCE_NAMES = {
+    "field": "现场",
+    "phone": "电话",
+    "written": "书面",
+    "department": "部门",
+    "county": "县区",
+    "monitoring": "监测",
+    "public": "群众",
+}
+NUMERALS = {1: "Ⅰ", 2: "Ⅱ", 3: "Ⅲ", 4: "Ⅳ"}
+ALL = ""
+
+
+def level_text(level: int | None) -> str:
+    """Ⅱ级 重大, or 未定级."""
+    return f"{NUMERALS[level]}级 {LEVEL_NAMES[level]}" if level in NUMERALS else "未定级"
+
+
+def countdown(due: datetime, now: datetime) -> tuple[str, bool]:
+    """'还剩 12:30' or '已超时 1:02:03', and whether it is overdue."""
+    seconds = int((due - now).total_seconds())
+    overdue = seconds < 0
+    s = abs(seconds)
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    text = f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+    return (f"已超时 {text}" if overdue else f"还剩 {text}"), overdue
+
+
+class QtIncidentBoard(QWidget):
+    """Filters, the list, and the detail of the selected incident."""
+
+    selected = Signal(str)
+
+    def __init__(self, picture: SituationPicture, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.picture = picture
+        self._counties = {p.code: p.name for p in county_seats()}
+        self._types = {t.code: t.name for t in classification().types}
+        layout = QVBoxLayout(self)
+        filters = QHBoxLayout()
+        self.level = self._combo(
+            filters, "全部等级", [(str(lv), level_text(lv)) for lv in (1, 2, 3, 4)]
+        )
+        self.status = self._combo(filters, "全部状态", list(STATUS_NAMES.items())[:4])
+        self.county = self._combo(filters, "全部区县", list(self._counties.items()))
+        self.kind = self._combo(filters, "全部类型", list(self._types.items()))
+        layout.addLayout(filters)
+        split = QSplitter(Qt.Orientation.Vertical)
+        self.table = QTableWidget(0, len(HEADERS))
+        self.table.setHorizontalHeaderLabels(HEADERS)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.itemSelectionChanged.connect(self.on_selection_changed)
+        self.detail = QTextBrowser()
+        split.addWidget(self.table)
+        split.addWidget(self.detail)
+        split.setSizes([300, 300])
+        layout.addWidget(split, 1)
+        self.current: str | None = None
+        self.shown: list[str] = []
+
+    def _combo(self, row: QHBoxLayout, everything: str, items: list[tuple[str, str]]) -> QComboBox:
+        box = QComboBox()
+        box.addItem(everything, ALL)
+        for value, label in items:
+            box.addItem(label, value)
+        box.currentIndexChanged.connect(self.refresh)
+        row.addWidget(box)
+        return box
+
+    def visible(self) -> list[IncidentState]:
+        """The incidents passing the filters: highest level first, then the newest."""
+        level, status = self.level.currentData(), self.status.currentData()
+        county, kind = self.county.currentData(), self.kind.currentData()
+        out = []
+        for inc in self.picture.incidents.values():
+            if level and str(inc.level) != level:
+                continue
+            if status and inc.status != status:
+                continue
+            if county and inc.division != county:
+                continue
+            if kind and inc.type_code.split(".", 1)[0] != kind:
+                continue
+            out.append(inc)
+        out.sort(key=lambda i: i.updated, reverse=True)
+        out.sort(key=lambda i: i.level or 9)
+        return out
+
+    def refresh(self) -> None:
+        """Rewrite the list (and the detail of the selected incident)."""
+        incidents = self.visible()
+        self.shown = [i.incident_id for i in incidents]
+        self.table.blockSignals(True)
+        self.table.setRowCount(len(incidents))
+        for row, inc in enumerate(incidents):
+            cells = [
+                inc.incident_id,
+                ("【演练】" if inc.exercise else "") + inc.title,
+                level_text(inc.level),
+                STATUS_NAMES.get(inc.status, inc.status),
+                self._counties.get(inc.division or "", inc.division or ""),
+                self._types.get(inc.type_code.split(".", 1)[0], inc.type_code),
+                str(len(self.picture.reports_of(inc.incident_id))),
+                inc.updated.astimezone().strftime("%H:%M:%S"),
+            ]
+            for col, value in enumerate(cells):
+                item = self.table.item(row, col)
+                if item is None:
+                    item = QTableWidgetItem()
+                    self.table.setItem(row, col, item)
+                item.setText(value)
+            colour = INCIDENT_COLOURS.get(inc.level or 0)
+            level_item = self.table.item(row, 2)
+            if level_item is not None and colour:
+                level_item.setForeground(QColor(colour))
+            if inc.incident_id == self.current:
+                self.table.selectRow(row)
+        self.table.blockSignals(False)
+        self.show_detail()
+
+    def on_selection_changed(self) -> None:
+        """Show the chosen incident."""
+        rows = {i.row() for i in self.table.selectedIndexes()}
+        if rows:
+            self.current = self.shown[min(rows)]
+            self.selected.emit(self.current)
+        self.show_detail()
+
+    def select(self, incident_id: str) -> None:
+        """Select an incident (from a click on the map)."""
+        self.current = incident_id
+        self.refresh()
+
+    def show_detail(self) -> None:
+        """The selected incident's facts, report timeline and deadline countdowns."""
+        inc = self.picture.incidents.get(self.current or "")
+        if inc is None:
+            self.detail.setHtml("<p style='color:#9fb3c8'>选择一个事件查看详情</p>")
+            return
+        now = datetime.now(UTC)
+        e = html.escape
+        parts = [
+            f"<h3>{'【演练】' if inc.exercise else ''}{e(inc.title)}</h3>",
+            f"<p>{e(level_text(inc.level))} · {e(STATUS_NAMES.get(inc.status, inc.status))}"
+            f" · {e(self._counties.get(inc.division or '', '未知区县'))}"
+            f" · 死亡 {inc.dead} 失踪 {inc.missing} 重伤 {inc.seriously_injured}"
+            f" 被困 {inc.trapped} 转移 {inc.evacuated}</p>",
+        ]
+        if inc.level_criteria:
+            parts.append(
+                f"<p style='color:#9fb3c8'>定级依据：{e('；'.join(inc.level_criteria))}</p>"
+            )
+        alarms = self.picture.alarms_of(inc.incident_id)
+        if alarms:
+            parts.append("<h4>报告时限</h4><ul>")
+            for a in alarms:
+                text, overdue = countdown(a.due, now)
+                colour = "#ff5c5c" if overdue else "#facc15"
+                parts.append(
+                    f"<li style='color:{colour}'><b>{e(a.name)}</b>：{e(text)}"
+                    f"（时限 {a.due.astimezone().strftime('%H:%M')}）</li>"
+                )
+            parts.append("</ul>")
+        reports = self.picture.reports_of(inc.incident_id)
+        parts.append("<h4>报告</h4>")
+        if not reports:
+            parts.append("<p style='color:#ff5c5c'>尚无报告</p>")
+        for r in reports:
+            attached = f" · 附件 {len(r.attachments)}" if r.attachments else ""
+            parts.append(
+                f"<p><b>{e(STAGE_NAMES.get(r.stage, r.stage))} 第{r.version}版</b> "
+                f"{r.sent.astimezone().strftime('%m-%d %H:%M')} · {e(r.author or r.sender)}"
+                f"（{e(SOURCE_NAMES.get(r.source, r.source))}）{attached}<br>{e(r.title)}</p>"
+            )
+        self.detail.setHtml("".join(parts))

@@ -1,0 +1,98 @@
+"""The incident board: filters, order, detail with the report timeline and countdowns."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from command_center.app.qt_incident_board import countdown, level_text
+from command_center.app.qt_main_window import QtMainWindow
+from shared.client import Replica, SituationPicture
+from shared.protocol import AlarmState, IncidentState, ReportState
+
+
+def test_countdown_and_level_texts() -> None:
+    now = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+    assert countdown(now + timedelta(minutes=12, seconds=30), now) == ("还剩 12:30", False)
+    assert countdown(now - timedelta(hours=1, minutes=2, seconds=3), now) == (
+        "已超时 1:02:03",
+        True,
+    )
+    assert level_text(2) == "Ⅱ级 重大" and level_text(None) == "未定级"
+
+
+def _incident(key: str, level: int, status: str, division: str, type_code: str, **kw: Any) -> Any:
+    now = datetime.now(UTC) - timedelta(minutes=int(key[-1]))
+    return IncidentState(
+        key, f"事件{key}", 37.7, 115.6, status, now, level, division, type_code=type_code, **kw
+    )
+
+
+def test_board_filters_sorts_and_shows_timeline_and_deadlines(qtbot: Any, artifacts: Path) -> None:
+    picture = SituationPicture()
+    replica = Replica.__new__(Replica)
+    replica.synced = asyncio.Event()
+    replica.last_beat = 0.0
+    window = QtMainWindow(picture, replica, use_map=False)
+    qtbot.addWidget(window)
+    window.resize(1600, 900)
+    window.show()
+    board = window.incidents
+    for inc in (
+        _incident("A1", 3, "reported", "131121", "hazchem.leak", dead=3),
+        _incident("B2", 1, "responding", "131102", "flood"),
+        _incident("C3", 4, "verified", "131121", "road_traffic"),
+        _incident("D4", 3, "responding", "131182", "fire", exercise=True),
+    ):
+        picture.on_update("incident", inc.incident_id, inc)
+    now = datetime.now(UTC)
+    picture.on_update(
+        "report",
+        "r1",
+        ReportState(
+            "r1",
+            "A1",
+            "initial",
+            "初报：氨气泄漏",
+            "fire-01",
+            now,
+            3,
+            version=1,
+            source="phone",
+            author="王队长",
+        ),
+    )
+    picture.on_update(
+        "alarm",
+        "A1:to_province",
+        AlarmState("A1", "to_province", "报送省级", now - timedelta(minutes=5), "overdue", now),
+    )
+    picture.on_update(
+        "alarm",
+        "A1:follow_up",
+        AlarmState("A1", "follow_up", "续报", now + timedelta(minutes=20), "due_soon", now),
+    )
+    qtbot.waitUntil(lambda: board.table.rowCount() == 4, timeout=3000)
+    # Highest level first; within a level the newest first.
+    assert board.shown == ["B2", "A1", "D4", "C3"]
+    board.county.setCurrentIndex(board.county.findData("131121"))
+    assert board.shown == ["A1", "C3"]
+    board.kind.setCurrentIndex(board.kind.findData("hazchem"))
+    assert board.shown == ["A1"]
+    board.kind.setCurrentIndex(0)
+    board.county.setCurrentIndex(0)
+    board.status.setCurrentIndex(board.status.findData("responding"))
+    assert board.shown == ["B2", "D4"]
+    board.status.setCurrentIndex(0)
+    board.select("A1")
+    text = board.detail.toPlainText()
+    assert "初报 第1版" in text and "王队长" in text and "初报：氨气泄漏" in text
+    assert "报送省级：已超时 0:0" in text or "报送省级：已超时 5:0" in text
+    assert "续报：还剩 19:" in text or "续报：还剩 20:" in text
+    assert "#ff5c5c" in board.detail.toHtml().lower()  # the overdue line is red
+    board.select("C3")
+    assert "尚无报告" in board.detail.toPlainText()
+    board.select("A1")
+    window.grab().save(str(artifacts / "command-hall-incidents.png"))
