@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication
 
 from command_center.app.qt_main_window import QtMainWindow
 from command_center.map.qt_map_view import prepare_webengine
-from shared.client import HubClient, Replica, SituationPicture, issue_order
+from shared.client import HubClient, Replica, SituationPicture, issue_order, respond
 from shared.identity import BundleError, load_bundle
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,10 @@ def run_window(bundle_path: Path, *, screenshot: Path | None = None, seconds: fl
         _order_id, refusal = await issue_order(client, recipient, text, incident)
         return refusal
 
-    window = QtMainWindow(picture, replica, issue_order=issue)
+    async def respond_to(incident: str, action: str, level: int | None) -> str | None:
+        return await respond(client, incident, action, level)
+
+    window = QtMainWindow(picture, replica, issue_order=issue, respond=respond_to)
     window.resize(1600, 900)
     window.show()
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
+from command_center.app.qt_assessment_panel import QtAssessmentPanel, Respond
 from command_center.app.qt_dispatch_board import IssueOrder, QtDispatchBoard
 from command_center.app.qt_incident_board import QtIncidentBoard
 from command_center.app.qt_situation_view import QtSituationView
@@ -30,6 +31,7 @@ class QtMainWindow(QMainWindow):
         use_map: bool = True,
         mbtiles: Path | None = None,
         issue_order: IssueOrder | None = None,
+        respond: Respond | None = None,
     ) -> None:
         super().__init__()
         self.picture = picture
@@ -68,12 +70,16 @@ class QtMainWindow(QMainWindow):
         self.table = QtUnitTable(picture)
         self.dispatch = QtDispatchBoard(picture, issue_order)
         self.incidents = QtIncidentBoard(picture)
+        self.assessment = QtAssessmentPanel(picture, respond)
+        self.incidents.selected.connect(self.assessment.show_incident)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.incidents, "事件")
+        self.tabs.addTab(self.assessment, "研判")
         self.tabs.addTab(self.table, "单位")
         self.tabs.addTab(self.dispatch, "调度")
         if isinstance(self.view, QtMapView):
             self.view.bridge.clicked.connect(self.on_map_clicked)
+            self.assessment.zone.connect(self.view.show_hazard)
         body.addWidget(self.view, 3)
         body.addWidget(self.tabs, 2)
         outer.addLayout(body, 1)
@@ -99,6 +105,8 @@ class QtMainWindow(QMainWindow):
             self.dispatch.refresh()
         if changes.incidents or changes.reports or changes.alarms:
             self.incidents.refresh()
+        if changes.responses or changes.resources:
+            self.assessment.refresh()
         self._update_status(now)
 
     def on_map_clicked(self, kind: str, key: str) -> None:

@@ -238,6 +238,7 @@ class QtMapView(QWebEngineView):
         self._pending_incidents: set[str] = set()
         self._on_map: set[str] = set()
         self._zones: set[str] = set()
+        self._hazards: dict[str, list[tuple[float, float]]] = {}
         self.batches_sent = 0
         self.on_applied: list[Callable[[list[str]], None]] = []
         """Called with the unit keys of each batch once the page has applied it (for
@@ -255,6 +256,8 @@ class QtMapView(QWebEngineView):
         self._pending_units |= set(self.picture.units) | self._on_map
         self._pending_incidents |= set(self.picture.incidents)
         self._schedule()
+        for key, ring in self._hazards.items():
+            self.show_hazard(key, ring)
 
     def apply(self, changes: PictureChanges) -> None:
         """Note what changed; it reaches the page within 50 ms, batched."""
@@ -272,6 +275,17 @@ class QtMapView(QWebEngineView):
             return
         since_ms = (time.monotonic() - self._last_flush) * 1000
         self._flush_timer.start(max(0, int(BATCH_MS - since_ms)))
+
+    def show_hazard(self, incident_id: str, ring: list[tuple[float, float]]) -> None:
+        """Draw an assessment's hazard zone (replacing the incident's previous one); before
+        the page is ready it is kept and drawn once it is."""
+        self._hazards[incident_id] = ring
+        if not self.page_ready:
+            return
+        inc = self.picture.incidents.get(incident_id)
+        level = inc.level if inc else None
+        zones = {"set": [[f"hazard:{incident_id}", [list(p) for p in ring], level]], "del": []}
+        self.page().runJavaScript(f"hall.apply({json.dumps({'zones': zones})})")
 
     def unit_count(self) -> int:
         """Units sent to the map and still on it."""

@@ -1,6 +1,6 @@
 """The client core shared by the field unit, the liaison client and the command hall."""
 
-from shared.client.actions import issue_order
+from shared.client.actions import issue_order, respond
 from shared.client.assess import assess_incident, context_from_resources, domain_incident
 from shared.client.attachments import UploadError, upload
 from shared.client.client import HubClient
@@ -27,5 +27,6 @@ __all__ = [
     "context_from_resources",
     "domain_incident",
     "issue_order",
+    "respond",
     "upload",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shared.client.client import HubClient
-from shared.protocol import DispatchOrder, new_id
+from shared.protocol import DispatchOrder, ResponseCommand, new_id
 
 
 async def issue_order(
@@ -32,3 +32,31 @@ async def issue_order(
     )
     error = await client.submit_and_wait(msg, timeout)
     return order_id, (None if error is None else error.detail)
+
+
+async def respond(
+    client: HubClient,
+    incident_id: str,
+    action: str,
+    level: int | None = None,
+    *,
+    plan: str = "",
+    reason: str = "",
+    timeout: float = 10.0,
+) -> str | None:
+    """Activate, raise, lower or end an incident's response (leaders); None when the hub
+    stored it, else its reason for refusing.
+
+    Raises:
+        TimeoutError: no answer in time (the command stays queued in the durable outbox).
+    """
+    msg = client.make(
+        ResponseCommand,
+        incident_id=incident_id,
+        action=action,
+        level=level,
+        plan=plan,
+        reason=reason,
+    )
+    error = await client.submit_and_wait(msg, timeout)
+    return None if error is None else error.detail

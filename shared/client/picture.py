@@ -18,6 +18,8 @@ from shared.protocol import (
     OrderStatus,
     PresenceState,
     ReportState,
+    ResourceState,
+    ResponseState,
     StateValue,
     UnitState,
 )
@@ -36,6 +38,8 @@ class PictureChanges:
     orders: set[str] = field(default_factory=set)
     reports: set[str] = field(default_factory=set)
     alarms: set[str] = field(default_factory=set)
+    resources: set[str] = field(default_factory=set)
+    responses: set[str] = field(default_factory=set)
 
     def __bool__(self) -> bool:
         return bool(
@@ -45,6 +49,8 @@ class PictureChanges:
             or self.orders
             or self.reports
             or self.alarms
+            or self.resources
+            or self.responses
         )
 
 
@@ -58,6 +64,8 @@ class SituationPicture:
         self.orders: dict[str, OrderStatus] = {}
         self.reports: dict[str, ReportState] = {}
         self.alarms: dict[str, AlarmState] = {}
+        self.resources: dict[str, ResourceState] = {}
+        self.responses: dict[str, ResponseState] = {}
         self._changes = PictureChanges()
 
     def on_update(self, topic: str, key: str, value: StateValue | None) -> None:
@@ -80,6 +88,12 @@ class SituationPicture:
         elif topic == "alarm":
             self._put(self.alarms, key, value, AlarmState)
             self._changes.alarms.add(key)
+        elif topic == "resource":
+            self._put(self.resources, key, value, ResourceState)
+            self._changes.resources.add(key)
+        elif topic == "response":
+            self._put(self.responses, key, value, ResponseState)
+            self._changes.responses.add(key)
 
     @staticmethod
     def _put(store: dict[str, _V], key: str, value: object, kind: type[_V]) -> None:

@@ -174,3 +174,95 @@ def test_an_order_issued_from_the_window_reaches_a_liaison_and_its_answer_shows(
     finally:
         loop.close()  # joins qasync's executor threads (QThreads must not outlive the test)
         asyncio.set_event_loop(None)
+
+
+def test_assessing_an_incident_and_activating_its_plan_from_the_window(
+    hub: HubHandle, tmp_path: Path, qapp: object, artifacts: Path
+) -> None:
+    import qasync
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from command_center.map.qt_map_view import QtMapView
+    from shared.client import respond
+    from shared.domain import sample_data
+    from shared.protocol import IncidentDeclare, ResourceUpsert
+
+    leader = hub.enroll("hall-1", "leader")
+    hub.enroll("liaison-fire", "liaison")
+    qapp.setQuitOnLastWindowClosed(False)  # type: ignore[attr-defined]
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+
+    async def until(predicate: object, timeout: float = 15.0) -> None:
+        for _ in range(int(timeout / 0.05)):
+            if predicate():  # type: ignore[operator]
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError("condition not reached")
+
+    async def scenario() -> None:
+        picture = SituationPicture()
+        async with HubClient(leader, tmp_path / "hall.db") as hc, Replica(leader) as hr:
+            hr.listeners.append(picture.on_update)
+            await hc.wait_online(10)
+            resources = [
+                hc.make(
+                    ResourceUpsert, sample=True, **{f: getattr(r, f) for f in r.__struct_fields__}
+                )
+                for r in sample_data().resources
+            ]
+            await hc.submit(*resources)
+            leak = hc.make(
+                IncidentDeclare,
+                incident_id="HZ-1",
+                title="枣强化工园区氨气泄漏",
+                lat=37.5445,
+                lon=115.7367,
+                type_code="hazchem.leak",
+                status="verified",
+                dead=3,
+                division="131121",
+            )
+            await hc.submit(leak)
+            assert await hc.drain(20)
+            await until(lambda: len(picture.resources) == 105 and "HZ-1" in picture.incidents)
+
+            async def respond_to(incident: str, action: str, level: int | None) -> str | None:
+                return await respond(hc, incident, action, level)
+
+            window = QtMainWindow(picture, hr, respond=respond_to)
+            window.resize(1600, 900)
+            window.show()
+            panel = window.assessment
+            window.incidents.refresh()
+            window.incidents.table.selectRow(0)  # the board's selection drives the panel
+            assert panel.incident_id == "HZ-1"
+            panel.wind_from.setValue(0)
+            panel.wind_speed.setValue(4)
+            QTest.mouseClick(panel.run, Qt.MouseButton.LeftButton)
+            result = panel.result
+            assert result is not None and result.zone_model == "plume"
+            assert "CHEM-131121" in result.facilities_inside and result.population_inside > 0
+            text = panel.report.toPlainText()
+            assert "化工企业" in text and "最近可用队伍" in text and "Ⅲ级 较大" in text
+            assert panel.level.currentData() == 3  # the suggested level is preselected
+            panel.level.setCurrentIndex(panel.level.findData(4))
+            QTest.mouseClick(panel.activate, Qt.MouseButton.LeftButton)
+            await until(lambda: "HZ-1" in picture.responses)
+            response = picture.responses["HZ-1"]
+            assert (response.level, response.active, response.plan) == (4, True, "hazchem")
+            await until(lambda: panel.status.text() == "已启动Ⅳ级响应")
+            await until(lambda: "当前 Ⅳ级" in panel.activate.text())
+            if isinstance(window.view, QtMapView):
+                await until(lambda: window.view.page_ready)
+            window.tabs.setCurrentWidget(panel)
+            await asyncio.sleep(0.5)
+            window.grab().save(str(artifacts / "command-hall-assessment.png"))
+            window.close()
+
+    try:
+        loop.run_until_complete(scenario())
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)

@@ -1,0 +1,193 @@
+"""The assessment panel (综合研判): for the selected incident, its hazard zone, the facilities
+and people inside, the nearest teams with arrival times, shelters with room, the suggested
+level — and one action to activate the plan at that level. The numbers come from the same
+``assess_incident`` the command line uses; the activation is the same ``response`` command."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+from collections.abc import Awaitable, Callable
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from command_center.app.qt_incident_board import NUMERALS, level_text
+from shared.client import SituationPicture, assess_incident
+from shared.domain import Assessment, DomainError, Wind, sample_data
+
+KIND_NAMES = {
+    "school": "学校",
+    "hospital": "医院",
+    "chemical_plant": "化工企业",
+    "shelter": "避难场所",
+}
+Respond = Callable[[str, str, int | None], Awaitable[str | None]]
+"""(incident, action, level) → None when stored, else the refusal."""
+
+
+class QtAssessmentPanel(QWidget):
+    """Assess the selected incident; activate or raise its response."""
+
+    zone = Signal(str, list)
+    """(incident id, zone ring as (lat, lon)) — for the map."""
+
+    def __init__(
+        self, picture: SituationPicture, respond: Respond | None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.picture = picture
+        self.respond = respond
+        self.incident_id: str | None = None
+        self.result: Assessment | None = None
+        layout = QVBoxLayout(self)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("风向(来向°)"))
+        self.wind_from = QDoubleSpinBox()
+        self.wind_from.setRange(-1, 360)
+        self.wind_from.setSpecialValueText("无")
+        self.wind_from.setValue(-1)
+        row.addWidget(self.wind_from)
+        row.addWidget(QLabel("风速 m/s"))
+        self.wind_speed = QDoubleSpinBox()
+        self.wind_speed.setRange(0, 60)
+        self.wind_speed.setValue(3.0)
+        row.addWidget(self.wind_speed)
+        self.run = QPushButton("研判")
+        self.run.clicked.connect(self.assess)
+        row.addWidget(self.run)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.report = QTextBrowser()
+        layout.addWidget(self.report, 1)
+        act = QHBoxLayout()
+        self.level = QComboBox()
+        for lv in (4, 3, 2, 1):
+            self.level.addItem(f"{NUMERALS[lv]}级响应", lv)
+        act.addWidget(self.level)
+        self.activate = QPushButton("启动预案")
+        self.activate.setMinimumHeight(44)
+        self.activate.clicked.connect(self.on_activate_clicked)
+        self.activate.setEnabled(False)
+        act.addWidget(self.activate, 1)
+        layout.addLayout(act)
+        self.status = QLabel("" if respond else "只读：未连接指挥中心")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def show_incident(self, incident_id: str) -> None:
+        """Assess ``incident_id`` now."""
+        self.incident_id = incident_id
+        self.assess()
+
+    def assess(self) -> None:
+        """Run the assessment with the current wind and show it."""
+        inc = self.picture.incidents.get(self.incident_id or "")
+        if inc is None:
+            self.report.setHtml("<p style='color:#9fb3c8'>在事件列表或地图上选择一个事件</p>")
+            self.activate.setEnabled(False)
+            return
+        wind = None
+        if self.wind_from.value() >= 0:
+            wind = Wind(self.wind_from.value(), self.wind_speed.value())
+        try:
+            result = assess_incident(
+                inc, self.picture.resources.values(), sample_data().population_cells(), wind
+            )
+        except DomainError as exc:
+            self.report.setHtml(f"<p style='color:#ff5c5c'>无法研判：{html.escape(str(exc))}</p>")
+            return
+        self.result = result
+        self.zone.emit(inc.incident_id, list(result.zone_wgs84))
+        if result.suggested_level:
+            self.level.setCurrentIndex(self.level.findData(result.suggested_level))
+        self.activate.setEnabled(self.respond is not None)
+        self._update_button()
+        self.report.setHtml(self._html(result))
+
+    def _update_button(self) -> None:
+        response = self.picture.responses.get(self.incident_id or "")
+        if response is not None and response.active:
+            self.activate.setText(f"调整响应（当前 {NUMERALS.get(response.level or 0, '')}级）")
+        else:
+            self.activate.setText("启动预案")
+
+    def _html(self, a: Assessment) -> str:
+        e = html.escape
+        kinds = "、".join(
+            f"{KIND_NAMES.get(k, k)} {n}" for k, n in sorted(a.facilities_by_kind.items())
+        )
+        parts = [
+            f"<h3>研判：{e(a.incident_id)}</h3>",
+            f"<p>危险区：{e(a.zone_model)}，面积 {a.zone_area_km2} km²</p>",
+            f"<p>区内设施：{e(kinds) or '无'}；区内人口约 <b>{a.population_inside:,}</b> 人"
+            "（样例人口网格）</p>",
+            f"<p>建议等级：<b>{e(level_text(a.suggested_level))}</b></p>",
+        ]
+        if a.level_criteria:
+            parts.append(f"<p style='color:#9fb3c8'>依据：{e('；'.join(a.level_criteria))}</p>")
+        parts.append("<h4>最近可用队伍</h4><ol>")
+        for t in a.nearest_teams:
+            parts.append(f"<li>{e(t.name)} — {t.distance_km} km，约 {t.eta_min:.0f} 分钟到达</li>")
+        parts.append("</ol><h4>可用避难场所</h4><ol>")
+        for s in a.shelters:
+            parts.append(f"<li>{e(s.name)} — 空余 {s.free:,} 人，{s.distance_km} km</li>")
+        parts.append("</ol>")
+        response = self.picture.responses.get(a.incident_id)
+        if response is not None:
+            state = "进行中" if response.active else "已终止"
+            parts.append(
+                f"<h4>应急响应：{e(level_text(response.level))}（{state}）</h4>"
+                f"<p>预案 {e(response.plan)}，指令 {len(response.orders)} 条</p>"
+            )
+            for w in response.warnings:
+                parts.append(f"<p style='color:#facc15'>⚠ {e(w)}</p>")
+        return "".join(parts)
+
+    def on_activate_clicked(self) -> None:
+        """Activate the plan at the chosen level (or raise / lower an active response)."""
+        if self.respond is None or self.incident_id is None:
+            return
+        level = int(self.level.currentData())
+        response = self.picture.responses.get(self.incident_id)
+        action = "activate"
+        if response is not None and response.active and response.level is not None:
+            if level == response.level:
+                self.status.setText("响应已在该级别")
+                return
+            action = "raise" if level < response.level else "lower"
+        incident_id = self.incident_id
+        self.activate.setEnabled(False)
+        self.status.setText("正在提交…")
+
+        async def go() -> None:
+            assert self.respond is not None
+            try:
+                refusal = await self.respond(incident_id, action, level)
+            except TimeoutError:
+                refusal = "指挥中心未应答：命令已排队"
+            self.activate.setEnabled(True)
+            names = {"activate": "已启动", "raise": "已提升至", "lower": "已降低至"}
+            self.status.setText(
+                f"未执行：{refusal}" if refusal else f"{names[action]}{NUMERALS[level]}级响应"
+            )
+
+        task = asyncio.get_event_loop().create_task(go())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def refresh(self) -> None:
+        """Redraw after the incident, its response or the resources changed."""
+        if self.incident_id is not None and self.result is not None:
+            self._update_button()
+            self.report.setHtml(self._html(self.result))
