@@ -172,6 +172,11 @@ window.hall = (function () {
     return state.applied;
   }
 
+  function focus(ring) {
+    // Bring a zone into view (the leader selected an incident): close enough to read it.
+    state.map.fitBounds(L.latLngBounds(ring), { maxZoom: 13, padding: [60, 60] });
+  }
+
   function counts() {
     return {
       units: state.units.size,
@@ -196,5 +201,5 @@ window.hall = (function () {
     return (f.length - 1) * 1000 / (f[f.length - 1] - f[0]);
   }
 
-  return { init, apply, counts, unitAt, fps, map: () => state.map };
+  return { init, apply, counts, unitAt, fps, focus, map: () => state.map };
 })();

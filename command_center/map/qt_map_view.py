@@ -286,6 +286,7 @@ class QtMapView(QWebEngineView):
         level = inc.level if inc else None
         zones = {"set": [[f"hazard:{incident_id}", [list(p) for p in ring], level]], "del": []}
         self.page().runJavaScript(f"hall.apply({json.dumps({'zones': zones})})")
+        self.page().runJavaScript(f"hall.focus({json.dumps([list(p) for p in ring])})")
 
     def unit_count(self) -> int:
         """Units sent to the map and still on it."""

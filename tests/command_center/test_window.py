@@ -256,6 +256,10 @@ def test_assessing_an_incident_and_activating_its_plan_from_the_window(
             await until(lambda: "当前 Ⅳ级" in panel.activate.text())
             if isinstance(window.view, QtMapView):
                 await until(lambda: window.view.page_ready)
+                zones: list[str] = []
+                window.view.page().runJavaScript("JSON.stringify(hall.counts())", 0, zones.append)
+                await until(lambda: bool(zones))
+                assert json.loads(zones[0])["zones"] == 1  # the hazard zone is drawn
             window.tabs.setCurrentWidget(panel)
             await asyncio.sleep(0.5)
             window.grab().save(str(artifacts / "command-hall-assessment.png"))
