@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
+from command_center.app.qt_alarm_bar import QtAlarmBar
 from command_center.app.qt_assessment_panel import QtAssessmentPanel, Respond
 from command_center.app.qt_dispatch_board import IssueOrder, QtDispatchBoard
 from command_center.app.qt_incident_board import QtIncidentBoard
@@ -49,6 +50,8 @@ class QtMainWindow(QMainWindow):
         header.addWidget(title)
         header.addWidget(self.status, 1)
         outer.addLayout(header)
+        self.alarms = QtAlarmBar(picture)
+        outer.addWidget(self.alarms)
         self.problem = QLabel("")
         self.problem.setObjectName("problem")
         self.problem.setWordWrap(True)
@@ -107,6 +110,8 @@ class QtMainWindow(QMainWindow):
             self.incidents.refresh()
         if changes.responses or changes.resources:
             self.assessment.refresh()
+        if changes.alarms or changes.monitor:
+            self.alarms.refresh()
         self._update_status(now)
 
     def on_map_clicked(self, kind: str, key: str) -> None:

@@ -15,6 +15,7 @@ from typing import TypeVar
 from shared.protocol import (
     AlarmState,
     IncidentState,
+    MonitorAlarmState,
     OrderStatus,
     PresenceState,
     ReportState,
@@ -40,6 +41,7 @@ class PictureChanges:
     alarms: set[str] = field(default_factory=set)
     resources: set[str] = field(default_factory=set)
     responses: set[str] = field(default_factory=set)
+    monitor: set[str] = field(default_factory=set)
 
     def __bool__(self) -> bool:
         return bool(
@@ -51,6 +53,7 @@ class PictureChanges:
             or self.alarms
             or self.resources
             or self.responses
+            or self.monitor
         )
 
 
@@ -66,6 +69,7 @@ class SituationPicture:
         self.alarms: dict[str, AlarmState] = {}
         self.resources: dict[str, ResourceState] = {}
         self.responses: dict[str, ResponseState] = {}
+        self.monitor: dict[str, MonitorAlarmState] = {}
         self._changes = PictureChanges()
 
     def on_update(self, topic: str, key: str, value: StateValue | None) -> None:
@@ -94,6 +98,9 @@ class SituationPicture:
         elif topic == "response":
             self._put(self.responses, key, value, ResponseState)
             self._changes.responses.add(key)
+        elif topic == "monitor":
+            self._put(self.monitor, key, value, MonitorAlarmState)
+            self._changes.monitor.add(key)
 
     @staticmethod
     def _put(store: dict[str, _V], key: str, value: object, kind: type[_V]) -> None:

@@ -96,3 +96,57 @@ def test_board_filters_sorts_and_shows_timeline_and_deadlines(qtbot: Any, artifa
     assert "尚无报告" in board.detail.toPlainText()
     board.select("A1")
     window.grab().save(str(artifacts / "command-hall-incidents.png"))
+
+
+def test_alarm_bar_lists_alarms_flashes_when_urgent_and_sounds_for_new_ones(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    import wave
+
+    from command_center.app.qt_alarm_bar import QtAlarmBar, alarm_tone
+    from shared.protocol import MonitorAlarmState
+
+    tone = alarm_tone(tmp_path / "tone.wav")
+    with wave.open(str(tone)) as w:
+        assert (w.getnchannels(), w.getframerate(), w.getnframes()) == (1, 22050, 11025)
+    picture = SituationPicture()
+    bar = QtAlarmBar(picture)
+    qtbot.addWidget(bar)
+    bar.show()
+    bar.refresh()
+    assert bar.label.text() == "无报警" and bar.sounded == 0
+    now = datetime.now(UTC)
+    picture.on_update(
+        "alarm", "A1:phone", AlarmState("A1", "phone", "电话报告", now, "due_soon", now)
+    )
+    bar.refresh()
+    assert bar.sounded == 1 and bar.label.property("level") == "warning"
+    assert "A1 电话报告将到期" in bar.label.text()
+    bar.refresh()  # nothing new: no second tone
+    assert bar.sounded == 1
+    bar.on_mute_clicked()
+    assert bar.muted
+    picture.on_update(
+        "monitor",
+        "WL-1",
+        MonitorAlarmState(
+            "WL-1", "滏阳河水位站", "water_level_m", 23.6, 23.5, "alarm", now, now, 37.7, 115.7
+        ),
+    )
+    picture.on_update(
+        "alarm", "A1:phone", AlarmState("A1", "phone", "电话报告", now, "overdue", now)
+    )
+    bar.refresh()
+    assert bar.sounded == 2 and not bar.muted  # a new alarm ends the mute
+    assert bar.label.property("level") == "urgent"
+    text = bar.label.text()
+    assert text.startswith("报警 2（紧急 2）") and "滏阳河水位站 23.6（报警值 23.5）" in text
+    seen = []
+    for _ in range(2):
+        bar.on_flash_timer()
+        seen.append(bar.label.property("flash"))
+    assert seen in ([True, False], [False, True])  # urgent alarms flash
+    picture.on_update("alarm", "A1:phone", None)
+    picture.on_update("monitor", "WL-1", None)
+    bar.refresh()
+    assert bar.label.text() == "无报警" and bar.sounded == 2

@@ -1,0 +1,130 @@
+"""The alarm bar: every open alarm in one line across the top of the hall — reporting
+deadlines (overdue red, due soon amber), unanswered orders, monitoring points over their
+thresholds — flashing while anything is overdue, with a tone for every new alarm until
+someone presses 静音 (mute lasts until the next new alarm)."""
+
+from __future__ import annotations
+
+import math
+import struct
+import tempfile
+import wave
+from pathlib import Path
+
+from PySide6.QtCore import QTimer, QUrl
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+
+from shared.client import SituationPicture
+
+TONE_HZ = (880.0, 660.0)
+"""Two alternating tones, half a second: hard to mistake for anything else in the hall."""
+
+
+def alarm_tone(path: Path, rate: int = 22050) -> Path:
+    """Write the alarm tone as a WAV file (generated, so nothing is shipped or fetched)."""
+    frames = bytearray()
+    for i in range(rate // 2):
+        hz = TONE_HZ[(i * 8 // rate) % 2]
+        sample = int(12000 * math.sin(2 * math.pi * hz * i / rate))
+        frames += struct.pack("<h", sample)
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(bytes(frames))
+    return path
+
+
+class QtAlarmBar(QWidget):
+    """Open alarms, newest first, with sound for new ones."""
+
+    def __init__(self, picture: SituationPicture, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.picture = picture
+        self.setObjectName("alarmbar")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(6, 2, 6, 2)
+        self.label = QLabel("无报警")
+        self.label.setObjectName("alarms")
+        row.addWidget(self.label, 1)
+        self.mute = QPushButton("静音")
+        self.mute.clicked.connect(self.on_mute_clicked)
+        row.addWidget(self.mute)
+        self.known: set[str] = set()
+        self.muted = False
+        self.sounded = 0
+        """How many times the tone was started (the tests read it; CI has no speakers)."""
+        self.sound = None
+        try:
+            from PySide6.QtMultimedia import QSoundEffect
+
+            tone = alarm_tone(Path(tempfile.gettempdir()) / "hengshui-alarm.wav")
+            self.sound = QSoundEffect(self)
+            self.sound.setSource(QUrl.fromLocalFile(str(tone)))
+            self.sound.setLoopCount(2)
+        except ImportError:  # no audio libraries on this machine: the bar still flashes
+            self.sound = None
+        self._flash = False
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self.on_flash_timer)
+        self._timer.start(500)
+
+    def entries(self) -> list[tuple[str, str, bool]]:
+        """(key, text, urgent) for every open alarm, urgent ones first."""
+        out: list[tuple[str, str, bool]] = []
+        for key, a in self.picture.alarms.items():
+            if key.startswith("order:"):
+                out.append((key, f"指令未确认：{a.incident_id or a.name}", True))
+                continue
+            overdue = a.kind == "overdue"
+            verb = "已超时" if overdue else "将到期"
+            drill = "【演练】" if a.exercise else ""
+            out.append((key, f"{drill}{a.incident_id} {a.name}{verb}", overdue))
+        for key, m in self.picture.monitor.items():
+            urgent = m.severity == "alarm"
+            what = "报警" if urgent else "预警"
+            out.append(
+                (f"monitor:{key}", f"{m.name} {m.value:g}（{what}值 {m.threshold:g}）", urgent)
+            )
+        out.sort(key=lambda e: (not e[2], e[0]))
+        return out
+
+    def refresh(self) -> None:
+        """Rewrite the line; sound for alarms not seen before."""
+        entries = self.entries()
+        keys = {k for k, _, _ in entries}
+        new = keys - self.known
+        self.known = keys
+        if new:
+            self.muted = False
+            self.sounded += 1
+            if self.sound is not None:
+                self.sound.play()
+        if not entries:
+            self.label.setText("无报警")
+            self.label.setProperty("level", "clear")
+        else:
+            urgent = sum(1 for _, _, u in entries if u)
+            head = f"报警 {len(entries)}（紧急 {urgent}）："
+            self.label.setText(head + "　｜　".join(t for _, t, _ in entries[:6]))
+            self.label.setProperty("level", "urgent" if urgent else "warning")
+        self._repolish()
+
+    def on_mute_clicked(self) -> None:
+        """Silence until the next new alarm."""
+        self.muted = True
+        if self.sound is not None:
+            self.sound.stop()
+
+    def on_flash_timer(self) -> None:
+        """Urgent alarms flash."""
+        if self.label.property("level") != "urgent":
+            return
+        self._flash = not self._flash
+        self.label.setProperty("level", "urgent")
+        self.label.setProperty("flash", self._flash)
+        self._repolish()
+
+    def _repolish(self) -> None:
+        self.label.style().unpolish(self.label)
+        self.label.style().polish(self.label)
