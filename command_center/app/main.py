@@ -63,6 +63,8 @@ def run_window(bundle_path: Path, *, screenshot: Path | None = None, seconds: fl
         return await respond(client, incident, action, level)
 
     window = QtMainWindow(picture, replica, issue_order=issue, respond=respond_to)
+    window.link_state = lambda: client.state
+    window.hub_address = bundle.endpoints.request
     window.resize(1600, 900)
     window.show()
 
@@ -78,6 +80,7 @@ def run_window(bundle_path: Path, *, screenshot: Path | None = None, seconds: fl
             shown = {
                 "units": len(picture.units),
                 "drawn": window.view.unit_count(),
+                "problem": window.problem.text(),
                 "rows": window.table.rowCount(),
                 "synced": replica.synced.is_set(),
             }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
@@ -16,7 +17,7 @@ from command_center.app.qt_situation_view import QtSituationView
 from command_center.app.qt_unit_table import QtUnitTable
 from command_center.app.theme import STYLE
 from command_center.map.qt_map_view import QtMapView, map_problem
-from shared.client import Replica, SituationPicture
+from shared.client import LinkState, Replica, SituationPicture
 
 FRAME_MS = 25  # how often picture changes are taken; the map sends at most one batch per 50 ms
 
@@ -88,6 +89,12 @@ class QtMainWindow(QMainWindow):
         outer.addLayout(body, 1)
         self.setCentralWidget(root)
         self._last_table = 0.0
+        self._started = time.monotonic()
+        self._map_problems = problems
+        self.link_state: Callable[[], LinkState] | None = None
+        """The client's link to the hub (set by the application; None: read-only)."""
+        self.hub_address = ""
+        self._refused = False
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.on_timer_tick)
         self._timer.start(FRAME_MS)
@@ -114,6 +121,32 @@ class QtMainWindow(QMainWindow):
             self.alarms.refresh()
         self._update_status(now)
 
+    def _show_problems(self, live: bool, now: float) -> None:
+        """The banner: map problems, and what is wrong with the link and how to fix it."""
+        problems = list(self._map_problems)
+        state = self.link_state() if self.link_state is not None else None
+        # The client retries a refused key with a fresh socket now and then: remember the
+        # refusal until the hub answers again, so the banner does not flicker.
+        if state is LinkState.REFUSED:
+            self._refused = True
+        elif live:
+            self._refused = False
+        if self._refused:
+            problems.append(
+                "指挥中心拒绝了本机的密钥（已吊销、过期或未登记）：请管理员用 "
+                "command-center enroll 重新登记本机，并导入新的密钥包"
+            )
+        elif not live and now - self._started > 5.0:
+            where = f" {self.hub_address}" if self.hub_address else ""
+            problems.append(
+                f"无法连接指挥中心{where}：请检查网络和指挥中心服务；"
+                "恢复后自动重连，期间的操作已排队"
+            )
+        text = "⚠ " + "；".join(problems) if problems else ""
+        if text != self.problem.text():
+            self.problem.setText(text)
+            self.problem.setVisible(bool(text))
+
     def on_map_clicked(self, kind: str, key: str) -> None:
         """A click on an incident opens it on the board."""
         if kind == "incident":
@@ -129,6 +162,7 @@ class QtMainWindow(QMainWindow):
 
     def _update_status(self, now: float) -> None:
         live = self.replica.synced.is_set() and now - self.replica.last_beat < 3.0
+        self._show_problems(live, now)
         fresh, stale = self.picture.unit_counts()
         presence = self.picture.presence_counts()
         link = "● 已连接" if live else "● 未连接"

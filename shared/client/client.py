@@ -144,7 +144,9 @@ class HubClient:
         for fut in self._waiters.values():
             if not fut.done():
                 fut.cancel()
-        if self._sock is not None:
+        if self._sock is not None and not self._sock.closed:
+            # (closed already when the hub had just refused our key: the watcher closes the
+            # refused socket and sleeps before opening a fresh one)
             self._sock.disable_monitor()
             self._sock.close(linger=0)
         if self._monitor is not None:

@@ -6,6 +6,7 @@ import asyncio
 import json
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -270,3 +271,41 @@ def test_assessing_an_incident_and_activating_its_plan_from_the_window(
     finally:
         loop.close()
         asyncio.set_event_loop(None)
+
+
+def test_the_window_explains_an_unreachable_hub(hub: HubHandle, tmp_path: Path) -> None:
+    gone = hub.enroll("hall-2", "leader")
+    gone_path = tmp_path / "gone.json"
+    gone.save(gone_path)
+    hub.hub.stop()  # now nothing answers at the bundle's address
+
+    def shown(bundle: Path) -> dict[str, object]:
+        res = subprocess.run(
+            [sys.executable, "-m", "command_center", "window", "--bundle", str(bundle),
+             "--seconds", "7"],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert res.returncode == 0, res.stderr[-2000:]
+        return json.loads(res.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+    unreachable = shown(gone_path)
+    assert "无法连接指挥中心" in str(unreachable["problem"])
+    assert gone.endpoints.request in str(unreachable["problem"])
+
+
+def test_the_window_explains_a_revoked_key(hub: HubHandle, tmp_path: Path) -> None:
+    from shared.identity import revoke
+
+    revoked = hub.enroll("hall-old", "leader")
+    revoke(hub.engine, "hall-old", reason="laptop lost")
+    path = tmp_path / "revoked.json"
+    revoked.save(path)
+    time.sleep(0.5)  # the hub reloads its device table every 250 ms
+    res = subprocess.run(
+        [sys.executable, "-m", "command_center", "window", "--bundle", str(path),
+         "--seconds", "6"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr[-2000:]
+    problem = json.loads(res.stdout.strip().splitlines()[-1])["problem"]
+    assert "拒绝了本机的密钥" in problem and "command-center enroll" in problem
