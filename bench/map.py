@@ -264,6 +264,7 @@ def _phase_child(bundles: dict[str, Any], naive: bool, seconds: float, q: Any) -
 
     async def move() -> None:
         hall["measuring"]["on"] = True
+        await _js(view, f"hall.startFps({seconds + 5})")
         go.set()
         end = time.monotonic() + seconds
         while time.monotonic() < end:

@@ -16,7 +16,14 @@ from PySide6.QtWidgets import QApplication
 
 from command_center.app.qt_main_window import QtMainWindow
 from command_center.map.qt_map_view import prepare_webengine
-from shared.client import HubClient, Replica, SituationPicture, issue_order, respond
+from shared.client import (
+    HubClient,
+    Replica,
+    SituationPicture,
+    issue_order,
+    respond,
+    write_duty_log,
+)
 from shared.identity import BundleError, load_bundle
 
 log = logging.getLogger(__name__)
@@ -62,7 +69,12 @@ def run_window(bundle_path: Path, *, screenshot: Path | None = None, seconds: fl
     async def respond_to(incident: str, action: str, level: int | None) -> str | None:
         return await respond(client, incident, action, level)
 
-    window = QtMainWindow(picture, replica, issue_order=issue, respond=respond_to)
+    async def write_log(text: str, category: str) -> str | None:
+        return await write_duty_log(client, text, category)
+
+    window = QtMainWindow(
+        picture, replica, issue_order=issue, respond=respond_to, write_log=write_log
+    )
     window.link_state = lambda: client.state
     window.hub_address = bundle.endpoints.request
     window.resize(1600, 900)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QTabWidget, QVBo
 from command_center.app.qt_alarm_bar import QtAlarmBar
 from command_center.app.qt_assessment_panel import QtAssessmentPanel, Respond
 from command_center.app.qt_dispatch_board import IssueOrder, QtDispatchBoard
+from command_center.app.qt_duty_panel import QtDutyPanel, WriteLog
 from command_center.app.qt_incident_board import QtIncidentBoard
 from command_center.app.qt_situation_view import QtSituationView
 from command_center.app.qt_unit_table import QtUnitTable
@@ -34,6 +35,7 @@ class QtMainWindow(QMainWindow):
         mbtiles: Path | None = None,
         issue_order: IssueOrder | None = None,
         respond: Respond | None = None,
+        write_log: WriteLog | None = None,
     ) -> None:
         super().__init__()
         self.picture = picture
@@ -81,6 +83,8 @@ class QtMainWindow(QMainWindow):
         self.tabs.addTab(self.assessment, "研判")
         self.tabs.addTab(self.table, "单位")
         self.tabs.addTab(self.dispatch, "调度")
+        self.duty = QtDutyPanel(picture, write_log)
+        self.tabs.addTab(self.duty, "值班")
         if isinstance(self.view, QtMapView):
             self.view.bridge.clicked.connect(self.on_map_clicked)
             self.assessment.zone.connect(self.view.show_hazard)
@@ -119,6 +123,8 @@ class QtMainWindow(QMainWindow):
             self.assessment.refresh()
         if changes.alarms or changes.monitor:
             self.alarms.refresh()
+        if changes.duty:
+            self.duty.refresh()
         self._update_status(now)
 
     def _show_problems(self, live: bool, now: float) -> None:

@@ -82,10 +82,17 @@ window.hall = (function () {
         send("pageReady");
       });
     }
+  }
+
+  function startFps(seconds) {
+    // Sample the frame rate for a while (only when asked: a loop of its own would keep the
+    // renderer busy for nothing on a machine that also runs the hub).
+    state.frames = [];
+    const until = performance.now() + (seconds || 30) * 1000;
     const tick = (t) => {
       state.frames.push(t);
       if (state.frames.length > 240) state.frames.shift();
-      requestAnimationFrame(tick);
+      if (t < until) requestAnimationFrame(tick);
     };
     requestAnimationFrame(tick);
   }
@@ -201,5 +208,5 @@ window.hall = (function () {
     return (f.length - 1) * 1000 / (f[f.length - 1] - f[0]);
   }
 
-  return { init, apply, counts, unitAt, fps, focus, map: () => state.map };
+  return { init, apply, counts, unitAt, fps, startFps, focus, map: () => state.map };
 })();

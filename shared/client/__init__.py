@@ -1,6 +1,6 @@
 """The client core shared by the field unit, the liaison client and the command hall."""
 
-from shared.client.actions import issue_order, respond
+from shared.client.actions import issue_order, respond, write_duty_log
 from shared.client.assess import assess_incident, context_from_resources, domain_incident
 from shared.client.attachments import UploadError, upload
 from shared.client.client import HubClient
@@ -29,4 +29,5 @@ __all__ = [
     "issue_order",
     "respond",
     "upload",
+    "write_duty_log",
 ]

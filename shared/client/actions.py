@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shared.client.client import HubClient
-from shared.protocol import DispatchOrder, ResponseCommand, new_id
+from shared.protocol import DispatchOrder, DutyLogEntry, ResponseCommand, new_id
 
 
 async def issue_order(
@@ -57,6 +57,27 @@ async def respond(
         level=level,
         plan=plan,
         reason=reason,
+    )
+    error = await client.submit_and_wait(msg, timeout)
+    return None if error is None else error.detail
+
+
+async def write_duty_log(
+    client: HubClient,
+    text: str,
+    category: str = "note",
+    *,
+    incident_id: str | None = None,
+    author: str = "",
+    timeout: float = 10.0,
+) -> str | None:
+    """Add a line to the duty log; None when the hub stored it, else its reason.
+
+    Raises:
+        TimeoutError: no answer in time (the line stays queued in the durable outbox).
+    """
+    msg = client.make(
+        DutyLogEntry, text=text, category=category, incident_id=incident_id, author=author
     )
     error = await client.submit_and_wait(msg, timeout)
     return None if error is None else error.detail

@@ -14,6 +14,8 @@ from typing import TypeVar
 
 from shared.protocol import (
     AlarmState,
+    DutyLogState,
+    HandoverState,
     IncidentState,
     MonitorAlarmState,
     OrderStatus,
@@ -21,6 +23,7 @@ from shared.protocol import (
     ReportState,
     ResourceState,
     ResponseState,
+    ShiftState,
     StateValue,
     UnitState,
 )
@@ -42,6 +45,7 @@ class PictureChanges:
     resources: set[str] = field(default_factory=set)
     responses: set[str] = field(default_factory=set)
     monitor: set[str] = field(default_factory=set)
+    duty: set[str] = field(default_factory=set)
 
     def __bool__(self) -> bool:
         return bool(
@@ -54,6 +58,7 @@ class PictureChanges:
             or self.resources
             or self.responses
             or self.monitor
+            or self.duty
         )
 
 
@@ -70,6 +75,7 @@ class SituationPicture:
         self.resources: dict[str, ResourceState] = {}
         self.responses: dict[str, ResponseState] = {}
         self.monitor: dict[str, MonitorAlarmState] = {}
+        self.duty: dict[str, DutyLogState | ShiftState | HandoverState] = {}
         self._changes = PictureChanges()
 
     def on_update(self, topic: str, key: str, value: StateValue | None) -> None:
@@ -101,6 +107,12 @@ class SituationPicture:
         elif topic == "monitor":
             self._put(self.monitor, key, value, MonitorAlarmState)
             self._changes.monitor.add(key)
+        elif topic == "duty":
+            if value is None:
+                self.duty.pop(key, None)
+            elif isinstance(value, DutyLogState | ShiftState | HandoverState):
+                self.duty[key] = value
+            self._changes.duty.add(key)
 
     @staticmethod
     def _put(store: dict[str, _V], key: str, value: object, kind: type[_V]) -> None:
@@ -123,6 +135,11 @@ class SituationPicture:
         """An incident's reporting-deadline alarms, soonest first."""
         found = [a for a in self.alarms.values() if a.incident_id == incident_id]
         return sorted(found, key=lambda a: a.due)
+
+    def duty_log(self) -> list[DutyLogState]:
+        """The duty log lines held, newest first."""
+        lines = [v for v in self.duty.values() if isinstance(v, DutyLogState)]
+        return sorted(lines, key=lambda e: e.at, reverse=True)
 
     def is_stale(self, unit: UnitState, now: datetime | None = None) -> bool:
         """A unit whose last fix is older than :data:`STALE_AFTER`."""

@@ -9,6 +9,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from command_center.app.qt_main_window import QtMainWindow
 from shared.client import HubClient, Replica, SituationPicture
@@ -103,14 +104,13 @@ async def test_real_window_shows_200_moving_units(
         out, _err = await asyncio.wait_for(window.communicate(), 60)
     assert window.returncode == 0
     shown = json.loads(out.decode().strip().splitlines()[-1])
-    assert shown == {"units": 200, "drawn": 200, "rows": 200, "synced": True}
+    assert shown == {"units": 200, "drawn": 200, "rows": 200, "synced": True, "problem": ""}
     assert shot.exists() and shot.stat().st_size > 20_000
 
 
 def test_an_order_issued_from_the_window_reaches_a_liaison_and_its_answer_shows(
     hub: HubHandle, tmp_path: Path, qapp: object, artifacts: Path
 ) -> None:
-    import qasync
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
 
@@ -118,16 +118,6 @@ def test_an_order_issued_from_the_window_reaches_a_liaison_and_its_answer_shows(
 
     leader = hub.enroll("hall-1", "leader")
     liaison = hub.enroll("liaison-police", "liaison")
-    qapp.setQuitOnLastWindowClosed(False)  # type: ignore[attr-defined]
-    loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(loop)
-
-    async def until(predicate: object, timeout: float = 10.0) -> None:
-        for _ in range(int(timeout / 0.05)):
-            if predicate():  # type: ignore[operator]
-                return
-            await asyncio.sleep(0.05)
-        raise AssertionError("condition not reached")
 
     async def scenario() -> None:
         picture = SituationPicture()
@@ -151,36 +141,31 @@ def test_an_order_issued_from_the_window_reaches_a_liaison_and_its_answer_shows(
             window.show()
             window.tabs.setCurrentWidget(window.dispatch)
             board = window.dispatch
-            await until(lambda: board.recipient.findText("liaison-police") >= 0)
+            await _until(lambda: board.recipient.findText("liaison-police") >= 0)
             # A recipient nobody enrolled: refused, and the board says why.
             board.recipient.setCurrentText("nobody")
             board.text.setText("前往现场")
             QTest.mouseClick(board.send, Qt.MouseButton.LeftButton)
-            await until(lambda: "未下达" in board.result.text())
+            await _until(lambda: "未下达" in board.result.text())
             assert "no enrolled device named 'nobody'" in board.result.text()
             board.recipient.setCurrentText("liaison-police")
             board.text.setText("请公安支队封控滏阳河大桥")
             QTest.mouseClick(board.send, Qt.MouseButton.LeftButton)
-            await until(lambda: board.result.text() == "已下达给 liaison-police")
-            await until(lambda: len(inbox.orders) == 1)
+            await _until(lambda: board.result.text() == "已下达给 liaison-police")
+            await _until(lambda: len(inbox.orders) == 1)
             (order_id,) = inbox.orders
-            await until(lambda: board.state_of(order_id) == "已送达")  # receipted, flashing
+            await _until(lambda: board.state_of(order_id) == "已送达")  # receipted, flashing
             await inbox.update(order_id, "acknowledged")
-            await until(lambda: board.state_of(order_id) == "已确认")
+            await _until(lambda: board.state_of(order_id) == "已确认")
             window.grab().save(str(artifacts / "command-hall-dispatch.png"))
             window.close()
 
-    try:
-        loop.run_until_complete(scenario())
-    finally:
-        loop.close()  # joins qasync's executor threads (QThreads must not outlive the test)
-        asyncio.set_event_loop(None)
+    _run_in_qt(qapp, scenario)
 
 
 def test_assessing_an_incident_and_activating_its_plan_from_the_window(
     hub: HubHandle, tmp_path: Path, qapp: object, artifacts: Path
 ) -> None:
-    import qasync
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
 
@@ -191,16 +176,6 @@ def test_assessing_an_incident_and_activating_its_plan_from_the_window(
 
     leader = hub.enroll("hall-1", "leader")
     hub.enroll("liaison-fire", "liaison")
-    qapp.setQuitOnLastWindowClosed(False)  # type: ignore[attr-defined]
-    loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(loop)
-
-    async def until(predicate: object, timeout: float = 15.0) -> None:
-        for _ in range(int(timeout / 0.05)):
-            if predicate():  # type: ignore[operator]
-                return
-            await asyncio.sleep(0.05)
-        raise AssertionError("condition not reached")
 
     async def scenario() -> None:
         picture = SituationPicture()
@@ -227,7 +202,7 @@ def test_assessing_an_incident_and_activating_its_plan_from_the_window(
             )
             await hc.submit(leak)
             assert await hc.drain(20)
-            await until(lambda: len(picture.resources) == 105 and "HZ-1" in picture.incidents)
+            await _until(lambda: len(picture.resources) == 105 and "HZ-1" in picture.incidents)
 
             async def respond_to(incident: str, action: str, level: int | None) -> str | None:
                 return await respond(hc, incident, action, level)
@@ -250,27 +225,23 @@ def test_assessing_an_incident_and_activating_its_plan_from_the_window(
             assert panel.level.currentData() == 3  # the suggested level is preselected
             panel.level.setCurrentIndex(panel.level.findData(4))
             QTest.mouseClick(panel.activate, Qt.MouseButton.LeftButton)
-            await until(lambda: "HZ-1" in picture.responses)
+            await _until(lambda: "HZ-1" in picture.responses)
             response = picture.responses["HZ-1"]
             assert (response.level, response.active, response.plan) == (4, True, "hazchem")
-            await until(lambda: panel.status.text() == "已启动Ⅳ级响应")
-            await until(lambda: "当前 Ⅳ级" in panel.activate.text())
+            await _until(lambda: panel.status.text() == "已启动Ⅳ级响应")
+            await _until(lambda: "当前 Ⅳ级" in panel.activate.text())
             if isinstance(window.view, QtMapView):
-                await until(lambda: window.view.page_ready)
+                await _until(lambda: window.view.page_ready)
                 zones: list[str] = []
                 window.view.page().runJavaScript("JSON.stringify(hall.counts())", 0, zones.append)
-                await until(lambda: bool(zones))
+                await _until(lambda: bool(zones))
                 assert json.loads(zones[0])["zones"] == 1  # the hazard zone is drawn
             window.tabs.setCurrentWidget(panel)
             await asyncio.sleep(0.5)
             window.grab().save(str(artifacts / "command-hall-assessment.png"))
             window.close()
 
-    try:
-        loop.run_until_complete(scenario())
-    finally:
-        loop.close()
-        asyncio.set_event_loop(None)
+    _run_in_qt(qapp, scenario)
 
 
 def test_the_window_explains_an_unreachable_hub(hub: HubHandle, tmp_path: Path) -> None:
@@ -309,3 +280,78 @@ def test_the_window_explains_a_revoked_key(hub: HubHandle, tmp_path: Path) -> No
     assert res.returncode == 0, res.stderr[-2000:]
     problem = json.loads(res.stdout.strip().splitlines()[-1])["problem"]
     assert "拒绝了本机的密钥" in problem and "command-center enroll" in problem
+
+
+def _run_in_qt(qapp: Any, scenario: Any) -> None:
+    """Run ``scenario()`` on a qasync loop over the test's QApplication, then close the loop
+    (joining its executor threads: a QThread must not outlive the test)."""
+    import qasync
+
+    qapp.setQuitOnLastWindowClosed(False)
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(scenario())
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+
+
+async def _until(predicate: Any, timeout: float = 10.0) -> None:
+    for _ in range(int(timeout / 0.05)):
+        if predicate():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("condition not reached")
+
+
+def test_the_duty_panel_shows_who_is_on_duty_and_writes_the_log(
+    hub: HubHandle, tmp_path: Path, qapp: Any, artifacts: Path
+) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from shared.client import write_duty_log
+    from shared.protocol import DutyShift, ShiftHandover
+
+    duty = hub.enroll("duty-1", "duty-officer")
+
+    async def scenario() -> None:
+        picture = SituationPicture()
+        async with HubClient(duty, tmp_path / "d.db") as dc, Replica(duty) as r:
+            r.listeners.append(picture.on_update)
+            await dc.wait_online(10)
+            now = datetime.now(UTC)
+            shift = dc.make(
+                DutyShift,
+                shift_id="today",
+                person="张三",
+                post="值班员",
+                start=now - timedelta(hours=2),
+                end=now + timedelta(hours=6),
+                phone="0318-1234567",
+            )
+            hand = dc.make(ShiftHandover, from_person="李四", to_person="张三", notes="平稳")
+            assert await dc.submit_and_wait(shift) is None
+            assert await dc.submit_and_wait(hand) is None
+
+            async def write(text: str, category: str) -> str | None:
+                return await write_duty_log(dc, text, category)
+
+            window = QtMainWindow(picture, r, write_log=write, use_map=False)
+            window.resize(1600, 900)
+            window.show()
+            window.tabs.setCurrentWidget(window.duty)
+            panel = window.duty
+            await _until(lambda: "值班员 张三 0318-1234567" in panel.on_duty.text())
+            assert "李四 → 张三" in panel.on_duty.text()
+            panel.category.setCurrentIndex(panel.category.findData("call"))
+            panel.text.setText("接市气象台暴雨橙色预警")
+            QTest.mouseClick(panel.add, Qt.MouseButton.LeftButton)
+            await _until(lambda: "接市气象台暴雨橙色预警" in panel.log.toPlainText())
+            assert "[来电]" in panel.log.toPlainText() and panel.status.text() == "已记录"
+            assert "交接班：李四 → 张三" in panel.log.toPlainText()  # the handover's own line
+            window.grab().save(str(artifacts / "command-hall-duty.png"))
+            window.close()
+
+    _run_in_qt(qapp, scenario)
