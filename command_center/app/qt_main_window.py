@@ -15,6 +15,7 @@ from command_center.app.qt_dispatch_board import IssueOrder, QtDispatchBoard
 from command_center.app.qt_duty_panel import QtDutyPanel, WriteLog
 from command_center.app.qt_incident_board import QtIncidentBoard
 from command_center.app.qt_situation_view import QtSituationView
+from command_center.app.qt_statistics import QtStatistics
 from command_center.app.qt_unit_table import QtUnitTable
 from command_center.app.theme import STYLE
 from command_center.map.qt_map_view import QtMapView, map_problem
@@ -85,6 +86,9 @@ class QtMainWindow(QMainWindow):
         self.tabs.addTab(self.dispatch, "调度")
         self.duty = QtDutyPanel(picture, write_log)
         self.tabs.addTab(self.duty, "值班")
+        self.statistics = QtStatistics(picture)
+        self.tabs.addTab(self.statistics, "统计")
+        self.tabs.currentChanged.connect(self.on_tab_changed)
         if isinstance(self.view, QtMapView):
             self.view.bridge.clicked.connect(self.on_map_clicked)
             self.assessment.zone.connect(self.view.show_hazard)
@@ -125,6 +129,8 @@ class QtMainWindow(QMainWindow):
             self.alarms.refresh()
         if changes.duty:
             self.duty.refresh()
+        if (changes.incidents or changes.reports) and self.tabs.currentWidget() is self.statistics:
+            self.statistics.refresh()
         self._update_status(now)
 
     def _show_problems(self, live: bool, now: float) -> None:
@@ -152,6 +158,11 @@ class QtMainWindow(QMainWindow):
         if text != self.problem.text():
             self.problem.setText(text)
             self.problem.setVisible(bool(text))
+
+    def on_tab_changed(self, _index: int) -> None:
+        """Charts are drawn when they are looked at."""
+        if self.tabs.currentWidget() is self.statistics:
+            self.statistics.refresh()
 
     def on_map_clicked(self, kind: str, key: str) -> None:
         """A click on an incident opens it on the board."""

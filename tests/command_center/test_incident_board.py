@@ -150,3 +150,46 @@ def test_alarm_bar_lists_alarms_flashes_when_urgent_and_sounds_for_new_ones(
     picture.on_update("monitor", "WL-1", None)
     bar.refresh()
     assert bar.label.text() == "无报警" and bar.sounded == 2
+
+
+def test_statistics_count_by_level_type_county_and_time_to_first_report(
+    qtbot: Any, artifacts: Path
+) -> None:
+    picture = SituationPicture()
+    replica = Replica.__new__(Replica)
+    replica.synced = asyncio.Event()
+    replica.last_beat = 0.0
+    window = QtMainWindow(picture, replica, use_map=False)
+    qtbot.addWidget(window)
+    window.resize(1600, 900)
+    window.show()
+    t0 = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
+    for key, level, division, kind, minutes in (
+        ("A1", 3, "131121", "hazchem.leak", 12),
+        ("B2", 1, "131102", "flood", 35),
+        ("C3", 3, "131121", "road_traffic", None),
+    ):
+        inc = _incident(key, level, "reported", division, kind, occurred=t0)
+        picture.on_update("incident", key, inc)
+        if minutes is not None:
+            sent = t0 + timedelta(minutes=minutes)
+            picture.on_update(
+                "report", f"r{key}", ReportState(f"r{key}", key, "initial", "初报", "x", sent)
+            )
+    window.tabs.setCurrentWidget(window.statistics)
+    figures = window.statistics.figures
+    assert figures["level"]["Ⅲ级 较大"] == 2 and figures["level"]["Ⅰ级 特别重大"] == 1
+    assert figures["county"] == {"枣强县": 2, "桃城区": 1}
+    assert figures["type"] == {"危险化学品事故": 1, "洪涝灾害": 1, "道路交通事故": 1}
+    assert figures["first_report"] == {"A1": 12.0, "B2": 35.0}  # C3 has no report yet
+    charts = [v.chart() for v in window.statistics.views]
+    assert [c.title() for c in charts] == [
+        "按等级（共 3）",
+        "按类型（共 3）",
+        "按区县（共 3）",
+        "首报用时（分钟）",
+    ]
+    level_bars = charts[0].series()[0].barSets()[0]
+    assert [level_bars.at(i) for i in range(level_bars.count())] == [1, 0, 2, 0, 0]
+    assert [(p.x(), p.y()) for p in charts[3].series()[0].points()] == [(0, 12.0), (1, 35.0)]
+    window.grab().save(str(artifacts / "command-hall-statistics.png"))
