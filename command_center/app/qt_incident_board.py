@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import html
 from datetime import UTC, datetime
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
+    QPushButton,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -97,6 +101,13 @@ class QtIncidentBoard(QWidget):
         split.addWidget(self.detail)
         split.setSizes([300, 300])
         layout.addWidget(split, 1)
+        row = QHBoxLayout()
+        self.export = QPushButton("导出报告（PDF）")
+        self.export.clicked.connect(self.on_export_clicked)
+        self.exported = QLabel("")
+        row.addWidget(self.export)
+        row.addWidget(self.exported, 1)
+        layout.addLayout(row)
         self.current: str | None = None
         self.shown: list[str] = []
 
@@ -159,6 +170,29 @@ class QtIncidentBoard(QWidget):
                 self.table.selectRow(row)
         self.table.blockSignals(False)
         self.show_detail()
+
+    def ask_path(self, suggested: Path) -> Path | None:
+        """Where to save (a file dialog; tests replace it)."""
+        name, _ = QFileDialog.getSaveFileName(self, "导出事件报告", str(suggested), "PDF (*.pdf)")
+        return Path(name) if name else None
+
+    def on_export_clicked(self) -> None:
+        """Export the selected incident's report as a PDF in the official layout."""
+        from command_center.app.report_pdf import export_report_pdf
+
+        if self.current not in self.picture.incidents:
+            self.exported.setText("请先选择一个事件")
+            return
+        assert self.current is not None
+        path = self.ask_path(Path.home() / f"突发事件信息报告-{self.current}.pdf")
+        if path is None:
+            return
+        try:
+            export_report_pdf(self.picture, self.current, path)
+        except OSError as exc:
+            self.exported.setText(f"导出失败：{exc}")
+            return
+        self.exported.setText(f"已导出：{path}")
 
     def on_selection_changed(self) -> None:
         """Show the chosen incident."""

@@ -193,3 +193,64 @@ def test_statistics_count_by_level_type_county_and_time_to_first_report(
     assert [level_bars.at(i) for i in range(level_bars.count())] == [1, 0, 2, 0, 0]
     assert [(p.x(), p.y()) for p in charts[3].series()[0].points()] == [(0, 12.0), (1, 35.0)]
     window.grab().save(str(artifacts / "command-hall-statistics.png"))
+
+
+def test_an_incident_report_exports_as_a_pdf_in_the_official_layout(
+    qtbot: Any, tmp_path: Path, artifacts: Path
+) -> None:
+    import unicodedata
+
+    from PySide6.QtPdf import QPdfDocument
+
+    picture = SituationPicture()
+    replica = Replica.__new__(Replica)
+    replica.synced = asyncio.Event()
+    replica.last_beat = 0.0
+    window = QtMainWindow(picture, replica, use_map=False)
+    qtbot.addWidget(window)
+    t0 = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
+    inc = _incident(
+        "A1", 3, "responding", "131121", "hazchem.leak", occurred=t0, dead=3,
+        level_criteria=["死亡 3 ≥ 3（Ⅲ级 较大）"],
+    )  # fmt: skip
+    picture.on_update("incident", "A1", inc)
+    picture.on_update(
+        "report",
+        "r1",
+        ReportState("r1", "A1", "initial", "化工园区氨气泄漏初报", "fire-01", t0, 3,
+                    version=1, source="phone", author="王队长"),
+    )  # fmt: skip
+    board = window.incidents
+    board.refresh()
+    board.exported.setText("")
+    board.export.click()
+    assert board.exported.text() == "请先选择一个事件"
+    board.select("A1")
+    target = artifacts / "incident-report-A1.pdf"
+    board.ask_path = lambda suggested: target  # type: ignore[method-assign]
+    board.export.click()
+    assert board.exported.text() == f"已导出：{target}"
+    assert target.read_bytes().startswith(b"%PDF")
+    doc = QPdfDocument()
+    doc.load(str(target))
+    assert 1 <= doc.pageCount() <= 2
+    # PDF text extraction gives some CJK characters as their Kangxi-radical twins (⽔ for 水):
+    # NFKC folds them back.
+    text = unicodedata.normalize(
+        "NFKC", "".join(doc.getAllText(i).text() for i in range(doc.pageCount()))
+    )
+    for expected in (
+        "突发事件信息报告",
+        "衡水市应急管理局",
+        "化工园区氨气泄漏初报",
+        "王队",  # (长 extracts as the radical ⻓, which NFKC leaves)
+        "Ⅲ级 较大",
+        "死亡 3 人",
+        "枣强县",
+        "签发",
+    ):
+        # (and lines wrap inside table cells: compare without white space)
+        want = unicodedata.normalize("NFKC", expected).replace(" ", "")
+        assert want in "".join(text.split()), expected
+    image = doc.render(0, doc.pagePointSize(0).toSize() * 2)
+    image.save(str(artifacts / "incident-report-A1.png"))
