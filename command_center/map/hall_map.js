@@ -11,6 +11,7 @@ window.hall = (function () {
     units: new Map(),
     incidents: new Map(),
     zones: new Map(),
+    resources: new Map(),
     layers: {},
     frames: [],
     applied: 0,
@@ -59,6 +60,14 @@ window.hall = (function () {
       }),
     }).addTo(map);
     state.layers.zones = L.featureGroup().addTo(map);
+    state.layers.resources = L.markerClusterGroup({
+      disableClusteringAtZoom: 11, chunkedLoading: true, showCoverageOnHover: false,
+      maxClusterRadius: 40,
+      iconCreateFunction: (cluster) => L.divIcon({
+        className: "hall-resource-cluster",
+        html: `<div>${cluster.getChildCount()}</div>`, iconSize: [28, 28],
+      }),
+    }).addTo(map);
     state.layers.drawn = L.featureGroup().addTo(map);
     const draw = new L.Control.Draw({
       position: "topleft",
@@ -169,11 +178,54 @@ window.hall = (function () {
     }
   }
 
+  const RESOURCE_STYLE = {
+    facility: { color: "#94a3b8", symbol: "■" },
+    shelter: { color: "#3ddc84", symbol: "⌂" },
+    team: { color: "#facc15", symbol: "★" },
+    vehicle: { color: "#facc15", symbol: "▣" },
+    depot: { color: "#60a5fa", symbol: "◆" },
+    expert: { color: "#c084fc", symbol: "●" },
+    monitoring_point: { color: "#22d3ee", symbol: "◉" },
+  };
+
+  function applyResources(part) {
+    if (!part) return;
+    const group = state.layers.resources;
+    const removed = [];
+    const added = [];
+    for (const id of part.del || []) {
+      const m = state.resources.get(id);
+      if (m) { removed.push(m); state.resources.delete(id); }
+    }
+    for (const [id, type, lat, lon, name, label, alarm] of part.set || []) {
+      const old = state.resources.get(id);
+      if (old) removed.push(old);
+      const style = RESOURCE_STYLE[type] || { color: "#e5e7eb", symbol: "●" };
+      const cls = "hall-resource" + (alarm ? ` hall-alarm-${esc(alarm)}` : "");
+      const m = L.marker([lat, lon], {
+        keyboard: false,
+        icon: L.divIcon({
+          className: "hall-resource-icon",
+          html: `<div class="${cls}" style="color:${style.color}">${style.symbol}` +
+            (label ? `<span class="hall-resource-label">${esc(label)}</span>` : "") + "</div>",
+          iconSize: [16, 16], iconAnchor: [8, 8],
+        }),
+      });
+      m.bindTooltip(esc(name) + (label ? `（${esc(label)}）` : ""));
+      m.on("click", () => send("mapClicked", "resource", id));
+      state.resources.set(id, m);
+      added.push(m);
+    }
+    if (removed.length) group.removeLayers(removed);
+    if (added.length) group.addLayers(added);
+  }
+
   function apply(batch) {
     const t0 = performance.now();
     applyUnits(batch.units);
     applyIncidents(batch.incidents);
     applyZones(batch.zones);
+    applyResources(batch.resources);
     state.applied += 1;
     state.lastApplyMs = performance.now() - t0;
     return state.applied;
@@ -189,6 +241,7 @@ window.hall = (function () {
       units: state.units.size,
       incidents: state.incidents.size,
       zones: state.zones.size,
+      resources: state.resources.size,
       applied: state.applied,
       bridge: state.bridge !== null,
       lastApplyMs: state.lastApplyMs,

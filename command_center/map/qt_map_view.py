@@ -236,6 +236,7 @@ class QtMapView(QWebEngineView):
         page.loadFinished.connect(self.loaded.emit)
         self._pending_units: set[str] = set()
         self._pending_incidents: set[str] = set()
+        self._pending_resources: set[str] = set()
         self._on_map: set[str] = set()
         self._zones: set[str] = set()
         self._hazards: dict[str, list[tuple[float, float]]] = {}
@@ -255,6 +256,7 @@ class QtMapView(QWebEngineView):
         self.page_ready = True
         self._pending_units |= set(self.picture.units) | self._on_map
         self._pending_incidents |= set(self.picture.incidents)
+        self._pending_resources |= set(self.picture.resources)
         self._schedule()
         for key, ring in self._hazards.items():
             self.show_hazard(key, ring)
@@ -263,6 +265,7 @@ class QtMapView(QWebEngineView):
         """Note what changed; it reaches the page within 50 ms, batched."""
         self._pending_units |= changes.units
         self._pending_incidents |= changes.incidents
+        self._pending_resources |= changes.resources | changes.monitor
         self._schedule()
 
     def refresh_staleness(self) -> None:
@@ -271,7 +274,8 @@ class QtMapView(QWebEngineView):
         self._schedule()
 
     def _schedule(self) -> None:
-        if self._flush_timer.isActive() or not (self._pending_units or self._pending_incidents):
+        pending = self._pending_units or self._pending_incidents or self._pending_resources
+        if self._flush_timer.isActive() or not pending:
             return
         since_ms = (time.monotonic() - self._last_flush) * 1000
         self._flush_timer.start(max(0, int(BATCH_MS - since_ms)))
@@ -294,11 +298,14 @@ class QtMapView(QWebEngineView):
 
     def flush(self) -> None:
         """Send everything pending in one script call (at most every 50 ms)."""
-        if not self.page_ready or not (self._pending_units or self._pending_incidents):
+        pending = self._pending_units or self._pending_incidents or self._pending_resources
+        if not self.page_ready or not pending:
             return
         self._last_flush = time.monotonic()
         batch = self.batch(self._pending_units, self._pending_incidents)
+        batch["resources"] = self.resource_batch(self._pending_resources)
         self._pending_units, self._pending_incidents = set(), set()
+        self._pending_resources = set()
         script = f"hall.apply({json.dumps(batch, ensure_ascii=False)})"
         if self.on_applied:
             keys = [u[0] for u in batch["units"]["set"]]
@@ -310,6 +317,35 @@ class QtMapView(QWebEngineView):
     def _applied(self, unit_keys: list[str]) -> None:
         for callback in self.on_applied:
             callback(unit_keys)
+
+    def resource_batch(self, keys: set[str]) -> dict[str, list[Any]]:
+        """Facilities, shelters (with occupancy), teams, depots, monitoring points (with their
+        alarm state) for the changed keys."""
+        out: dict[str, list[Any]] = {"set": [], "del": []}
+        for key in keys:
+            r = self.picture.resources.get(key)
+            if r is None:
+                if key not in self.picture.monitor:
+                    out["del"].append(key)
+                continue
+            label = ""
+            if r.resource_type == "shelter" and r.capacity:
+                label = f"{r.occupancy}/{r.capacity}"
+            elif r.resource_type == "monitoring_point" and r.last_value is not None:
+                label = f"{r.last_value:g}"
+            alarm = self.picture.monitor.get(key)
+            out["set"].append(
+                [
+                    key,
+                    r.resource_type,
+                    r.lat,
+                    r.lon,
+                    r.name,
+                    label,
+                    alarm.severity if alarm else None,
+                ]
+            )
+        return out
 
     def batch(self, unit_keys: set[str], incident_keys: set[str]) -> dict[str, Any]:
         """The JSON batch for these keys (removals for keys no longer in the picture)."""

@@ -242,3 +242,41 @@ def test_the_window_opens_without_map_assets_and_says_why(
     window.show()
     assert isinstance(window.view, QtSituationView)
     assert window.problem.isVisible() and "./run setup" in window.problem.text()
+
+
+def test_resources_and_monitoring_alarms_show_on_the_map(qtbot: Any, artifacts: Path) -> None:
+    from shared.domain import sample_data
+    from shared.protocol import MonitorAlarmState, ResourceState
+
+    picture = SituationPicture()
+    view = _view(qtbot, picture)
+    now = datetime.now(UTC)
+    for r in sample_data().resources:
+        fields = {f: getattr(r, f) for f in r.__struct_fields__}
+        rid = fields.pop("resource_id")
+        picture.on_update("resource", rid, ResourceState(rid, updated=now, sample=True, **fields))
+    view.apply(picture.take_changes())
+    qtbot.waitUntil(lambda: _counts(qtbot, view)["resources"] == 105, timeout=10_000)
+    picture.on_update(
+        "monitor",
+        "WL-FUYANG-1",
+        MonitorAlarmState(
+            "WL-FUYANG-1", "滏阳河衡水站水位", "water_level_m", 23.9, 23.5, "alarm", now, now,
+            37.745, 115.703,
+        ),
+    )  # fmt: skip
+    view.apply(picture.take_changes())
+    qtbot.waitUntil(
+        lambda: _js_json(qtbot, view, "document.querySelectorAll('.hall-alarm-alarm').length") >= 0,
+        timeout=5000,
+    )
+    _js(qtbot, view, "hall.map().setView([37.745, 115.703], 13); 1")
+    qtbot.waitUntil(
+        lambda: _js_json(qtbot, view, "document.querySelectorAll('.hall-alarm-alarm').length") == 1,
+        timeout=5000,
+    )
+    picture.on_update("resource", "SH-131102", None)
+    view.apply(picture.take_changes())
+    qtbot.waitUntil(lambda: _counts(qtbot, view)["resources"] == 104, timeout=5000)
+    view.grab().save(str(artifacts / "map-resources.png"))
+    assert view.guard.blocked == []
