@@ -92,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bundle", type=Path, required=True)
     p.add_argument("--screenshot", type=Path)
     p.add_argument("--seconds", type=float, default=0.0, help="close after this long (0: stay)")
+    p.add_argument("--screen", type=int, default=None, help="screen number (1 = primary)")
+    p.add_argument("--fullscreen", action="store_true", help="full screen (the wall display)")
     return parser
 
 
@@ -145,7 +147,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "window":
             from command_center.app.main import run_window
 
-            code = run_window(args.bundle, screenshot=args.screenshot, seconds=args.seconds)
+            code = run_window(
+                args.bundle,
+                screenshot=args.screenshot,
+                seconds=args.seconds,
+                screen=args.screen,
+                full_screen=args.fullscreen,
+            )
             # Everything is closed and flushed; skip interpreter finalisation, where Qt's
             # objects meet the garbage collector in an order PySide6 does not survive.
             sys.stdout.flush()

@@ -12,6 +12,7 @@ from types import TracebackType
 
 import platformdirs
 import qasync
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from command_center.app.qt_main_window import QtMainWindow
@@ -40,7 +41,14 @@ def _install_excepthook() -> None:
     sys.excepthook = hook
 
 
-def run_window(bundle_path: Path, *, screenshot: Path | None = None, seconds: float = 0.0) -> int:
+def run_window(
+    bundle_path: Path,
+    *,
+    screenshot: Path | None = None,
+    seconds: float = 0.0,
+    screen: int | None = None,
+    full_screen: bool = False,
+) -> int:
     """Open the window for ``bundle_path``'s identity; with ``seconds``, grab a screenshot
     (if asked) and close after that long."""
     try:
@@ -78,7 +86,14 @@ def run_window(bundle_path: Path, *, screenshot: Path | None = None, seconds: fl
     window.link_state = lambda: client.state
     window.hub_address = bundle.endpoints.request
     window.resize(1600, 900)
+    settings = QSettings("Hengshui", "CommandHall")
+    window.restore_layout(settings)
     window.show()
+    if screen is not None or full_screen:
+        problem = window.place_on_screen((screen or 1) - 1, full_screen=full_screen)
+        if problem:
+            print(f"command-center: {problem}", file=sys.stderr)
+    app.aboutToQuit.connect(lambda: window.save_layout(settings))
 
     async def main() -> None:
         await client.start()

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from command_center.app.qt_alarm_bar import QtAlarmBar
 from command_center.app.qt_assessment_panel import QtAssessmentPanel, Respond
@@ -17,7 +27,7 @@ from command_center.app.qt_incident_board import QtIncidentBoard
 from command_center.app.qt_situation_view import QtSituationView
 from command_center.app.qt_statistics import QtStatistics
 from command_center.app.qt_unit_table import QtUnitTable
-from command_center.app.theme import STYLE
+from command_center.app.theme import STYLE, scaled_style
 from command_center.map.qt_map_view import QtMapView, map_problem
 from shared.client import LinkState, Replica, SituationPicture
 
@@ -92,9 +102,15 @@ class QtMainWindow(QMainWindow):
         if isinstance(self.view, QtMapView):
             self.view.bridge.clicked.connect(self.on_map_clicked)
             self.assessment.zone.connect(self.view.show_hazard)
-        body.addWidget(self.view, 3)
-        body.addWidget(self.tabs, 2)
+        self.split = QSplitter(Qt.Orientation.Horizontal)
+        self.split.addWidget(self.view)
+        self.split.addWidget(self.tabs)
+        self.split.setStretchFactor(0, 3)
+        self.split.setStretchFactor(1, 2)
+        body.addWidget(self.split)
         outer.addLayout(body, 1)
+        self.font_scale = 1.0
+        self._shortcuts()
         self.setCentralWidget(root)
         self._last_table = 0.0
         self._started = time.monotonic()
@@ -158,6 +174,76 @@ class QtMainWindow(QMainWindow):
         if text != self.problem.text():
             self.problem.setText(text)
             self.problem.setVisible(bool(text))
+
+    # --- large displays ---------------------------------------------------------------
+
+    def _shortcuts(self) -> None:
+        """F11 full screen; Ctrl+= / Ctrl+- / Ctrl+0 text size; Ctrl+1 … Ctrl+6 the tabs;
+        Ctrl+M mutes the alarm tone."""
+        keys: list[tuple[str, Callable[[], None]]] = [
+            ("F11", self.toggle_full_screen),
+            ("Ctrl+=", lambda: self.scale_fonts(self.font_scale * 1.15)),
+            ("Ctrl++", lambda: self.scale_fonts(self.font_scale * 1.15)),
+            ("Ctrl+-", lambda: self.scale_fonts(self.font_scale / 1.15)),
+            ("Ctrl+0", lambda: self.scale_fonts(1.0)),
+            ("Ctrl+M", self.alarms.on_mute_clicked),
+        ]
+        for i in range(self.tabs.count()):
+            keys.append((f"Ctrl+{i + 1}", partial(self.tabs.setCurrentIndex, i)))
+        self.shortcuts: list[QShortcut] = []
+        for key, action in keys:
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.activated.connect(action)
+            self.shortcuts.append(shortcut)
+
+    def toggle_full_screen(self) -> None:
+        """Full screen on the wall display, or back."""
+        if self.isFullScreen():
+            self.showNormal()
+        else:
+            self.showFullScreen()
+
+    def scale_fonts(self, scale: float) -> None:
+        """Text size for the distance of the wall (0.6× … 3×)."""
+        self.font_scale = max(0.6, min(3.0, scale))
+        self.setStyleSheet(scaled_style(self.font_scale))
+        if isinstance(self.view, QtMapView):
+            self.view.setZoomFactor(self.font_scale)
+
+    def place_on_screen(self, index: int, *, full_screen: bool) -> str | None:
+        """Move to screen ``index`` (0 = primary); returns a problem, or None."""
+        screens = QGuiApplication.screens()
+        if not 0 <= index < len(screens):
+            return f"没有第 {index + 1} 块屏幕（共 {len(screens)} 块），窗口留在主屏"
+        screen = screens[index]
+        self.setScreen(screen)
+        self.move(screen.availableGeometry().topLeft())
+        if full_screen:
+            self.showFullScreen()
+        return None
+
+    def save_layout(self, settings: QSettings) -> None:
+        """Window geometry, the map/panel split, the tab and text size."""
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/split", self.split.saveState())
+        settings.setValue("window/tab", self.tabs.currentIndex())
+        settings.setValue("window/font_scale", self.font_scale)
+        settings.sync()
+
+    def restore_layout(self, settings: QSettings) -> None:
+        """Bring back what :meth:`save_layout` kept (missing values are left alone)."""
+        geometry = settings.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        split = settings.value("window/split")
+        if isinstance(split, QByteArray):
+            self.split.restoreState(split)
+        tab = settings.value("window/tab")
+        if tab is not None:
+            self.tabs.setCurrentIndex(int(tab))
+        scale = settings.value("window/font_scale")
+        if scale is not None:
+            self.scale_fonts(float(scale))
 
     def on_tab_changed(self, _index: int) -> None:
         """Charts are drawn when they are looked at."""

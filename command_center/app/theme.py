@@ -26,3 +26,12 @@ UNIT_COLOURS = {
 }
 STALE_COLOUR = "#5b6673"
 INCIDENT_COLOURS = {1: "#ff2d2d", 2: "#ff8c1a", 3: "#ffd60a", 4: "#3b82f6"}
+
+
+def scaled_style(scale: float) -> str:
+    """The style sheet with every font size multiplied by ``scale`` (wall-distance reading)."""
+    import re
+
+    return re.sub(
+        r"font-size: (\d+)px", lambda m: f"font-size: {round(int(m.group(1)) * scale)}px", STYLE
+    )

@@ -254,3 +254,40 @@ def test_an_incident_report_exports_as_a_pdf_in_the_official_layout(
         assert want in "".join(text.split()), expected
     image = doc.render(0, doc.pagePointSize(0).toSize() * 2)
     image.save(str(artifacts / "incident-report-A1.png"))
+
+
+def test_wall_display_controls_text_size_shortcuts_screens_and_saved_layout(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    from PySide6.QtCore import QSettings
+
+    def window() -> Any:
+        replica = Replica.__new__(Replica)
+        replica.synced = asyncio.Event()
+        replica.last_beat = 0.0
+        w = QtMainWindow(SituationPicture(), replica, use_map=False)
+        qtbot.addWidget(w)
+        w.resize(1400, 800)
+        w.show()
+        return w
+
+    w = window()
+    keys = {s.key().toString() for s in w.shortcuts}
+    assert {"F11", "Ctrl+=", "Ctrl+-", "Ctrl+0", "Ctrl+M", "Ctrl+1", "Ctrl+6"} <= keys
+    w.scale_fonts(2.0)
+    assert "font-size: 44px" in w.styleSheet()  # the 22 px title, doubled
+    w.scale_fonts(10)
+    assert w.font_scale == 3.0  # bounded
+    problem = w.place_on_screen(7, full_screen=False)
+    assert problem is not None and "没有第 8 块屏幕" in problem
+    assert w.place_on_screen(0, full_screen=False) is None
+    w.scale_fonts(1.5)
+    w.tabs.setCurrentIndex(3)
+    w.split.setSizes([500, 900])  # the panels wider than the map: not the default
+    settings = QSettings(str(tmp_path / "hall.ini"), QSettings.Format.IniFormat)
+    w.save_layout(settings)
+    again = window()
+    again.restore_layout(QSettings(str(tmp_path / "hall.ini"), QSettings.Format.IniFormat))
+    assert again.font_scale == 1.5 and again.tabs.currentIndex() == 3
+    map_width, panel_width = again.split.sizes()
+    assert panel_width > map_width
