@@ -94,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seconds", type=float, default=0.0, help="close after this long (0: stay)")
     p.add_argument("--screen", type=int, default=None, help="screen number (1 = primary)")
     p.add_argument("--fullscreen", action="store_true", help="full screen (the wall display)")
+    p.add_argument(
+        "--desk-screen", type=int, default=None, help="panels on this screen, map on --screen"
+    )
     return parser
 
 
@@ -153,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
                 seconds=args.seconds,
                 screen=args.screen,
                 full_screen=args.fullscreen,
+                desk_screen=args.desk_screen,
             )
             # Everything is closed and flushed; skip interpreter finalisation, where Qt's
             # objects meet the garbage collector in an order PySide6 does not survive.

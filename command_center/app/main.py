@@ -48,6 +48,7 @@ def run_window(
     seconds: float = 0.0,
     screen: int | None = None,
     full_screen: bool = False,
+    desk_screen: int | None = None,
 ) -> int:
     """Open the window for ``bundle_path``'s identity; with ``seconds``, grab a screenshot
     (if asked) and close after that long."""
@@ -89,10 +90,13 @@ def run_window(
     settings = QSettings("Hengshui", "CommandHall")
     window.restore_layout(settings)
     window.show()
-    if screen is not None or full_screen:
+    problem = None
+    if desk_screen is not None:
+        problem = window.split_screens((screen or 1) - 1, desk_screen - 1)
+    elif screen is not None or full_screen:
         problem = window.place_on_screen((screen or 1) - 1, full_screen=full_screen)
-        if problem:
-            print(f"command-center: {problem}", file=sys.stderr)
+    if problem:
+        print(f"command-center: {problem}", file=sys.stderr)
     app.aboutToQuit.connect(lambda: window.save_layout(settings))
 
     async def main() -> None:

@@ -110,6 +110,8 @@ class QtMainWindow(QMainWindow):
         body.addWidget(self.split)
         outer.addLayout(body, 1)
         self.font_scale = 1.0
+        self.desk: QWidget | None = None
+        """The panels' own window when the map has the wall to itself."""
         self._shortcuts()
         self.setCentralWidget(root)
         self._last_table = 0.0
@@ -220,6 +222,25 @@ class QtMainWindow(QMainWindow):
         self.move(screen.availableGeometry().topLeft())
         if full_screen:
             self.showFullScreen()
+        return None
+
+    def split_screens(self, wall: int, desk: int) -> str | None:
+        """The map full screen on the wall, the panels in their own window on the desk
+        screen; returns a problem (a screen that is not there), or None."""
+        screens = QGuiApplication.screens()
+        for n in (wall, desk):
+            if not 0 <= n < len(screens):
+                return f"没有第 {n + 1} 块屏幕（共 {len(screens)} 块），地图和面板留在同一窗口"
+        self.desk = QWidget()
+        self.desk.setWindowTitle("衡水市应急指挥平台 — 指挥席")
+        self.desk.setStyleSheet(self.styleSheet())
+        layout = QVBoxLayout(self.desk)
+        layout.addWidget(self.tabs)  # re-parents the panels out of the splitter
+        self.desk.setScreen(screens[desk])
+        self.desk.move(screens[desk].availableGeometry().topLeft())
+        self.desk.resize(screens[desk].availableGeometry().size())
+        self.desk.show()
+        self.place_on_screen(wall, full_screen=True)
         return None
 
     def save_layout(self, settings: QSettings) -> None:

@@ -291,3 +291,18 @@ def test_wall_display_controls_text_size_shortcuts_screens_and_saved_layout(
     assert again.font_scale == 1.5 and again.tabs.currentIndex() == 3
     map_width, panel_width = again.split.sizes()
     assert panel_width > map_width
+
+
+def test_map_on_the_wall_and_panels_on_the_desk(qtbot: Any) -> None:
+    replica = Replica.__new__(Replica)
+    replica.synced = asyncio.Event()
+    replica.last_beat = 0.0
+    w = QtMainWindow(SituationPicture(), replica, use_map=False)
+    qtbot.addWidget(w)
+    w.show()
+    problem = w.split_screens(0, 3)
+    assert problem is not None and "没有第 4 块屏幕" in problem and w.desk is None
+    assert w.split_screens(0, 0) is None  # Xvfb has one screen: both on it, still apart
+    assert w.desk is not None and w.desk.isVisible() and w.isFullScreen()
+    assert w.tabs.window() is w.desk and w.view.window() is w
+    qtbot.addWidget(w.desk)
