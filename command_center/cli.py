@@ -97,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--desk-screen", type=int, default=None, help="panels on this screen, map on --screen"
     )
+    p.add_argument("--lang", default="zh", help="zh (default) or en")
     return parser
 
 
@@ -157,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
                 screen=args.screen,
                 full_screen=args.fullscreen,
                 desk_screen=args.desk_screen,
+                lang=args.lang,
             )
             # Everything is closed and flushed; skip interpreter finalisation, where Qt's
             # objects meet the garbage collector in an order PySide6 does not survive.

@@ -15,6 +15,7 @@ import qasync
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
+from command_center.app import i18n
 from command_center.app.qt_main_window import QtMainWindow
 from command_center.map.qt_map_view import prepare_webengine
 from shared.client import (
@@ -49,6 +50,7 @@ def run_window(
     screen: int | None = None,
     full_screen: bool = False,
     desk_screen: int | None = None,
+    lang: str = "zh",
 ) -> int:
     """Open the window for ``bundle_path``'s identity; with ``seconds``, grab a screenshot
     (if asked) and close after that long."""
@@ -62,6 +64,10 @@ def run_window(
         prepare_webengine()
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
+    try:
+        i18n.install(app, lang)
+    except LookupError as exc:
+        print(f"command-center: {exc}; showing Chinese", file=sys.stderr)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     picture = SituationPicture()

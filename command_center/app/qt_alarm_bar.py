@@ -14,6 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QTimer, QUrl
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
+from command_center.app.i18n import tr
 from shared.client import SituationPicture
 
 TONE_HZ = (880.0, 660.0)
@@ -44,10 +45,10 @@ class QtAlarmBar(QWidget):
         self.setObjectName("alarmbar")
         row = QHBoxLayout(self)
         row.setContentsMargins(6, 2, 6, 2)
-        self.label = QLabel("无报警")
+        self.label = QLabel(tr("无报警"))
         self.label.setObjectName("alarms")
         row.addWidget(self.label, 1)
-        self.mute = QPushButton("静音")
+        self.mute = QPushButton(tr("静音"))
         self.mute.clicked.connect(self.on_mute_clicked)
         row.addWidget(self.mute)
         self.known: set[str] = set()
@@ -101,7 +102,7 @@ class QtAlarmBar(QWidget):
             if self.sound is not None:
                 self.sound.play()
         if not entries:
-            self.label.setText("无报警")
+            self.label.setText(tr("无报警"))
             self.label.setProperty("level", "clear")
         else:
             urgent = sum(1 for _, _, u in entries if u)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from command_center.app.i18n import tr
 from command_center.app.qt_incident_board import NUMERALS, level_text
 from shared.client import SituationPicture, assess_incident
 from shared.domain import Assessment, DomainError, Wind, sample_data
@@ -51,18 +52,18 @@ class QtAssessmentPanel(QWidget):
         self.result: Assessment | None = None
         layout = QVBoxLayout(self)
         row = QHBoxLayout()
-        row.addWidget(QLabel("风向(来向°)"))
+        row.addWidget(QLabel(tr("风向(来向°)")))
         self.wind_from = QDoubleSpinBox()
         self.wind_from.setRange(-1, 360)
         self.wind_from.setSpecialValueText("无")
         self.wind_from.setValue(-1)
         row.addWidget(self.wind_from)
-        row.addWidget(QLabel("风速 m/s"))
+        row.addWidget(QLabel(tr("风速 m/s")))
         self.wind_speed = QDoubleSpinBox()
         self.wind_speed.setRange(0, 60)
         self.wind_speed.setValue(3.0)
         row.addWidget(self.wind_speed)
-        self.run = QPushButton("研判")
+        self.run = QPushButton(tr("研判"))
         self.run.clicked.connect(self.assess)
         row.addWidget(self.run)
         row.addStretch(1)
@@ -74,7 +75,7 @@ class QtAssessmentPanel(QWidget):
         for lv in (4, 3, 2, 1):
             self.level.addItem(f"{NUMERALS[lv]}级响应", lv)
         act.addWidget(self.level)
-        self.activate = QPushButton("启动预案")
+        self.activate = QPushButton(tr("启动预案"))
         self.activate.setMinimumHeight(44)
         self.activate.clicked.connect(self.on_activate_clicked)
         self.activate.setEnabled(False)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from command_center.app.i18n import tr
 from shared.client import SituationPicture
 
 HEADERS = ["指令", "接收方", "状态", "事件", "内容", "已过(秒)"]
@@ -60,14 +61,14 @@ class QtDispatchBoard(QWidget):
         form = QHBoxLayout()
         self.recipient = QComboBox()
         self.recipient.setEditable(True)
-        self.recipient.setPlaceholderText("接收方（终端名）")
+        self.recipient.setPlaceholderText(tr("接收方（终端名）"))
         self.recipient.setMinimumWidth(170)
         self.incident = QComboBox()
         self.incident.setEditable(True)
         self.incident.setMinimumWidth(110)
         self.text = QLineEdit()
-        self.text.setPlaceholderText("指令内容")
-        self.send = QPushButton("下达指令")
+        self.text.setPlaceholderText(tr("指令内容"))
+        self.send = QPushButton(tr("下达指令"))
         self.send.setMinimumHeight(40)
         self.send.clicked.connect(self.on_send_clicked)
         self.send.setEnabled(issue is not None)
@@ -80,7 +81,7 @@ class QtDispatchBoard(QWidget):
         self.result.setObjectName("result")
         layout.addWidget(self.result)
         self.table = QTableWidget(0, len(HEADERS))
-        self.table.setHorizontalHeaderLabels(HEADERS)
+        self.table.setHorizontalHeaderLabels([tr(h) for h in HEADERS])
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)

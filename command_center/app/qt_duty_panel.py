@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from command_center.app.i18n import tr
 from shared.client import SituationPicture
 from shared.protocol import HandoverState, ShiftState
 
@@ -53,9 +54,9 @@ class QtDutyPanel(QWidget):
             if code not in ("handover", "system"):
                 self.category.addItem(name, code)
         self.text = QLineEdit()
-        self.text.setPlaceholderText("值班记录（来电、指示、记事…）")
+        self.text.setPlaceholderText(tr("值班记录（来电、指示、记事…）"))
         self.text.returnPressed.connect(self.on_add_clicked)
-        self.add = QPushButton("记录")
+        self.add = QPushButton(tr("记录"))
         self.add.clicked.connect(self.on_add_clicked)
         self.add.setEnabled(write is not None)
         form.addWidget(self.category)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from command_center.app.i18n import tr
 from command_center.app.theme import INCIDENT_COLOURS
 from shared.client import SituationPicture
 from shared.domain import LEVEL_NAMES, classification
@@ -82,15 +83,15 @@ class QtIncidentBoard(QWidget):
         layout = QVBoxLayout(self)
         filters = QHBoxLayout()
         self.level = self._combo(
-            filters, "全部等级", [(str(lv), level_text(lv)) for lv in (1, 2, 3, 4)]
+            filters, tr("全部等级"), [(str(lv), level_text(lv)) for lv in (1, 2, 3, 4)]
         )
-        self.status = self._combo(filters, "全部状态", list(STATUS_NAMES.items())[:4])
-        self.county = self._combo(filters, "全部区县", list(self._counties.items()))
-        self.kind = self._combo(filters, "全部类型", list(self._types.items()))
+        self.status = self._combo(filters, tr("全部状态"), list(STATUS_NAMES.items())[:4])
+        self.county = self._combo(filters, tr("全部区县"), list(self._counties.items()))
+        self.kind = self._combo(filters, tr("全部类型"), list(self._types.items()))
         layout.addLayout(filters)
         split = QSplitter(Qt.Orientation.Vertical)
         self.table = QTableWidget(0, len(HEADERS))
-        self.table.setHorizontalHeaderLabels(HEADERS)
+        self.table.setHorizontalHeaderLabels([tr(h) for h in HEADERS])
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -102,7 +103,7 @@ class QtIncidentBoard(QWidget):
         split.setSizes([300, 300])
         layout.addWidget(split, 1)
         row = QHBoxLayout()
-        self.export = QPushButton("导出报告（PDF）")
+        self.export = QPushButton(tr("导出报告（PDF）"))
         self.export.clicked.connect(self.on_export_clicked)
         self.exported = QLabel("")
         row.addWidget(self.export)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from command_center.app.i18n import tr
 from command_center.app.qt_alarm_bar import QtAlarmBar
 from command_center.app.qt_assessment_panel import QtAssessmentPanel, Respond
 from command_center.app.qt_dispatch_board import IssueOrder, QtDispatchBoard
@@ -51,14 +52,14 @@ class QtMainWindow(QMainWindow):
         super().__init__()
         self.picture = picture
         self.replica = replica
-        self.setWindowTitle("衡水市应急指挥平台 — 指挥大厅")
+        self.setWindowTitle(tr("衡水市应急指挥平台 — 指挥大厅"))
         self.setStyleSheet(STYLE)
         root = QWidget()
         outer = QVBoxLayout(root)
         header = QHBoxLayout()
-        title = QLabel("衡水市应急指挥平台 · 态势总览")
+        title = QLabel(tr("衡水市应急指挥平台 · 态势总览"))
         title.setObjectName("title")
-        self.status = QLabel("正在连接指挥中心…")
+        self.status = QLabel(tr("正在连接指挥中心…"))
         self.status.setObjectName("status")
         self.status.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         header.addWidget(title)
@@ -90,14 +91,14 @@ class QtMainWindow(QMainWindow):
         self.assessment = QtAssessmentPanel(picture, respond)
         self.incidents.selected.connect(self.assessment.show_incident)
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.incidents, "事件")
-        self.tabs.addTab(self.assessment, "研判")
-        self.tabs.addTab(self.table, "单位")
-        self.tabs.addTab(self.dispatch, "调度")
+        self.tabs.addTab(self.incidents, tr("事件"))
+        self.tabs.addTab(self.assessment, tr("研判"))
+        self.tabs.addTab(self.table, tr("单位"))
+        self.tabs.addTab(self.dispatch, tr("调度"))
         self.duty = QtDutyPanel(picture, write_log)
-        self.tabs.addTab(self.duty, "值班")
+        self.tabs.addTab(self.duty, tr("值班"))
         self.statistics = QtStatistics(picture)
-        self.tabs.addTab(self.statistics, "统计")
+        self.tabs.addTab(self.statistics, tr("统计"))
         self.tabs.currentChanged.connect(self.on_tab_changed)
         if isinstance(self.view, QtMapView):
             self.view.bridge.clicked.connect(self.on_map_clicked)
@@ -232,7 +233,7 @@ class QtMainWindow(QMainWindow):
             if not 0 <= n < len(screens):
                 return f"没有第 {n + 1} 块屏幕（共 {len(screens)} 块），地图和面板留在同一窗口"
         self.desk = QWidget()
-        self.desk.setWindowTitle("衡水市应急指挥平台 — 指挥席")
+        self.desk.setWindowTitle(tr("衡水市应急指挥平台 — 指挥席"))
         self.desk.setStyleSheet(self.styleSheet())
         layout = QVBoxLayout(self.desk)
         layout.addWidget(self.tabs)  # re-parents the panels out of the splitter
@@ -289,7 +290,7 @@ class QtMainWindow(QMainWindow):
         self._show_problems(live, now)
         fresh, stale = self.picture.unit_counts()
         presence = self.picture.presence_counts()
-        link = "● 已连接" if live else "● 未连接"
+        link = tr("● 已连接") if live else tr("● 未连接")
         self.status.setProperty("state", "online" if live else "offline")
         online, late, off = presence["online"], presence["stale"], presence["offline"]
         self.status.setText(

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
+from command_center.app.i18n import tr
 from shared.client import SituationPicture
 
 HEADERS = ["呼号", "类型", "纬度", "经度", "速度 km/h", "更新(秒前)"]
@@ -18,7 +19,7 @@ class QtUnitTable(QTableWidget):
     def __init__(self, picture: SituationPicture, parent: QWidget | None = None) -> None:
         super().__init__(0, len(HEADERS), parent)
         self.picture = picture
-        self.setHorizontalHeaderLabels(HEADERS)
+        self.setHorizontalHeaderLabels([tr(h) for h in HEADERS])
         self.verticalHeader().setVisible(False)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)

@@ -306,3 +306,29 @@ def test_map_on_the_wall_and_panels_on_the_desk(qtbot: Any) -> None:
     assert w.desk is not None and w.desk.isVisible() and w.isFullScreen()
     assert w.tabs.window() is w.desk and w.view.window() is w
     qtbot.addWidget(w.desk)
+
+
+def test_the_window_in_english_through_qt_translation_files(qtbot: Any, qapp: Any) -> None:
+    import pytest
+
+    from command_center.app import i18n
+
+    with pytest.raises(LookupError, match=r"no translation for 'xx'.*run \./run setup"):
+        i18n.install(qapp, "xx")
+    assert i18n.install(qapp, "zh") is None  # the source language
+    translator = i18n.install(qapp, "en")
+    assert translator is not None
+    try:
+        replica = Replica.__new__(Replica)
+        replica.synced = asyncio.Event()
+        replica.last_beat = 0.0
+        w = QtMainWindow(SituationPicture(), replica, use_map=False)
+        qtbot.addWidget(w)
+        assert w.windowTitle() == "Hengshui Emergency Command — Command Hall"
+        tabs = [w.tabs.tabText(i) for i in range(w.tabs.count())]
+        assert tabs == ["Incidents", "Assessment", "Units", "Dispatch", "Duty", "Statistics"]
+        assert w.alarms.mute.text() == "Mute" and w.dispatch.send.text() == "Issue order"
+        header = w.incidents.table.horizontalHeaderItem(2)
+        assert header is not None and header.text() == "Level"
+    finally:
+        qapp.removeTranslator(translator)

@@ -1,0 +1,179 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en_GB" sourcelanguage="zh_CN">
+<context>
+    <name>Hall</name>
+    <message>
+        <source>衡水市应急指挥平台 — 指挥大厅</source>
+        <translation>Hengshui Emergency Command — Command Hall</translation>
+    </message>
+    <message>
+        <source>衡水市应急指挥平台 · 态势总览</source>
+        <translation>Hengshui Emergency Command · Situation</translation>
+    </message>
+    <message>
+        <source>衡水市应急指挥平台 — 指挥席</source>
+        <translation>Hengshui Emergency Command — Desk</translation>
+    </message>
+    <message>
+        <source>正在连接指挥中心…</source>
+        <translation>Connecting to the command centre…</translation>
+    </message>
+    <message>
+        <source>事件</source>
+        <translation>Incidents</translation>
+    </message>
+    <message>
+        <source>研判</source>
+        <translation>Assessment</translation>
+    </message>
+    <message>
+        <source>单位</source>
+        <translation>Units</translation>
+    </message>
+    <message>
+        <source>调度</source>
+        <translation>Dispatch</translation>
+    </message>
+    <message>
+        <source>值班</source>
+        <translation>Duty</translation>
+    </message>
+    <message>
+        <source>统计</source>
+        <translation>Statistics</translation>
+    </message>
+    <message>
+        <source>● 已连接</source>
+        <translation>● Connected</translation>
+    </message>
+    <message>
+        <source>● 未连接</source>
+        <translation>● Not connected</translation>
+    </message>
+    <message>
+        <source>无报警</source>
+        <translation>No alarms</translation>
+    </message>
+    <message>
+        <source>静音</source>
+        <translation>Mute</translation>
+    </message>
+    <message>
+        <source>接收方（终端名）</source>
+        <translation>Recipient (device name)</translation>
+    </message>
+    <message>
+        <source>指令内容</source>
+        <translation>Order text</translation>
+    </message>
+    <message>
+        <source>下达指令</source>
+        <translation>Issue order</translation>
+    </message>
+    <message>
+        <source>指令</source>
+        <translation>Order</translation>
+    </message>
+    <message>
+        <source>接收方</source>
+        <translation>Recipient</translation>
+    </message>
+    <message>
+        <source>状态</source>
+        <translation>State</translation>
+    </message>
+    <message>
+        <source>内容</source>
+        <translation>Text</translation>
+    </message>
+    <message>
+        <source>已过(秒)</source>
+        <translation>Age (s)</translation>
+    </message>
+    <message>
+        <source>标题</source>
+        <translation>Title</translation>
+    </message>
+    <message>
+        <source>等级</source>
+        <translation>Level</translation>
+    </message>
+    <message>
+        <source>区县</source>
+        <translation>County</translation>
+    </message>
+    <message>
+        <source>类型</source>
+        <translation>Type</translation>
+    </message>
+    <message>
+        <source>报告</source>
+        <translation>Reports</translation>
+    </message>
+    <message>
+        <source>更新</source>
+        <translation>Updated</translation>
+    </message>
+    <message>
+        <source>导出报告（PDF）</source>
+        <translation>Export report (PDF)</translation>
+    </message>
+    <message>
+        <source>全部等级</source>
+        <translation>All levels</translation>
+    </message>
+    <message>
+        <source>全部状态</source>
+        <translation>All states</translation>
+    </message>
+    <message>
+        <source>全部区县</source>
+        <translation>All counties</translation>
+    </message>
+    <message>
+        <source>全部类型</source>
+        <translation>All types</translation>
+    </message>
+    <message>
+        <source>呼号</source>
+        <translation>Callsign</translation>
+    </message>
+    <message>
+        <source>纬度</source>
+        <translation>Latitude</translation>
+    </message>
+    <message>
+        <source>经度</source>
+        <translation>Longitude</translation>
+    </message>
+    <message>
+        <source>速度 km/h</source>
+        <translation>Speed km/h</translation>
+    </message>
+    <message>
+        <source>更新(秒前)</source>
+        <translation>Updated (s ago)</translation>
+    </message>
+    <message>
+        <source>风向(来向°)</source>
+        <translation>Wind from (°)</translation>
+    </message>
+    <message>
+        <source>风速 m/s</source>
+        <translation>Wind m/s</translation>
+    </message>
+    <message>
+        <source>启动预案</source>
+        <translation>Activate plan</translation>
+    </message>
+    <message>
+        <source>值班记录（来电、指示、记事…）</source>
+        <translation>Duty log entry (call, instruction, note…)</translation>
+    </message>
+    <message>
+        <source>记录</source>
+        <translation>Log</translation>
+    </message>
+</context>
+</TS>
