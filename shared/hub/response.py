@@ -80,51 +80,41 @@ class ResponseCommands(HandlerBase):
         level = change.level
         numeral = LEVEL_NUMERALS.get(level or 0, "")
         drill = "【演练】" if incident.exercise else ""
+        action = ACTION_NAMES[msg.action]
+        heading = f"{drill}{action}{numeral}级应急响应（{plan.name}）：{incident.title}。"
+        # (order id suffix, recipient device, text, what to say when it is not enrolled)
+        targets: list[tuple[str, str, str, str]] = []
         for code in change.new_departments:
             dept = self.departments.get(code)
-            if not self.is_recipient(dept.liaison):
-                warnings.append(
+            targets.append(
+                (
+                    code,
+                    dept.liaison,
+                    f"{heading}请{dept.name}按预案职责行动，并回复确认。",
                     f"{dept.name}（{code}）: liaison device {dept.liaison!r} is not enrolled, "
-                    "no order sent; notify the department by phone and enrol its liaison"
+                    "no order sent; notify the department by phone and enrol its liaison",
                 )
-                continue
-            order_id = f"R{msg.id}-{code}"
-            text = (
-                f"{drill}{ACTION_NAMES[msg.action]}{numeral}级应急响应（{plan.name}）："
-                f"{incident.title}。请{dept.name}按预案职责行动，并回复确认。"
             )
-            self._issue_order(
-                conn,
-                order_id,
-                msg.id,
-                dept.liaison,
-                msg.incident_id,
-                text,
-                device,
-                now,
-                incident.exercise,
-                None,
-                pending,
-                audits,
-            )
-            orders.append(order_id)
         for i, team in enumerate(change.new_teams):
-            if not self.is_recipient(team):
-                warnings.append(
+            targets.append(
+                (
+                    f"t{i}",
+                    team,
+                    f"{heading}请立即出动，到达后报告。",
                     f"team device {team!r} is not enrolled, no order sent; call the team and "
-                    "enrol its device"
+                    "enrol its device",
                 )
-                continue
-            order_id = f"R{msg.id}-t{i}"
-            text = (
-                f"{drill}{ACTION_NAMES[msg.action]}{numeral}级应急响应（{plan.name}）："
-                f"{incident.title}。请立即出动，到达后报告。"
             )
+        for suffix, recipient, text, not_enrolled in targets:
+            if not self.is_recipient(recipient):
+                warnings.append(not_enrolled)
+                continue
+            order_id = f"R{msg.id}-{suffix}"
             self._issue_order(
                 conn,
                 order_id,
                 msg.id,
-                team,
+                recipient,
                 msg.incident_id,
                 text,
                 device,

@@ -23,6 +23,18 @@ def test_countdown_and_level_texts() -> None:
     assert level_text(2) == "Ⅱ级 重大" and level_text(None) == "未定级"
 
 
+def _offline_window(qtbot: Any, picture: SituationPicture | None = None) -> QtMainWindow:
+    """A window fed directly (its replica never started), with the simple view."""
+    replica = Replica.__new__(Replica)
+    replica.synced = asyncio.Event()
+    replica.last_beat = 0.0
+    window = QtMainWindow(picture or SituationPicture(), replica, use_map=False)
+    qtbot.addWidget(window)
+    window.resize(1600, 900)
+    window.show()
+    return window
+
+
 def _incident(key: str, level: int, status: str, division: str, type_code: str, **kw: Any) -> Any:
     now = datetime.now(UTC) - timedelta(minutes=int(key[-1]))
     return IncidentState(
@@ -32,13 +44,7 @@ def _incident(key: str, level: int, status: str, division: str, type_code: str, 
 
 def test_board_filters_sorts_and_shows_timeline_and_deadlines(qtbot: Any, artifacts: Path) -> None:
     picture = SituationPicture()
-    replica = Replica.__new__(Replica)
-    replica.synced = asyncio.Event()
-    replica.last_beat = 0.0
-    window = QtMainWindow(picture, replica, use_map=False)
-    qtbot.addWidget(window)
-    window.resize(1600, 900)
-    window.show()
+    window = _offline_window(qtbot, picture)
     board = window.incidents
     for inc in (
         _incident("A1", 3, "reported", "131121", "hazchem.leak", dead=3),
@@ -156,13 +162,7 @@ def test_statistics_count_by_level_type_county_and_time_to_first_report(
     qtbot: Any, artifacts: Path
 ) -> None:
     picture = SituationPicture()
-    replica = Replica.__new__(Replica)
-    replica.synced = asyncio.Event()
-    replica.last_beat = 0.0
-    window = QtMainWindow(picture, replica, use_map=False)
-    qtbot.addWidget(window)
-    window.resize(1600, 900)
-    window.show()
+    window = _offline_window(qtbot, picture)
     t0 = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
     for key, level, division, kind, minutes in (
         ("A1", 3, "131121", "hazchem.leak", 12),
@@ -203,11 +203,7 @@ def test_an_incident_report_exports_as_a_pdf_in_the_official_layout(
     from PySide6.QtPdf import QPdfDocument
 
     picture = SituationPicture()
-    replica = Replica.__new__(Replica)
-    replica.synced = asyncio.Event()
-    replica.last_beat = 0.0
-    window = QtMainWindow(picture, replica, use_map=False)
-    qtbot.addWidget(window)
+    window = _offline_window(qtbot, picture)
     t0 = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
     inc = _incident(
         "A1", 3, "responding", "131121", "hazchem.leak", occurred=t0, dead=3,
@@ -261,17 +257,7 @@ def test_wall_display_controls_text_size_shortcuts_screens_and_saved_layout(
 ) -> None:
     from PySide6.QtCore import QSettings
 
-    def window() -> Any:
-        replica = Replica.__new__(Replica)
-        replica.synced = asyncio.Event()
-        replica.last_beat = 0.0
-        w = QtMainWindow(SituationPicture(), replica, use_map=False)
-        qtbot.addWidget(w)
-        w.resize(1400, 800)
-        w.show()
-        return w
-
-    w = window()
+    w = _offline_window(qtbot)
     keys = {s.key().toString() for s in w.shortcuts}
     assert {"F11", "Ctrl+=", "Ctrl+-", "Ctrl+0", "Ctrl+M", "Ctrl+1", "Ctrl+6"} <= keys
     w.scale_fonts(2.0)
@@ -286,7 +272,7 @@ def test_wall_display_controls_text_size_shortcuts_screens_and_saved_layout(
     w.split.setSizes([500, 900])  # the panels wider than the map: not the default
     settings = QSettings(str(tmp_path / "hall.ini"), QSettings.Format.IniFormat)
     w.save_layout(settings)
-    again = window()
+    again = _offline_window(qtbot)
     again.restore_layout(QSettings(str(tmp_path / "hall.ini"), QSettings.Format.IniFormat))
     assert again.font_scale == 1.5 and again.tabs.currentIndex() == 3
     map_width, panel_width = again.split.sizes()
@@ -294,12 +280,7 @@ def test_wall_display_controls_text_size_shortcuts_screens_and_saved_layout(
 
 
 def test_map_on_the_wall_and_panels_on_the_desk(qtbot: Any) -> None:
-    replica = Replica.__new__(Replica)
-    replica.synced = asyncio.Event()
-    replica.last_beat = 0.0
-    w = QtMainWindow(SituationPicture(), replica, use_map=False)
-    qtbot.addWidget(w)
-    w.show()
+    w = _offline_window(qtbot)
     problem = w.split_screens(0, 3)
     assert problem is not None and "没有第 4 块屏幕" in problem and w.desk is None
     assert w.split_screens(0, 0) is None  # Xvfb has one screen: both on it, still apart
@@ -319,11 +300,7 @@ def test_the_window_in_english_through_qt_translation_files(qtbot: Any, qapp: An
     translator = i18n.install(qapp, "en")
     assert translator is not None
     try:
-        replica = Replica.__new__(Replica)
-        replica.synced = asyncio.Event()
-        replica.last_beat = 0.0
-        w = QtMainWindow(SituationPicture(), replica, use_map=False)
-        qtbot.addWidget(w)
+        w = _offline_window(qtbot)
         assert w.windowTitle() == "Hengshui Emergency Command — Command Hall"
         tabs = [w.tabs.tabText(i) for i in range(w.tabs.count())]
         assert tabs == ["Incidents", "Assessment", "Units", "Dispatch", "Duty", "Statistics"]
