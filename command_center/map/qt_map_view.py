@@ -42,7 +42,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from command_center.assets import DEST as ASSETS_DIR
 from command_center.assets import load_pins, missing
 from command_center.map.mbtiles import Mbtiles, MbtilesError
-from command_center.map.page import TileServer, build_page
+from command_center.map.page import TileServer, cached_page
 from shared.client import PictureChanges, SituationPicture
 
 log = logging.getLogger(__name__)
@@ -217,7 +217,7 @@ class QtMapView(QWebEngineView):
         self.profile = QWebEngineProfile(QApplication.instance())
         self.guard = OfflineGuard(hosts, self.profile)
         self.profile.setUrlRequestInterceptor(self.guard)
-        html = build_page(mbtiles=tiles.layer if tiles else None, tile_servers=servers)
+        html = cached_page(mbtiles=tiles.layer if tiles else None, tile_servers=servers)
         self.handler = HallSchemeHandler(html, tiles, assets_dir, self.profile)
         self.profile.installUrlSchemeHandler(QByteArray(SCHEME), self.handler)
         page = QWebEnginePage(self.profile, self)

@@ -1,4 +1,10 @@
-"""Device identity: CURVE keys, key bundles, enrolment, revocation, roles."""
+"""Device identity: CURVE keys, key bundles, enrolment, revocation, roles.
+
+The registry (enrolment, revocation: the store, SQLAlchemy, Alembic) loads on first use, so a
+client that only needs its key bundle starts without the database layer.
+"""
+
+from typing import TYPE_CHECKING, Any
 
 from shared.identity.keys import (
     BUNDLE_FORMAT,
@@ -9,15 +15,30 @@ from shared.identity.keys import (
     load_bundle,
     load_or_create_hub_keys,
 )
-from shared.identity.registry import (
-    DeviceInfo,
-    EnrolmentError,
-    devices_revision,
-    enroll,
-    list_devices,
-    revoke,
-)
 from shared.identity.roles import PERMISSIONS, ROLES, Permissions, load_permissions
+
+if TYPE_CHECKING:
+    from shared.identity.registry import (
+        DeviceInfo,
+        EnrolmentError,
+        devices_revision,
+        enroll,
+        list_devices,
+        revoke,
+    )
+
+_REGISTRY = frozenset(
+    {"DeviceInfo", "EnrolmentError", "devices_revision", "enroll", "list_devices", "revoke"}
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _REGISTRY:
+        from shared.identity import registry
+
+        return getattr(registry, name)
+    raise AttributeError(f"module 'shared.identity' has no attribute {name!r}")
+
 
 __all__ = [
     "BUNDLE_FORMAT",

@@ -280,3 +280,21 @@ def test_resources_and_monitoring_alarms_show_on_the_map(qtbot: Any, artifacts: 
     qtbot.waitUntil(lambda: _counts(qtbot, view)["resources"] == 104, timeout=5000)
     view.grab().save(str(artifacts / "map-resources.png"))
     assert view.guard.blocked == []
+
+
+def test_the_page_is_built_once_per_inputs_and_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from command_center.map import page
+
+    first = page.cached_page(cache_dir=tmp_path)
+    assert "hall.init(" in first and len(list(tmp_path.glob("map-*.html"))) == 1
+
+    def no_build(**_kw: object) -> str:
+        raise AssertionError("the cached page should have been used")
+
+    monkeypatch.setattr(page, "build_page", no_build)
+    assert page.cached_page(cache_dir=tmp_path) == first
+    server = page.TileServer(name="天地图（内网）", url="http://t{s}.tdt.intranet/{z}/{x}/{y}")
+    with pytest.raises(AssertionError, match="should have been used"):
+        page.cached_page(tile_servers=[server], cache_dir=tmp_path)  # other inputs: rebuilt
