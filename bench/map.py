@@ -158,15 +158,13 @@ def _hall(bundle_dict: dict[str, Any], naive: bool, seconds: float) -> dict[str,
     from command_center.map.qt_map_view import QtMapView, prepare_webengine
 
     prepare_webengine()
+    import platformdirs
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from command_center.app.qt_main_window import FRAME_MS
-    from shared.client import Replica, SituationPicture
-
-    import platformdirs
-
     from command_center.map.page import page_key
+    from shared.client import Replica, SituationPicture
 
     cache = Path(platformdirs.user_cache_dir("hengshui-command-hall"))
     page_cached = (cache / f"map-{page_key(None, None, 9)}.html").is_file()
