@@ -315,14 +315,13 @@ def test_the_duty_panel_shows_who_is_on_duty_and_writes_the_log(
     from shared.protocol import DutyShift, ShiftHandover
 
     duty = hub.enroll("duty-1", "duty-officer")
+    planner = hub.enroll("duty-2", "duty-officer")
 
-    async def scenario() -> None:
-        picture = SituationPicture()
-        async with HubClient(duty, tmp_path / "d.db") as dc, Replica(duty) as r:
-            r.listeners.append(picture.on_update)
-            await dc.wait_online(10)
+    async def roster() -> None:  # the roster and a handover, written before the window opens
+        async with HubClient(planner, tmp_path / "p.db") as pc:
+            await pc.wait_online(10)
             now = datetime.now(UTC)
-            shift = dc.make(
+            shift = pc.make(
                 DutyShift,
                 shift_id="today",
                 person="张三",
@@ -331,9 +330,17 @@ def test_the_duty_panel_shows_who_is_on_duty_and_writes_the_log(
                 end=now + timedelta(hours=6),
                 phone="0318-1234567",
             )
-            hand = dc.make(ShiftHandover, from_person="李四", to_person="张三", notes="平稳")
-            assert await dc.submit_and_wait(shift) is None
-            assert await dc.submit_and_wait(hand) is None
+            hand = pc.make(ShiftHandover, from_person="李四", to_person="张三", notes="平稳")
+            assert await pc.submit_and_wait(shift, 30) is None
+            assert await pc.submit_and_wait(hand, 30) is None
+
+    asyncio.run(roster())
+
+    async def scenario() -> None:
+        picture = SituationPicture()
+        async with HubClient(duty, tmp_path / "d.db") as dc, Replica(duty) as r:
+            r.listeners.append(picture.on_update)
+            await dc.wait_online(20)
 
             async def write(text: str, category: str) -> str | None:
                 return await write_duty_log(dc, text, category)
@@ -343,13 +350,14 @@ def test_the_duty_panel_shows_who_is_on_duty_and_writes_the_log(
             window.show()
             window.tabs.setCurrentWidget(window.duty)
             panel = window.duty
-            await _until(lambda: "值班员 张三 0318-1234567" in panel.on_duty.text())
+            await _until(lambda: "值班员 张三 0318-1234567" in panel.on_duty.text(), 30)
             assert "李四 → 张三" in panel.on_duty.text()
             panel.category.setCurrentIndex(panel.category.findData("call"))
             panel.text.setText("接市气象台暴雨橙色预警")
             QTest.mouseClick(panel.add, Qt.MouseButton.LeftButton)
-            await _until(lambda: "接市气象台暴雨橙色预警" in panel.log.toPlainText())
-            assert "[来电]" in panel.log.toPlainText() and panel.status.text() == "已记录"
+            await _until(lambda: "接市气象台暴雨橙色预警" in panel.log.toPlainText(), 30)
+            assert "[来电]" in panel.log.toPlainText()
+            await _until(lambda: panel.status.text() == "已记录", 30)
             assert "交接班：李四 → 张三" in panel.log.toPlainText()  # the handover's own line
             window.grab().save(str(artifacts / "command-hall-duty.png"))
             window.close()
