@@ -59,7 +59,9 @@ class QtAlarmBar(QWidget):
         try:
             from PySide6.QtMultimedia import QSoundEffect
 
-            tone = alarm_tone(Path(tempfile.gettempdir()) / "hengshui-alarm.wav")
+            tone = Path(tempfile.gettempdir()) / "hengshui-alarm.wav"
+            if not tone.is_file():  # written once per machine, not at every start
+                alarm_tone(tone)
             self.sound = QSoundEffect(self)
             self.sound.setSource(QUrl.fromLocalFile(str(tone)))
             self.sound.setLoopCount(2)

@@ -1,7 +1,8 @@
 """The assessment panel (综合研判): for the selected incident, its hazard zone, the facilities
 and people inside, the nearest teams with arrival times, shelters with room, the suggested
-level — and one action to activate the plan at that level. The numbers come from the same
-``assess_incident`` the command line uses; the activation is the same ``response`` command."""
+level — and one action to activate the plan at that level. The numbers come from the same shared
+functions the command line uses (its indexes kept until the resources change); the activation
+is the same ``response`` command."""
 
 from __future__ import annotations
 
@@ -23,8 +24,15 @@ from PySide6.QtWidgets import (
 
 from command_center.app.i18n import tr
 from command_center.app.qt_incident_board import NUMERALS, level_text
-from shared.client import SituationPicture, assess_incident
-from shared.domain import Assessment, DomainError, Wind, sample_data
+from shared.client import SituationPicture, context_from_resources, domain_incident
+from shared.domain import (
+    Assessment,
+    AssessmentContext,
+    DomainError,
+    Wind,
+    assess,
+    sample_data,
+)
 
 KIND_NAMES = {
     "school": "学校",
@@ -85,6 +93,11 @@ class QtAssessmentPanel(QWidget):
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
         self._tasks: set[asyncio.Task[None]] = set()
+        self._context: AssessmentContext | None = None
+
+    def resources_changed(self) -> None:
+        """The resources moved on: the next assessment rebuilds its indexes."""
+        self._context = None
 
     def show_incident(self, incident_id: str) -> None:
         """Assess ``incident_id`` now."""
@@ -102,9 +115,11 @@ class QtAssessmentPanel(QWidget):
         if self.wind_from.value() >= 0:
             wind = Wind(self.wind_from.value(), self.wind_speed.value())
         try:
-            result = assess_incident(
-                inc, self.picture.resources.values(), sample_data().population_cells(), wind
-            )
+            if self._context is None:  # spatial indexes: built once per set of resources
+                self._context = context_from_resources(
+                    self.picture.resources.values(), sample_data().population_cells()
+                )
+            result = assess(domain_incident(inc), self._context, wind=wind)
         except DomainError as exc:
             self.report.setHtml(f"<p style='color:#ff5c5c'>无法研判：{html.escape(str(exc))}</p>")
             return

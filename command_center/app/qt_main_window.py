@@ -142,6 +142,8 @@ class QtMainWindow(QMainWindow):
             self.dispatch.refresh()
         if changes.incidents or changes.reports or changes.alarms:
             self.incidents.refresh()
+        if changes.resources:
+            self.assessment.resources_changed()
         if changes.responses or changes.resources:
             self.assessment.refresh()
         if changes.alarms or changes.monitor:

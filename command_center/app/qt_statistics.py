@@ -28,22 +28,6 @@ TEXT = QColor("#e8eef5")
 BACKGROUND = QColor("#0b0f14")
 
 
-def first_report_minutes(picture: SituationPicture) -> list[tuple[str, float]]:
-    """(incident, minutes from occurrence to its first report), oldest incident first;
-    incidents without a report or an occurrence time are left out."""
-    out = []
-    incidents = sorted(
-        (i for i in picture.incidents.values() if i.occurred is not None),
-        key=lambda i: i.occurred,  # type: ignore[arg-type, return-value]
-    )
-    for inc in incidents:
-        reports = picture.reports_of(inc.incident_id)
-        if reports and inc.occurred is not None:
-            first = min(r.sent for r in reports)
-            out.append((inc.incident_id, max(0.0, (first - inc.occurred).total_seconds() / 60)))
-    return out
-
-
 def _chart(title: str) -> QChart:
     chart = QChart()
     chart.setTitle(title)
@@ -98,7 +82,7 @@ class QtStatistics(QWidget):
             "level": {k: float(by_level.get(k, 0)) for k in levels},
             "type": {k: float(v) for k, v in by_type.most_common(8)},
             "county": {k: float(v) for k, v in by_county.most_common(12)},
-            "first_report": dict(first_report_minutes(self.picture)),
+            "first_report": dict(self.picture.first_report_minutes()),
         }
         self._bars(self.views[0], "按等级", self.figures["level"], "#ff8c1a")
         self._bars(self.views[1], "按类型", self.figures["type"], "#3b82f6")

@@ -136,6 +136,22 @@ class SituationPicture:
         found = [a for a in self.alarms.values() if a.incident_id == incident_id]
         return sorted(found, key=lambda a: a.due)
 
+    def first_report_minutes(self) -> list[tuple[str, float]]:
+        """(incident, minutes from occurrence to its first report), oldest incident first;
+        incidents without a report or an occurrence time are left out."""
+        out = []
+        incidents = sorted(
+            (i for i in self.incidents.values() if i.occurred is not None),
+            key=lambda i: i.occurred or i.updated,
+        )
+        for inc in incidents:
+            reports = self.reports_of(inc.incident_id)
+            if reports and inc.occurred is not None:
+                first = min(r.sent for r in reports)
+                minutes = (first - inc.occurred).total_seconds() / 60
+                out.append((inc.incident_id, max(0.0, minutes)))
+        return out
+
     def duty_log(self) -> list[DutyLogState]:
         """The duty log lines held, newest first."""
         lines = [v for v in self.duty.values() if isinstance(v, DutyLogState)]
