@@ -6,7 +6,6 @@ is the same ``response`` command."""
 
 from __future__ import annotations
 
-import asyncio
 import html
 from collections.abc import Awaitable, Callable
 
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from command_center.app.i18n import tr
 from command_center.app.qt_incident_board import NUMERALS, level_text
+from command_center.app.ui_actions import UiActions
 from shared.client import SituationPicture, context_from_resources, domain_incident
 from shared.domain import (
     Assessment,
@@ -92,7 +92,7 @@ class QtAssessmentPanel(QWidget):
         self.status = QLabel("" if respond else "只读：未连接指挥中心")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._actions = UiActions()
         self._context: AssessmentContext | None = None
 
     def resources_changed(self) -> None:
@@ -182,25 +182,20 @@ class QtAssessmentPanel(QWidget):
                 self.status.setText("响应已在该级别")
                 return
             action = "raise" if level < response.level else "lower"
-        incident_id = self.incident_id
-        self.activate.setEnabled(False)
         self.status.setText("正在提交…")
+        names = {"activate": "已启动", "raise": "已提升至", "lower": "已降低至"}
 
-        async def go() -> None:
-            assert self.respond is not None
-            try:
-                refusal = await self.respond(incident_id, action, level)
-            except TimeoutError:
-                refusal = "指挥中心未应答：命令已排队"
-            self.activate.setEnabled(True)
-            names = {"activate": "已启动", "raise": "已提升至", "lower": "已降低至"}
+        def answered(refusal: str | None) -> None:
             self.status.setText(
                 f"未执行：{refusal}" if refusal else f"{names[action]}{NUMERALS[level]}级响应"
             )
 
-        task = asyncio.get_event_loop().create_task(go())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._actions.start(
+            self.activate,
+            self.respond(self.incident_id, action, level),
+            "指挥中心未应答：命令已排队",
+            answered,
+        )
 
     def refresh(self) -> None:
         """Redraw after the incident, its response or the resources changed."""

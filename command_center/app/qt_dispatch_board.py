@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from command_center.app.i18n import tr
+from command_center.app.ui_actions import UiActions
 from shared.client import SituationPicture
 
 HEADERS = ["指令", "接收方", "状态", "事件", "内容", "已过(秒)"]
@@ -90,12 +91,10 @@ class QtDispatchBoard(QWidget):
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.on_flash_timer)
         self._timer.start(600)
-        self._tasks: set[object] = set()
+        self._actions = UiActions()
 
     def on_send_clicked(self) -> None:
         """Issue the order in the form (asynchronously; the answer shows below the form)."""
-        import asyncio
-
         recipient = self.recipient.currentText().strip()
         text = self.text.text().strip()
         incident = self.incident.currentText().strip() or None
@@ -104,25 +103,21 @@ class QtDispatchBoard(QWidget):
             return
         if self.issue is None:
             return
-        self.send.setEnabled(False)
         self.result.setText(f"正在下达给 {recipient} …")
 
-        async def go() -> None:
-            assert self.issue is not None
-            try:
-                refusal = await self.issue(recipient, text, incident)
-            except TimeoutError:
-                refusal = "指挥中心未应答：指令已排队，连接恢复后自动发送"
-            self.send.setEnabled(True)
+        def answered(refusal: str | None) -> None:
             if refusal:
                 self.result.setText(f"未下达：{refusal}")
             else:
                 self.result.setText(f"已下达给 {recipient}")
                 self.text.clear()
 
-        task = asyncio.get_event_loop().create_task(go())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._actions.start(
+            self.send,
+            self.issue(recipient, text, incident),
+            "指挥中心未应答：指令已排队，连接恢复后自动发送",
+            answered,
+        )
 
     def refresh(self) -> None:
         """Rewrite the rows and the form's choices from the picture."""

@@ -3,7 +3,6 @@ and a line to add to it. Writing goes through the shared client like every other
 
 from __future__ import annotations
 
-import asyncio
 import html
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from command_center.app.i18n import tr
+from command_center.app.ui_actions import UiActions
 from shared.client import SituationPicture
 from shared.protocol import HandoverState, ShiftState
 
@@ -67,7 +67,7 @@ class QtDutyPanel(QWidget):
         layout.addWidget(self.status)
         self.log = QTextBrowser()
         layout.addWidget(self.log, 1)
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._actions = UiActions()
 
     def refresh(self) -> None:
         """Redraw from the picture."""
@@ -106,21 +106,14 @@ class QtDutyPanel(QWidget):
         if not text or self.write is None:
             return
         category = str(self.category.currentData())
-        self.add.setEnabled(False)
 
-        async def go() -> None:
-            assert self.write is not None
-            try:
-                refusal = await self.write(text, category)
-            except TimeoutError:
-                refusal = "指挥中心未应答：记录已排队"
-            self.add.setEnabled(True)
+        def answered(refusal: str | None) -> None:
             if refusal:
                 self.status.setText(f"未记录：{refusal}")
             else:
                 self.status.setText("已记录")
                 self.text.clear()
 
-        task = asyncio.get_event_loop().create_task(go())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._actions.start(
+            self.add, self.write(text, category), "指挥中心未应答：记录已排队", answered
+        )
