@@ -26,6 +26,7 @@ TOPICS = (
     "response",
     "duty",
     "monitor",
+    "relay",
 )
 """State topics, in the order a snapshot serves them."""
 
@@ -264,6 +265,23 @@ class MonitorAlarmState(msgspec.Struct, frozen=True, tag="monitor"):
     exercise: bool = False
 
 
+class RelayState(msgspec.Struct, frozen=True, tag="relay"):
+    """One relay destination's queue (the provincial platform, a drop folder): what waits,
+    what was delivered, the last acknowledgement and the last error."""
+
+    destination: str
+    transport: str
+    queued: int
+    delivered: int
+    rejected: int
+    updated: datetime
+    oldest_queued: datetime | None = None
+    last_delivered: datetime | None = None
+    last_ack: str = ""
+    last_error: str = ""
+    attempts: int = 0
+
+
 StateValue = (
     UnitState
     | IncidentState
@@ -277,6 +295,7 @@ StateValue = (
     | DutyLogState
     | HandoverState
     | MonitorAlarmState
+    | RelayState
 )
 
 

@@ -367,3 +367,42 @@ class Meta(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger)
+
+
+class RelayAlert(Base):
+    """A CAP alert in its EDXL-DE envelope, built once, relayed to every destination."""
+
+    __tablename__ = "relay_alerts"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    distribution_id: Mapped[str] = mapped_column(String(255), unique=True)
+    identifier: Mapped[str] = mapped_column(String(255))
+    incident_id: Mapped[str] = mapped_column(String(128), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    reference: Mapped[str] = mapped_column(String(512))
+    """The alert as a CAP ``references`` entry (sender,identifier,sent)."""
+    level: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created: Mapped[datetime] = mapped_column(TZDateTime)
+    document: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+
+
+class RelayDelivery(Base):
+    """One alert's journey to one destination: queued, then delivered, acknowledged or
+    rejected, with its attempts."""
+
+    __tablename__ = "relay_deliveries"
+    __table_args__ = (
+        Index("ix_relay_deliveries_dest_alert", "destination", "alert_seq", unique=True),
+        Index("ix_relay_deliveries_dest_state", "destination", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    alert_seq: Mapped[int] = mapped_column(Integer)
+    destination: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt: Mapped[datetime] = mapped_column(TZDateTime)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    done_at: Mapped[datetime | None] = mapped_column(TZDateTime, nullable=True)
+    ack: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,242 @@
+"""The relay's durable store-and-forward queue, in the hub's database.
+
+An alert is written once (``relay_alerts``: its EDXL-DE document, digest, CAP reference) with
+one delivery row per destination (``relay_deliveries``). Each destination is served strictly
+in alert order: the head waits (with back-off) until it is delivered or rejected, so the
+province never sees a 续报 before its 初报. A distribution id seen again adds nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import cast
+
+import msgspec
+from sqlalchemy import Engine, Table, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from shared.store.models import Meta, RelayAlert, RelayDelivery
+from shared.store.types import from_epoch_us, to_epoch_us
+
+_alerts = cast(Table, RelayAlert.__table__)
+_deliveries = cast(Table, RelayDelivery.__table__)
+_meta = cast(Table, Meta.__table__)
+
+
+class Queued(msgspec.Struct, frozen=True):
+    """The head of a destination's queue."""
+
+    delivery_id: int
+    alert_seq: int
+    distribution_id: str
+    document: bytes
+    attempts: int
+    next_attempt: datetime
+
+
+class Backlog(msgspec.Struct, frozen=True):
+    """A destination's queue as the command hall shows it."""
+
+    destination: str
+    queued: int
+    oldest: datetime | None
+    delivered: int
+    rejected: int
+    last_done: datetime | None
+    last_ack: str
+    last_error: str
+    attempts: int
+    """Attempts made on the current head (0 when nothing waits)."""
+
+
+class RelayQueue:
+    """Alerts and their deliveries; every method is one short transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def add(
+        self,
+        *,
+        distribution_id: str,
+        identifier: str,
+        incident_id: str,
+        kind: str,
+        reference: str,
+        level: int | None,
+        document: bytes,
+        destinations: list[str],
+        now: datetime,
+    ) -> int | None:
+        """Queue an alert for every destination; None when its distribution id is held."""
+        try:
+            with self.engine.begin() as conn:
+                seq = conn.execute(
+                    insert(_alerts).values(
+                        distribution_id=distribution_id,
+                        identifier=identifier,
+                        incident_id=incident_id,
+                        kind=kind,
+                        reference=reference,
+                        level=level,
+                        created=now,
+                        document=document,
+                        sha256=hashlib.sha256(document).hexdigest(),
+                    )
+                ).inserted_primary_key[0]  # type: ignore[index]
+                if destinations:
+                    conn.execute(
+                        insert(_deliveries),
+                        [
+                            {
+                                "alert_seq": seq,
+                                "destination": d,
+                                "state": "queued",
+                                "attempts": 0,
+                                "next_attempt": now,
+                                "last_error": "",
+                                "ack": "",
+                            }
+                            for d in destinations
+                        ],
+                    )
+        except IntegrityError:
+            return None
+        return int(seq)
+
+    def head(self, destination: str) -> Queued | None:
+        """The oldest alert not yet delivered or rejected at ``destination``."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(
+                    _deliveries.c.id,
+                    _alerts.c.seq,
+                    _alerts.c.distribution_id,
+                    _alerts.c.document,
+                    _deliveries.c.attempts,
+                    _deliveries.c.next_attempt,
+                )
+                .join(_alerts, _alerts.c.seq == _deliveries.c.alert_seq)
+                .where(_deliveries.c.destination == destination, _deliveries.c.state == "queued")
+                .order_by(_deliveries.c.alert_seq)
+                .limit(1)
+            ).first()
+        return Queued(*row) if row else None
+
+    def done(
+        self, delivery_id: int, state: str, now: datetime, ack: str = "", error: str = ""
+    ) -> None:
+        """Mark a delivery ``delivered``, ``acknowledged`` or ``rejected``."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(_deliveries)
+                .where(_deliveries.c.id == delivery_id)
+                .values(
+                    state=state,
+                    done_at=now,
+                    ack=ack[:2000],
+                    last_error=error[:2000],
+                    attempts=_deliveries.c.attempts + 1,
+                )
+            )
+
+    def retry_later(self, delivery_id: int, error: str, next_attempt: datetime) -> None:
+        """Count a failed attempt and set when to try again."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(_deliveries)
+                .where(_deliveries.c.id == delivery_id)
+                .values(
+                    attempts=_deliveries.c.attempts + 1,
+                    last_error=error[:2000],
+                    next_attempt=next_attempt,
+                )
+            )
+
+    def backlog(self, destination: str) -> Backlog:
+        """How the destination's queue stands."""
+        d, a = _deliveries, _alerts
+        with self.engine.connect() as conn:
+            counts: dict[str, int] = dict(
+                conn.execute(
+                    select(d.c.state, func.count())
+                    .where(d.c.destination == destination)
+                    .group_by(d.c.state)
+                ).all()
+            )
+            oldest = conn.execute(
+                select(func.min(a.c.created))
+                .join(d, a.c.seq == d.c.alert_seq)
+                .where(d.c.destination == destination, d.c.state == "queued")
+            ).scalar()
+            last = conn.execute(
+                select(d.c.done_at, d.c.ack)
+                .where(d.c.destination == destination, d.c.state.in_(("delivered", "acknowledged")))
+                .order_by(d.c.alert_seq.desc())
+                .limit(1)
+            ).first()
+            head = conn.execute(
+                select(d.c.attempts, d.c.last_error)
+                .where(d.c.destination == destination, d.c.state == "queued")
+                .order_by(d.c.alert_seq)
+                .limit(1)
+            ).first()
+            rejected = conn.execute(
+                select(d.c.last_error)
+                .where(d.c.destination == destination, d.c.state == "rejected")
+                .order_by(d.c.alert_seq.desc())
+                .limit(1)
+            ).first()
+        error = head[1] if head else (f"rejected: {rejected[0]}" if rejected else "")
+        return Backlog(
+            destination=destination,
+            queued=int(counts.get("queued", 0)),
+            oldest=oldest,
+            delivered=int(counts.get("delivered", 0)) + int(counts.get("acknowledged", 0)),
+            rejected=int(counts.get("rejected", 0)),
+            last_done=last[0] if last else None,
+            last_ack=last[1] if last else "",
+            last_error=error,
+            attempts=int(head[0]) if head else 0,
+        )
+
+    def history(self) -> list[tuple[str, str, int | None, str]]:
+        """Every alert queued so far, oldest first: (incident, reference, level, kind)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    _alerts.c.incident_id, _alerts.c.reference, _alerts.c.level, _alerts.c.kind
+                ).order_by(_alerts.c.seq)
+            ).all()
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    def identifiers(self) -> set[str]:
+        """The CAP identifiers of every alert queued so far."""
+        with self.engine.connect() as conn:
+            return set(conn.execute(select(_alerts.c.identifier)).scalars())
+
+    def deliveries(self, destination: str) -> list[tuple[str, str, int]]:
+        """(distribution id, state, attempts) of every delivery to ``destination``, in order."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(_alerts.c.distribution_id, _deliveries.c.state, _deliveries.c.attempts)
+                .join(_alerts, _alerts.c.seq == _deliveries.c.alert_seq)
+                .where(_deliveries.c.destination == destination)
+                .order_by(_deliveries.c.alert_seq)
+            ).all()
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    def since(self, now: datetime) -> datetime:
+        """When relaying began on this store (set to ``now`` the first time it is asked):
+        changes older than this are history, not news for the province."""
+        key = "relay_since_us"
+        with self.engine.begin() as conn:
+            held = conn.execute(select(_meta.c.value).where(_meta.c.key == key)).scalar()
+            if held is not None:
+                return from_epoch_us(int(held))
+            conn.execute(insert(_meta).values(key=key, value=to_epoch_us(now)))
+        return now
+
+
+__all__ = ["Backlog", "Queued", "RelayQueue"]
