@@ -182,9 +182,11 @@ class HttpsTransport:
                 body = await resp.content.read(1024 * 1024 + 1)
                 status = resp.status
         except (aiohttp.ClientError, TimeoutError, ssl.SSLError, OSError) as exc:
-            raise DeliveryFailed(
-                f"{self.url}: {type(exc).__name__}: {exc}"[:500], retry=True
-            ) from None
+            reason = f"{self.url}: {type(exc).__name__}: {exc}"[:500]
+            if "reset" in str(exc).lower() or isinstance(exc, ssl.SSLError):
+                # TLS 1.3 servers refuse a client certificate after the handshake: a reset
+                reason += " (check that the far end trusts this platform's client certificate)"
+            raise DeliveryFailed(reason, retry=True) from None
         try:
             answer = read_answer(body)
         except ValueError as exc:
