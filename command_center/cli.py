@@ -20,9 +20,11 @@ import sys
 import threading
 from pathlib import Path
 
+import msgspec
+
 from command_center.ctl import add_parser as add_ctl_parser
 from command_center.ctl import run as run_ctl
-from shared.config import ConfigError, default_data_dir, load_config
+from shared.config import ConfigError, RelayDestination, default_data_dir, load_config
 from shared.hub import Hub
 from shared.hub.service import (
     advertised_endpoints,
@@ -62,6 +64,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--listen",
         help="HOST[:PORT]; PORT is the request port, +1 publish, +2 snapshot; 0 = ephemeral",
     )
+    p.add_argument(
+        "--relay-drop",
+        type=Path,
+        metavar="DIR",
+        help="relay alerts as EDXL-DE files into DIR (one-way gateway, data ferry)",
+    )
+    p.add_argument("--relay-url", help="relay alerts to the provincial platform (https://…)")
+    p.add_argument("--relay-ca", help="CA certificate the provincial platform's is signed by")
+    p.add_argument("--relay-cert", help="this platform's client certificate")
+    p.add_argument("--relay-key", help="its private key")
 
     p = sub.add_parser("enroll", help="enrol a device and write its key bundle")
     _common(p)
@@ -115,8 +127,24 @@ def _serve(args: argparse.Namespace) -> int:
         max_bytes=config.log.max_bytes,
         backups=config.log.backups,
     )
+    relay = config.relay
+    extra = []
+    if args.relay_url:
+        extra.append(
+            RelayDestination(
+                name="province",
+                url=args.relay_url,
+                ca=args.relay_ca or "",
+                cert=args.relay_cert or "",
+                key=args.relay_key or "",
+            )
+        )
+    if args.relay_drop:
+        extra.append(RelayDestination(name="drop", drop_dir=str(args.relay_drop)))
+    if extra:
+        relay = msgspec.structs.replace(relay, destinations=[*relay.destinations, *extra])
     engine = open_store(data_dir, hub_cfg, args.db)
-    hub = Hub(hub_cfg, data_dir, engine)
+    hub = Hub(hub_cfg, data_dir, engine, relay=relay)
     endpoints = hub.start()
     print(json.dumps({"ready": True, "endpoints": endpoints.as_dict()}), flush=True)
     done = threading.Event()

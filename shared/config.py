@@ -11,6 +11,17 @@ Example ``hub.toml``::
     max_frame_bytes = 16777216
     db = "postgresql+psycopg://hub:secret@db.local/hub"
 
+    [[relay.destinations]]        # the provincial platform, HTTPS with mutual TLS
+    name = "province"
+    url = "https://10.13.0.5:8443/edxl"
+    ca = "/etc/hengshui/pki/ca.crt"
+    cert = "/etc/hengshui/pki/city.crt"
+    key = "/etc/hengshui/pki/city.key"
+
+    [[relay.destinations]]        # a drop folder for the data ferry
+    name = "ferry"
+    drop_dir = "/srv/ferry/out"
+
     [log]
     level = "INFO"
 """
@@ -70,6 +81,29 @@ class HubConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         return "127.0.0.1" if self.listen_host in ("0.0.0.0", "*", "") else self.listen_host
 
 
+class RelayDestination(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Where relayed alerts go: an HTTPS endpoint with mutual TLS (``url``, ``ca``, ``cert``,
+    ``key``) or a drop folder (``drop_dir``) for a one-way gateway or a data ferry."""
+
+    name: str
+    url: str = ""
+    ca: str = ""
+    cert: str = ""
+    key: str = ""
+    drop_dir: str = ""
+    timeout_s: float = 30.0
+
+
+class RelayConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The upward relay to the provincial platform (``[[relay.destinations]]``)."""
+
+    destinations: list[RelayDestination] = msgspec.field(default_factory=list)
+    cap_file: str = ""
+    """The site's CAP mapping in the format of ``shared/data/cap.toml`` (default: packaged)."""
+    backoff_first_s: float = 2.0
+    backoff_max_s: float = 60.0
+
+
 class LogConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Structured rotating logs."""
 
@@ -82,6 +116,7 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """The whole configuration file."""
 
     hub: HubConfig = msgspec.field(default_factory=HubConfig)
+    relay: RelayConfig = msgspec.field(default_factory=RelayConfig)
     log: LogConfig = msgspec.field(default_factory=LogConfig)
 
 

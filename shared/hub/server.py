@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 import zmq
@@ -29,7 +29,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from zmq.utils.monitor import recv_monitor_message
 
-from shared.config import ConfigError, HubConfig
+from shared.config import ConfigError, HubConfig, RelayConfig
 from shared.domain import (
     DeadlineEngine,
     DomainError,
@@ -73,6 +73,9 @@ from shared.protocol import (
 from shared.protocol.messages import ErrorCode
 from shared.store.audit import AuditRecord, append
 from shared.store.blobs import BlobStore
+
+if TYPE_CHECKING:
+    from shared.relay import Relayer
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +161,7 @@ class Hub:
         *,
         permissions: Permissions = PERMISSIONS,
         wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        relay: RelayConfig | None = None,
     ) -> None:
         site_plans = load_site_plans(config)  # first: a bad plan stops the hub before it binds
         self.config = config
@@ -181,13 +185,21 @@ class Hub:
             ack_timeout=timedelta(seconds=config.order_ack_timeout_s),
             max_resends=config.order_max_resends,
         )
+        self.blobs = BlobStore(data_dir / "attachments", config.attachment_max_bytes)
         self.persister = Persister(
             engine,
             self.state,
             self.deadlines,
             is_recipient=self._is_recipient,
-            blobs=BlobStore(data_dir / "attachments", config.attachment_max_bytes),
+            blobs=self.blobs,
         )
+        # The upward relay (CAP in EDXL-DE to the province): its destinations are checked
+        # here, before the hub binds, so a missing certificate stops it with the file named.
+        self.relayer: Relayer | None = None
+        if relay is not None and relay.destinations:
+            from shared.relay.setup import build_relayer  # lxml, aiohttp: only when relaying
+
+            self.relayer = build_relayer(relay, engine, self.blobs, wall_clock)
         if site_plans is not None:
             self.persister.plans, self.persister.departments = site_plans
         self.presence = Presence(config.heartbeat_s, config.offline_after_beats)
@@ -215,6 +227,11 @@ class Hub:
         for dev in self.devices.by_name.values():
             self.state.set("presence", dev.name, PresenceState(dev.name, dev.role, "offline", None))
         self.state.take_batches()
+        if self.relayer is not None:
+            topics = self.state.topics
+            self.relayer.start(
+                [v for t in ("incident", "report", "response") for v in topics[t].items.values()]
+            )
         self.zap.start()
         cfg = self.config
         host = cfg.listen_host
@@ -275,6 +292,8 @@ class Hub:
 
     def stop(self) -> None:
         """Stop the loop and close every socket."""
+        if self.relayer is not None:
+            self.relayer.stop()
         if self._thread and self._thread.is_alive():
             stopper = self.ctx.socket(zmq.PAIR)
             stopper.linger = 0
@@ -476,8 +495,11 @@ class Hub:
         self._publish()
 
     def _publish(self) -> None:
-        for batch in self.state.take_batches():
+        batches = self.state.take_batches()
+        for batch in batches:
             self.pub.send_multipart((batch.topic.encode(), encode(batch)))
+        if self.relayer is not None and batches:
+            self.relayer.observe(batches)
 
     def _publish_presence(self, device: str) -> None:
         status = self.presence.status.get(device, "offline")
@@ -539,6 +561,9 @@ class Hub:
                     alarm.exercise,
                 ),
             )
+        if self.relayer is not None:
+            for status in self.relayer.take_statuses():
+                self.state.set("relay", status.destination, status)
         audits = self._audit_backlog
         while self.zap.refusals:
             _, key, why = self.zap.refusals.popleft()

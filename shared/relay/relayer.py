@@ -318,9 +318,13 @@ class Relayer:
         if not mine:
             return
         self._inbox.put(mine)
+        self._poke()
+
+    def _poke(self) -> None:
         loop, wake = self._loop, self._wake
         if loop is not None and wake is not None:
-            loop.call_soon_threadsafe(wake.set)
+            with contextlib.suppress(RuntimeError):  # the loop has just ended
+                loop.call_soon_threadsafe(wake.set)
 
     def take_statuses(self) -> list[RelayState]:
         """Statuses changed since the last call (for the hub to publish)."""
@@ -333,11 +337,10 @@ class Relayer:
         """Finish the current attempt and stop the thread."""
         self._stopping = True
         self._inbox.put(None)
-        loop, wake = self._loop, self._wake
-        if loop is not None and wake is not None:
-            loop.call_soon_threadsafe(wake.set)
+        self._poke()
         if self._thread is not None:
             self._thread.join(15)
+            self._thread = None
 
     def _run(self) -> None:
         try:
@@ -373,6 +376,7 @@ class Relayer:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), wait)
         finally:
+            self._loop = None
             for t in self.transports.values():
                 await t.aclose()
 
