@@ -24,6 +24,9 @@ import msgspec
 
 from command_center.ctl import add_parser as add_ctl_parser
 from command_center.ctl import run as run_ctl
+from command_center.interconnect_cli import COMMANDS as INTERCONNECT_COMMANDS
+from command_center.interconnect_cli import add_parsers as add_interconnect_parsers
+from command_center.interconnect_cli import run as run_interconnect
 from shared.config import ConfigError, RelayDestination, default_data_dir, load_config
 from shared.hub import Hub
 from shared.hub.service import (
@@ -95,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
 
     add_ctl_parser(sub)
+    add_interconnect_parsers(sub, _common)
 
     p = sub.add_parser("seed-demo", help="load the FICTIONAL Hengshui sample resources")
     p.add_argument("--bundle", type=Path, required=True, help="a leader or duty-officer bundle")
@@ -170,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return _serve(args)
+        if args.command in INTERCONNECT_COMMANDS:
+            return run_interconnect(args)
         if args.command == "ctl":
             return run_ctl(args, load_bundle(args.bundle))
         if args.command == "seed-demo":

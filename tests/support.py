@@ -117,9 +117,12 @@ class PostgresServer:
 class HubProcess:
     """``command-center serve`` as a real child process on fixed loopback ports."""
 
-    def __init__(self, data_dir: Path, db: str | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, db: str | None = None, serve_args: tuple[str, ...] = ()
+    ) -> None:
         self.data_dir = data_dir
         self.db = db
+        self.serve_args = serve_args
         self.port = self._pick_ports()
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -157,7 +160,7 @@ class HubProcess:
             info.unlink()
         log = open(self.data_dir / "hub-stdout.log", "ab")  # noqa: SIM115
         self.proc = subprocess.Popen(
-            self.command("serve", "--listen", f"127.0.0.1:{self.port}"),
+            self.command("serve", "--listen", f"127.0.0.1:{self.port}", *self.serve_args),
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -189,8 +192,10 @@ class HubProcess:
 
 
 @contextmanager
-def running_hub(data_dir: Path, db: str | None = None) -> Iterator[HubProcess]:
-    hub = HubProcess(data_dir, db)
+def running_hub(
+    data_dir: Path, db: str | None = None, serve_args: tuple[str, ...] = ()
+) -> Iterator[HubProcess]:
+    hub = HubProcess(data_dir, db, serve_args)
     hub.start()
     try:
         yield hub

@@ -1,0 +1,144 @@
+"""``command-center`` commands for interconnection: the provincial simulator, a test PKI,
+the relay's queues.
+
+    command-center pki init DIR [--host 10.1.2.3 ...]
+    command-center province-sim --listen 127.0.0.1:8443 --record DIR --pki DIR
+    command-center relay status [--data-dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+COMMANDS = ("pki", "province-sim", "relay")
+
+
+def add_parsers(sub: Any, common: Any) -> None:
+    """Add the interconnection commands to the ``command-center`` parser."""
+    p = sub.add_parser("pki", help="make a test CA and certificates (city, province)")
+    p.add_argument("action", choices=["init"])
+    p.add_argument("folder", type=Path)
+    p.add_argument(
+        "--host",
+        action="append",
+        default=None,
+        help="the provincial server's name or address (repeatable; default 127.0.0.1, localhost)",
+    )
+
+    p = sub.add_parser(
+        "province-sim", help="a stand-in provincial platform: validates, acknowledges, records"
+    )
+    p.add_argument("--listen", default="127.0.0.1:8443", help="HOST:PORT")
+    p.add_argument("--record", type=Path, required=True, help="folder for what it receives")
+    p.add_argument("--pki", type=Path, help="folder of `pki init` (ca.crt, province.crt/.key)")
+    p.add_argument("--ca", type=Path, help="CA that client certificates must be signed by")
+    p.add_argument("--cert", type=Path, help="server certificate")
+    p.add_argument("--key", type=Path, help="server key")
+    p.add_argument("--schemas", type=Path, help="folder with cap-1.2.xsd and edxl-de-1.0.xsd")
+    p.add_argument("--plain", action="store_true", help="plain HTTP (no TLS): tests only")
+
+    p = sub.add_parser("relay", help="the upward relay's queues")
+    common(p)
+    p.add_argument("action", choices=["status"])
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run one of :data:`COMMANDS`."""
+    if args.command == "pki":
+        from shared.identity.pki import init_test_pki
+
+        files = init_test_pki(args.folder, args.host)
+        for role, f in files.items():
+            print(json.dumps({"role": role, "cert": str(f.cert), "key": str(f.key)}))
+        return 0
+    if args.command == "province-sim":
+        return _province_sim(args)
+    if args.command == "relay":
+        return _relay_status(args)
+    raise ValueError(f"unknown command {args.command}")
+
+
+def _province_sim(args: argparse.Namespace) -> int:
+    import ssl
+
+    from shared.relay import SchemaUnavailable, load_schemas
+    from shared.relay.province_sim import ProvinceSim, server_tls
+
+    host, _, port_text = args.listen.rpartition(":")
+    if not host or not port_text.isdigit():
+        raise ValueError(f"--listen {args.listen!r}: give HOST:PORT")
+    try:
+        schemas = load_schemas(args.schemas)
+    except SchemaUnavailable as exc:
+        raise ValueError(str(exc)) from None
+    tls = None
+    if not args.plain:
+        ca = args.ca or (args.pki / "ca.crt" if args.pki else None)
+        cert = args.cert or (args.pki / "province.crt" if args.pki else None)
+        key = args.key or (args.pki / "province.key" if args.pki else None)
+        if not (ca and cert and key):
+            raise ValueError("give --pki DIR, or --ca, --cert and --key (or --plain for tests)")
+        try:
+            tls = server_tls(ca, cert, key)
+        except (OSError, ssl.SSLError) as exc:
+            raise ValueError(f"TLS files {ca}, {cert}, {key} unusable: {exc}") from None
+    sim = ProvinceSim(args.record, schemas, tls)
+
+    async def main() -> None:
+        port = await sim.start(host, int(port_text))
+        scheme = "http" if tls is None else "https"
+        print(json.dumps({"ready": True, "url": f"{scheme}://{host}:{port}/edxl"}), flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        await sim.stop()
+
+    try:
+        asyncio.run(main())
+    finally:
+        sim.close()
+    return 0
+
+
+def _relay_status(args: argparse.Namespace) -> int:
+    from shared.config import load_config
+    from shared.hub.service import open_store
+    from shared.relay.queue import RelayQueue
+    from shared.store.models import RelayDelivery
+
+    config = load_config(args.config)
+    engine = open_store(args.data_dir, config.hub, args.db)
+    try:
+        queue = RelayQueue(engine)
+        with engine.connect() as conn:
+            from sqlalchemy import select
+
+            names = sorted(set(conn.execute(select(RelayDelivery.destination)).scalars()))
+        for name in names:
+            b = queue.backlog(name)
+            out = {
+                "destination": name,
+                "queued": b.queued,
+                "delivered": b.delivered,
+                "rejected": b.rejected,
+                "oldest_queued": b.oldest.isoformat() if b.oldest else None,
+                "last_delivered": b.last_done.isoformat() if b.last_done else None,
+                "last_ack": b.last_ack,
+                "last_error": b.last_error,
+            }
+            print(json.dumps(out, ensure_ascii=False))
+        if not names:
+            print("no relay destination has been used on this store", file=sys.stderr)
+    finally:
+        engine.dispose()
+    return 0
