@@ -271,7 +271,7 @@ class HubUnderTest:
             **b.endpoints.as_dict(),
         }
 
-    def start(self) -> None:
+    def start(self, *extra_args: str) -> None:
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -282,6 +282,7 @@ class HubUnderTest:
                 str(self.data),
                 "--listen",
                 "127.0.0.1:0",
+                *extra_args,
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

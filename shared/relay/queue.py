@@ -25,12 +25,12 @@ _meta = cast(Table, Meta.__table__)
 
 
 class Queued(msgspec.Struct, frozen=True):
-    """The head of a destination's queue."""
+    """A delivery waiting at the head of a destination's queue (its document is read with
+    :meth:`RelayQueue.document` when it is sent: documents with photos are large)."""
 
     delivery_id: int
     alert_seq: int
     distribution_id: str
-    document: bytes
     attempts: int
     next_attempt: datetime
 
@@ -107,39 +107,59 @@ class RelayQueue:
 
     def head(self, destination: str) -> Queued | None:
         """The oldest alert not yet delivered or rejected at ``destination``."""
+        heads = self.heads(destination, 1)
+        return heads[0] if heads else None
+
+    def heads(self, destination: str, limit: int) -> list[Queued]:
+        """The ``limit`` oldest alerts waiting for ``destination``, oldest first."""
         with self.engine.connect() as conn:
-            row = conn.execute(
+            rows = conn.execute(
                 select(
                     _deliveries.c.id,
                     _alerts.c.seq,
                     _alerts.c.distribution_id,
-                    _alerts.c.document,
                     _deliveries.c.attempts,
                     _deliveries.c.next_attempt,
                 )
                 .join(_alerts, _alerts.c.seq == _deliveries.c.alert_seq)
                 .where(_deliveries.c.destination == destination, _deliveries.c.state == "queued")
                 .order_by(_deliveries.c.alert_seq)
-                .limit(1)
-            ).first()
-        return Queued(*row) if row else None
+                .limit(limit)
+            ).all()
+        return [Queued(*row) for row in rows]
+
+    def document(self, alert_seq: int) -> bytes:
+        """The EDXL-DE document of an alert."""
+        with self.engine.connect() as conn:
+            return bytes(
+                conn.execute(
+                    select(_alerts.c.document).where(_alerts.c.seq == alert_seq)
+                ).scalar_one()
+            )
 
     def done(
         self, delivery_id: int, state: str, now: datetime, ack: str = "", error: str = ""
     ) -> None:
         """Mark a delivery ``delivered``, ``acknowledged`` or ``rejected``."""
+        self.done_many([(delivery_id, state, now, ack, error)])
+
+    def done_many(self, outcomes: list[tuple[int, str, datetime, str, str]]) -> None:
+        """:meth:`done` for several deliveries (id, state, when, ack, error) in one commit."""
+        if not outcomes:
+            return
         with self.engine.begin() as conn:
-            conn.execute(
-                update(_deliveries)
-                .where(_deliveries.c.id == delivery_id)
-                .values(
-                    state=state,
-                    done_at=now,
-                    ack=ack[:2000],
-                    last_error=error[:2000],
-                    attempts=_deliveries.c.attempts + 1,
+            for delivery_id, state, now, ack, error in outcomes:
+                conn.execute(
+                    update(_deliveries)
+                    .where(_deliveries.c.id == delivery_id)
+                    .values(
+                        state=state,
+                        done_at=now,
+                        ack=ack[:2000],
+                        last_error=error[:2000],
+                        attempts=_deliveries.c.attempts + 1,
+                    )
                 )
-            )
 
     def retry_later(self, delivery_id: int, error: str, next_attempt: datetime) -> None:
         """Count a failed attempt and set when to try again."""

@@ -42,13 +42,15 @@ from shared.relay.edxl import (
     ValueList,
     distribution_xml,
 )
-from shared.relay.queue import Backlog, RelayQueue
+from shared.relay.queue import Backlog, Queued, RelayQueue
 from shared.relay.transports import DeliveryFailed, Transport
 from shared.store.blobs import BlobStore
 
 log = logging.getLogger(__name__)
 
 RELAYED_TOPICS = ("incident", "report", "response")
+GROUP = 32
+"""Deliveries read, sent and recorded together (see :meth:`Relayer.deliver_due`)."""
 _ROLES_URN = "urn:cn:gov:emergency:roles"
 _TYPE_URN = "urn:cn:gov:emergency:incident-type"
 _DIST_TYPE = {"Alert": "Report", "Update": "Update", "Cancel": "Cancel"}
@@ -237,43 +239,66 @@ class Relayer:
 
     async def deliver_due(self, now: datetime | None = None) -> int:
         """Send, for each destination in turn, every queued alert whose time has come, in
-        order, stopping at the first failure. Returns how many were delivered."""
+        order, stopping at the first failure. Returns how many were delivered.
+
+        Outcomes are written once per group of :data:`GROUP` sends rather than once per
+        send: a crash in between makes the relay send a few documents again, which the far
+        end recognises by their distribution ids (the simulator and the drop folder both
+        do), and order is kept either way."""
         delivered = 0
         for name, transport in self.transports.items():
-            while not self._stopping:
+            blocked = False
+            while not (blocked or self._stopping):
                 at = now or self.clock()
-                head = self.queue.head(name)
-                if head is None or head.next_attempt > at:
+                heads = self.queue.heads(name, GROUP)
+                if not heads or heads[0].next_attempt > at:
                     break
+                outcomes: list[tuple[int, str, datetime, str, str]] = []
                 try:
-                    receipt = await transport.send(head.distribution_id, head.document)
-                except DeliveryFailed as exc:
-                    if exc.retry:
-                        wait = self.backoff.after(head.attempts + 1)
-                        self.queue.retry_later(head.delivery_id, exc.reason, at + wait)
-                        log.warning(
-                            "relay attempt failed",
-                            extra={
-                                "destination": name,
-                                "distribution": head.distribution_id,
-                                "error": exc.reason,
-                                "retry_in_s": wait.total_seconds(),
-                            },
+                    for head in heads:
+                        if self._stopping or head.next_attempt > at:
+                            blocked = True
+                            break
+                        try:
+                            document = self.queue.document(head.alert_seq)
+                            receipt = await transport.send(head.distribution_id, document)
+                        except DeliveryFailed as exc:
+                            if exc.retry:
+                                self._failed(name, head.delivery_id, head, exc, at)
+                                blocked = True
+                                break
+                            outcomes.append((head.delivery_id, "rejected", at, "", exc.reason))
+                            log.error(
+                                "relay rejected",
+                                extra={
+                                    "destination": name,
+                                    "distribution": head.distribution_id,
+                                    "error": exc.reason,
+                                },
+                            )
+                            continue
+                        outcomes.append(
+                            (head.delivery_id, receipt.state, self.clock(), receipt.ack, "")
                         )
-                        break
-                    self.queue.done(head.delivery_id, "rejected", at, error=exc.reason)
-                    log.error(
-                        "relay rejected",
-                        extra={
-                            "destination": name,
-                            "distribution": head.distribution_id,
-                            "error": exc.reason,
-                        },
-                    )
-                    continue
-                self.queue.done(head.delivery_id, receipt.state, self.clock(), ack=receipt.ack)
-                delivered += 1
+                        delivered += 1
+                finally:
+                    self.queue.done_many(outcomes)
         return delivered
+
+    def _failed(
+        self, name: str, delivery_id: int, head: Queued, exc: DeliveryFailed, at: datetime
+    ) -> None:
+        wait = self.backoff.after(head.attempts + 1)
+        self.queue.retry_later(delivery_id, exc.reason, at + wait)
+        log.warning(
+            "relay attempt failed",
+            extra={
+                "destination": name,
+                "distribution": head.distribution_id,
+                "error": exc.reason,
+                "retry_in_s": wait.total_seconds(),
+            },
+        )
 
     def next_due(self) -> datetime | None:
         """The earliest time a queued head may be tried."""
