@@ -4,6 +4,9 @@ the relay's queues.
     command-center pki init DIR [--host 10.1.2.3 ...]
     command-center province-sim --listen 127.0.0.1:8443 --record DIR --pki DIR
     command-center relay status [--data-dir DIR]
+    command-center warnings ingest FILE… [--bundle B]   (one JSON line per file)
+    command-center warnings watch DIR --bundle B        (a drop folder)
+    command-center warnings poll URL --bundle B         (a CAP or Atom feed)
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-COMMANDS = ("pki", "province-sim", "relay")
+COMMANDS = ("pki", "province-sim", "relay", "warnings")
 
 
 def add_parsers(sub: Any, common: Any) -> None:
@@ -48,6 +51,30 @@ def add_parsers(sub: Any, common: Any) -> None:
     common(p)
     p.add_argument("action", choices=["status"])
 
+    p = sub.add_parser("warnings", help="inbound CAP warnings (meteorological, earthquake …)")
+    w = p.add_subparsers(dest="action", required=True)
+    for name, helptext in (
+        ("ingest", "read CAP/EDXL-DE/Atom files: one JSON line per file"),
+        ("watch", "ingest every file dropped into a folder"),
+        ("poll", "fetch a CAP or Atom feed over HTTP(S) regularly"),
+    ):
+        q = w.add_parser(name, help=helptext)
+        if name == "ingest":
+            q.add_argument("files", type=Path, nargs="+")
+        elif name == "watch":
+            q.add_argument("folder", type=Path)
+        else:
+            q.add_argument("url")
+            q.add_argument("--ca", type=Path, help="CA of the feed's HTTPS certificate")
+        q.add_argument(
+            "--bundle", type=Path, help="a gateway/duty-officer key bundle: send to the hub"
+        )
+        q.add_argument("--schemas", type=Path, help="folder with cap-1.2.xsd")
+        q.add_argument("--outbox", type=Path, help="the gateway's durable outbox file")
+        if name != "ingest":
+            q.add_argument("--every", type=float, default=2.0 if name == "watch" else 60.0)
+            q.add_argument("--once", action="store_true", help="one pass, then exit")
+
 
 def run(args: argparse.Namespace) -> int:
     """Run one of :data:`COMMANDS`."""
@@ -62,6 +89,8 @@ def run(args: argparse.Namespace) -> int:
         return _province_sim(args)
     if args.command == "relay":
         return _relay_status(args)
+    if args.command == "warnings":
+        return _warnings(args)
     raise ValueError(f"unknown command {args.command}")
 
 
@@ -142,3 +171,54 @@ def _relay_status(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     return 0
+
+
+def _warnings(args: argparse.Namespace) -> int:
+    import ssl
+
+    from shared.client import HubClient
+    from shared.config import default_data_dir
+    from shared.identity import load_bundle
+    from shared.relay import SchemaUnavailable, load_schemas
+    from shared.relay.gateway import WarningGateway
+
+    try:
+        schemas = load_schemas(args.schemas)
+    except SchemaUnavailable as exc:
+        if args.schemas:
+            raise ValueError(str(exc)) from None
+        print(f"warnings: {exc}; CAP is read without schema validation", file=sys.stderr)
+        schemas = None
+    bundle = load_bundle(args.bundle) if args.bundle else None
+    tls = None
+    if args.action == "poll" and args.ca:
+        tls = ssl.create_default_context(cafile=str(args.ca))
+
+    def show(line: dict[str, Any]) -> None:
+        print(json.dumps(line, ensure_ascii=False), flush=True)
+
+    async def main() -> list[dict[str, Any]]:
+        client = None
+        if bundle is not None:
+            outbox = args.outbox or default_data_dir() / "gateway" / f"{bundle.device}-outbox.db"
+            outbox.parent.mkdir(parents=True, exist_ok=True)
+            client = HubClient(bundle, outbox)
+            await client.__aenter__()
+        try:
+            gw = WarningGateway(client, schemas)
+            if args.action == "ingest":
+                lines = []
+                for path in args.files:
+                    line = await gw.ingest_file(path)
+                    show(line)
+                    lines.append(line)
+                return lines
+            if args.action == "watch":
+                return await gw.watch(args.folder, every_s=args.every, once=args.once, report=show)
+            return await gw.poll(args.url, every_s=args.every, once=args.once, tls=tls, report=show)
+        finally:
+            if client is not None:
+                await client.aclose()
+
+    lines = asyncio.run(main())
+    return 0 if all(line["accepted"] for line in lines) else 1

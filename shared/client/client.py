@@ -200,6 +200,10 @@ class HubClient:
         self.on_error.append(on_error)
         try:
             await self.submit(msg)
+            if msg.id in self._acked_ids:
+                # the same id acknowledged moments ago (its outbox row not yet cleared, so the
+                # outbox kept the old row and nothing is resent): that acknowledgement stands
+                return None
             return await asyncio.wait_for(done, timeout)
         finally:
             self.on_ack.remove(on_ack)

@@ -31,7 +31,7 @@ from shared.protocol import (
     Message,
     ReportState,
 )
-from shared.protocol.state import MonitorAlarmState
+from shared.protocol.state import MonitorAlarmState, WarningState
 from shared.store.audit import AuditRecord
 from shared.store.models import (
     Incident,
@@ -176,12 +176,18 @@ class IncidentCommands(HandlerBase):
             "area": json.dumps(area) if area else "",
         }
         if msg.from_draft:
-            draft = self._current(pending, "monitor", msg.from_draft)
-            if not isinstance(draft, MonitorAlarmState) or draft.draft is None:
+            # a monitoring alarm's draft (its point id) or an inbound warning's (warning:KEY)
+            topic, key = (
+                ("warning", msg.from_draft.removeprefix("warning:"))
+                if msg.from_draft.startswith("warning:")
+                else ("monitor", msg.from_draft)
+            )
+            draft = self._current(pending, topic, key)
+            if not isinstance(draft, MonitorAlarmState | WarningState) or draft.draft is None:
                 raise Refusal(
                     "not_found",
                     f"no incident draft {msg.from_draft!r} is waiting (its alarm may have "
-                    "cleared or been confirmed already)",
+                    "cleared, its warning expired, or it was confirmed already)",
                 )
             if draft.confirmed_as:
                 raise Refusal(
@@ -189,9 +195,7 @@ class IncidentCommands(HandlerBase):
                     f"draft {msg.from_draft!r} was already confirmed as {draft.confirmed_as}",
                 )
             values["draft_of"] = msg.from_draft
-            pending[("monitor", msg.from_draft)] = msgspec.structs.replace(
-                draft, confirmed_as=msg.incident_id
-            )
+            pending[(topic, key)] = msgspec.structs.replace(draft, confirmed_as=msg.incident_id)
         if current is not None:
             conn.execute(
                 update(Incident).where(Incident.incident_id == msg.incident_id).values(**values)

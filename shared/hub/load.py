@@ -18,6 +18,7 @@ from shared.hub.common import (
 )
 from shared.hub.duty import DUTY_LOG_KEPT, monitor_alarm
 from shared.hub.state import StateStore
+from shared.hub.warnings import load_warnings
 from shared.protocol import (
     AttachmentRef,
     IncidentState,
@@ -53,7 +54,12 @@ _positions = cast(Table, Position.__table__)
 _reports = cast(Table, Report.__table__)
 
 
-def load_state(engine: Engine, state: StateStore, deadlines: DeadlineEngine | None = None) -> None:
+def load_state(
+    engine: Engine,
+    state: StateStore,
+    deadlines: DeadlineEngine | None = None,
+    now: datetime | None = None,
+) -> None:
     """Fill the in-memory picture from the store (at hub start), and restart the deadline
     clocks of open incidents with the reports they already have."""
     with engine.connect() as conn:
@@ -171,6 +177,8 @@ def load_state(engine: Engine, state: StateStore, deadlines: DeadlineEngine | No
                     ),
                 )
         _load_operations(conn, state, open_rows)
+        for key, warning in load_warnings(conn, now or datetime.now(UTC)).items():
+            state.set("warning", key, warning)
     if deadlines is not None:
         for inc in open_rows:
             known = inc.known_at or inc.updated

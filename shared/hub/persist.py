@@ -26,6 +26,7 @@ from shared.hub.orders import OrderCommands
 from shared.hub.reports import ReportCommands
 from shared.hub.response import ResponseCommands
 from shared.hub.state import StateStore
+from shared.hub.warnings import WarningCommands
 from shared.protocol import (
     KIND_OF,
     Ack,
@@ -36,6 +37,7 @@ from shared.protocol import (
     DutyLogEntry,
     DutyShift,
     Error,
+    ExternalWarning,
     InboxQuery,
     InboxStatus,
     IncidentClose,
@@ -109,6 +111,7 @@ class Persister(
     ReportCommands,
     ResponseCommands,
     DutyCommands,
+    WarningCommands,
     DeadlineBook,
     OrderEscalation,
 ):
@@ -298,6 +301,8 @@ class Persister(
                 | ShiftHandover()
             ):
                 self._duty_command(conn, msg, device, now, pending, audits)
+            case ExternalWarning():
+                self._warning(conn, msg, device, now, pending, audits)
             case IncidentDeclare() | IncidentTransition() | LevelOverride() | IncidentClose():
                 self._incident_command(conn, msg, device, now, pending, audits)
             case DispatchOrder() | OrderUpdate():

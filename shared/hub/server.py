@@ -46,6 +46,7 @@ from shared.hub.load import load_state
 from shared.hub.persist import Persister
 from shared.hub.registry import DeviceCache
 from shared.hub.state import StateStore
+from shared.hub.warnings import expired_warnings
 from shared.identity.keys import Endpoints, KeyPair, load_or_create_hub_keys
 from shared.identity.registry import DeviceInfo
 from shared.identity.roles import PERMISSIONS, Permissions
@@ -223,7 +224,7 @@ class Hub:
         """Bind the sockets, load the picture from the store, write ``hub.json``, run."""
         self.devices.refresh()
         self.devices.take_changes()
-        load_state(self.engine, self.state, self.deadlines)
+        load_state(self.engine, self.state, self.deadlines, now=self.clock())
         for dev in self.devices.by_name.values():
             self.state.set("presence", dev.name, PresenceState(dev.name, dev.role, "offline", None))
         self.state.take_batches()
@@ -547,6 +548,8 @@ class Hub:
             self._publish_presence(device)
         wall = self.clock()
         self._escalate_orders(wall)
+        for key in expired_warnings(self.state.topics["warning"].items, wall):
+            self.state.set("warning", key, None)
         for alarm in self.deadlines.poll(wall):
             self.state.set(
                 "alarm",

@@ -28,6 +28,7 @@ from shared.protocol.messages import (
     DutyLogEntry,
     DutyShift,
     Error,
+    ExternalWarning,
     Hello,
     InboxQuery,
     InboxStatus,
@@ -49,6 +50,7 @@ from shared.protocol.messages import (
     ShiftHandover,
     SituationReport,
     SnapshotRequest,
+    WarningArea,
     Welcome,
 )
 from shared.protocol.state import (
@@ -75,6 +77,7 @@ from shared.protocol.state import (
     UnitState,
     Update,
     UpdateBatch,
+    WarningState,
 )
 
 __all__ = [
@@ -100,6 +103,7 @@ __all__ = [
     "DutyLogState",
     "DutyShift",
     "Error",
+    "ExternalWarning",
     "HandoverState",
     "Hello",
     "HubBeat",
@@ -140,6 +144,8 @@ __all__ = [
     "UnitState",
     "Update",
     "UpdateBatch",
+    "WarningArea",
+    "WarningState",
     "Welcome",
     "decode_batch",
     "decode_beat",

@@ -318,6 +318,61 @@ class MonitoringReading(Message, frozen=True, tag="reading"):
     measured: AwareDatetime
 
 
+CapSeverity = Literal["Extreme", "Severe", "Moderate", "Minor", "Unknown"]
+CapUrgency = Literal["Immediate", "Expected", "Future", "Past", "Unknown"]
+CapCertainty = Literal["Observed", "Likely", "Possible", "Unlikely", "Unknown"]
+Ring = Annotated[list[tuple[Lat, Lon]], msgspec.Meta(min_length=4, max_length=20_000)]
+
+
+class WarningArea(msgspec.Struct, frozen=True):
+    """Where an inbound warning applies: polygons (closed (lat, lon) rings), circles
+    ((lat, lon, radius_km)) and geocodes ((name, value)), as CAP gives them."""
+
+    desc: ShortText = ""
+    polygons: Annotated[list[Ring], msgspec.Meta(max_length=64)] = msgspec.field(
+        default_factory=list
+    )
+    circles: Annotated[
+        list[tuple[Lat, Lon, Annotated[float, msgspec.Meta(ge=0, le=20_000)]]],
+        msgspec.Meta(max_length=64),
+    ] = msgspec.field(default_factory=list)
+    geocodes: Annotated[list[tuple[ShortText, ShortText]], msgspec.Meta(max_length=256)] = (
+        msgspec.field(default_factory=list)
+    )
+
+
+class ExternalWarning(Message, frozen=True, tag="warning"):
+    """A warning from outside (meteorological, earthquake services) read from CAP by a
+    gateway: shown on the map, and a draft incident for the duty officer when it touches
+    the city. ``msg_type`` Update and Cancel replace or withdraw the ``references``."""
+
+    identifier: Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
+    cap_sender: Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
+    cap_sent: AwareDatetime
+    msg_type: Literal["Alert", "Update", "Cancel"]
+    event: ShortText = ""
+    category: Annotated[list[ShortText], msgspec.Meta(max_length=12)] = msgspec.field(
+        default_factory=list
+    )
+    severity: CapSeverity = "Unknown"
+    urgency: CapUrgency = "Unknown"
+    certainty: CapCertainty = "Unknown"
+    headline: ShortText = ""
+    description: LongText = ""
+    instruction: LongText = ""
+    sender_name: ShortText = ""
+    onset: AwareDatetime | None = None
+    expires: AwareDatetime | None = None
+    areas: Annotated[list[WarningArea], msgspec.Meta(max_length=32)] = msgspec.field(
+        default_factory=list
+    )
+    references: Annotated[list[ShortText], msgspec.Meta(max_length=64)] = msgspec.field(
+        default_factory=list
+    )
+    source: ShortText = ""
+    """Where the gateway got it (a feed URL, a drop folder)."""
+
+
 DutyCategory = Literal["call", "report", "instruction", "note", "handover", "system"]
 
 
@@ -454,6 +509,7 @@ Request = (
     | DutyLogEntry
     | DutyShift
     | ShiftHandover
+    | ExternalWarning
 )
 """Everything a client may send on the request socket."""
 

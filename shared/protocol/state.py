@@ -13,7 +13,7 @@ from typing import Literal
 
 import msgspec
 
-from shared.protocol.messages import AttachmentRef
+from shared.protocol.messages import AttachmentRef, WarningArea
 
 TOPICS = (
     "unit",
@@ -27,6 +27,7 @@ TOPICS = (
     "duty",
     "monitor",
     "relay",
+    "warning",
 )
 """State topics, in the order a snapshot serves them."""
 
@@ -282,6 +283,37 @@ class RelayState(msgspec.Struct, frozen=True, tag="relay"):
     attempts: int = 0
 
 
+class WarningState(msgspec.Struct, frozen=True, tag="warning"):
+    """An inbound warning (meteorological, earthquake …) in force, keyed by a digest of its
+    CAP sender and identifier; removed when it expires or is cancelled or replaced."""
+
+    key: str
+    identifier: str
+    cap_sender: str
+    cap_sent: datetime
+    msg_type: str
+    event: str
+    severity: str
+    urgency: str
+    certainty: str
+    headline: str
+    received: datetime
+    description: str = ""
+    instruction: str = ""
+    sender_name: str = ""
+    onset: datetime | None = None
+    expires: datetime | None = None
+    areas: list[WarningArea] = msgspec.field(default_factory=list)
+    source: str = ""
+    device: str = ""
+    touches_city: bool = False
+    draft: IncidentDraft | None = None
+    """An incident the duty officer may confirm (``incident declare --from-draft
+    warning:KEY``) when the warning touches the city."""
+    confirmed_as: str = ""
+    exercise: bool = False
+
+
 StateValue = (
     UnitState
     | IncidentState
@@ -296,6 +328,7 @@ StateValue = (
     | HandoverState
     | MonitorAlarmState
     | RelayState
+    | WarningState
 )
 
 

@@ -406,3 +406,22 @@ class RelayDelivery(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     done_at: Mapped[datetime | None] = mapped_column(TZDateTime, nullable=True)
     ack: Mapped[str] = mapped_column(Text, default="")
+
+
+class ExternalWarningRow(Base):
+    """An inbound warning as received (the message as JSON), never changed; the picture is
+    rebuilt from these at start (expired, cancelled and replaced ones left out)."""
+
+    __tablename__ = "external_warnings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    msg_id: Mapped[str] = mapped_column(String(64), index=True)
+    key: Mapped[str] = mapped_column(String(32), index=True)
+    identifier: Mapped[str] = mapped_column(String(255))
+    cap_sender: Mapped[str] = mapped_column(String(255))
+    cap_sent: Mapped[datetime] = mapped_column(TZDateTime)
+    msg_type: Mapped[str] = mapped_column(String(16))
+    expires: Mapped[datetime | None] = mapped_column(TZDateTime, nullable=True)
+    received: Mapped[datetime] = mapped_column(TZDateTime)
+    device: Mapped[str] = mapped_column(String(128))
+    body: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,112 @@
+"""Inbound warnings read from CAP as real services publish it: accepted when valid (Chinese,
+US, European, CAP 1.1, in Atom or EDXL-DE), refused with a reason otherwise; a warning over
+Hengshui drafts an incident of the right type."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from shared.protocol.messages import ExternalWarning
+from shared.relay import Schemas
+from shared.relay.gateway import message_id
+from shared.relay.warnings import draft_for, load_warning_settings, read_document
+from tests.shared.relay.warning_samples import (
+    CAP11,
+    EU_GEOCODE_ONLY,
+    US_FLOOD,
+    XXE,
+    atom_feed,
+    cma_blizzard,
+    edxl_wrapped,
+)
+
+NOW = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
+
+
+def _one(doc: bytes, schemas: Schemas | None):
+    [item] = read_document(doc, schemas=schemas, now=NOW, source="test")
+    return item
+
+
+def test_a_blizzard_warning_over_hengshui_drafts_an_incident(schemas: Schemas) -> None:
+    item = _one(cma_blizzard(), schemas)
+    assert item.accepted and item.reason == "" and item.event == "暴雪"
+    msg = ExternalWarning(id=message_id(item.fields), sender="met-gw", sent=NOW, **item.fields)
+    assert msg.severity == "Severe" and msg.areas[0].polygons[0][0] == (37.45, 115.45)
+    touches, draft = draft_for(
+        msg.areas, msg.event, msg.headline, msg.category, load_warning_settings()
+    )
+    assert touches and draft is not None
+    assert draft.type_code == "snow_cold" and "暴雪橙色预警" in draft.title
+    assert 37.45 <= draft.lat <= 37.85 and 115.45 <= draft.lon <= 115.85
+    # the same alert always gets the same message id (stored once by the hub)
+    assert message_id(_one(cma_blizzard(), schemas).fields) == msg.id
+
+
+@pytest.mark.parametrize(
+    ("doc", "event", "touches"),
+    [
+        (US_FLOOD, "Flood Warning", False),
+        (EU_GEOCODE_ONLY, "STURMBÖEN", False),
+        (CAP11, "地震", True),
+    ],
+)
+def test_real_world_shapes_are_accepted(
+    schemas: Schemas, doc: bytes, event: str, touches: bool
+) -> None:
+    item = _one(doc, schemas)
+    assert item.accepted, item.reason
+    assert item.event == event
+    msg = ExternalWarning(id="x", sender="gw", sent=NOW, **item.fields)
+    hit, draft = draft_for(
+        msg.areas, msg.event, msg.headline, msg.category, load_warning_settings()
+    )
+    assert hit is touches
+    if doc is EU_GEOCODE_ONLY:
+        assert item.reason == "no geometry: listed, not drawn"
+    if doc is CAP11:
+        assert draft is not None and draft.type_code == "earthquake"
+
+
+def test_feeds_and_envelopes_are_opened(schemas: Schemas) -> None:
+    items = read_document(
+        atom_feed(cma_blizzard(), "http://10.1.1.1/cap/2.xml"), schemas=schemas, now=NOW
+    )
+    assert [i.accepted for i in items] == [True, False]
+    assert items[1].link == "http://10.1.1.1/cap/2.xml" and "poller" in items[1].reason
+    [wrapped] = read_document(edxl_wrapped(US_FLOOD), schemas=schemas, now=NOW)
+    assert wrapped.accepted and wrapped.event == "Flood Warning"
+
+
+@pytest.mark.parametrize(
+    ("doc", "reason"),
+    [
+        (cma_blizzard(status="Test"), "status Test"),
+        (cma_blizzard(msg_type="Ack"), "msgType Ack"),
+        (cma_blizzard(expires="2026-11-24T20:00:00+08:00"), "expired at"),
+        (cma_blizzard().replace(b"<severity>Severe", b"<severity>Awful"), "severity"),
+        (cma_blizzard().replace(b"+08:00</sent>", b"</sent>"), "sent"),
+        (XXE, "DOCTYPE"),
+        (b"\x89PNG\r\n\x1a\n", "not well-formed"),
+        (b"<html><body>maintenance</body></html>", "not CAP, EDXL-DE or Atom"),
+        (
+            b"<alert xmlns='urn:oasis:names:tc:emergency:cap:1.2'>"
+            + b"<a>" * 40
+            + b"</a>" * 40
+            + b"</alert>",
+            "deeper",
+        ),
+    ],
+)
+def test_bad_and_hostile_documents_are_refused_with_a_reason(
+    schemas: Schemas, doc: bytes, reason: str
+) -> None:
+    item = _one(doc, schemas)
+    assert not item.accepted and reason in item.reason, item.reason
+
+
+def test_without_schemas_cap_is_still_read_strictly() -> None:
+    item = _one(cma_blizzard().replace(b"<severity>Severe", b"<severity>Awful"), None)
+    assert not item.accepted and "severity 'Awful'" in item.reason
