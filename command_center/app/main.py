@@ -22,11 +22,13 @@ from shared.client import (
     HubClient,
     Replica,
     SituationPicture,
+    confirm_draft,
     issue_order,
     respond,
     write_duty_log,
 )
 from shared.identity import BundleError, load_bundle
+from shared.protocol import IncidentDraft
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +89,17 @@ def run_window(
     async def write_log(text: str, category: str) -> str | None:
         return await write_duty_log(client, text, category)
 
+    async def confirm(draft_of: str, draft: IncidentDraft) -> str | None:
+        _incident, refusal = await confirm_draft(client, draft_of, draft)
+        return refusal
+
     window = QtMainWindow(
-        picture, replica, issue_order=issue, respond=respond_to, write_log=write_log
+        picture,
+        replica,
+        issue_order=issue,
+        respond=respond_to,
+        write_log=write_log,
+        confirm_draft=confirm,
     )
     window.link_state = lambda: client.state
     window.hub_address = bundle.endpoints.request

@@ -28,6 +28,7 @@ from command_center.app.qt_incident_board import QtIncidentBoard
 from command_center.app.qt_situation_view import QtSituationView
 from command_center.app.qt_statistics import QtStatistics
 from command_center.app.qt_unit_table import QtUnitTable
+from command_center.app.qt_warning_panel import ConfirmDraft, QtWarningPanel
 from command_center.app.theme import STYLE, scaled_style
 from command_center.map.qt_map_view import QtMapView, map_problem
 from shared.client import LinkState, Replica, SituationPicture
@@ -48,6 +49,7 @@ class QtMainWindow(QMainWindow):
         issue_order: IssueOrder | None = None,
         respond: Respond | None = None,
         write_log: WriteLog | None = None,
+        confirm_draft: ConfirmDraft | None = None,
     ) -> None:
         super().__init__()
         self.picture = picture
@@ -99,6 +101,8 @@ class QtMainWindow(QMainWindow):
         self.tabs.addTab(self.duty, tr("值班"))
         self.statistics = QtStatistics(picture)
         self.tabs.addTab(self.statistics, tr("统计"))
+        self.warnings = QtWarningPanel(picture, confirm_draft)
+        self.tabs.addTab(self.warnings, tr("预警·报送"))
         self.tabs.currentChanged.connect(self.on_tab_changed)
         if isinstance(self.view, QtMapView):
             self.view.bridge.clicked.connect(self.on_map_clicked)
@@ -150,6 +154,14 @@ class QtMainWindow(QMainWindow):
             self.alarms.refresh()
         if changes.duty:
             self.duty.refresh()
+        if changes.warnings:
+            self.warnings.refresh()
+        elif changes.relay:
+            self.warnings.refresh_relay()
+        if changes.relay:
+            backlog = sum(st.queued for st in self.picture.relay.values())
+            title = tr("预警·报送") + (f" ⚠{backlog}" if backlog else "")
+            self.tabs.setTabText(self.tabs.indexOf(self.warnings), title)
         if (changes.incidents or changes.reports) and self.tabs.currentWidget() is self.statistics:
             self.statistics.refresh()
         self._update_status(now)
@@ -275,10 +287,13 @@ class QtMainWindow(QMainWindow):
             self.statistics.refresh()
 
     def on_map_clicked(self, kind: str, key: str) -> None:
-        """A click on an incident opens it on the board."""
+        """A click on an incident opens it on the board; on a warning, in the warnings tab."""
         if kind == "incident":
             self.tabs.setCurrentWidget(self.incidents)
             self.incidents.select(key)
+        elif kind == "warning":
+            self.tabs.setCurrentWidget(self.warnings)
+            self.warnings.select(key)
 
     def on_stale_timer_tick(self) -> None:
         """Grey out units that stopped reporting."""

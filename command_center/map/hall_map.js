@@ -12,6 +12,7 @@ window.hall = (function () {
     incidents: new Map(),
     zones: new Map(),
     resources: new Map(),
+    warnings: new Map(),
     layers: {},
     frames: [],
     applied: 0,
@@ -60,6 +61,7 @@ window.hall = (function () {
       }),
     }).addTo(map);
     state.layers.zones = L.featureGroup().addTo(map);
+    state.layers.warnings = L.featureGroup().addTo(map);
     state.layers.resources = L.markerClusterGroup({
       disableClusteringAtZoom: 11, chunkedLoading: true, showCoverageOnHover: false,
       maxClusterRadius: 40,
@@ -220,12 +222,42 @@ window.hall = (function () {
     if (added.length) group.addLayers(added);
   }
 
+  const SEVERITY_COLOURS = {
+    Extreme: "#ff2d2d", Severe: "#ff8c1a", Moderate: "#ffd60a", Minor: "#3b82f6",
+  };
+
+  function applyWarnings(part) {
+    // Inbound warnings (meteorological, earthquake …): dashed outlines by CAP severity.
+    if (!part) return;
+    for (const id of part.del || []) {
+      const w = state.warnings.get(id);
+      if (w) { state.layers.warnings.removeLayer(w); state.warnings.delete(id); }
+    }
+    for (const [id, polygons, circles, severity, label, touches] of part.set || []) {
+      const old = state.warnings.get(id);
+      if (old) state.layers.warnings.removeLayer(old);
+      const colour = SEVERITY_COLOURS[severity] || "#9ca3af";
+      const style = { color: colour, weight: touches ? 3 : 2, dashArray: "8 6",
+                      fillOpacity: 0.08, interactive: true };
+      const g = L.featureGroup();
+      for (const ring of polygons) g.addLayer(L.polygon(ring, style));
+      for (const [lat, lon, km] of circles) {
+        g.addLayer(L.circle([lat, lon], Object.assign({ radius: km * 1000 }, style)));
+      }
+      g.bindTooltip("⚠ " + esc(label));
+      g.on("click", () => send("mapClicked", "warning", id));
+      state.warnings.set(id, g);
+      state.layers.warnings.addLayer(g);
+    }
+  }
+
   function apply(batch) {
     const t0 = performance.now();
     applyUnits(batch.units);
     applyIncidents(batch.incidents);
     applyZones(batch.zones);
     applyResources(batch.resources);
+    applyWarnings(batch.warnings);
     state.applied += 1;
     state.lastApplyMs = performance.now() - t0;
     return state.applied;
@@ -242,6 +274,7 @@ window.hall = (function () {
       incidents: state.incidents.size,
       zones: state.zones.size,
       resources: state.resources.size,
+      warnings: state.warnings.size,
       applied: state.applied,
       bridge: state.bridge !== null,
       lastApplyMs: state.lastApplyMs,

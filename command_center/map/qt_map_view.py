@@ -237,6 +237,7 @@ class QtMapView(QWebEngineView):
         self._pending_units: set[str] = set()
         self._pending_incidents: set[str] = set()
         self._pending_resources: set[str] = set()
+        self._pending_warnings: set[str] = set()
         self._on_map: set[str] = set()
         self._zones: set[str] = set()
         self._hazards: dict[str, list[tuple[float, float]]] = {}
@@ -257,6 +258,7 @@ class QtMapView(QWebEngineView):
         self._pending_units |= set(self.picture.units) | self._on_map
         self._pending_incidents |= set(self.picture.incidents)
         self._pending_resources |= set(self.picture.resources)
+        self._pending_warnings |= set(self.picture.warnings)
         self._schedule()
         for key, ring in self._hazards.items():
             self.show_hazard(key, ring)
@@ -266,6 +268,7 @@ class QtMapView(QWebEngineView):
         self._pending_units |= changes.units
         self._pending_incidents |= changes.incidents
         self._pending_resources |= changes.resources | changes.monitor
+        self._pending_warnings |= changes.warnings
         self._schedule()
 
     def refresh_staleness(self) -> None:
@@ -274,7 +277,12 @@ class QtMapView(QWebEngineView):
         self._schedule()
 
     def _schedule(self) -> None:
-        pending = self._pending_units or self._pending_incidents or self._pending_resources
+        pending = (
+            self._pending_units
+            or self._pending_incidents
+            or self._pending_resources
+            or self._pending_warnings
+        )
         if self._flush_timer.isActive() or not pending:
             return
         since_ms = (time.monotonic() - self._last_flush) * 1000
@@ -298,14 +306,20 @@ class QtMapView(QWebEngineView):
 
     def flush(self) -> None:
         """Send everything pending in one script call (at most every 50 ms)."""
-        pending = self._pending_units or self._pending_incidents or self._pending_resources
+        pending = (
+            self._pending_units
+            or self._pending_incidents
+            or self._pending_resources
+            or self._pending_warnings
+        )
         if not self.page_ready or not pending:
             return
         self._last_flush = time.monotonic()
         batch = self.batch(self._pending_units, self._pending_incidents)
         batch["resources"] = self.resource_batch(self._pending_resources)
+        batch["warnings"] = self.warning_batch(self._pending_warnings)
         self._pending_units, self._pending_incidents = set(), set()
-        self._pending_resources = set()
+        self._pending_resources, self._pending_warnings = set(), set()
         script = f"hall.apply({json.dumps(batch, ensure_ascii=False)})"
         if self.on_applied:
             keys = [u[0] for u in batch["units"]["set"]]
@@ -317,6 +331,21 @@ class QtMapView(QWebEngineView):
     def _applied(self, unit_keys: list[str]) -> None:
         for callback in self.on_applied:
             callback(unit_keys)
+
+    def warning_batch(self, keys: set[str]) -> dict[str, list[Any]]:
+        """Inbound warnings' areas (polygons and circles), coloured by CAP severity."""
+        out: dict[str, list[Any]] = {"set": [], "del": []}
+        for key in keys:
+            w = self.picture.warnings.get(key)
+            if w is None:
+                out["del"].append(key)
+                continue
+            polygons = [[list(p) for p in ring] for a in w.areas for ring in a.polygons]
+            circles = [list(c) for a in w.areas for c in a.circles]
+            if polygons or circles:
+                label = w.headline or w.event
+                out["set"].append([key, polygons, circles, w.severity, label, w.touches_city])
+        return out
 
     def resource_batch(self, keys: set[str]) -> dict[str, list[Any]]:
         """Facilities, shelters (with occupancy), teams, depots, monitoring points (with their

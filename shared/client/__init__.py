@@ -1,6 +1,6 @@
 """The client core shared by the field unit, the liaison client and the command hall."""
 
-from shared.client.actions import issue_order, respond, write_duty_log
+from shared.client.actions import confirm_draft, issue_order, respond, write_duty_log
 from shared.client.assess import assess_incident, context_from_resources, domain_incident
 from shared.client.attachments import UploadError, upload
 from shared.client.client import HubClient
@@ -24,6 +24,7 @@ __all__ = [
     "SnapshotTimeout",
     "UploadError",
     "assess_incident",
+    "confirm_draft",
     "context_from_resources",
     "domain_incident",
     "issue_order",

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from shared.client.client import HubClient
-from shared.protocol import DispatchOrder, DutyLogEntry, ResponseCommand, new_id
+from shared.protocol import (
+    DispatchOrder,
+    DutyLogEntry,
+    IncidentDeclare,
+    IncidentDraft,
+    ResponseCommand,
+    new_id,
+)
 
 
 async def issue_order(
@@ -81,3 +88,33 @@ async def write_duty_log(
     )
     error = await client.submit_and_wait(msg, timeout)
     return None if error is None else error.detail
+
+
+async def confirm_draft(
+    client: HubClient,
+    draft_of: str,
+    draft: IncidentDraft,
+    *,
+    incident_id: str | None = None,
+    timeout: float = 10.0,
+) -> tuple[str, str | None]:
+    """Declare the incident a monitoring alarm or an inbound warning drafted (``draft_of``:
+    the monitoring point's id, or ``warning:KEY``); returns (incident id, None when stored
+    or the hub's reason for refusing, e.g. already confirmed).
+
+    Raises:
+        TimeoutError: no answer in time (the declaration stays queued in the outbox).
+    """
+    incident_id = incident_id or f"INC-{new_id()}"
+    msg = client.make(
+        IncidentDeclare,
+        incident_id=incident_id,
+        title=draft.title,
+        lat=draft.lat,
+        lon=draft.lon,
+        type_code=draft.type_code,
+        division=draft.division,
+        from_draft=draft_of,
+    )
+    error = await client.submit_and_wait(msg, timeout)
+    return incident_id, (None if error is None else error.detail)

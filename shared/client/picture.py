@@ -20,12 +20,14 @@ from shared.protocol import (
     MonitorAlarmState,
     OrderStatus,
     PresenceState,
+    RelayState,
     ReportState,
     ResourceState,
     ResponseState,
     ShiftState,
     StateValue,
     UnitState,
+    WarningState,
 )
 
 STALE_AFTER = timedelta(seconds=30)
@@ -46,6 +48,8 @@ class PictureChanges:
     responses: set[str] = field(default_factory=set)
     monitor: set[str] = field(default_factory=set)
     duty: set[str] = field(default_factory=set)
+    warnings: set[str] = field(default_factory=set)
+    relay: set[str] = field(default_factory=set)
 
     def __bool__(self) -> bool:
         return bool(
@@ -59,6 +63,8 @@ class PictureChanges:
             or self.responses
             or self.monitor
             or self.duty
+            or self.warnings
+            or self.relay
         )
 
 
@@ -76,6 +82,8 @@ class SituationPicture:
         self.responses: dict[str, ResponseState] = {}
         self.monitor: dict[str, MonitorAlarmState] = {}
         self.duty: dict[str, DutyLogState | ShiftState | HandoverState] = {}
+        self.warnings: dict[str, WarningState] = {}
+        self.relay: dict[str, RelayState] = {}
         self._changes = PictureChanges()
 
     def on_update(self, topic: str, key: str, value: StateValue | None) -> None:
@@ -107,6 +115,12 @@ class SituationPicture:
         elif topic == "monitor":
             self._put(self.monitor, key, value, MonitorAlarmState)
             self._changes.monitor.add(key)
+        elif topic == "warning":
+            self._put(self.warnings, key, value, WarningState)
+            self._changes.warnings.add(key)
+        elif topic == "relay":
+            self._put(self.relay, key, value, RelayState)
+            self._changes.relay.add(key)
         elif topic == "duty":
             if value is None:
                 self.duty.pop(key, None)

@@ -1,0 +1,88 @@
+"""The warnings and relay tab against a real hub that relays to a drop folder: inbound
+warnings listed worst-first and drawn on the map, a draft confirmed as an incident with one
+click, and the relay's queue shown (the confirmed incident's 初报 delivered)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+from command_center.app.qt_main_window import QtMainWindow
+from shared.client import HubClient, Replica, SituationPicture, confirm_draft
+from shared.config import RelayConfig, RelayDestination
+from shared.protocol import SituationReport
+from shared.relay.gateway import WarningGateway
+from tests.command_center.test_window import _run_in_qt, _until
+from tests.shared.relay.warning_samples import US_FLOOD, cma_blizzard
+
+
+def test_warnings_are_listed_drawn_and_confirmed_and_the_relay_queue_shows(
+    hub_factory: Any, tmp_path: Path, qapp: Any, artifacts: Path
+) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from command_center.map.qt_map_view import QtMapView
+
+    relay = RelayConfig(
+        destinations=[RelayDestination(name="ferry", drop_dir=str(tmp_path / "ferry"))]
+    )
+    hub = hub_factory(relay=relay)
+    officer = hub.enroll("duty-1", "duty-officer")
+    gateway = hub.enroll("met-gw", "gateway")
+
+    async def scenario() -> None:
+        picture = SituationPicture()
+        async with (
+            HubClient(officer, tmp_path / "o.db") as oc,
+            HubClient(gateway, tmp_path / "g.db") as gc,
+            Replica(officer) as r,
+        ):
+            r.listeners.append(picture.on_update)
+            await oc.wait_online(20)
+            await gc.wait_online(20)
+            gw = WarningGateway(gc, None)
+            assert (await gw.ingest(US_FLOOD, "us"))["accepted"]
+            assert (await gw.ingest(cma_blizzard(), "met"))["accepted"]
+
+            async def confirm(draft_of: str, draft: Any) -> str | None:
+                _incident, refusal = await confirm_draft(oc, draft_of, draft, incident_id="SNOW-1")
+                return refusal
+
+            window = QtMainWindow(picture, r, confirm_draft=confirm)
+            window.resize(1600, 900)
+            window.show()
+            panel = window.warnings
+            window.tabs.setCurrentWidget(panel)
+            await _until(lambda: len(picture.warnings) == 2, 20)
+            await _until(lambda: panel.table.rowCount() == 2)
+            # the one over the city first, then the far one
+            assert panel.table.item(0, 1).text() == "衡水市气象台发布暴雪橙色预警信号"
+            assert panel.table.item(0, 4).text() == "是" and panel.table.item(1, 4).text() == ""
+            panel.table.selectRow(0)
+            assert "暴雪" in panel.detail.toPlainText() and panel.confirm_button.isEnabled()
+            QTest.mouseClick(panel.confirm_button, Qt.MouseButton.LeftButton)
+            await _until(lambda: "SNOW-1" in picture.incidents, 20)
+            await _until(lambda: panel.status.text() == "已确认为事件，见事件列表")
+            await _until(lambda: not panel.confirm_button.isEnabled())
+            assert picture.incidents["SNOW-1"].type_code == "snow_cold"
+            report = oc.make(
+                SituationReport, incident_id="SNOW-1", stage="initial", title="暴雪初报"
+            )
+            assert await oc.submit_and_wait(report, 20) is None
+            await _until(lambda: getattr(picture.relay.get("ferry"), "delivered", 0) == 1, 20)
+            await _until(lambda: "ferry：已送达 1，无积压" in panel.relay.text())
+            if isinstance(window.view, QtMapView):
+                await _until(lambda: window.view.page_ready, 30)
+                counts: list[str] = []
+                window.view.page().runJavaScript("JSON.stringify(hall.counts())", 0, counts.append)
+                await _until(lambda: bool(counts))
+                assert json.loads(counts[0])["warnings"] == 2
+            await asyncio.sleep(0.5)
+            window.grab().save(str(artifacts / "command-hall-warnings.png"))
+            window.close()
+        assert len(list((tmp_path / "ferry").glob("*.xml"))) == 1
+
+    _run_in_qt(qapp, scenario)
