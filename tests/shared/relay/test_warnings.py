@@ -110,3 +110,41 @@ def test_bad_and_hostile_documents_are_refused_with_a_reason(
 def test_without_schemas_cap_is_still_read_strictly() -> None:
     item = _one(cma_blizzard().replace(b"<severity>Severe", b"<severity>Awful"), None)
     assert not item.accepted and "severity 'Awful'" in item.reason
+
+
+async def test_the_poller_reads_a_feed_and_fetches_linked_cap_documents(schemas: Schemas) -> None:
+    from aiohttp import web
+
+    from shared.relay.gateway import WarningGateway
+    from tests.support import free_ports
+
+    port = free_ports(1)[0]
+    base = f"http://127.0.0.1:{port}"
+    hits: list[str] = []
+
+    async def feed(request: web.Request) -> web.Response:
+        hits.append(request.path)
+        return web.Response(body=atom_feed(cma_blizzard(), f"{base}/cap/us.xml"))
+
+    async def linked(request: web.Request) -> web.Response:
+        hits.append(request.path)
+        return web.Response(body=US_FLOOD)
+
+    app = web.Application()
+    app.router.add_get("/feed.atom", feed)
+    app.router.add_get("/cap/us.xml", linked)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        gw = WarningGateway(None, schemas, clock=lambda: NOW)
+        lines = await gw.poll(f"{base}/feed.atom", once=True)
+        missing = await gw.poll(f"{base}/nothing", once=True)
+    finally:
+        await runner.cleanup()
+    assert hits == ["/feed.atom", "/cap/us.xml"]
+    assert [a["event"] for a in lines[0]["alerts"]] == ["暴雪", "Flood Warning"]
+    assert lines[1]["accepted"] and lines[1]["alerts"][0]["event"] == "Flood Warning"
+    assert missing == [
+        {"source": f"{base}/nothing", "accepted": False, "reason": "HTTP 404", "alerts": []}
+    ]
