@@ -7,6 +7,7 @@ the relay's queues.
     command-center warnings ingest FILE… [--bundle B]   (one JSON line per file)
     command-center warnings watch DIR --bundle B        (a drop folder)
     command-center warnings poll URL --bundle B         (a CAP or Atom feed)
+    command-center exchange key|export|verify|import …  (signed incident bundles)
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-COMMANDS = ("pki", "province-sim", "relay", "warnings")
+COMMANDS = ("pki", "province-sim", "relay", "warnings", "exchange")
 
 
 def add_parsers(sub: Any, common: Any) -> None:
@@ -50,6 +51,29 @@ def add_parsers(sub: Any, common: Any) -> None:
     p = sub.add_parser("relay", help="the upward relay's queues")
     common(p)
     p.add_argument("action", choices=["status"])
+
+    p = sub.add_parser("exchange", help="signed incident bundles between isolated networks")
+    x = p.add_subparsers(dest="action", required=True)
+    q = x.add_parser("key", help="print this hub's exchange-signing public key (PEM)")
+    common(q)
+    q = x.add_parser("export", help="write one incident as a signed bundle")
+    common(q)
+    q.add_argument("incident")
+    q.add_argument("--out", type=Path, required=True)
+    q.add_argument("--origin", default="", help="this platform's name (default: the CAP sender)")
+    for name in ("verify", "import"):
+        q = x.add_parser(name, help=f"{name} a bundle (signature, every file's digest)")
+        q.add_argument("file", type=Path)
+        q.add_argument(
+            "--trust",
+            type=Path,
+            action="append",
+            required=True,
+            help="the sender's public key (PEM) or a folder of them (repeatable)",
+        )
+        if name == "import":
+            q.add_argument("--bundle", type=Path, required=True, help="a duty-officer key bundle")
+            q.add_argument("--outbox", type=Path, help="the importer's durable outbox file")
 
     p = sub.add_parser("warnings", help="inbound CAP warnings (meteorological, earthquake …)")
     w = p.add_subparsers(dest="action", required=True)
@@ -91,6 +115,8 @@ def run(args: argparse.Namespace) -> int:
         return _relay_status(args)
     if args.command == "warnings":
         return _warnings(args)
+    if args.command == "exchange":
+        return _exchange(args)
     raise ValueError(f"unknown command {args.command}")
 
 
@@ -222,3 +248,95 @@ def _warnings(args: argparse.Namespace) -> int:
 
     lines = asyncio.run(main())
     return 0 if all(line["accepted"] for line in lines) else 1
+
+
+def _exchange(args: argparse.Namespace) -> int:
+    from shared.relay.exchange import (
+        BundleRefused,
+        collect,
+        describe,
+        load_or_create_signing_key,
+        load_trusted,
+        public_pem,
+        read_bundle,
+        write_bundle,
+    )
+
+    try:
+        if args.action in ("key", "export"):
+            from shared.config import load_config
+            from shared.hub.service import open_store
+            from shared.relay.alerts import load_cap_settings
+            from shared.store.blobs import BlobStore
+
+            key = load_or_create_signing_key(args.data_dir)
+            if args.action == "key":
+                sys.stdout.write(public_pem(key).decode())
+                return 0
+            config = load_config(args.config)
+            engine = open_store(args.data_dir, config.hub, args.db)
+            try:
+                origin = args.origin or load_cap_settings().sender.sender
+                bundle = collect(engine, args.incident, origin)
+            finally:
+                engine.dispose()
+            blobs = BlobStore(args.data_dir / "attachments", config.hub.attachment_max_bytes)
+            manifest = write_bundle(bundle, blobs, key, args.out)
+            print(
+                json.dumps(
+                    {
+                        "written": str(args.out),
+                        "bundle_id": manifest.bundle_id,
+                        "files": len(manifest.files),
+                        "incident": args.incident,
+                    }
+                )
+            )
+            return 0
+        verified = read_bundle(args.file, load_trusted(args.trust))
+    except BundleRefused as exc:
+        print(
+            json.dumps(
+                {"file": str(getattr(args, "file", "")), "accepted": False, "reason": str(exc)},
+                ensure_ascii=False,
+            )
+        )
+        return 1
+    if args.action == "verify":
+        print(
+            json.dumps(
+                {"file": str(args.file), "accepted": True, **describe(verified)}, ensure_ascii=False
+            )
+        )
+        return 0
+    return _exchange_import(args, verified)
+
+
+def _exchange_import(args: argparse.Namespace, verified: Any) -> int:
+    from shared.client import HubClient
+    from shared.config import default_data_dir
+    from shared.identity import load_bundle
+    from shared.relay.exchange_import import import_bundle
+
+    bundle = load_bundle(args.bundle)
+    outbox = args.outbox or default_data_dir() / "exchange" / f"{bundle.device}-outbox.db"
+    outbox.parent.mkdir(parents=True, exist_ok=True)
+
+    async def main() -> dict[str, Any]:
+        async with HubClient(bundle, outbox) as client:
+            await client.wait_online(30)
+            return await import_bundle(
+                client, verified, progress=lambda t: print(f"importing {t}", file=sys.stderr)
+            )
+
+    try:
+        summary = asyncio.run(main())
+    except (ValueError, TimeoutError) as exc:
+        print(
+            json.dumps(
+                {"file": str(args.file), "imported": False, "reason": str(exc)}, ensure_ascii=False
+            )
+        )
+        return 1
+    print(json.dumps({"file": str(args.file), "imported": True, **summary}, ensure_ascii=False))
+    return 0

@@ -144,3 +144,95 @@ def test_unusable_settings_are_explained(tmp_path: Path) -> None:
         "https://127.0.0.1:1/edxl",
     )
     assert res.returncode == 2 and "ca file '' not found" in res.stderr, res.stderr
+
+
+def test_exchange_bundles_from_the_command_line(tmp_path: Path) -> None:
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    src.mkdir()
+    dst.mkdir()
+    with running_hub(src) as a:
+        duty = src / "duty.json"
+        assert (
+            a.cli(
+                "enroll", "--name", "duty-1", "--role", "duty-officer", "--out", str(duty)
+            ).returncode
+            == 0
+        )
+        code, _ = _ctl(
+            duty,
+            "incident",
+            "declare",
+            "--id",
+            "FX-1",
+            "--title",
+            "大雾致连环追尾",
+            "--lat",
+            "37.6",
+            "--lon",
+            "115.9",
+            "--type",
+            "road_traffic",
+        )
+        assert code == 0
+        photo = tmp_path / "scene.jpg"
+        photo.write_bytes(b"\xff\xd8" + bytes(range(256)) * 100)
+        code, _ = _ctl(
+            duty,
+            "report",
+            "submit",
+            "--incident",
+            "FX-1",
+            "--stage",
+            "initial",
+            "--title",
+            "初报",
+            "--attach",
+            str(photo),
+        )
+        assert code == 0
+    key = _run("exchange", "key", "--data-dir", str(src))
+    assert key.returncode == 0 and key.stdout.startswith("-----BEGIN PUBLIC KEY-----")
+    pub = tmp_path / "src.pub"
+    pub.write_text(key.stdout)
+    out = tmp_path / "FX-1.hsx"
+    res = _run("exchange", "export", "FX-1", "--out", str(out), "--data-dir", str(src))
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["files"] == 2
+    res = _run("exchange", "verify", str(out), "--trust", str(pub))
+    line = json.loads(res.stdout)
+    assert (
+        res.returncode == 0
+        and line["accepted"]
+        and line["reports"] == 1
+        and line["attachments"] == 1
+    )
+    res = _run("exchange", "verify", str(out), "--trust", str(tmp_path))  # a folder of keys
+    assert res.returncode == 0
+    with running_hub(dst) as b:
+        officer = dst / "duty.json"
+        assert (
+            b.cli(
+                "enroll", "--name", "duty-9", "--role", "duty-officer", "--out", str(officer)
+            ).returncode
+            == 0
+        )
+        res = _run(
+            "exchange",
+            "import",
+            str(out),
+            "--trust",
+            str(pub),
+            "--bundle",
+            str(officer),
+            "--outbox",
+            str(tmp_path / "imp.db"),
+        )
+        assert res.returncode == 0, res.stderr + res.stdout
+        assert json.loads(res.stdout)["imported"] is True
+        code, shown = _ctl(officer, "incident", "show", "FX-1")
+        assert code == 0 and shown["incident"]["title"] == "大雾致连环追尾"  # type: ignore[index]
+    damaged = tmp_path / "damaged.hsx"
+    damaged.write_bytes(out.read_bytes()[:-40])
+    res = _run("exchange", "verify", str(damaged), "--trust", str(pub))
+    assert res.returncode == 1 and json.loads(res.stdout)["accepted"] is False
+    assert "Traceback" not in res.stderr

@@ -1,0 +1,203 @@
+"""Exchange bundles: an incident with its report versions and a photo exported from one
+hub's store, verified, imported into another hub (twice: the second changes nothing); every
+kind of tampering and hostile archive refused with the reason."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from shared.client import HubClient, Replica, upload
+from shared.protocol import IncidentDeclare, SituationReport
+from shared.relay.exchange import (
+    BundleRefused,
+    collect,
+    load_or_create_signing_key,
+    load_trusted,
+    public_pem,
+    read_bundle,
+    write_bundle,
+)
+from shared.relay.exchange_import import import_bundle
+from shared.store.blobs import BlobStore
+from shared.store.models import Report, ReportAttachment
+
+PHOTO = hashlib.shake_256(b"bridge").digest(200_000)
+
+
+async def _source_incident(hub: Any, tmp_path: Path) -> None:
+    field = hub.enroll("fire-01", "field")
+    async with HubClient(field, tmp_path / "f.db") as c:
+        await c.wait_online(10)
+        declare = c.make(
+            IncidentDeclare,
+            incident_id="BR-1",
+            title="滏阳河桥梁坍塌",
+            lat=37.73,
+            lon=115.68,
+            type_code="building_collapse",
+            division="131102",
+            dead=2,
+        )
+        assert await c.submit_and_wait(declare, 10) is None
+        ref = await upload(c, PHOTO, name="桥.jpg", media_type="image/jpeg")
+        for stage, title, atts in (
+            ("initial", "初报：桥梁坍塌", [ref]),
+            ("follow_up", "续报：搜救中", []),
+        ):
+            rep = c.make(
+                SituationReport,
+                incident_id="BR-1",
+                stage=stage,
+                title=title,
+                text="现场已封闭",
+                author="赵队长",
+                attachments=atts,
+            )
+            assert await c.submit_and_wait(rep, 10) is None
+
+
+def _export(hub: Any, tmp_path: Path) -> tuple[Path, Path]:
+    key = load_or_create_signing_key(hub.data_dir)
+    pub = tmp_path / "city.pub"
+    pub.write_bytes(public_pem(key))
+    out = tmp_path / "BR-1.hsx"
+    bundle = collect(hub.engine, "BR-1", "131100.emergency.hengshui")
+    write_bundle(bundle, BlobStore(hub.data_dir / "attachments"), key, out)
+    return out, pub
+
+
+async def test_an_incident_travels_between_two_hubs_in_a_signed_bundle(
+    hub_factory: Any, tmp_path: Path
+) -> None:
+    source = hub_factory()
+    await _source_incident(source, tmp_path)
+    out, pub = _export(source, tmp_path)
+    verified = read_bundle(out, load_trusted([pub]))
+    assert [r.stage for r in verified.bundle.reports] == ["initial", "follow_up"]
+    assert list(verified.attachments.values()) == [PHOTO]
+
+    target = hub_factory()
+    officer = target.enroll("duty-9", "duty-officer")
+    async with HubClient(officer, tmp_path / "o.db") as c, Replica(officer) as r:
+        await c.wait_online(10)
+        first = await import_bundle(c, verified)
+        again = await import_bundle(c, read_bundle(out, load_trusted([pub])))
+        assert first["reports"] == again["reports"] == 2
+        await _until(
+            lambda: len([x for x in r.items["report"].values() if x.incident_id == "BR-1"]) == 2
+        )
+        inc = r.get("incident", "BR-1")
+        assert inc.title == "滏阳河桥梁坍塌" and inc.dead == 2 and inc.division == "131102"
+        reps = sorted(
+            (x for x in r.items["report"].values() if x.incident_id == "BR-1"),
+            key=lambda x: x.version,
+        )
+        assert (
+            reps[0].source == "written"
+            and "经交换包" in reps[0].author
+            and "131100" in reps[0].author
+        )
+        assert reps[0].attachments[0].sha256 == hashlib.sha256(PHOTO).hexdigest()
+    held = (
+        target.data_dir
+        / "attachments"
+        / reps[0].attachments[0].sha256[:2]
+        / reps[0].attachments[0].sha256
+    )
+    assert held.read_bytes() == PHOTO
+    with target.engine.connect() as conn:  # imported once, whatever the number of imports
+        assert conn.execute(select(func.count()).select_from(Report)).scalar_one() == 2
+        assert conn.execute(select(func.count()).select_from(ReportAttachment)).scalar_one() == 1
+
+
+async def _until(predicate: Any, timeout: float = 10.0) -> None:
+    import asyncio
+
+    for _ in range(int(timeout / 0.02)):
+        if predicate():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("condition not reached")
+
+
+def _rewrite(src: Path, dst: Path, change: Any) -> None:
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        entries = {i.filename: zin.read(i.filename) for i in zin.infolist()}
+        for name, data in change(entries).items():
+            zout.writestr(name, data)
+
+
+@pytest.fixture
+async def exported(hub_factory: Any, tmp_path: Path) -> tuple[Path, Path]:
+    hub = hub_factory()
+    await _source_incident(hub, tmp_path)
+    return _export(hub, tmp_path)
+
+
+def _flip_attachment(e: dict[str, bytes]) -> dict[str, bytes]:
+    name = next(n for n in e if n.startswith("attachments/"))
+    e[name] = b"X" + e[name][1:]
+    return e
+
+
+def _edit_report(e: dict[str, bytes]) -> dict[str, bytes]:
+    e["incident.json"] = e["incident.json"].replace("初报".encode(), "伪报".encode())
+    return e
+
+
+def _forge_manifest(e: dict[str, bytes]) -> dict[str, bytes]:
+    m = json.loads(e["manifest.json"])
+    e["incident.json"] = e["incident.json"].replace(b'"dead":2', b'"dead":0')
+    m["files"]["incident.json"] = [
+        hashlib.sha256(e["incident.json"]).hexdigest(),
+        len(e["incident.json"]),
+    ]
+    e["manifest.json"] = json.dumps(m).encode()
+    return e
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (_flip_attachment, "does not match the manifest"),
+        (_edit_report, "incident.json does not match the manifest"),
+        (_forge_manifest, "signature does not match"),
+        (lambda e: {**e, "../../etc/cron.d/x": b"boom"}, "unexpected entry"),
+        (lambda e: {**e, "attachments/" + "a" * 64: b"extra"}, "files not in the manifest"),
+        (lambda e: {k: v for k, v in e.items() if k != "signature.json"}, "signature.json missing"),
+    ],
+)
+def test_tampered_bundles_are_refused(
+    exported: tuple[Path, Path], tmp_path: Path, change: Any, reason: str
+) -> None:
+    out, pub = exported
+    bad = tmp_path / "bad.hsx"
+    _rewrite(out, bad, change)
+    with pytest.raises(BundleRefused, match=reason):
+        read_bundle(bad, load_trusted([pub]))
+
+
+def test_untrusted_signers_bombs_and_junk_are_refused(
+    exported: tuple[Path, Path], tmp_path: Path
+) -> None:
+    out, _pub = exported
+    other = load_or_create_signing_key(tmp_path / "other")
+    stranger = tmp_path / "stranger.pub"
+    stranger.write_bytes(public_pem(other))
+    with pytest.raises(BundleRefused, match="not trusted here"):
+        read_bundle(out, load_trusted([stranger]))
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("incident.json", b"\0" * 50_000_000)
+    with pytest.raises(BundleRefused, match="expands"):
+        read_bundle(bomb.getvalue(), {})
+    with pytest.raises(BundleRefused, match="not a zip"):
+        read_bundle(b"PK\x03\x04 not really", {})
