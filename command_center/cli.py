@@ -77,6 +77,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--relay-ca", help="CA certificate the provincial platform's is signed by")
     p.add_argument("--relay-cert", help="this platform's client certificate")
     p.add_argument("--relay-key", help="its private key")
+    p.add_argument("--level", choices=["city", "county"], help="this hub's level (default: city)")
+    p.add_argument(
+        "--upstream",
+        type=Path,
+        metavar="BUNDLE",
+        help="county hubs: the key bundle the city enrolled for this county (role county)",
+    )
+    p.add_argument(
+        "--upstream-orders-to",
+        metavar="DEVICE",
+        help="county hubs: the county device that receives the city's orders",
+    )
 
     p = sub.add_parser("enroll", help="enrol a device and write its key bundle")
     _common(p)
@@ -147,8 +159,15 @@ def _serve(args: argparse.Namespace) -> int:
         extra.append(RelayDestination(name="drop", drop_dir=str(args.relay_drop)))
     if extra:
         relay = msgspec.structs.replace(relay, destinations=[*relay.destinations, *extra])
+    if args.level:
+        hub_cfg = msgspec.structs.replace(hub_cfg, level=args.level)
+    upstream = config.upstream
+    if args.upstream:
+        upstream = msgspec.structs.replace(upstream, bundle=str(args.upstream))
+    if args.upstream_orders_to:
+        upstream = msgspec.structs.replace(upstream, orders_to=args.upstream_orders_to)
     engine = open_store(data_dir, hub_cfg, args.db)
-    hub = Hub(hub_cfg, data_dir, engine, relay=relay)
+    hub = Hub(hub_cfg, data_dir, engine, relay=relay, upstream=upstream)
     endpoints = hub.start()
     print(json.dumps({"ready": True, "endpoints": endpoints.as_dict()}), flush=True)
     done = threading.Event()

@@ -104,6 +104,17 @@ class RelayConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     backoff_max_s: float = 60.0
 
 
+class UpstreamSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """``[upstream]`` of a county hub: the key bundle the city enrolled for this county (role
+    ``county``), and the county device that takes the city's orders."""
+
+    bundle: str = ""
+    orders_to: str = ""
+    """The county device that receives the city's orders (a duty officer, say)."""
+    prefix: str = ""
+    """How the county's incident ids look at the city (default: the county's device name)."""
+
+
 class LogConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Structured rotating logs."""
 
@@ -117,6 +128,7 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
     hub: HubConfig = msgspec.field(default_factory=HubConfig)
     relay: RelayConfig = msgspec.field(default_factory=RelayConfig)
+    upstream: UpstreamSettings = msgspec.field(default_factory=UpstreamSettings)
     log: LogConfig = msgspec.field(default_factory=LogConfig)
 
 

@@ -87,7 +87,11 @@ def hub_factory(tmp_path: Path) -> Iterator[object]:
     started: list[Hub] = []
 
     def start(
-        db_url: str | None = None, wall_clock: object = None, relay: object = None, **cfg: object
+        db_url: str | None = None,
+        wall_clock: object = None,
+        relay: object = None,
+        upstream: object = None,
+        **cfg: object,
     ) -> HubHandle:
         data_dir = tmp_path / f"hub{len(started)}"
         data_dir.mkdir(exist_ok=True)  # a hub that failed to start leaves its folder
@@ -95,7 +99,7 @@ def hub_factory(tmp_path: Path) -> Iterator[object]:
         eng = open_engine(url)
         config = HubConfig(request_port=0, publish_port=0, snapshot_port=0, **cfg)  # type: ignore[arg-type]
         extra = {"wall_clock": wall_clock} if wall_clock else {}
-        hub = Hub(config, data_dir, eng, relay=relay, **extra)  # type: ignore[arg-type]
+        hub = Hub(config, data_dir, eng, relay=relay, upstream=upstream, **extra)  # type: ignore[arg-type]
         hub.start()
         started.append(hub)
         return HubHandle(hub, data_dir, eng)

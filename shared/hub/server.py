@@ -13,6 +13,7 @@ thread beat ``zmq.asyncio`` here by a wide margin (see ``./run bench backbone``)
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -29,7 +30,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from zmq.utils.monitor import recv_monitor_message
 
-from shared.config import ConfigError, HubConfig, RelayConfig
+from shared.config import ConfigError, HubConfig, RelayConfig, UpstreamSettings
 from shared.domain import (
     DeadlineEngine,
     DomainError,
@@ -76,6 +77,7 @@ from shared.store.audit import AuditRecord, append
 from shared.store.blobs import BlobStore
 
 if TYPE_CHECKING:
+    from shared.hub.upstream import UpstreamLink
     from shared.relay import Relayer
 
 log = logging.getLogger(__name__)
@@ -163,6 +165,7 @@ class Hub:
         permissions: Permissions = PERMISSIONS,
         wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         relay: RelayConfig | None = None,
+        upstream: UpstreamSettings | None = None,
     ) -> None:
         site_plans = load_site_plans(config)  # first: a bad plan stops the hub before it binds
         self.config = config
@@ -203,6 +206,12 @@ class Hub:
             self.relayer = build_relayer(relay, engine, self.blobs, wall_clock)
         if site_plans is not None:
             self.persister.plans, self.persister.departments = site_plans
+        # A county hub's link to the city (same software, --level county --upstream BUNDLE).
+        self.upstream_settings = upstream if upstream is not None and upstream.bundle else None
+        self.upstream: UpstreamLink | None = None
+        self.city_bundle = None
+        if self.upstream_settings is not None:
+            self.city_bundle = _city_bundle(self.upstream_settings, config)
         self.presence = Presence(config.heartbeat_s, config.offline_after_beats)
         self.sessions: dict[str, bytes] = {}  # device public key -> last routing id
         self.endpoints: Endpoints | None = None
@@ -253,8 +262,54 @@ class Hub:
         if self._failure:
             raise self._failure
         self._write_hub_json()
+        if self.upstream_settings is not None:
+            self._start_upstream()
         log.info("hub ready", extra={"endpoints": self.endpoints.as_dict()})
         return self.endpoints
+
+    def _start_upstream(self) -> None:
+        from shared.hub.upstream import UpstreamLink
+
+        assert self.upstream_settings is not None and self.endpoints is not None
+        local = self._link_bundle()
+        self.upstream = UpstreamLink(
+            self.city_bundle, local, self.upstream_settings, self.data_dir, self.blobs
+        )
+        topics = self.state.topics
+        self.upstream.start(
+            [
+                v
+                for t in ("incident", "resource", "report", "order")
+                for v in topics[t].items.values()
+            ]
+        )
+
+    def _link_bundle(self) -> Any:
+        """The upstream link's own device in this (county) hub: it issues the city's orders
+        here. Made on first start and kept in the data folder."""
+        from shared.identity import Bundle, BundleError, enroll, load_bundle
+
+        assert self.endpoints is not None
+        path = self.data_dir / "upstream-link.json"
+        if path.exists():
+            try:
+                bundle: Bundle = load_bundle(path)
+                if self.devices.lookup(bundle.keys.public) is not None:
+                    return dataclasses.replace(bundle, endpoints=self.endpoints)
+            except BundleError:
+                pass
+        bundle = enroll(
+            self.engine,
+            name=f"upstream-link-{new_id()[-8:].lower()}",
+            role="duty-officer",
+            hub_public_key=self.keys.public,
+            endpoints=self.endpoints,
+            actor="hub",
+            valid_days=None,
+        )
+        bundle.save(path)
+        self.devices.refresh()
+        return bundle
 
     def _bind(self, kind: int, endpoint: str, *, retry_s: float = 0.0) -> zmq.Socket[Any]:
         """A CURVE server socket bound to ``endpoint``; ``retry_s`` waits for a port that
@@ -295,6 +350,8 @@ class Hub:
         """Stop the loop and close every socket."""
         if self.relayer is not None:
             self.relayer.stop()
+        if self.upstream is not None:
+            self.upstream.stop()
         if self._thread and self._thread.is_alive():
             stopper = self.ctx.socket(zmq.PAIR)
             stopper.linger = 0
@@ -501,6 +558,8 @@ class Hub:
             self.pub.send_multipart((batch.topic.encode(), encode(batch)))
         if self.relayer is not None and batches:
             self.relayer.observe(batches)
+        if self.upstream is not None and batches:
+            self.upstream.observe(batches)
 
     def _publish_presence(self, device: str) -> None:
         status = self.presence.status.get(device, "offline")
@@ -564,9 +623,10 @@ class Hub:
                     alarm.exercise,
                 ),
             )
-        if self.relayer is not None:
-            for status in self.relayer.take_statuses():
-                self.state.set("relay", status.destination, status)
+        for source in (self.relayer, self.upstream):
+            if source is not None:
+                for status in source.take_statuses():
+                    self.state.set("relay", status.destination, status)
         audits = self._audit_backlog
         while self.zap.refusals:
             _, key, why = self.zap.refusals.popleft()
@@ -642,3 +702,21 @@ class Hub:
 
 def _port(sock: zmq.Socket[Any]) -> int:
     return int(sock.getsockopt_string(zmq.LAST_ENDPOINT).rsplit(":", 1)[1])
+
+
+def _city_bundle(settings: UpstreamSettings, config: HubConfig) -> Any:
+    """The key bundle the city enrolled for this county, checked before the hub binds."""
+    from shared.identity import BundleError, load_bundle
+
+    if config.level != "county":
+        raise ConfigError("an upstream link is for a county hub: run it with --level county")
+    try:
+        bundle = load_bundle(Path(settings.bundle))
+    except BundleError as exc:
+        raise ConfigError(f"upstream bundle {settings.bundle}: {exc}") from None
+    if bundle.role != "county":
+        raise ConfigError(
+            f"upstream bundle {settings.bundle} is for role {bundle.role!r}; the city must "
+            "enrol this county with --role county"
+        )
+    return bundle

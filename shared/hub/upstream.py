@@ -1,0 +1,436 @@
+"""A county hub's link to the city hub (``serve --level county --upstream BUNDLE``).
+
+The county hub is the same software. This link, on its own thread, connects to the city hub
+with the key bundle the city enrolled for the county (role ``county``) and:
+
+* **up**: forwards the county's own incidents (as ``PREFIX/ID``), report versions with their
+  attachments, transitions and resources, through a durable outbox in the county's data
+  folder — hours without a link are normal; everything goes in order when it returns;
+* **down**: takes the city's orders addressed to the county device, issues each inside the
+  county hub to the configured county recipient (``city/ORDER``), and sends that recipient's
+  acknowledgement, acceptance and progress back up as the county's answer.
+
+No loops and no duplicates: message ids derive from what they carry (a report keeps its own
+id), the city drops ids it holds; nothing the link itself wrote in the county (mirrored
+orders) is forwarded up; at start the link asks the city which of the county's items it
+lacks and sends just those.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import queue
+import threading
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from shared.config import UpstreamSettings
+from shared.protocol import (
+    CHUNK_MAX_BYTES,
+    AttachmentChunk,
+    DispatchOrder,
+    IncidentDeclare,
+    IncidentState,
+    IncidentTransition,
+    Message,
+    OrderStatus,
+    OrderUpdate,
+    RelayState,
+    ReportState,
+    ResourceState,
+    ResourceUpsert,
+    SituationReport,
+    StateValue,
+    UpdateBatch,
+    utcnow,
+)
+from shared.store.blobs import BlobStore
+
+log = logging.getLogger(__name__)
+
+CITY_ORDER_PREFIX = "city/"
+_CHAIN = ("acknowledged", "accepted", "en_route", "on_scene", "completed")
+"""An order's answers in the order the state machine allows them (declined: after
+acknowledged). The county hub may publish two of them as one change; the city must still
+see each step."""
+
+
+def _steps(before: str | None, now: str) -> list[str]:
+    """The answers that lead the city's copy from ``before`` to ``now``."""
+    done = _CHAIN.index(before) + 1 if before in _CHAIN else 0
+    if now == "declined":
+        return ([] if done else ["acknowledged"]) + ["declined"]
+    if now not in _CHAIN:
+        return []
+    return list(_CHAIN[done : _CHAIN.index(now) + 1])
+
+
+_UP_TOPICS = ("incident", "report", "resource", "order")
+
+
+def _id(*parts: object) -> str:
+    return "up" + hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:40]
+
+
+class Translator:
+    """County picture changes → messages for the city (pure: testable without sockets)."""
+
+    def __init__(self, device: str, prefix: str, link_device: str) -> None:
+        self.device = device
+        self.prefix = prefix
+        self.link_device = link_device
+        self.incidents: dict[str, IncidentState] = {}
+        self.orders: dict[str, OrderStatus] = {}
+
+    def city_incident(self, incident_id: str) -> str:
+        """The county incident's id at the city."""
+        return f"{self.prefix}/{incident_id}"
+
+    def county_incident(self, city_id: str | None) -> str | None:
+        """A city incident id back in county terms (None when it is not the county's)."""
+        head = f"{self.prefix}/"
+        return city_id[len(head) :] if city_id and city_id.startswith(head) else None
+
+    def prime(self, values: Iterable[StateValue]) -> None:
+        """Know the county picture as it stands (start)."""
+        for v in values:
+            if isinstance(v, IncidentState):
+                self.incidents[v.incident_id] = v
+            elif isinstance(v, OrderStatus):
+                self.orders[v.order_id] = v
+
+    def messages(self, value: StateValue | None, blobs: BlobStore | None) -> list[Message]:
+        """What the city must be told about one county change (often nothing)."""
+        match value:
+            case IncidentState():
+                return self._incident(value)
+            case ReportState():
+                return self._report(value, blobs)
+            case ResourceState():
+                return [self._resource(value)]
+            case OrderStatus():
+                return self._order(value)
+        return []
+
+    def _msg(self, cls: type[Any], msg_id: str, **fields: Any) -> Any:
+        return cls(id=msg_id, sender=self.device, sent=utcnow(), **fields)
+
+    def _incident(self, inc: IncidentState) -> list[Message]:
+        before = self.incidents.get(inc.incident_id)
+        self.incidents[inc.incident_id] = inc
+        city_id = self.city_incident(inc.incident_id)
+        out: list[Message] = [
+            self._msg(
+                IncidentDeclare,
+                _id("incident", inc.incident_id, inc.updated.isoformat()),
+                incident_id=city_id,
+                title=inc.title,
+                lat=inc.lat,
+                lon=inc.lon,
+                division=inc.division,
+                type_code=inc.type_code,
+                level=inc.level if not inc.type_code else None,
+                occurred=inc.occurred,
+                dead=inc.dead,
+                missing=inc.missing,
+                seriously_injured=inc.seriously_injured,
+                trapped=inc.trapped,
+                evacuated=inc.evacuated,
+                direct_loss_cny=inc.direct_loss_cny,
+                area=inc.area if inc.area and len(inc.area) >= 3 else None,
+                exercise=inc.exercise,
+            )
+        ]
+        moved = before is None or before.status != inc.status
+        if moved and inc.status in ("verified", "responding", "stabilised"):
+            out.append(
+                self._msg(
+                    IncidentTransition,
+                    _id("transition", inc.incident_id, inc.status),
+                    incident_id=city_id,
+                    to=inc.status,
+                    note=f"{self.device}：状态变更",
+                    exercise=inc.exercise,
+                )
+            )
+        return out
+
+    def _report(self, rep: ReportState, blobs: BlobStore | None) -> list[Message]:
+        inc = self.incidents.get(rep.incident_id)
+        out: list[Message] = []
+        for a in rep.attachments:
+            data = blobs.read(a.sha256) if blobs is not None else b""
+            for offset in range(0, len(data), CHUNK_MAX_BYTES // 2):
+                chunk = data[offset : offset + CHUNK_MAX_BYTES // 2]
+                out.append(
+                    self._msg(
+                        AttachmentChunk,
+                        _id("chunk", a.sha256, offset),
+                        sha256=a.sha256,
+                        size=a.size,
+                        offset=offset,
+                        data=chunk,
+                        exercise=rep.exercise,
+                    )
+                )
+        out.append(
+            SituationReport(
+                id=rep.report_id,  # the county's own id: the city keeps one copy, ever
+                sender=self.device,
+                sent=utcnow(),
+                exercise=rep.exercise or bool(inc and inc.exercise),
+                incident_id=self.city_incident(rep.incident_id),
+                stage=rep.stage,  # type: ignore[arg-type]
+                title=rep.title,
+                dead=rep.dead,
+                missing=rep.missing,
+                injured=rep.injured,
+                source="county",
+                author=f"{rep.author or rep.sender}（{self.device}）"[:512],
+                attachments=rep.attachments,
+            )
+        )
+        return out
+
+    def _resource(self, r: ResourceState) -> Message:
+        msg: Message = self._msg(
+            ResourceUpsert,
+            _id("resource", r.resource_id, r.updated.isoformat()),
+            resource_id=f"{self.prefix}/{r.resource_id}"[:128],
+            resource_type=r.resource_type,
+            name=r.name,
+            lat=r.lat,
+            lon=r.lon,
+            department=r.department,
+            category=r.category,
+            availability=r.availability,
+            capacity=r.capacity,
+            occupancy=r.occupancy,
+            stock=r.stock,
+            phone=r.phone,
+            measure=r.measure,
+            warn_at=r.warn_at,
+            alarm_at=r.alarm_at,
+            draft_type=r.draft_type,
+            sample=r.sample,
+        )
+        return msg
+
+    def _order(self, order: OrderStatus) -> list[Message]:
+        """The county recipient's answer to a mirrored city order goes up as ours."""
+        before = self.orders.get(order.order_id)
+        self.orders[order.order_id] = order
+        if not order.order_id.startswith(CITY_ORDER_PREFIX):
+            return []
+        city_order = order.order_id[len(CITY_ORDER_PREFIX) :]
+        return [
+            self._msg(
+                OrderUpdate,
+                _id("order", city_order, step),
+                order_id=city_order,
+                state=step,
+                note=f"{order.recipient}（{self.device}）",
+                exercise=order.exercise,
+            )
+            for step in _steps(before.state if before else None, order.state)
+        ]
+
+    def mirrored(self, city: OrderStatus, orders_to: str) -> DispatchOrder:
+        """A city order to the county, issued inside the county to ``orders_to``."""
+        return DispatchOrder(
+            id=_id("mirror", city.order_id),  # a resend or a restart mirrors nothing new
+            sender=self.link_device,
+            sent=utcnow(),
+            exercise=city.exercise,
+            order_id=f"{CITY_ORDER_PREFIX}{city.order_id}",
+            recipient=orders_to,
+            text=f"【市指挥部 {city.issued_by}】{city.text}"[:4096],
+            incident_id=self.county_incident(city.incident_id),
+        )
+
+
+class UpstreamLink:
+    """The link's thread: forwards up, mirrors down, reports its backlog."""
+
+    def __init__(
+        self,
+        city_bundle: Any,
+        local_bundle: Any,
+        settings: UpstreamSettings,
+        data_dir: Path,
+        blobs: BlobStore | None,
+    ) -> None:
+        self.city_bundle = city_bundle
+        self.local_bundle = local_bundle
+        self.settings = settings
+        self.data_dir = data_dir
+        self.blobs = blobs
+        device = city_bundle.device
+        self.translator = Translator(device, settings.prefix or device, local_bundle.device)
+        self._inbox: queue.SimpleQueue[list[UpdateBatch] | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake: asyncio.Event | None = None
+        self._stopping = False
+        self._status: RelayState | None = None
+        self._status_lock = threading.Lock()
+        self.forwarded = 0
+        self.mirrored = 0
+
+    # --- hub side (thread-safe) -----------------------------------------------------------
+
+    def start(self, picture: list[StateValue]) -> None:
+        """Start the link; ``picture`` is the county's state at hub start."""
+        ready = threading.Event()
+        self._thread = threading.Thread(
+            target=lambda: asyncio.run(self._main(picture, ready)), name="upstream", daemon=True
+        )
+        self._thread.start()
+        ready.wait(10)
+
+    def observe(self, batches: list[UpdateBatch]) -> None:
+        """A round of the county hub's published batches."""
+        mine = [b for b in batches if b.topic in _UP_TOPICS]
+        if mine:
+            self._inbox.put(mine)
+            self._poke()
+
+    def take_statuses(self) -> list[RelayState]:
+        """The link's queue as a relay status, when it changed."""
+        with self._status_lock:
+            st, self._status = self._status, None
+        return [st] if st is not None else []
+
+    def stop(self) -> None:
+        """Stop the link (what is queued stays in its outbox for next time)."""
+        self._stopping = True
+        self._inbox.put(None)
+        self._poke()
+        if self._thread is not None:
+            self._thread.join(15)
+            self._thread = None
+
+    def _poke(self) -> None:
+        loop, wake = self._loop, self._wake
+        if loop is not None and wake is not None:
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(wake.set)
+
+    # --- the link's loop ------------------------------------------------------------------
+
+    async def _main(self, picture: list[StateValue], ready: threading.Event) -> None:
+        from shared.client import HubClient, OrderInbox, Replica
+
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        ready.set()
+        t = self.translator
+        t.prime(picture)
+        city = HubClient(self.city_bundle, self.data_dir / "upstream-outbox.db")
+        local = HubClient(self.local_bundle, self.data_dir / "upstream-local.db")
+        orders = Replica(self.city_bundle, topics=("order",))
+        inbox = OrderInbox(city, orders)
+        inbox.on_new.append(lambda o: self._mirror(local, o))
+        try:
+            await city.start()
+            await local.start()
+            await orders.start()
+            catch_up = asyncio.get_running_loop().create_task(self._catch_up(city, picture))
+            last: tuple[int, str] | None = None
+            while not self._stopping:
+                self._wake.clear()
+                batches: list[UpdateBatch] = []
+                while True:
+                    try:
+                        item = self._inbox.get_nowait()
+                    except queue.Empty:
+                        break
+                    if item is None:
+                        return
+                    batches += item
+                msgs = self._translate(batches)
+                if msgs:
+                    await city.submit(*msgs)
+                    self.forwarded += len(msgs)
+                now = (city.queued(), city.state.value)
+                if now != last:
+                    last = now
+                    self._note_status(city)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), 1.0)
+            catch_up.cancel()
+        finally:
+            await orders.aclose()
+            await local.aclose()
+            await city.aclose()
+            self._loop = None
+
+    def _translate(self, batches: list[UpdateBatch]) -> list[Message]:
+        order = {t: i for i, t in enumerate(_UP_TOPICS)}
+        msgs: list[Message] = []
+        for batch in sorted(batches, key=lambda b: order[b.topic]):
+            for u in batch.updates:
+                if not self._own(u.value):
+                    continue
+                msgs += self.translator.messages(u.value, self.blobs)
+        return msgs
+
+    def _own(self, value: StateValue | None) -> bool:
+        """The county's own items (not what the link mirrored from the city)."""
+        if isinstance(value, ReportState):
+            return bool(value.sender != self.local_bundle.device)
+        if isinstance(value, OrderStatus):
+            return value.order_id.startswith(CITY_ORDER_PREFIX)
+        return value is not None
+
+    async def _catch_up(self, city: Any, picture: list[StateValue]) -> None:
+        """Send what the city lacks of the county's picture (after a crash or a first link)."""
+        msgs: list[Message] = []
+        fresh = Translator(self.translator.device, self.translator.prefix, self.local_bundle.device)
+        order = {"incident": 0, "resource": 1, "report": 2}
+        values = [v for v in picture if isinstance(v, IncidentState | ResourceState | ReportState)]
+        values.sort(key=lambda v: order[str(type(v).__struct_config__.tag)])
+        for v in values:
+            if self._own(v):
+                msgs += fresh.messages(v, self.blobs)
+        if not msgs:
+            return
+        try:
+            await city.wait_online(3600)
+            held = await city.query_inbox([m.id for m in msgs], timeout=120)
+        except TimeoutError:
+            return
+        missing = [m for m in msgs if m.id not in held]
+        if missing:
+            log.warning("upstream catching up", extra={"messages": len(missing)})
+            await city.submit(*missing)
+            self.forwarded += len(missing)
+
+    def _mirror(self, local: Any, city_order: OrderStatus) -> None:
+        to = self.settings.orders_to
+        if not to:
+            log.error("a city order arrived but [upstream] orders_to names no county recipient")
+            return
+        msg = self.translator.mirrored(city_order, to)
+        task = asyncio.get_running_loop().create_task(local.submit(msg))
+        task.add_done_callback(lambda _t: None)
+        self.mirrored += 1
+
+    def _note_status(self, city: Any) -> None:
+        queued = city.queued()
+        st = RelayState(
+            destination="city",
+            transport="upstream",
+            queued=queued,
+            delivered=int(city.stats.get("acked", 0)),
+            rejected=int(city.stats.get("errors", 0)),
+            updated=datetime.now(UTC),
+            last_error="" if city.state.value == "online" else f"link {city.state.value}",
+        )
+        with self._status_lock:
+            self._status = st

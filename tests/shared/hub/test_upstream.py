@@ -1,0 +1,179 @@
+"""A county hub linked to the city hub: the county's incidents, reports (with photos) and
+resources reach the city once, under the county's prefix; the city's orders to the county
+reach the county recipient and the answers come back; what the county had before the link
+existed is caught up; nothing loops."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from shared.client import HubClient, OrderInbox, Replica, issue_order, upload
+from shared.config import ConfigError, UpstreamSettings
+from shared.protocol import IncidentDeclare, ResourceUpsert, SituationReport
+from shared.store.models import Incident, Report
+
+PHOTO = hashlib.shake_256(b"county").digest(700_000)
+
+
+async def _until(predicate: Callable[[], object], timeout: float = 15.0) -> None:
+    for _ in range(int(timeout / 0.02)):
+        if predicate():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("condition not reached")
+
+
+def _county(hub_factory: Any, city: Any, tmp_path: Path, **extra: Any) -> Any:
+    bundle = city.enroll("county-zaoqiang", "county")
+    path = tmp_path / "county-zaoqiang.json"
+    bundle.save(path)
+    settings = UpstreamSettings(bundle=str(path), orders_to="duty-zq", **extra)
+    return hub_factory(level="county", upstream=settings)
+
+
+async def test_county_items_go_up_once_and_city_orders_come_down_and_are_answered(
+    hub_factory: Any, tmp_path: Path
+) -> None:
+    city = hub_factory()
+    county = _county(hub_factory, city, tmp_path)
+    leader = city.enroll("leader-1", "leader")
+    duty = county.enroll("duty-zq", "duty-officer")
+    async with (
+        HubClient(duty, tmp_path / "d.db") as dc,
+        Replica(duty) as dr,
+        HubClient(leader, tmp_path / "l.db") as lc,
+        Replica(leader) as lr,
+    ):
+        await dc.wait_online(10)
+        await lc.wait_online(10)
+        inbox = OrderInbox(dc, dr)
+        declare = dc.make(
+            IncidentDeclare,
+            incident_id="ZQ-1",
+            title="枣强县化工厂火灾",
+            lat=37.51,
+            lon=115.72,
+            type_code="fire",
+            division="131121",
+            dead=1,
+            status="verified",
+        )
+        assert await dc.submit_and_wait(declare, 10) is None
+        ref = await upload(dc, PHOTO, name="火场.jpg", media_type="image/jpeg")
+        report = dc.make(
+            SituationReport,
+            incident_id="ZQ-1",
+            stage="initial",
+            title="初报：仓库起火",
+            author="县值班员",
+            attachments=[ref],
+        )
+        assert await dc.submit_and_wait(report, 10) is None
+        team = dc.make(
+            ResourceUpsert,
+            resource_id="ZQ-FIRE-1",
+            resource_type="team",
+            name="枣强消防中队",
+            lat=37.52,
+            lon=115.73,
+            category="fire",
+        )
+        assert await dc.submit_and_wait(team, 10) is None
+
+        city_id = "county-zaoqiang/ZQ-1"
+        await _until(lambda: lr.get("report", report.id) is not None)
+        inc = lr.get("incident", city_id)
+        assert inc.title == "枣强县化工厂火灾" and inc.dead == 1 and inc.status == "verified"
+        up = lr.get("report", report.id)
+        assert (
+            up.incident_id == city_id and up.source == "county" and "county-zaoqiang" in up.author
+        )
+        assert (city.data_dir / "attachments" / ref.sha256[:2] / ref.sha256).read_bytes() == PHOTO
+        await _until(lambda: lr.get("resource", "county-zaoqiang/ZQ-FIRE-1") is not None)
+
+        # the city orders the county; the county's duty officer gets it and answers
+        order_id, refusal = await issue_order(lc, "county-zaoqiang", "请组织疏散周边群众", city_id)
+        assert refusal is None
+        mirrored = f"city/{order_id}"
+        await _until(lambda: mirrored in inbox.orders)
+        got = inbox.orders[mirrored]
+        assert got.incident_id == "ZQ-1" and "市指挥部 leader-1" in got.text
+        await _until(lambda: lr.get("order", order_id).state == "delivered")
+        await inbox.update(mirrored, "acknowledged")
+        await inbox.update(mirrored, "accepted", "已出动两个中队")
+        await _until(lambda: lr.get("order", order_id).state == "accepted")
+
+        # a 续报 later goes up too; nothing comes back down as a county incident
+        follow = dc.make(
+            SituationReport, incident_id="ZQ-1", stage="follow_up", title="续报：火势控制"
+        )
+        assert await dc.submit_and_wait(follow, 10) is None
+        await _until(lambda: lr.get("report", follow.id) is not None)
+        # the county hall sees its link to the city like a relay destination
+        await _until(lambda: getattr(dr.get("relay", "city"), "queued", None) == 0)
+        assert dr.get("relay", "city").transport == "upstream"
+        await asyncio.sleep(1.0)
+    with city.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(Report)).scalar_one() == 2
+    with county.engine.connect() as conn:
+        assert conn.execute(select(Incident.incident_id)).scalars().all() == ["ZQ-1"]
+        assert conn.execute(select(func.count()).select_from(Report)).scalar_one() == 2
+
+
+async def test_what_the_county_had_before_the_link_is_caught_up(
+    hub_factory: Any, tmp_path: Path
+) -> None:
+    city = hub_factory()
+    alone = hub_factory(level="county")
+    duty = alone.enroll("duty-zq", "duty-officer")
+    async with HubClient(duty, tmp_path / "d.db") as dc:
+        await dc.wait_online(10)
+        declare = dc.make(
+            IncidentDeclare, incident_id="ZQ-7", title="道路塌陷", lat=37.5, lon=115.7
+        )
+        assert await dc.submit_and_wait(declare, 10) is None
+        rep = dc.make(SituationReport, incident_id="ZQ-7", stage="initial", title="初报")
+        assert await dc.submit_and_wait(rep, 10) is None
+    alone.hub.stop()
+    bundle = city.enroll("county-zaoqiang", "county")
+    path = tmp_path / "cz.json"
+    bundle.save(path)
+    linked = hub_factory(
+        db_url=str(alone.engine.url),
+        level="county",
+        upstream=UpstreamSettings(bundle=str(path), orders_to="duty-zq"),
+    )
+    watcher = city.enroll("leader-1", "leader")
+    async with Replica(watcher) as lr:
+        await _until(lambda: lr.get("report", rep.id) is not None)
+        assert lr.get("incident", "county-zaoqiang/ZQ-7").title == "道路塌陷"
+    linked.hub.stop()
+    again = hub_factory(
+        db_url=str(alone.engine.url),
+        level="county",
+        upstream=UpstreamSettings(bundle=str(path), orders_to="duty-zq"),
+    )
+    await asyncio.sleep(2.0)  # a restart sends nothing the city holds
+    assert again.hub.upstream is not None and again.hub.upstream.forwarded == 0
+    with city.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(Report)).scalar_one() == 1
+
+
+def test_a_wrong_upstream_bundle_stops_the_hub_with_the_reason(
+    hub_factory: Any, tmp_path: Path
+) -> None:
+    city = hub_factory()
+    field = city.enroll("fire-01", "field")
+    path = tmp_path / "f.json"
+    field.save(path)
+    with pytest.raises(ConfigError, match="enrol this county with --role county"):
+        hub_factory(level="county", upstream=UpstreamSettings(bundle=str(path)))
+    with pytest.raises(ConfigError, match="run it with --level county"):
+        hub_factory(upstream=UpstreamSettings(bundle=str(path)))
