@@ -8,6 +8,8 @@ the relay's queues.
     command-center warnings watch DIR --bundle B        (a drop folder)
     command-center warnings poll URL --bundle B         (a CAP or Atom feed)
     command-center exchange key|export|verify|import …  (signed incident bundles)
+    command-center intake serve --config intake.toml --pki DIR   (departments' HTTP/JSON door)
+    command-center intake openapi                        (its OpenAPI 3.1 description)
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-COMMANDS = ("pki", "province-sim", "relay", "warnings", "exchange")
+COMMANDS = ("pki", "province-sim", "relay", "warnings", "exchange", "intake")
 
 
 def add_parsers(sub: Any, common: Any) -> None:
@@ -75,6 +77,18 @@ def add_parsers(sub: Any, common: Any) -> None:
             q.add_argument("--bundle", type=Path, required=True, help="a duty-officer key bundle")
             q.add_argument("--outbox", type=Path, help="the importer's durable outbox file")
 
+    p = sub.add_parser("intake", help="the HTTP/JSON intake for department platforms (mTLS)")
+    x = p.add_subparsers(dest="action", required=True)
+    x.add_parser("openapi", help="print the OpenAPI 3.1 description")
+    q = x.add_parser("serve", help="serve department platforms")
+    q.add_argument("--config", type=Path, required=True, help="intake.toml ([[clients]])")
+    q.add_argument("--listen", default="127.0.0.1:8444", help="HOST:PORT")
+    q.add_argument("--pki", type=Path, help="folder with ca.crt and a server certificate")
+    q.add_argument("--ca", type=Path)
+    q.add_argument("--cert", type=Path)
+    q.add_argument("--key", type=Path)
+    q.add_argument("--outboxes", type=Path, help="folder for the liaisons' durable outboxes")
+
     p = sub.add_parser("warnings", help="inbound CAP warnings (meteorological, earthquake …)")
     w = p.add_subparsers(dest="action", required=True)
     for name, helptext in (
@@ -117,6 +131,8 @@ def run(args: argparse.Namespace) -> int:
         return _warnings(args)
     if args.command == "exchange":
         return _exchange(args)
+    if args.command == "intake":
+        return _intake(args)
     raise ValueError(f"unknown command {args.command}")
 
 
@@ -339,4 +355,48 @@ def _exchange_import(args: argparse.Namespace, verified: Any) -> int:
         )
         return 1
     print(json.dumps({"file": str(args.file), "imported": True, **summary}, ensure_ascii=False))
+    return 0
+
+
+def _intake(args: argparse.Namespace) -> int:
+    import ssl
+
+    from shared.config import default_data_dir
+    from shared.identity import load_bundle
+    from shared.relay.intake import Intake, load_intake_config, openapi
+    from shared.relay.province_sim import server_tls
+
+    if args.action == "openapi":
+        print(json.dumps(openapi(), ensure_ascii=False, indent=2))
+        return 0
+    config = load_intake_config(args.config)
+    bundles = {c.certificate_cn: load_bundle(Path(c.bundle)) for c in config.clients}
+    host, _, port_text = args.listen.rpartition(":")
+    if not host or not port_text.isdigit():
+        raise ValueError(f"--listen {args.listen!r}: give HOST:PORT")
+    ca = args.ca or (args.pki / "ca.crt" if args.pki else None)
+    cert = args.cert or (args.pki / "province.crt" if args.pki else None)
+    key = args.key or (args.pki / "province.key" if args.pki else None)
+    if not (ca and cert and key):
+        raise ValueError("give --pki DIR, or --ca, --cert and --key")
+    try:
+        tls = server_tls(ca, cert, key)
+    except (OSError, ssl.SSLError) as exc:
+        raise ValueError(f"TLS files {ca}, {cert}, {key} unusable: {exc}") from None
+    door = Intake(bundles, args.outboxes or default_data_dir() / "intake")
+
+    async def main() -> None:
+        port = await door.start(host, int(port_text), tls)
+        print(json.dumps({"ready": True, "url": f"https://{host}:{port}/"}), flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        try:
+            await stop.wait()
+        finally:
+            await door.aclose()
+
+    asyncio.run(main())
     return 0

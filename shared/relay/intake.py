@@ -1,0 +1,438 @@
+"""The department intake: an HTTP/JSON door for department platforms (公安, 消防, 卫健 …) that
+do not run our client, authenticated with client certificates (mutual TLS).
+
+Each client certificate's common name maps to a department liaison's key bundle, so what a
+department platform sends is the liaison's own act at the hub (the hub's roles, validation,
+audit log and picture apply unchanged). ``request_id`` makes every write idempotent: the hub
+keeps one copy whatever the number of retries. The OpenAPI 3.1 description is served at
+``/openapi.json`` and built from the same typed bodies the intake decodes.
+
+Answers: 201 stored by the hub; 202 queued (the hub did not answer in time; the intake's
+durable outbox sends it when it can); 400 a body that does not decode (the field named);
+403 a certificate no department is configured for; 422 refused by the hub (its reason).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import msgspec
+from aiohttp import web
+
+from shared.protocol import (
+    OrderStatus,
+    OrderUpdate,
+    ResourceStatus,
+    SituationReport,
+    utcnow,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1024 * 1024
+Text = Annotated[str, msgspec.Meta(max_length=512)]
+RequestId = Annotated[
+    str, msgspec.Meta(min_length=8, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")
+]
+Count = Annotated[int, msgspec.Meta(ge=0, le=10_000_000)]
+
+
+class IntakeError(ValueError):
+    """An intake configuration that cannot be used; the message names the problem."""
+
+
+class ReportBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A department's report on an incident (初报 / 续报 / 终报)."""
+
+    request_id: RequestId
+    incident_id: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+    stage: Literal["initial", "follow_up", "final"]
+    title: Annotated[str, msgspec.Meta(min_length=1, max_length=512)]
+    text: Annotated[str, msgspec.Meta(max_length=65536)] = ""
+    dead: Count = 0
+    missing: Count = 0
+    injured: Count = 0
+    author: Text = ""
+    exercise: bool = False
+
+
+class ResourceStatusBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A change of one of the department's resources (availability, occupancy, stock)."""
+
+    request_id: RequestId
+    resource_id: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+    availability: Literal["available", "assigned", "unavailable"] | None = None
+    occupancy: Count | None = None
+    stock: dict[Annotated[str, msgspec.Meta(max_length=64)], Count] | None = None
+    note: Text = ""
+
+
+class OrderAnswerBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The department's answer to an order: acknowledge, accept, decline (with a note),
+    progress."""
+
+    request_id: RequestId
+    state: Literal["acknowledged", "accepted", "declined", "en_route", "on_scene", "completed"]
+    note: Text = ""
+
+
+class OrderView(msgspec.Struct, kw_only=True):
+    """An order addressed to the department's liaison."""
+
+    order_id: str
+    text: str
+    state: str
+    issued_by: str
+    updated: str
+    incident_id: str | None = None
+    exercise: bool = False
+
+
+class Stored(msgspec.Struct, kw_only=True):
+    """What a write became."""
+
+    status: Literal["stored", "queued"]
+    message_id: str
+
+
+class Problem(msgspec.Struct, kw_only=True):
+    """Why a request was refused."""
+
+    error: str
+
+
+class Client(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One department platform: its certificate's common name and the liaison bundle it
+    acts as."""
+
+    certificate_cn: str
+    bundle: str
+
+
+class IntakeConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``intake.toml``: ``[[clients]]`` entries."""
+
+    clients: list[Client]
+
+
+def load_intake_config(path: Path) -> IntakeConfig:
+    """Read ``intake.toml``.
+
+    Raises:
+        IntakeError: unreadable, not TOML, or a field missing (named).
+    """
+    try:
+        return msgspec.convert(tomllib.loads(path.read_text("utf-8")), IntakeConfig)
+    except OSError as exc:
+        raise IntakeError(f"cannot read {path}: {exc.strerror}") from None
+    except (tomllib.TOMLDecodeError, msgspec.ValidationError) as exc:
+        raise IntakeError(f"{path}: {exc}") from None
+
+
+def openapi() -> dict[str, Any]:
+    """The OpenAPI 3.1 description of the intake, from the bodies it decodes."""
+    bodies = (ReportBody, ResourceStatusBody, OrderAnswerBody, OrderView, Stored, Problem)
+    (_, components) = msgspec.json.schema_components(
+        bodies, ref_template="#/components/schemas/{name}"
+    )
+
+    def ref(name: str) -> dict[str, Any]:
+        return {"$ref": f"#/components/schemas/{name}"}
+
+    def answers(ok: dict[str, Any]) -> dict[str, Any]:
+        problem = {"application/json": {"schema": ref("Problem")}}
+        return {
+            **ok,
+            "400": {
+                "description": "The body does not decode; the field is named.",
+                "content": problem,
+            },
+            "403": {
+                "description": "No department is configured for this certificate.",
+                "content": problem,
+            },
+            "422": {
+                "description": "The command centre refused it; its reason.",
+                "content": problem,
+            },
+        }
+
+    def write(summary: str, body: str) -> dict[str, Any]:
+        return {
+            "summary": summary,
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": ref(body)}},
+            },
+            "responses": answers(
+                {
+                    "201": {
+                        "description": "Stored by the command centre.",
+                        "content": {"application/json": {"schema": ref("Stored")}},
+                    },
+                    "202": {
+                        "description": "Queued: sent when the command centre answers.",
+                        "content": {"application/json": {"schema": ref("Stored")}},
+                    },
+                }
+            ),
+        }
+
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "衡水市应急指挥平台 — department intake",
+            "version": "1",
+            "description": (
+                "For department platforms on the government intranet. Mutual TLS: present the "
+                "client certificate the city's PKI issued to your platform. Every write carries "
+                "a request_id; resending the same request_id is safe (stored once)."
+            ),
+        },
+        "servers": [{"url": "https://intake.example.intranet:8444"}],
+        "paths": {
+            "/v1/reports": {"post": write("Report on an incident (初报/续报/终报)", "ReportBody")},
+            "/v1/resources/status": {
+                "post": write(
+                    "Change a resource's availability, occupancy or stock", "ResourceStatusBody"
+                )
+            },
+            "/v1/orders": {
+                "get": {
+                    "summary": "Orders addressed to this department",
+                    "responses": answers(
+                        {
+                            "200": {
+                                "description": "Open orders, newest first.",
+                                "content": {
+                                    "application/json": {
+                                        "schema": {"type": "array", "items": ref("OrderView")}
+                                    }
+                                },
+                            }
+                        }
+                    ),
+                }
+            },
+            "/v1/orders/{order_id}/answer": {
+                "post": {
+                    **write("Answer an order", "OrderAnswerBody"),
+                    "parameters": [
+                        {
+                            "name": "order_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                }
+            },
+        },
+        "components": {"schemas": components},
+    }
+
+
+def message_id(cn: str, request_id: str) -> str:
+    """The hub message id of a department's request: retries map to one message."""
+    return "dp" + hashlib.sha256(f"{cn}|{request_id}".encode()).hexdigest()[:40]
+
+
+class Department:
+    """One department's connection: its liaison's client, replica and order inbox."""
+
+    def __init__(self, cn: str, bundle: Any, outbox: Path) -> None:
+        from shared.client import HubClient, OrderInbox, Replica
+
+        self.cn = cn
+        self.client = HubClient(bundle, outbox)
+        self.replica = Replica(bundle, topics=("order",))
+        self.inbox = OrderInbox(self.client, self.replica)
+
+    async def start(self) -> None:
+        await self.client.start()
+        await self.replica.start()
+
+    async def aclose(self) -> None:
+        await self.replica.aclose()
+        await self.client.aclose()
+
+
+DEPARTMENT = web.RequestKey("department", Department)
+
+
+class Intake:
+    """The intake server. ``departments`` maps certificate common names to their bundles."""
+
+    def __init__(
+        self, departments: dict[str, Any], outbox_dir: Path, *, timeout_s: float = 10.0
+    ) -> None:
+        self.bundles = departments
+        self.outbox_dir = outbox_dir
+        self.timeout_s = timeout_s
+        self.departments: dict[str, Department] = {}
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    async def start(self, host: str, port: int, tls: Any) -> int:
+        """Connect every department's liaison and listen."""
+        self.outbox_dir.mkdir(parents=True, exist_ok=True)
+        for cn, bundle in self.bundles.items():
+            dep = Department(cn, bundle, self.outbox_dir / f"{bundle.device}.db")
+            await dep.start()
+            self.departments[cn] = dep
+        app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[self._authenticate])
+        app.router.add_get("/openapi.json", self.on_openapi)
+        app.router.add_post("/v1/reports", self.on_report)
+        app.router.add_post("/v1/resources/status", self.on_resource_status)
+        app.router.add_get("/v1/orders", self.on_orders)
+        app.router.add_post("/v1/orders/{order_id}/answer", self.on_order_answer)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, host, port, ssl_context=tls).start()
+        self.port = int(self._runner.addresses[0][1])
+        return self.port
+
+    async def aclose(self) -> None:
+        """Stop listening and close every department's connection."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+        for dep in self.departments.values():
+            await dep.aclose()
+
+    @web.middleware
+    async def _authenticate(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        if request.path == "/openapi.json":
+            response: web.StreamResponse = await handler(request)
+            return response
+        cn = _peer_cn(request)
+        if cn is None or cn not in self.departments:
+            return _problem(403, f"no department is configured for certificate {cn!r}")
+        request[DEPARTMENT] = self.departments[cn]
+        answer: web.StreamResponse = await handler(request)
+        return answer
+
+    async def on_openapi(self, request: web.Request) -> web.Response:
+        """The OpenAPI description."""
+        return web.json_response(openapi())
+
+    async def _body(self, request: web.Request, kind: type[Any]) -> Any:
+        """The decoded body, or the refusal to answer with."""
+        try:
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return _problem(413, f"body over {MAX_BODY_BYTES} bytes")
+        try:
+            return msgspec.json.decode(raw, type=kind)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            return _problem(400, f"{kind.__name__}: {exc}")
+
+    async def _submit(self, dep: Department, msg: Any) -> web.Response:
+        try:
+            error = await dep.client.submit_and_wait(msg, self.timeout_s)
+        except TimeoutError:
+            return _json(202, Stored(status="queued", message_id=msg.id))
+        if error is not None:
+            return _problem(422, error.detail)
+        return _json(201, Stored(status="stored", message_id=msg.id))
+
+    async def on_report(self, request: web.Request) -> web.Response:
+        """POST /v1/reports."""
+        dep: Department = request[DEPARTMENT]
+        body = await self._body(request, ReportBody)
+        if isinstance(body, web.Response):
+            return body
+        msg = SituationReport(
+            id=message_id(dep.cn, body.request_id),
+            sender=dep.client.bundle.device,
+            sent=utcnow(),
+            exercise=body.exercise,
+            incident_id=body.incident_id,
+            stage=body.stage,
+            title=body.title,
+            text=body.text,
+            dead=body.dead,
+            missing=body.missing,
+            injured=body.injured,
+            source="department",
+            author=(body.author or dep.cn)[:512],
+        )
+        return await self._submit(dep, msg)
+
+    async def on_resource_status(self, request: web.Request) -> web.Response:
+        """POST /v1/resources/status."""
+        dep: Department = request[DEPARTMENT]
+        body = await self._body(request, ResourceStatusBody)
+        if isinstance(body, web.Response):
+            return body
+        msg = ResourceStatus(
+            id=message_id(dep.cn, body.request_id),
+            sender=dep.client.bundle.device,
+            sent=utcnow(),
+            resource_id=body.resource_id,
+            availability=body.availability,
+            occupancy=body.occupancy,
+            stock=body.stock,
+            note=body.note,
+        )
+        return await self._submit(dep, msg)
+
+    async def on_orders(self, request: web.Request) -> web.Response:
+        """GET /v1/orders."""
+        dep: Department = request[DEPARTMENT]
+        orders = sorted(dep.inbox.orders.values(), key=lambda o: o.updated, reverse=True)
+        return _json(200, [_view(o) for o in orders])
+
+    async def on_order_answer(self, request: web.Request) -> web.Response:
+        """POST /v1/orders/{order_id}/answer."""
+        dep: Department = request[DEPARTMENT]
+        order_id = request.match_info["order_id"]
+        if order_id not in dep.inbox.orders:
+            return _problem(422, f"no open order {order_id!r} is addressed to this department")
+        body = await self._body(request, OrderAnswerBody)
+        if isinstance(body, web.Response):
+            return body
+        msg = OrderUpdate(
+            id=message_id(dep.cn, body.request_id),
+            sender=dep.client.bundle.device,
+            sent=utcnow(),
+            order_id=order_id,
+            state=body.state,
+            note=body.note,
+        )
+        return await self._submit(dep, msg)
+
+
+def _view(o: OrderStatus) -> OrderView:
+    return OrderView(
+        order_id=o.order_id,
+        text=o.text,
+        state=o.state,
+        issued_by=o.issued_by,
+        updated=o.updated.isoformat(),
+        incident_id=o.incident_id,
+        exercise=o.exercise,
+    )
+
+
+def _peer_cn(request: web.Request) -> str | None:
+    transport = request.transport
+    cert = transport.get_extra_info("peercert") if transport is not None else None
+    for rdn in (cert or {}).get("subject", ()):
+        for key, value in rdn:
+            if key == "commonName":
+                return str(value)
+    return None
+
+
+def _json(status: int, body: Any) -> web.Response:
+    return web.Response(
+        body=msgspec.json.encode(body), status=status, content_type="application/json"
+    )
+
+
+def _problem(status: int, error: str) -> web.Response:
+    return _json(status, Problem(error=error[:2000]))
