@@ -137,41 +137,22 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _province_sim(args: argparse.Namespace) -> int:
-    import ssl
-
     from shared.relay import SchemaUnavailable, load_schemas
-    from shared.relay.province_sim import ProvinceSim, server_tls
+    from shared.relay.province_sim import ProvinceSim
 
-    host, _, port_text = args.listen.rpartition(":")
-    if not host or not port_text.isdigit():
-        raise ValueError(f"--listen {args.listen!r}: give HOST:PORT")
+    host, port = _listen(args.listen)
     try:
         schemas = load_schemas(args.schemas)
     except SchemaUnavailable as exc:
         raise ValueError(str(exc)) from None
-    tls = None
-    if not args.plain:
-        ca = args.ca or (args.pki / "ca.crt" if args.pki else None)
-        cert = args.cert or (args.pki / "province.crt" if args.pki else None)
-        key = args.key or (args.pki / "province.key" if args.pki else None)
-        if not (ca and cert and key):
-            raise ValueError("give --pki DIR, or --ca, --cert and --key (or --plain for tests)")
-        try:
-            tls = server_tls(ca, cert, key)
-        except (OSError, ssl.SSLError) as exc:
-            raise ValueError(f"TLS files {ca}, {cert}, {key} unusable: {exc}") from None
+    tls = None if args.plain else _server_tls(args)
     sim = ProvinceSim(args.record, schemas, tls)
 
     async def main() -> None:
-        port = await sim.start(host, int(port_text))
+        bound = await sim.start(host, port)
         scheme = "http" if tls is None else "https"
-        print(json.dumps({"ready": True, "url": f"{scheme}://{host}:{port}/edxl"}), flush=True)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(sig, stop.set)
-        await stop.wait()
+        print(json.dumps({"ready": True, "url": f"{scheme}://{host}:{bound}/edxl"}), flush=True)
+        await _until_signal()
         await sim.stop()
 
     try:
@@ -359,44 +340,61 @@ def _exchange_import(args: argparse.Namespace, verified: Any) -> int:
 
 
 def _intake(args: argparse.Namespace) -> int:
-    import ssl
-
     from shared.config import default_data_dir
     from shared.identity import load_bundle
     from shared.relay.intake import Intake, load_intake_config, openapi
-    from shared.relay.province_sim import server_tls
 
     if args.action == "openapi":
         print(json.dumps(openapi(), ensure_ascii=False, indent=2))
         return 0
     config = load_intake_config(args.config)
     bundles = {c.certificate_cn: load_bundle(Path(c.bundle)) for c in config.clients}
-    host, _, port_text = args.listen.rpartition(":")
+    host, port = _listen(args.listen)
+    tls = _server_tls(args)
+    door = Intake(bundles, args.outboxes or default_data_dir() / "intake")
+
+    async def main() -> None:
+        bound = await door.start(host, port, tls)
+        print(json.dumps({"ready": True, "url": f"https://{host}:{bound}/"}), flush=True)
+        try:
+            await _until_signal()
+        finally:
+            await door.aclose()
+
+    asyncio.run(main())
+    return 0
+
+
+def _listen(addr: str) -> tuple[str, int]:
+    host, _, port_text = addr.rpartition(":")
     if not host or not port_text.isdigit():
-        raise ValueError(f"--listen {args.listen!r}: give HOST:PORT")
+        raise ValueError(f"--listen {addr!r}: give HOST:PORT")
+    return host, int(port_text)
+
+
+def _server_tls(args: argparse.Namespace) -> Any:
+    """The server's TLS context from --pki DIR (its ``province`` certificate) or
+    --ca/--cert/--key; client certificates signed by the CA are required."""
+    import ssl
+
+    from shared.relay.province_sim import server_tls
+
     ca = args.ca or (args.pki / "ca.crt" if args.pki else None)
     cert = args.cert or (args.pki / "province.crt" if args.pki else None)
     key = args.key or (args.pki / "province.key" if args.pki else None)
     if not (ca and cert and key):
         raise ValueError("give --pki DIR, or --ca, --cert and --key")
     try:
-        tls = server_tls(ca, cert, key)
+        return server_tls(ca, cert, key)
     except (OSError, ssl.SSLError) as exc:
         raise ValueError(f"TLS files {ca}, {cert}, {key} unusable: {exc}") from None
-    door = Intake(bundles, args.outboxes or default_data_dir() / "intake")
 
-    async def main() -> None:
-        port = await door.start(host, int(port_text), tls)
-        print(json.dumps({"ready": True, "url": f"https://{host}:{port}/"}), flush=True)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(sig, stop.set)
-        try:
-            await stop.wait()
-        finally:
-            await door.aclose()
 
-    asyncio.run(main())
-    return 0
+async def _until_signal() -> None:
+    """Wait for SIGTERM or SIGINT."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await stop.wait()

@@ -22,7 +22,9 @@ from shared.client import (
     HubClient,
     Replica,
     SituationPicture,
+    UploadError,
     confirm_draft,
+    file_written_report,
     issue_order,
     respond,
     write_duty_log,
@@ -93,6 +95,15 @@ def run_window(
         _incident, refusal = await confirm_draft(client, draft_of, draft)
         return refusal
 
+    async def written(incident: str, document: bytes) -> str | None:
+        try:
+            _report, refusal = await file_written_report(
+                client, incident, document, name=f"突发事件信息报告-{incident}.pdf"
+            )
+        except UploadError as exc:
+            return str(exc)
+        return refusal
+
     window = QtMainWindow(
         picture,
         replica,
@@ -100,6 +111,7 @@ def run_window(
         respond=respond_to,
         write_log=write_log,
         confirm_draft=confirm,
+        file_written=written,
     )
     window.link_state = lambda: client.state
     window.hub_address = bundle.endpoints.request

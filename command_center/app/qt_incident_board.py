@@ -5,6 +5,7 @@ its reporting deadlines counting down, red once overdue."""
 from __future__ import annotations
 
 import html
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from command_center.app.i18n import tr
 from command_center.app.theme import INCIDENT_COLOURS
+from command_center.app.ui_actions import UiActions
 from shared.client import SituationPicture
 from shared.domain import LEVEL_NAMES, classification
 from shared.geo import county_seats
@@ -70,14 +72,25 @@ def countdown(due: datetime, now: datetime) -> tuple[str, bool]:
     return (f"已超时 {text}" if overdue else f"还剩 {text}"), overdue
 
 
+FileWritten = Callable[[str, bytes], Awaitable[str | None]]
+"""(incident id, PDF bytes) → None when the written report was stored, else the refusal."""
+
+
 class QtIncidentBoard(QWidget):
     """Filters, the list, and the detail of the selected incident."""
 
     selected = Signal(str)
 
-    def __init__(self, picture: SituationPicture, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        picture: SituationPicture,
+        parent: QWidget | None = None,
+        *,
+        file_written: FileWritten | None = None,
+    ) -> None:
         super().__init__(parent)
         self.picture = picture
+        self.file_written = file_written
         self._counties = {p.code: p.name for p in county_seats()}
         self._types = {t.code: t.name for t in classification().types}
         layout = QVBoxLayout(self)
@@ -105,12 +118,18 @@ class QtIncidentBoard(QWidget):
         row = QHBoxLayout()
         self.export = QPushButton(tr("导出报告（PDF）"))
         self.export.clicked.connect(self.on_export_clicked)
+        self.send_up = QPushButton(tr("书面报告上报"))
+        self.send_up.setToolTip(tr("生成正式报告（PDF），作为书面报告报送，随省级报送一并发出"))
+        self.send_up.clicked.connect(self.on_send_up_clicked)
+        self.send_up.setEnabled(file_written is not None)
         self.exported = QLabel("")
         row.addWidget(self.export)
+        row.addWidget(self.send_up)
         row.addWidget(self.exported, 1)
         layout.addLayout(row)
         self.current: str | None = None
         self.shown: list[str] = []
+        self._actions = UiActions()
 
     def _combo(self, row: QHBoxLayout, everything: str, items: list[tuple[str, str]]) -> QComboBox:
         box = QComboBox()
@@ -194,6 +213,32 @@ class QtIncidentBoard(QWidget):
             self.exported.setText(f"导出失败：{exc}")
             return
         self.exported.setText(f"已导出：{path}")
+
+    def on_send_up_clicked(self) -> None:
+        """File the selected incident's official report (PDF) as a written report."""
+        import tempfile
+
+        from command_center.app.report_pdf import export_report_pdf
+
+        if self.current not in self.picture.incidents or self.file_written is None:
+            self.exported.setText("请先选择一个事件")
+            return
+        incident_id = self.current
+        assert incident_id is not None
+        with tempfile.TemporaryDirectory() as tmp:
+            path = export_report_pdf(self.picture, incident_id, Path(tmp) / "report.pdf")
+            document = path.read_bytes()
+        self.exported.setText(tr("正在上报书面报告…"))
+
+        def answered(refusal: str | None) -> None:
+            self.exported.setText(refusal or tr("书面报告已报送（PDF 随报告上报省级平台）"))
+
+        self._actions.start(
+            self.send_up,
+            self.file_written(incident_id, document),
+            tr("指挥中心未应答：已排队，恢复连接后发送"),
+            answered,
+        )
 
     def on_selection_changed(self) -> None:
         """Show the chosen incident."""

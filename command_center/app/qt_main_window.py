@@ -24,7 +24,7 @@ from command_center.app.qt_alarm_bar import QtAlarmBar
 from command_center.app.qt_assessment_panel import QtAssessmentPanel, Respond
 from command_center.app.qt_dispatch_board import IssueOrder, QtDispatchBoard
 from command_center.app.qt_duty_panel import QtDutyPanel, WriteLog
-from command_center.app.qt_incident_board import QtIncidentBoard
+from command_center.app.qt_incident_board import FileWritten, QtIncidentBoard
 from command_center.app.qt_situation_view import QtSituationView
 from command_center.app.qt_statistics import QtStatistics
 from command_center.app.qt_unit_table import QtUnitTable
@@ -50,6 +50,7 @@ class QtMainWindow(QMainWindow):
         respond: Respond | None = None,
         write_log: WriteLog | None = None,
         confirm_draft: ConfirmDraft | None = None,
+        file_written: FileWritten | None = None,
     ) -> None:
         super().__init__()
         self.picture = picture
@@ -89,7 +90,7 @@ class QtMainWindow(QMainWindow):
             self.problem.show()
         self.table = QtUnitTable(picture)
         self.dispatch = QtDispatchBoard(picture, issue_order)
-        self.incidents = QtIncidentBoard(picture)
+        self.incidents = QtIncidentBoard(picture, file_written=file_written)
         self.assessment = QtAssessmentPanel(picture, respond)
         self.incidents.selected.connect(self.assessment.show_incident)
         self.tabs = QTabWidget()

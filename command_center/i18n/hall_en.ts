@@ -175,5 +175,85 @@
         <source>记录</source>
         <translation>Log</translation>
     </message>
+    <message>
+        <source>预警·报送</source>
+        <translation>Warnings · Relay</translation>
+    </message>
+    <message>
+        <source>外部预警（气象、地震等）</source>
+        <translation>Warnings from outside (weather, earthquake …)</translation>
+    </message>
+    <message>
+        <source>预警</source>
+        <translation>Warning</translation>
+    </message>
+    <message>
+        <source>发布单位</source>
+        <translation>Issued by</translation>
+    </message>
+    <message>
+        <source>有效至</source>
+        <translation>Until</translation>
+    </message>
+    <message>
+        <source>本市</source>
+        <translation>Here</translation>
+    </message>
+    <message>
+        <source>确认为事件</source>
+        <translation>Confirm as incident</translation>
+    </message>
+    <message>
+        <source>只读：未连接指挥中心</source>
+        <translation>Read-only: not connected to the command centre</translation>
+    </message>
+    <message>
+        <source>向上报送（省级平台）</source>
+        <translation>Relay up (provincial platform)</translation>
+    </message>
+    <message>
+        <source>未配置报送目的地</source>
+        <translation>No relay destination configured</translation>
+    </message>
+    <message>
+        <source>防御指引</source>
+        <translation>What to do</translation>
+    </message>
+    <message>
+        <source>范围</source>
+        <translation>Area</translation>
+    </message>
+    <message>
+        <source>已确认为事件</source>
+        <translation>Confirmed as incident</translation>
+    </message>
+    <message>
+        <source>正在确认…</source>
+        <translation>Confirming…</translation>
+    </message>
+    <message>
+        <source>已确认为事件，见事件列表</source>
+        <translation>Confirmed: see the incident list</translation>
+    </message>
+    <message>
+        <source>指挥中心未应答：已排队，恢复连接后发送</source>
+        <translation>No answer from the command centre: queued, sent when the link returns</translation>
+    </message>
+    <message>
+        <source>书面报告上报</source>
+        <translation>File written report</translation>
+    </message>
+    <message>
+        <source>生成正式报告（PDF），作为书面报告报送，随省级报送一并发出</source>
+        <translation>Make the official report (PDF) and file it as a written report; the relay sends it up</translation>
+    </message>
+    <message>
+        <source>正在上报书面报告…</source>
+        <translation>Filing the written report…</translation>
+    </message>
+    <message>
+        <source>书面报告已报送（PDF 随报告上报省级平台）</source>
+        <translation>Written report filed (the PDF goes up with it)</translation>
+    </message>
 </context>
 </TS>

@@ -1,6 +1,12 @@
 """The client core shared by the field unit, the liaison client and the command hall."""
 
-from shared.client.actions import confirm_draft, issue_order, respond, write_duty_log
+from shared.client.actions import (
+    confirm_draft,
+    file_written_report,
+    issue_order,
+    respond,
+    write_duty_log,
+)
 from shared.client.assess import assess_incident, context_from_resources, domain_incident
 from shared.client.attachments import UploadError, upload
 from shared.client.client import HubClient
@@ -27,6 +33,7 @@ __all__ = [
     "confirm_draft",
     "context_from_resources",
     "domain_incident",
+    "file_written_report",
     "issue_order",
     "respond",
     "upload",

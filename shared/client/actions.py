@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from shared.client.attachments import upload
 from shared.client.client import HubClient
 from shared.protocol import (
     DispatchOrder,
@@ -9,6 +10,7 @@ from shared.protocol import (
     IncidentDeclare,
     IncidentDraft,
     ResponseCommand,
+    SituationReport,
     new_id,
 )
 
@@ -118,3 +120,35 @@ async def confirm_draft(
     )
     error = await client.submit_and_wait(msg, timeout)
     return incident_id, (None if error is None else error.detail)
+
+
+async def file_written_report(
+    client: HubClient,
+    incident_id: str,
+    document: bytes,
+    *,
+    name: str,
+    stage: str = "follow_up",
+    title: str = "书面报告",
+    media_type: str = "application/pdf",
+    timeout: float = 60.0,
+) -> tuple[str, str | None]:
+    """File a written report (the official PDF, say) on an incident: the document is
+    uploaded and carried by a report of ``stage`` (the relay sends it up with it). Returns
+    (report id, None when stored, else the hub's reason).
+
+    Raises:
+        UploadError: the hub refused the document (too large, say).
+        TimeoutError: no answer in time (what was sent stays queued in the outbox).
+    """
+    ref = await upload(client, document, name=name, media_type=media_type, timeout=timeout)
+    msg = client.make(
+        SituationReport,
+        incident_id=incident_id,
+        stage=stage,
+        title=title,
+        source="written",
+        attachments=[ref],
+    )
+    error = await client.submit_and_wait(msg, timeout)
+    return msg.id, (None if error is None else error.detail)

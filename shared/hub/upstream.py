@@ -19,10 +19,8 @@ lacks and sends just those.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
-import queue
 import threading
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -30,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.config import UpstreamSettings
+from shared.feed import BatchFeed
 from shared.protocol import (
     CHUNK_MAX_BYTES,
     AttachmentChunk,
@@ -254,8 +253,10 @@ class Translator:
         )
 
 
-class UpstreamLink:
+class UpstreamLink(BatchFeed):
     """The link's thread: forwards up, mirrors down, reports its backlog."""
+
+    topics = _UP_TOPICS
 
     def __init__(
         self,
@@ -272,33 +273,18 @@ class UpstreamLink:
         self.blobs = blobs
         device = city_bundle.device
         self.translator = Translator(device, settings.prefix or device, local_bundle.device)
-        self._inbox: queue.SimpleQueue[list[UpdateBatch] | None] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._wake: asyncio.Event | None = None
-        self._stopping = False
+        super().__init__()
         self._status: RelayState | None = None
         self._status_lock = threading.Lock()
         self.forwarded = 0
         self.mirrored = 0
+        self._tasks: set[asyncio.Task[None]] = set()
 
     # --- hub side (thread-safe) -----------------------------------------------------------
 
     def start(self, picture: list[StateValue]) -> None:
         """Start the link; ``picture`` is the county's state at hub start."""
-        ready = threading.Event()
-        self._thread = threading.Thread(
-            target=lambda: asyncio.run(self._main(picture, ready)), name="upstream", daemon=True
-        )
-        self._thread.start()
-        ready.wait(10)
-
-    def observe(self, batches: list[UpdateBatch]) -> None:
-        """A round of the county hub's published batches."""
-        mine = [b for b in batches if b.topic in _UP_TOPICS]
-        if mine:
-            self._inbox.put(mine)
-            self._poke()
+        self._start_thread("upstream", lambda: self._main(picture))
 
     def take_statuses(self) -> list[RelayState]:
         """The link's queue as a relay status, when it changed."""
@@ -306,29 +292,11 @@ class UpstreamLink:
             st, self._status = self._status, None
         return [st] if st is not None else []
 
-    def stop(self) -> None:
-        """Stop the link (what is queued stays in its outbox for next time)."""
-        self._stopping = True
-        self._inbox.put(None)
-        self._poke()
-        if self._thread is not None:
-            self._thread.join(15)
-            self._thread = None
-
-    def _poke(self) -> None:
-        loop, wake = self._loop, self._wake
-        if loop is not None and wake is not None:
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(wake.set)
-
     # --- the link's loop ------------------------------------------------------------------
 
-    async def _main(self, picture: list[StateValue], ready: threading.Event) -> None:
+    async def _main(self, picture: list[StateValue]) -> None:
         from shared.client import HubClient, OrderInbox, Replica
 
-        self._loop = asyncio.get_running_loop()
-        self._wake = asyncio.Event()
-        ready.set()
         t = self.translator
         t.prime(picture)
         city = HubClient(self.city_bundle, self.data_dir / "upstream-outbox.db")
@@ -336,6 +304,7 @@ class UpstreamLink:
         orders = Replica(self.city_bundle, topics=("order",))
         inbox = OrderInbox(city, orders)
         inbox.on_new.append(lambda o: self._mirror(local, o))
+        catch_up: asyncio.Task[None] | None = None
         try:
             await city.start()
             await local.start()
@@ -343,16 +312,9 @@ class UpstreamLink:
             catch_up = asyncio.get_running_loop().create_task(self._catch_up(city, picture))
             last: tuple[int, str] | None = None
             while not self._stopping:
-                self._wake.clear()
-                batches: list[UpdateBatch] = []
-                while True:
-                    try:
-                        item = self._inbox.get_nowait()
-                    except queue.Empty:
-                        break
-                    if item is None:
-                        return
-                    batches += item
+                batches = self.take()
+                if batches is None:
+                    break
                 msgs = self._translate(batches)
                 if msgs:
                     await city.submit(*msgs)
@@ -361,14 +323,15 @@ class UpstreamLink:
                 if now != last:
                     last = now
                     self._note_status(city)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), 1.0)
-            catch_up.cancel()
+                await self.nap(1.0)
         finally:
+            if catch_up is not None:
+                catch_up.cancel()
+            for task in list(self._tasks):
+                await task  # mirrored orders already in hand reach the outbox
             await orders.aclose()
             await local.aclose()
             await city.aclose()
-            self._loop = None
 
     def _translate(self, batches: list[UpdateBatch]) -> list[Message]:
         order = {t: i for i, t in enumerate(_UP_TOPICS)}
@@ -418,7 +381,8 @@ class UpstreamLink:
             return
         msg = self.translator.mirrored(city_order, to)
         task = asyncio.get_running_loop().create_task(local.submit(msg))
-        task.add_done_callback(lambda _t: None)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
         self.mirrored += 1
 
     def _note_status(self, city: Any) -> None:

@@ -14,16 +14,14 @@ between the hub's commit and the queue write loses nothing.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-import queue
 import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
 import msgspec
 
+from shared.feed import BatchFeed
 from shared.protocol.state import (
     IncidentState,
     RelayState,
@@ -49,6 +47,7 @@ from shared.store.blobs import BlobStore
 log = logging.getLogger(__name__)
 
 RELAYED_TOPICS = ("incident", "report", "response")
+"""The topics whose changes may become alerts."""
 GROUP = 32
 """Deliveries read, sent and recorded together (see :meth:`Relayer.deliver_due`)."""
 _ROLES_URN = "urn:cn:gov:emergency:roles"
@@ -127,7 +126,7 @@ def envelope(event: AlertEvent, settings: CapSettings, blobs: BlobStore | None) 
     )
 
 
-class Relayer:
+class Relayer(BatchFeed):
     """Store-and-forward relay to one or more destinations.
 
     Args:
@@ -148,19 +147,16 @@ class Relayer:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         backoff: Backoff | None = None,
     ) -> None:
+        self.topics = RELAYED_TOPICS
         self.queue = queue_
         self.transports = {t.name: t for t in transports}
         self.factory = factory or AlertFactory(clock=clock)
         self.blobs = blobs
         self.clock = clock
         self.backoff = backoff or Backoff()
-        self._inbox: queue.SimpleQueue[list[UpdateBatch] | None] = queue.SimpleQueue()
+        super().__init__()
         self._statuses: dict[str, RelayState] = {}
         self._status_lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._wake: asyncio.Event | None = None
-        self._stopping = False
 
     # --- start: what was relayed, what was missed ----------------------------------------
 
@@ -331,25 +327,7 @@ class Relayer:
         if missed:
             log.warning("relay catching up", extra={"alerts": len(missed)})
         self.enqueue(missed)
-        self._thread = threading.Thread(target=self._run, name="relay", daemon=True)
-        ready = threading.Event()
-        self._ready = ready
-        self._thread.start()
-        ready.wait(10)
-
-    def observe(self, batches: list[UpdateBatch]) -> None:
-        """Hand over a round of published batches (thread-safe, never blocks)."""
-        mine = [b for b in batches if b.topic in RELAYED_TOPICS]
-        if not mine:
-            return
-        self._inbox.put(mine)
-        self._poke()
-
-    def _poke(self) -> None:
-        loop, wake = self._loop, self._wake
-        if loop is not None and wake is not None:
-            with contextlib.suppress(RuntimeError):  # the loop has just ended
-                loop.call_soon_threadsafe(wake.set)
+        self._start_thread("relay", self._main)
 
     def take_statuses(self) -> list[RelayState]:
         """Statuses changed since the last call (for the hub to publish)."""
@@ -358,38 +336,14 @@ class Relayer:
             self._statuses.clear()
         return out
 
-    def stop(self) -> None:
-        """Finish the current attempt and stop the thread."""
-        self._stopping = True
-        self._inbox.put(None)
-        self._poke()
-        if self._thread is not None:
-            self._thread.join(15)
-            self._thread = None
-
-    def _run(self) -> None:
-        try:
-            asyncio.run(self._main())
-        except Exception:  # the hub keeps running; the relay says why it stopped
-            log.exception("relay stopped by an error")
-
     async def _main(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._wake = asyncio.Event()
-        self._ready.set()
         last: dict[str, RelayState] = {}
         try:
             while not self._stopping:
-                self._wake.clear()
-                events: list[AlertEvent] = []
-                while True:
-                    try:
-                        item = self._inbox.get_nowait()
-                    except queue.Empty:
-                        break
-                    if item is None:
-                        return
-                    events += self.changes(item)
+                batches = self.take()
+                if batches is None:
+                    return
+                events = self.changes(batches)
                 if events:
                     self.enqueue(events)
                 await self.deliver_due()
@@ -398,10 +352,8 @@ class Relayer:
                 wait = 5.0
                 if due is not None:
                     wait = max(0.01, min(wait, (due - self.clock()).total_seconds()))
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), wait)
+                await self.nap(wait)
         finally:
-            self._loop = None
             for t in self.transports.values():
                 await t.aclose()
 

@@ -303,7 +303,15 @@ def test_the_window_in_english_through_qt_translation_files(qtbot: Any, qapp: An
         w = _offline_window(qtbot)
         assert w.windowTitle() == "Hengshui Emergency Command — Command Hall"
         tabs = [w.tabs.tabText(i) for i in range(w.tabs.count())]
-        assert tabs == ["Incidents", "Assessment", "Units", "Dispatch", "Duty", "Statistics"]
+        assert tabs == [
+            "Incidents",
+            "Assessment",
+            "Units",
+            "Dispatch",
+            "Duty",
+            "Statistics",
+            "Warnings · Relay",
+        ]
         assert w.alarms.mute.text() == "Mute" and w.dispatch.send.text() == "Issue order"
         header = w.incidents.table.horizontalHeaderItem(2)
         assert header is not None and header.text() == "Level"

@@ -10,9 +10,16 @@ from pathlib import Path
 from typing import Any
 
 from command_center.app.qt_main_window import QtMainWindow
-from shared.client import HubClient, Replica, SituationPicture, confirm_draft
+from shared.client import (
+    HubClient,
+    Replica,
+    SituationPicture,
+    confirm_draft,
+    file_written_report,
+)
 from shared.config import RelayConfig, RelayDestination
 from shared.protocol import SituationReport
+from shared.relay import parse_untrusted, read_distribution
 from shared.relay.gateway import WarningGateway
 from tests.command_center.test_window import _run_in_qt, _until
 from tests.shared.relay.warning_samples import US_FLOOD, cma_blizzard
@@ -51,7 +58,13 @@ def test_warnings_are_listed_drawn_and_confirmed_and_the_relay_queue_shows(
                 _incident, refusal = await confirm_draft(oc, draft_of, draft, incident_id="SNOW-1")
                 return refusal
 
-            window = QtMainWindow(picture, r, confirm_draft=confirm)
+            async def written(incident: str, document: bytes) -> str | None:
+                _report, refusal = await file_written_report(
+                    oc, incident, document, name="报告.pdf"
+                )
+                return refusal
+
+            window = QtMainWindow(picture, r, confirm_draft=confirm, file_written=written)
             window.resize(1600, 900)
             window.show()
             panel = window.warnings
@@ -74,6 +87,13 @@ def test_warnings_are_listed_drawn_and_confirmed_and_the_relay_queue_shows(
             assert await oc.submit_and_wait(report, 20) is None
             await _until(lambda: getattr(picture.relay.get("ferry"), "delivered", 0) == 1, 20)
             await _until(lambda: "ferry：已送达 1，无积压" in panel.relay.text())
+            # the official report (PDF) filed as a written report goes up with the relay
+            window.tabs.setCurrentWidget(window.incidents)
+            window.incidents.refresh()
+            window.incidents.select("SNOW-1")
+            QTest.mouseClick(window.incidents.send_up, Qt.MouseButton.LeftButton)
+            await _until(lambda: "书面报告已报送" in window.incidents.exported.text(), 30)
+            await _until(lambda: getattr(picture.relay.get("ferry"), "delivered", 0) == 2, 20)
             if isinstance(window.view, QtMapView):
                 await _until(lambda: window.view.page_ready, 30)
                 counts: list[str] = []
@@ -83,6 +103,11 @@ def test_warnings_are_listed_drawn_and_confirmed_and_the_relay_queue_shows(
             await asyncio.sleep(0.5)
             window.grab().save(str(artifacts / "command-hall-warnings.png"))
             window.close()
-        assert len(list((tmp_path / "ferry").glob("*.xml"))) == 1
+        docs = sorted((tmp_path / "ferry").glob("*.xml"), key=lambda p: p.stat().st_mtime)
+        assert len(docs) == 2
+        dist = read_distribution(parse_untrusted(docs[1].read_bytes(), max_bytes=10**8))
+        [pdf] = [c.non_xml for c in dist.contents if c.non_xml is not None]
+        assert pdf.mime_type == "application/pdf" and pdf.data is not None
+        assert pdf.data.startswith(b"%PDF") and pdf.size == len(pdf.data)
 
     _run_in_qt(qapp, scenario)
