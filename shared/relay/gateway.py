@@ -57,6 +57,15 @@ class WarningGateway:
         alerts = []
         for item in found:
             entry = _describe(item)
+            if not item.accepted and not item.link:
+                log.warning(
+                    "warning refused",
+                    extra={
+                        "source": source[:300],
+                        "identifier": item.identifier,
+                        "reason": item.reason,
+                    },
+                )
             if item.accepted and self.client is not None:
                 entry["stored"] = await self._send(item)
             alerts.append(entry)
