@@ -45,8 +45,13 @@ async def upload(
     chunk_bytes: int = DEFAULT_CHUNK_BYTES,
     progress: Progress | None = None,
     timeout: float = 600.0,
+    wait: bool = True,
 ) -> AttachmentRef:
     """Upload ``source`` (a file or bytes) and return the reference a report carries.
+
+    With ``wait=False`` the chunks are only queued in the durable outbox (no link needed):
+    a report submitted after them travels behind them, so it arrives with its attachment
+    whole — the offline-first path of the field client.
 
     Raises:
         UploadError: the hub refused a chunk (the message says why).
@@ -116,7 +121,7 @@ async def upload(
         if progress:
             progress(acked, len(data))
         await client.submit(*chunks)
-        if chunks:
+        if chunks and wait:
             await asyncio.wait_for(done, timeout)
     finally:
         client.on_ack.remove(on_ack)

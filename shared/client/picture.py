@@ -15,6 +15,7 @@ from typing import TypeVar
 from shared.protocol import (
     AlarmState,
     DutyLogState,
+    EmergencyState,
     HandoverState,
     IncidentState,
     MonitorAlarmState,
@@ -25,6 +26,7 @@ from shared.protocol import (
     ResourceState,
     ResponseState,
     ShiftState,
+    SignInState,
     StateValue,
     UnitState,
     WarningState,
@@ -50,6 +52,7 @@ class PictureChanges:
     duty: set[str] = field(default_factory=set)
     warnings: set[str] = field(default_factory=set)
     relay: set[str] = field(default_factory=set)
+    emergencies: set[str] = field(default_factory=set)
 
     def __bool__(self) -> bool:
         return bool(
@@ -65,6 +68,7 @@ class PictureChanges:
             or self.duty
             or self.warnings
             or self.relay
+            or self.emergencies
         )
 
 
@@ -81,7 +85,8 @@ class SituationPicture:
         self.resources: dict[str, ResourceState] = {}
         self.responses: dict[str, ResponseState] = {}
         self.monitor: dict[str, MonitorAlarmState] = {}
-        self.duty: dict[str, DutyLogState | ShiftState | HandoverState] = {}
+        self.duty: dict[str, DutyLogState | ShiftState | HandoverState | SignInState] = {}
+        self.emergencies: dict[str, EmergencyState] = {}
         self.warnings: dict[str, WarningState] = {}
         self.relay: dict[str, RelayState] = {}
         self._changes = PictureChanges()
@@ -115,6 +120,9 @@ class SituationPicture:
         elif topic == "monitor":
             self._put(self.monitor, key, value, MonitorAlarmState)
             self._changes.monitor.add(key)
+        elif topic == "emergency":
+            self._put(self.emergencies, key, value, EmergencyState)
+            self._changes.emergencies.add(key)
         elif topic == "warning":
             self._put(self.warnings, key, value, WarningState)
             self._changes.warnings.add(key)
@@ -124,7 +132,7 @@ class SituationPicture:
         elif topic == "duty":
             if value is None:
                 self.duty.pop(key, None)
-            elif isinstance(value, DutyLogState | ShiftState | HandoverState):
+            elif isinstance(value, DutyLogState | ShiftState | HandoverState | SignInState):
                 self.duty[key] = value
             self._changes.duty.add(key)
 

@@ -2,7 +2,7 @@
 quality, and the rate and distance filter that decides what is sent (no Qt)."""
 
 from shared.gps.nmea import Fix, NmeaReader
-from shared.gps.sources import GpsError, read_file, read_serial
+from shared.gps.sources import GpsError, read_file, read_gpsd, read_serial, simulated
 from shared.gps.throttle import SendFilter, distance_m
 
 __all__ = [
@@ -12,5 +12,7 @@ __all__ = [
     "SendFilter",
     "distance_m",
     "read_file",
+    "read_gpsd",
     "read_serial",
+    "simulated",
 ]

@@ -66,3 +66,88 @@ async def read_serial(
                 yield fix
     finally:
         await asyncio.to_thread(dev.close)
+
+
+async def read_gpsd(host: str = "127.0.0.1", port: int = 2947) -> AsyncIterator[Fix]:
+    """Fixes from a gpsd daemon (its JSON protocol: ``?WATCH``, then TPV reports).
+
+    Reports other than TPV, TPV without a 2D/3D fix, and lines that are not JSON are
+    skipped.
+
+    Raises:
+        GpsError: gpsd cannot be reached, or closes the connection.
+    """
+    import json
+    from datetime import UTC, datetime
+
+    try:
+        reader, writer = await asyncio.open_connection(host, port)
+    except OSError as exc:
+        raise GpsError(
+            f"cannot reach gpsd at {host}:{port}: {exc.strerror or exc}; is gpsd running?"
+        ) from None
+    try:
+        writer.write(b'?WATCH={"enable":true,"json":true};\n')
+        await writer.drain()
+        while True:
+            line = await reader.readline()
+            if not line:
+                raise GpsError(f"gpsd at {host}:{port} closed the connection")
+            try:
+                report = json.loads(line)
+            except ValueError:
+                continue
+            if not isinstance(report, dict) or report.get("class") != "TPV":
+                continue
+            if int(report.get("mode", 0)) < 2 or "lat" not in report or "lon" not in report:
+                continue
+            try:
+                when = datetime.fromisoformat(str(report.get("time", "")).replace("Z", "+00:00"))
+            except ValueError:
+                when = datetime.now(UTC)
+            lat, lon = float(report["lat"]), float(report["lon"])
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                continue
+            yield Fix(
+                lat,
+                lon,
+                when,
+                speed_mps=_num(report.get("speed")),
+                heading_deg=_num(report.get("track")),
+                quality=2 if report.get("status") == 2 else 1,
+                altitude_m=_num(report.get("alt")),
+            )
+    finally:
+        writer.close()
+
+
+async def simulated(
+    unit_id: str = "SIM", *, rate_hz: float = 1.0, seed: int = 1
+) -> AsyncIterator[Fix]:
+    """A simulated receiver moving between Hengshui's county seats (demos, tests)."""
+    from datetime import UTC, datetime
+
+    from shared.geo import county_seats
+    from shared.sim import make_units
+
+    unit = make_units(unit_id, 1, seed=seed)[0]
+    seats = county_seats()
+    while True:
+        unit.step(1.0 / rate_hz, seats)
+        lat, lon = unit.fix()
+        yield Fix(
+            lat,
+            lon,
+            datetime.now(UTC),
+            speed_mps=unit.speed_mps,
+            heading_deg=unit.heading_deg,
+            quality=8,
+        )
+        await asyncio.sleep(1.0 / rate_hz)
+
+
+def _num(value: object) -> float | None:
+    try:
+        return float(value) if value is not None else None  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None

@@ -20,6 +20,7 @@ from shared.domain import (
 from shared.hub.common import HUB_NAME, Pending, Refusal
 from shared.hub.deadline_book import DeadlineBook
 from shared.hub.duty import DutyCommands
+from shared.hub.emergency import EmergencyCommands
 from shared.hub.escalation import OrderEscalation
 from shared.hub.incidents import IncidentCommands
 from shared.hub.orders import OrderCommands
@@ -36,6 +37,8 @@ from shared.protocol import (
     DispatchOrder,
     DutyLogEntry,
     DutyShift,
+    Emergency,
+    EmergencyAck,
     Error,
     ExternalWarning,
     InboxQuery,
@@ -52,6 +55,7 @@ from shared.protocol import (
     ResourceUpsert,
     ResponseCommand,
     ShiftHandover,
+    ShiftSignIn,
     SituationReport,
     UnitState,
     encode,
@@ -112,6 +116,7 @@ class Persister(
     ResponseCommands,
     DutyCommands,
     WarningCommands,
+    EmergencyCommands,
     DeadlineBook,
     OrderEscalation,
 ):
@@ -303,6 +308,10 @@ class Persister(
                 self._duty_command(conn, msg, device, now, pending, audits)
             case ExternalWarning():
                 self._warning(conn, msg, device, now, pending, audits)
+            case Emergency() | EmergencyAck():
+                self._emergency(msg, device, role, now, pending, audits)
+            case ShiftSignIn():
+                self._sign_in(msg, device, role, now, pending, audits)
             case IncidentDeclare() | IncidentTransition() | LevelOverride() | IncidentClose():
                 self._incident_command(conn, msg, device, now, pending, audits)
             case DispatchOrder() | OrderUpdate():

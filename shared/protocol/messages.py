@@ -373,6 +373,39 @@ class ExternalWarning(Message, frozen=True, tag="warning"):
     """Where the gateway got it (a feed URL, a drop folder)."""
 
 
+EmergencyKind = Literal["sos", "man_down"]
+
+
+class Emergency(Message, frozen=True, tag="emergency"):
+    """An emergency alert from a person in the field: the SOS button, or man-down (no
+    movement while on scene). Sent again every few seconds with the same ``alert_id`` until
+    the command hall acknowledges it; ``active=False`` is the sender cancelling it."""
+
+    alert_id: Name
+    trigger: EmergencyKind = "sos"
+    active: bool = True
+    lat: Lat | None = None
+    lon: Lon | None = None
+    callsign: ShortText = ""
+    note: ShortText = ""
+
+
+class EmergencyAck(Message, frozen=True, tag="emergency_ack"):
+    """The command hall has seen an emergency alert and is acting on it."""
+
+    alert_id: Name
+    note: ShortText = ""
+
+
+class ShiftSignIn(Message, frozen=True, tag="sign_in"):
+    """A person signs in to (or out of, ``on=False``) duty at this device: a liaison's
+    desk, a team's laptop. The hub shows who is on duty where."""
+
+    person: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    post: ShortText = ""
+    on: bool = True
+
+
 DutyCategory = Literal["call", "report", "instruction", "note", "handover", "system"]
 
 
@@ -510,6 +543,9 @@ Request = (
     | DutyShift
     | ShiftHandover
     | ExternalWarning
+    | Emergency
+    | EmergencyAck
+    | ShiftSignIn
 )
 """Everything a client may send on the request socket."""
 

@@ -28,6 +28,7 @@ TOPICS = (
     "monitor",
     "relay",
     "warning",
+    "emergency",
 )
 """State topics, in the order a snapshot serves them."""
 
@@ -314,6 +315,35 @@ class WarningState(msgspec.Struct, frozen=True, tag="warning"):
     exercise: bool = False
 
 
+class EmergencyState(msgspec.Struct, frozen=True, tag="emergency"):
+    """An emergency alert (SOS, man-down) not yet cancelled, keyed by its alert id: who,
+    where, since when, how often repeated, and who in the hall acknowledged it."""
+
+    alert_id: str
+    device: str
+    kind: str
+    raised: datetime
+    last_seen: datetime
+    lat: float | None = None
+    lon: float | None = None
+    callsign: str = ""
+    note: str = ""
+    repeats: int = 0
+    acknowledged_by: str = ""
+    acknowledged_at: datetime | None = None
+    exercise: bool = False
+
+
+class SignInState(msgspec.Struct, frozen=True, tag="sign_in"):
+    """Who is signed in to duty at a device (key ``signin:DEVICE`` in the duty topic)."""
+
+    device: str
+    role: str
+    person: str
+    since: datetime
+    post: str = ""
+
+
 StateValue = (
     UnitState
     | IncidentState
@@ -329,6 +359,8 @@ StateValue = (
     | MonitorAlarmState
     | RelayState
     | WarningState
+    | EmergencyState
+    | SignInState
 )
 
 

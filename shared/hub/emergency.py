@@ -1,0 +1,96 @@
+"""Emergencies (SOS, man-down) and duty sign-ins on the hub.
+
+An emergency lives in the picture from its first alert until its sender cancels it; every
+repeat refreshes its position and count. The hall's acknowledgement is recorded once (the
+sender stops repeating when it sees it). Every raise, acknowledgement and cancellation is in
+the audit log; the picture is not kept across a hub restart because the sender repeats
+every few seconds until acknowledged, which raises it again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+
+from shared.hub.common import HandlerBase, Pending, Refusal
+from shared.protocol import Emergency, EmergencyAck, ShiftSignIn
+from shared.protocol.state import EmergencyState, SignInState
+from shared.store.audit import AuditRecord
+
+
+class EmergencyCommands(HandlerBase):
+    """The ``emergency``, ``emergency_ack`` and ``sign_in`` message kinds."""
+
+    def _emergency(
+        self,
+        msg: Emergency | EmergencyAck,
+        device: str,
+        role: str,
+        now: datetime,
+        pending: Pending,
+        audits: list[AuditRecord],
+    ) -> None:
+        current = self._current(pending, "emergency", msg.alert_id)
+        if isinstance(msg, EmergencyAck):
+            if not isinstance(current, EmergencyState):
+                raise Refusal(
+                    "not_found",
+                    f"no emergency {msg.alert_id!r} is active (cancelled by its sender?)",
+                )
+            if not current.acknowledged_by:
+                pending[("emergency", msg.alert_id)] = msgspec.structs.replace(
+                    current, acknowledged_by=device, acknowledged_at=now
+                )
+                audits.append(AuditRecord(device, "emergency_ack", msg.alert_id, msg.note[:400]))
+            return
+        if isinstance(current, EmergencyState) and current.device != device:
+            raise Refusal("forbidden", f"emergency {msg.alert_id!r} belongs to {current.device}")
+        if not msg.active:
+            if current is not None:
+                pending[("emergency", msg.alert_id)] = None
+                audits.append(AuditRecord(device, "emergency_cancel", msg.alert_id, msg.note[:400]))
+            return
+        if isinstance(current, EmergencyState):
+            pending[("emergency", msg.alert_id)] = msgspec.structs.replace(
+                current,
+                last_seen=now,
+                lat=msg.lat if msg.lat is not None else current.lat,
+                lon=msg.lon if msg.lon is not None else current.lon,
+                repeats=current.repeats + 1,
+            )
+            return
+        pending[("emergency", msg.alert_id)] = EmergencyState(
+            alert_id=msg.alert_id,
+            device=device,
+            kind=msg.trigger,
+            raised=now,
+            last_seen=now,
+            lat=msg.lat,
+            lon=msg.lon,
+            callsign=msg.callsign,
+            note=msg.note,
+            exercise=msg.exercise,
+        )
+        where = (
+            f"{msg.lat:.5f},{msg.lon:.5f}" if msg.lat is not None and msg.lon is not None else "?"
+        )
+        audits.append(AuditRecord(device, "emergency", msg.alert_id, f"{msg.trigger} at {where}"))
+
+    def _sign_in(
+        self,
+        msg: ShiftSignIn,
+        device: str,
+        role: str,
+        now: datetime,
+        pending: Pending,
+        audits: list[AuditRecord],
+    ) -> None:
+        key = f"signin:{device}"
+        if msg.on:
+            pending[("duty", key)] = SignInState(device, role, msg.person, now, msg.post)
+        else:
+            pending[("duty", key)] = None
+        audits.append(
+            AuditRecord(device, "sign_in" if msg.on else "sign_out", msg.person, msg.post[:400])
+        )
