@@ -285,9 +285,13 @@ class FieldSession:
             raise FieldError("拒绝指令必须说明理由")
         if order_id in self.orders.new and state != "delivered":
             self.orders.new.remove(order_id)
-        await self.client.submit(
+        msgs = []
+        if order.state == "issued":  # the receipt first (the hub ignores a repeated one)
+            msgs.append(self.client.make(OrderUpdate, order_id=order_id, state="delivered"))
+        msgs.append(
             self.client.make(OrderUpdate, order_id=order_id, state=state, note=note.strip())
         )
+        await self.client.submit(*msgs)
         if files and order.incident_id:
             await self.send_report(
                 order.incident_id,

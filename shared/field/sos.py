@@ -121,12 +121,15 @@ class ManDownWatch:
         self.grace_s = grace_s
         self.radius_m = radius_m
         self.on_scene = False
+        self._counting = False
         self._anchor: Fix | None = None
         self._prealarm_at: datetime | None = None
 
     def feed(self, fix: Fix) -> str:
         """Take a fix; returns ``ok``, ``prealarm`` (ask the person) or ``man_down``."""
-        if not self.on_scene:
+        if not self.on_scene or not self._counting:
+            # off scene nothing counts; arriving on scene starts the count afresh
+            self._counting = self.on_scene
             self._anchor, self._prealarm_at = fix, None
             return "ok"
         anchor = self._anchor
