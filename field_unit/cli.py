@@ -30,12 +30,44 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--summary-json", action="store_true", help="print one JSON summary line")
     p.add_argument("--real", action="store_true", help="send as real, not exercise (演练)")
     p.add_argument("--seed", type=int, default=1)
+
+    p = sub.add_parser("window", help="the field team or liaison window")
+    p.add_argument(
+        "--bundle", type=Path, help="key bundle (default: the one imported at first run)"
+    )
+    p.add_argument("--data-dir", type=Path, help="outbox, orders and bundle folder")
+    p.add_argument(
+        "--gps", default="none", help="sim, nmea:FILE, serial:PORT[:BAUD], gpsd[:HOST:PORT], none"
+    )
+    p.add_argument("--theme", choices=["day", "night"], default="day")
+    p.add_argument("--screenshot", type=Path)
+    p.add_argument("--seconds", type=float, default=0.0, help="close after this long (0: stay)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``field-unit`` console script."""
     args = build_parser().parse_args(argv)
+    if args.command == "window":
+        import os
+
+        from field_unit.app.main import run_window
+
+        try:
+            code = run_window(
+                args.bundle,
+                data_dir=args.data_dir or default_data_dir() / "field-unit",
+                gps=args.gps,
+                theme=args.theme,
+                screenshot=args.screenshot,
+                seconds=args.seconds,
+            )
+        except ValueError as exc:
+            print(f"field-unit: {exc}", file=sys.stderr)
+            return 2
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)  # as the hall does: skip PySide6's finalisation order
     if args.units < 1 or args.rate <= 0 or args.duration <= 0:
         print("field-unit: --units, --rate and --duration must be positive", file=sys.stderr)
         return 2

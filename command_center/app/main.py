@@ -30,7 +30,7 @@ from shared.client import (
     write_duty_log,
 )
 from shared.identity import BundleError, load_bundle
-from shared.protocol import IncidentDraft
+from shared.protocol import EmergencyAck, IncidentDraft
 
 log = logging.getLogger(__name__)
 
@@ -104,9 +104,14 @@ def run_window(
             return str(exc)
         return refusal
 
+    async def ack(alert_id: str) -> str | None:
+        error = await client.submit_and_wait(client.make(EmergencyAck, alert_id=alert_id), 10)
+        return None if error is None else error.detail
+
     window = QtMainWindow(
         picture,
         replica,
+        ack_emergency=ack,
         issue_order=issue,
         respond=respond_to,
         write_log=write_log,

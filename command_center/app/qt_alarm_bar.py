@@ -9,13 +9,18 @@ import math
 import struct
 import tempfile
 import wave
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from PySide6.QtCore import QTimer, QUrl
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from command_center.app.i18n import tr
+from command_center.app.ui_actions import UiActions
 from shared.client import SituationPicture
+
+AckEmergency = Callable[[str], Awaitable[str | None]]
+"""alert id → None when the acknowledgement was stored, else the refusal."""
 
 TONE_HZ = (880.0, 660.0)
 """Two alternating tones, half a second: hard to mistake for anything else in the hall."""
@@ -39,18 +44,31 @@ def alarm_tone(path: Path, rate: int = 22050) -> Path:
 class QtAlarmBar(QWidget):
     """Open alarms, newest first, with sound for new ones."""
 
-    def __init__(self, picture: SituationPicture, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        picture: SituationPicture,
+        parent: QWidget | None = None,
+        *,
+        ack_emergency: AckEmergency | None = None,
+    ) -> None:
         super().__init__(parent)
         self.picture = picture
+        self.ack_emergency = ack_emergency
         self.setObjectName("alarmbar")
         row = QHBoxLayout(self)
         row.setContentsMargins(6, 2, 6, 2)
         self.label = QLabel(tr("无报警"))
         self.label.setObjectName("alarms")
         row.addWidget(self.label, 1)
+        self.ack = QPushButton(tr("确认求救"))
+        self.ack.setObjectName("sosack")
+        self.ack.clicked.connect(self.on_ack_clicked)
+        self.ack.hide()
+        row.addWidget(self.ack)
         self.mute = QPushButton(tr("静音"))
         self.mute.clicked.connect(self.on_mute_clicked)
         row.addWidget(self.mute)
+        self._actions = UiActions()
         self.known: set[str] = set()
         self.muted = False
         self.sounded = 0
@@ -75,6 +93,13 @@ class QtAlarmBar(QWidget):
     def entries(self) -> list[tuple[str, str, bool]]:
         """(key, text, urgent) for every open alarm, urgent ones first."""
         out: list[tuple[str, str, bool]] = []
+        for key, e in self.picture.emergencies.items():
+            what = "人员倒地（无移动）" if e.kind == "man_down" else "紧急求救 SOS"
+            where = f" {e.lat:.5f},{e.lon:.5f}" if e.lat is not None and e.lon is not None else ""
+            state = f"已由 {e.acknowledged_by} 确认" if e.acknowledged_by else "未确认"
+            out.append(
+                (f"!emergency:{key}", f"{what}：{e.callsign or e.device}{where}（{state}）", True)
+            )
         for key, a in self.picture.alarms.items():
             if key.startswith("order:"):
                 out.append((key, f"指令未确认：{a.incident_id or a.name}", True))
@@ -103,6 +128,14 @@ class QtAlarmBar(QWidget):
             self.sounded += 1
             if self.sound is not None:
                 self.sound.play()
+        waiting = self.unacknowledged()
+        self.ack.setVisible(bool(waiting))
+        self.ack.setEnabled(bool(waiting) and self.ack_emergency is not None)
+        if self.sound is not None:
+            # an SOS sounds until someone in the hall acknowledges it (or mutes the hall)
+            self.sound.setLoopCount(-2 if waiting and not self.muted else 2)  # -2: Infinite
+            if not waiting and not new and self.sound.isPlaying() and self.sound.loopCount() == -2:
+                self.sound.stop()
         if not entries:
             self.label.setText(tr("无报警"))
             self.label.setProperty("level", "clear")
@@ -112,6 +145,26 @@ class QtAlarmBar(QWidget):
             self.label.setText(head + "　｜　".join(t for _, t, _ in entries[:6]))
             self.label.setProperty("level", "urgent" if urgent else "warning")
         self._repolish()
+
+    def unacknowledged(self) -> list[str]:
+        """Emergency alerts nobody in the hall has acknowledged, oldest first."""
+        waiting = [e for e in self.picture.emergencies.values() if not e.acknowledged_by]
+        return [e.alert_id for e in sorted(waiting, key=lambda e: e.raised)]
+
+    def on_ack_clicked(self) -> None:
+        """Acknowledge the oldest unacknowledged emergency (its sender stops repeating)."""
+        waiting = self.unacknowledged()
+        if not waiting or self.ack_emergency is None:
+            return
+        alert_id = waiting[0]
+
+        def answered(refusal: str | None) -> None:
+            if refusal:
+                self.label.setText(f"确认失败：{refusal}")
+
+        self._actions.start(
+            self.ack, self.ack_emergency(alert_id), tr("指挥中心未应答：已排队"), answered
+        )
 
     def on_mute_clicked(self) -> None:
         """Silence until the next new alarm."""

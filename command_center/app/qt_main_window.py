@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from command_center.app.i18n import tr
-from command_center.app.qt_alarm_bar import QtAlarmBar
+from command_center.app.qt_alarm_bar import AckEmergency, QtAlarmBar
 from command_center.app.qt_assessment_panel import QtAssessmentPanel, Respond
 from command_center.app.qt_dispatch_board import IssueOrder, QtDispatchBoard
 from command_center.app.qt_duty_panel import QtDutyPanel, WriteLog
@@ -51,6 +51,7 @@ class QtMainWindow(QMainWindow):
         write_log: WriteLog | None = None,
         confirm_draft: ConfirmDraft | None = None,
         file_written: FileWritten | None = None,
+        ack_emergency: AckEmergency | None = None,
     ) -> None:
         super().__init__()
         self.picture = picture
@@ -68,7 +69,7 @@ class QtMainWindow(QMainWindow):
         header.addWidget(title)
         header.addWidget(self.status, 1)
         outer.addLayout(header)
-        self.alarms = QtAlarmBar(picture)
+        self.alarms = QtAlarmBar(picture, ack_emergency=ack_emergency)
         outer.addWidget(self.alarms)
         self.problem = QLabel("")
         self.problem.setObjectName("problem")
@@ -151,7 +152,7 @@ class QtMainWindow(QMainWindow):
             self.assessment.resources_changed()
         if changes.responses or changes.resources:
             self.assessment.refresh()
-        if changes.alarms or changes.monitor:
+        if changes.alarms or changes.monitor or changes.emergencies:
             self.alarms.refresh()
         if changes.duty:
             self.duty.refresh()

@@ -255,5 +255,13 @@
         <source>书面报告已报送（PDF 随报告上报省级平台）</source>
         <translation>Written report filed (the PDF goes up with it)</translation>
     </message>
+    <message>
+        <source>确认求救</source>
+        <translation>Acknowledge SOS</translation>
+    </message>
+    <message>
+        <source>指挥中心未应答：已排队</source>
+        <translation>No answer from the command centre: queued</translation>
+    </message>
 </context>
 </TS>

@@ -255,8 +255,9 @@ class HubClient:
         return False
 
     def queued(self) -> int:
-        """Messages not yet acknowledged (in flight or waiting)."""
-        return self.outbox.count()
+        """Messages not yet acknowledged (in flight or waiting). Acknowledged rows leave
+        the outbox file in batches; those already acknowledged are not counted."""
+        return max(0, self.outbox.count() - len(set(self._acked_ids)))
 
     # --- internals ----------------------------------------------------------------------
 

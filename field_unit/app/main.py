@@ -1,0 +1,109 @@
+"""``field-unit window``: the field or liaison window, with its position source."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from shared.gps import Fix, GpsError, read_file, read_gpsd, read_serial, simulated
+
+GPS_KINDS = "sim, nmea:FILE, serial:PORT[:BAUD], gpsd[:HOST[:PORT]] or none"
+
+
+def position_source(spec: str) -> AsyncIterator[Fix] | None:
+    """``sim``, ``nmea:FILE``, ``serial:PORT[:BAUD]``, ``gpsd[:HOST[:PORT]]`` or ``none``.
+
+    Raises:
+        ValueError: an unknown kind (the message lists the known ones).
+    """
+    kind, _, rest = spec.partition(":")
+    if kind == "none":
+        return None
+    if kind == "sim":
+        return simulated()
+    if kind == "nmea":
+        return read_file(Path(rest), pace_s=0.2)
+    if kind == "serial":
+        port, _, baud = rest.partition(":")
+        return read_serial(port, int(baud or 4800))
+    if kind == "gpsd":
+        host, _, port_text = rest.partition(":")
+        return read_gpsd(host or "127.0.0.1", int(port_text or 2947))
+    raise ValueError(
+        f"--gps {spec!r}: use sim, nmea:FILE, serial:PORT[:BAUD], gpsd[:HOST:PORT] or none"
+    )
+
+
+def run_window(
+    bundle_path: Path | None,
+    *,
+    data_dir: Path,
+    gps: str = "none",
+    theme: str = "day",
+    screenshot: Path | None = None,
+    seconds: float = 0.0,
+) -> int:
+    """Open the window (the first-run wizard when no bundle is known yet)."""
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from field_unit.app.qt_field_window import QtFieldWindow
+    from field_unit.app.wizard import QtSetupWizard, explain
+    from shared.field import FieldSession
+    from shared.identity import BundleError, load_bundle
+
+    source = position_source(gps)
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    stored = data_dir / "bundle.json"
+    path = bundle_path or stored
+    if not path.exists():
+        wizard = QtSetupWizard(stored)
+        wizard.show()
+        done = asyncio.Event()
+        wizard.finished.connect(lambda _code: done.set())
+        loop.run_until_complete(done.wait())
+        if wizard.bundle is None:
+            print("field-unit: no key bundle imported", file=sys.stderr)
+            return 2
+    try:
+        bundle = load_bundle(path)
+    except BundleError as exc:
+        print(f"field-unit: {explain(exc)}", file=sys.stderr)
+        return 2
+    session = FieldSession(bundle, data_dir)
+    window = QtFieldWindow(session, theme=theme)
+    window.resize(1366, 768)
+    window.show()
+
+    async def main() -> None:
+        await session.start()
+        follower = (
+            asyncio.get_running_loop().create_task(session.follow(source)) if source else None
+        )
+        try:
+            if seconds:
+                await asyncio.sleep(seconds)
+                if screenshot is not None:
+                    window.grab().save(str(screenshot))
+                return
+            closed = asyncio.Event()
+            app.lastWindowClosed.connect(closed.set)
+            await closed.wait()
+        finally:
+            if follower is not None:
+                follower.cancel()
+            await session.aclose()
+
+    try:
+        loop.run_until_complete(main())
+    except GpsError as exc:
+        print(f"field-unit: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        window.close()
+    return 0

@@ -1,0 +1,248 @@
+"""The field / liaison window: a status strip (link, queued, last contact, GPS, SOS) over
+the profile's tabs — a field team: 任务 (orders), 报告, 位置; a liaison: 指令, 报告, 值班."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from datetime import UTC, datetime
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QPushButton,
+    QSystemTrayIcon,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from field_unit.app.qt_orders_panel import QtOrdersPanel
+from field_unit.app.qt_report_panel import QtReportPanel
+from field_unit.app.theme import THEMES
+from shared.field import FieldSession
+
+LINK_NAMES = {
+    "online": "● 在线",
+    "offline": "● 离线",
+    "connecting": "● 连接中",
+    "refused": "● 密钥被拒：请重新导入密钥包",
+}
+
+
+class QtFieldWindow(QMainWindow):
+    """Composes the panels of the session's profile."""
+
+    def __init__(self, session: FieldSession, *, theme: str = "day") -> None:
+        super().__init__()
+        self.session = session
+        self.setWindowTitle(
+            f"衡水应急 · {'联络员' if session.profile == 'liaison' else '现场'} · {session.device}"
+        )
+        root = QWidget()
+        outer = QVBoxLayout(root)
+        strip = QHBoxLayout()
+        self.link = QLabel("")
+        self.link.setObjectName("strip")
+        self.gps = QLabel("")
+        self.gps.setObjectName("strip")
+        strip.addWidget(self.link, 2)
+        strip.addWidget(self.gps, 1)
+        self.theme_button = QPushButton("夜间" if theme == "day" else "日间")
+        self.theme_button.clicked.connect(self.on_theme_clicked)
+        strip.addWidget(self.theme_button)
+        self.sos = QPushButton("SOS")
+        self.sos.setObjectName("sos")
+        self.sos.clicked.connect(self.on_sos_clicked)
+        strip.addWidget(self.sos)
+        outer.addLayout(strip)
+        self.prealarm = QLabel("长时间未移动：您还好吗？30 秒内不确认将自动发出求救")
+        self.prealarm.setObjectName("prealarm")
+        self.prealarm.hide()
+        self.ok_button = QPushButton("我没事")
+        self.ok_button.clicked.connect(self.on_ok_clicked)
+        self.ok_button.hide()
+        outer.addWidget(self.prealarm)
+        outer.addWidget(self.ok_button)
+        self.tabs = QTabWidget()
+        self.orders = QtOrdersPanel(session)
+        self.report = QtReportPanel(session)
+        liaison = session.profile == "liaison"
+        self.tabs.addTab(self.orders, "指令" if liaison else "任务")
+        self.tabs.addTab(self.report, "报告")
+        if liaison:
+            self.tabs.addTab(self._duty_tab(), "值班")
+            self.sos.hide()  # at a desk: the hall is a phone call away
+        else:
+            self.position = QLabel("")
+            self.position.setWordWrap(True)
+            self.tabs.addTab(self.position, "位置")
+        outer.addWidget(self.tabs, 1)
+        self.setCentralWidget(root)
+        self.theme = theme
+        self.setStyleSheet(THEMES[theme])
+        self.tray: QSystemTrayIcon | None = None
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            self.tray = QSystemTrayIcon(self)
+            self.tray.setIcon(
+                self.style().standardIcon(self.style().StandardPixmap.SP_MessageBoxWarning)
+            )
+            self.tray.show()
+        self._notified: set[str] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._changed: set[str] = {"orders", "fix", "sos"}
+        session.on_change.append(self.on_session_changed)
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self.on_timer_tick)
+        self._timer.start(250)
+        self.on_timer_tick()
+
+    def _duty_tab(self) -> QWidget:
+        tab = QWidget()
+        layout = QVBoxLayout(tab)
+        self.person = QLineEdit()
+        self.person.setPlaceholderText("值班人姓名")
+        self.post = QLineEdit()
+        self.post.setPlaceholderText("岗位（如：水务局值班室）")
+        self.sign = QPushButton("签到")
+        self.sign.clicked.connect(self.on_sign_clicked)
+        self.signed = QLabel("未签到")
+        for w in (self.person, self.post, self.sign, self.signed):
+            layout.addWidget(w)
+        layout.addStretch(1)
+        return tab
+
+    # --- the periodic refresh ---------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Stop redrawing: the session may close right after."""
+        self._timer.stop()
+        super().closeEvent(event)
+
+    def on_session_changed(self, what: str) -> None:
+        """Note what changed; the next tick redraws it."""
+        self._changed.add(what)
+
+    def on_timer_tick(self) -> None:
+        """Redraw what changed; the status strip every tick."""
+        changed, self._changed = self._changed, set()
+        if "orders" in changed:
+            self.orders.refresh()
+            self.report.refresh_incidents()
+            self._notify()
+        if "sos" in changed:
+            active = self.session.sos.active
+            self.sos.setProperty("active", active)
+            ack = self.session.sos.acknowledged_by
+            self.sos.setText(("已确认·取消" if ack else "求救中·取消") if active else "SOS")
+            self.sos.style().unpolish(self.sos)
+            self.sos.style().polish(self.sos)
+        if "man_down" in changed:
+            self.prealarm.show()
+            self.ok_button.show()
+        if "fix" in changed and self.session.profile == "field":
+            self._show_fix()
+        self._show_link()
+
+    def _show_link(self) -> None:
+        s = self.session.sync()
+        names = {
+            "online": "● 在线",
+            "offline": "● 离线",
+            "connecting": "● 连接中",
+            "refused": "● 密钥被拒",
+        }
+        last = "从未"
+        if s.last_contact is not None:
+            ago = int((datetime.now(UTC) - s.last_contact).total_seconds())
+            last = f"{ago} 秒前" if ago < 120 else f"{ago // 60} 分钟前"
+        quality = (
+            f" · 应答 {s.ack_ms:.0f} ms" if s.ack_ms is not None and s.link == "online" else ""
+        )
+        text = f"{names.get(s.link, s.link)} · 待发 {s.queued} · 最近联系 {last}{quality}"
+        if self.link.text() != text:
+            self.link.setText(text)
+            self.link.setProperty("link", "online" if s.link == "online" else "offline")
+            self.link.style().unpolish(self.link)
+            self.link.style().polish(self.link)
+
+    def _show_fix(self) -> None:
+        fix = self.session.fix
+        if self.session.gps_problem:
+            self.gps.setText("GPS 故障")
+            self.position.setText(self.session.gps_problem)
+            return
+        if fix is None:
+            self.gps.setText("GPS 无定位")
+            return
+        sats = f" {fix.satellites} 星" if fix.satellites else ""
+        self.gps.setText(f"定位：{fix.quality_name}{sats}")
+        self.position.setText(
+            f"纬度 {fix.lat:.6f}\n经度 {fix.lon:.6f}\n时间 {fix.time.astimezone():%H:%M:%S}\n"
+            f"已上报位置 {self.session.positions_sent} 次"
+        )
+
+    def _notify(self) -> None:
+        for order in self.session.orders.ringing():
+            if order.order_id in self._notified:
+                continue
+            self._notified.add(order.order_id)
+            if self.tray is not None:
+                self.tray.showMessage(
+                    "新指令", order.text, QSystemTrayIcon.MessageIcon.Warning, 10000
+                )
+            QApplicationAlert.alert(self)
+
+    # --- actions -----------------------------------------------------------------------------
+
+    def _run(self, coro: Coroutine[Any, Any, Any]) -> None:
+        task: asyncio.Task[Any] = asyncio.get_event_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def on_sos_clicked(self) -> None:
+        """Raise an SOS, or cancel the one raised."""
+        if self.session.sos.active:
+            self._run(self.session.sos.cancel())
+        else:
+            self._run(self.session.sos.raise_("sos"))
+
+    def on_ok_clicked(self) -> None:
+        """The person is fine: the man-down count starts again."""
+        fix = self.session.fix
+        self.session.man_down.answered(fix.time if fix else None)
+        self.prealarm.hide()
+        self.ok_button.hide()
+
+    def on_theme_clicked(self) -> None:
+        """Day ↔ night."""
+        self.theme = "night" if self.theme == "day" else "day"
+        self.setStyleSheet(THEMES[self.theme])
+        self.theme_button.setText("夜间" if self.theme == "day" else "日间")
+
+    def on_sign_clicked(self) -> None:
+        """Sign in (or out, with the name emptied)."""
+        person = self.person.text().strip()
+
+        async def go() -> None:
+            await self.session.sign_in(person, self.post.text().strip())
+            self.signed.setText(
+                f"{person} 已签到（{self.post.text().strip()}）" if person else "已签退"
+            )
+
+        self._run(go())
+
+
+class QApplicationAlert:
+    """Flash the window in the task bar (what the tray does where there is no tray)."""
+
+    @staticmethod
+    def alert(widget: QWidget) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        QApplication.alert(widget, 0)

@@ -1,0 +1,144 @@
+"""The report form (报告): the incident, 初报/续报/终报, the fields its type's template asks
+for (required ones marked), casualty counts and photos. Sent through the durable outbox:
+with no link it shows as queued and leaves when the link returns."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from shared.field import FieldError, FieldSession, FormProblem
+
+STAGES = (("initial", "初报"), ("follow_up", "续报"), ("final", "终报"))
+
+
+class QtReportPanel(QWidget):
+    """A report on an incident, from its type's template."""
+
+    def __init__(self, session: FieldSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        self.incident = QComboBox()
+        self.incident.setEditable(True)
+        self.incident.setPlaceholderText("事件编号")
+        self.incident.currentTextChanged.connect(self.on_incident_changed)
+        self.stage = QComboBox()
+        for code, name in STAGES:
+            self.stage.addItem(name, code)
+        top.addWidget(self.incident, 2)
+        top.addWidget(self.stage, 1)
+        layout.addLayout(top)
+        self.title = QLineEdit()
+        self.title.setPlaceholderText("标题（必填）")
+        layout.addWidget(self.title)
+        self.form = QFormLayout()
+        layout.addLayout(self.form)
+        counts = QHBoxLayout()
+        self.dead, self.missing, self.injured = QSpinBox(), QSpinBox(), QSpinBox()
+        for label, box in (("死亡", self.dead), ("失踪", self.missing), ("受伤", self.injured)):
+            box.setRange(0, 100000)
+            counts.addWidget(QLabel(label))
+            counts.addWidget(box)
+        layout.addLayout(counts)
+        self.note = QTextEdit()
+        self.note.setPlaceholderText("补充说明")
+        self.note.setMaximumHeight(90)
+        layout.addWidget(self.note)
+        row = QHBoxLayout()
+        self.attach = QPushButton("附照片/文件…")
+        self.attach.clicked.connect(self.on_attach_clicked)
+        self.files: list[Path] = []
+        self.files_label = QLabel("")
+        self.send = QPushButton("发送报告")
+        self.send.clicked.connect(self.on_send_clicked)
+        row.addWidget(self.attach)
+        row.addWidget(self.files_label, 1)
+        row.addWidget(self.send)
+        layout.addLayout(row)
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        self.fields: dict[str, QLineEdit] = {}
+        self._task: asyncio.Task[None] | None = None
+        self.on_incident_changed("")
+
+    def refresh_incidents(self) -> None:
+        """The incidents the device knows, newest first (free text stays possible)."""
+        current = self.incident.currentText()
+        known = sorted(self.session.incidents.values(), key=lambda i: i.updated, reverse=True)
+        self.incident.blockSignals(True)
+        self.incident.clear()
+        for inc in known:
+            self.incident.addItem(f"{inc.incident_id}", inc.incident_id)
+        self.incident.setEditText(current)
+        self.incident.blockSignals(False)
+
+    def on_incident_changed(self, text: str) -> None:
+        """Rebuild the form for the incident's type."""
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self.fields = {}
+        template = self.session.template_for(text.strip())
+        for f in template.fields:
+            edit = QLineEdit()
+            if f.kind == "count":
+                edit.setPlaceholderText("整数")
+            self.fields[f.key] = edit
+            self.form.addRow(f.label + ("＊" if f.required else ""), edit)
+
+    def on_attach_clicked(self) -> None:
+        """Choose photos and files."""
+        names, _ = QFileDialog.getOpenFileNames(self, "选择照片或文件")
+        self.files = [Path(n) for n in names]
+        self.files_label.setText("、".join(p.name for p in self.files))
+
+    def on_send_clicked(self) -> None:
+        """Check and queue the report."""
+        self.send.setEnabled(False)
+        self._task = asyncio.get_event_loop().create_task(self._send())
+
+    async def _send(self) -> None:
+        try:
+            report_id = await self.session.send_report(
+                self.incident.currentText().strip(),
+                str(self.stage.currentData()),
+                self.title.text(),
+                {k: e.text() for k, e in self.fields.items()},
+                note=self.note.toPlainText(),
+                dead=self.dead.value(),
+                missing=self.missing.value(),
+                injured=self.injured.value(),
+                files=self.files,
+            )
+        except FormProblem as exc:
+            self.status.setText("请补全：" + "；".join(exc.problems))
+        except FieldError as exc:
+            self.status.setText(str(exc))
+        else:
+            link = self.session.client.state.value
+            where = "正在发送" if link == "online" else "无网络：已排队，恢复后自动发送"
+            self.status.setText(f"报告 {report_id[-6:]} {where}")
+            self.title.clear()
+            self.note.clear()
+            for edit in self.fields.values():
+                edit.clear()
+            self.files = []
+            self.files_label.setText("")
+        finally:
+            self.send.setEnabled(True)

@@ -1,0 +1,155 @@
+"""The field and liaison windows against a real hub: an order answered with the big
+buttons reaches the leader; a report from the template form is stored; SOS from the window
+is seen and acknowledged by the hall; a liaison's new order rings, sign-in; screenshots of
+both profiles (day and night)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from command_center.app.qt_main_window import QtMainWindow
+from shared.client import HubClient, Replica, SituationPicture, issue_order
+from shared.field import FieldSession
+from shared.field.session import wait_for
+from shared.gps import Fix
+from shared.protocol import EmergencyAck, IncidentDeclare
+from tests.command_center.test_window import _run_in_qt
+
+
+def test_the_field_window_answers_orders_reports_and_raises_sos(
+    hub: Any, tmp_path: Path, qapp: Any, artifacts: Path
+) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QPushButton
+
+    from field_unit.app.qt_field_window import QtFieldWindow
+
+    team = hub.enroll("team-07", "field")
+    leader = hub.enroll("leader-1", "leader")
+
+    async def scenario() -> None:
+        session = FieldSession(team, tmp_path / "field", callsign="消防七中队")
+        await session.start()
+        async with HubClient(leader, tmp_path / "l.db") as lc, Replica(leader) as hall:
+            await lc.wait_online(10)
+            declare = lc.make(
+                IncidentDeclare,
+                incident_id="FL-1",
+                title="冀州区城区内涝",
+                lat=37.55,
+                lon=115.58,
+                type_code="flood.waterlogging",
+            )
+            assert await lc.submit_and_wait(declare, 10) is None
+            window = QtFieldWindow(session)
+            window.resize(1366, 768)
+            window.show()
+            await session.on_fix(Fix(37.551, 115.581, datetime.now(UTC), quality=1, satellites=9))
+            order_id, refusal = await issue_order(lc, "team-07", "前往冀州区人民路排涝", "FL-1")
+            assert refusal is None
+            assert await wait_for(lambda: window.orders.list.count() == 1, 10)
+            assert window.orders.ring.isVisible()
+            window.orders.list.setCurrentRow(0)
+            ack = window.orders.findChild(QPushButton, "answer-acknowledged")
+            assert ack is not None and ack.height() >= 48  # gloves
+            QTest.mouseClick(ack, Qt.MouseButton.LeftButton)
+            assert await wait_for(lambda: hall.get("order", order_id).state == "acknowledged", 10)
+
+            # a report from the flood form
+            window.tabs.setCurrentWidget(window.report)
+            window.report.refresh_incidents()
+            window.report.incident.setEditText("FL-1")
+            assert set(window.report.fields) == {"where", "depth", "trapped", "needs"}
+            window.report.title.setText("人民路积水")
+            QTest.mouseClick(window.report.send, Qt.MouseButton.LeftButton)
+            assert await wait_for(lambda: "请补全" in window.report.status.text(), 5)
+            assert "受淹区域" in window.report.status.text()
+            window.report.title.setText("人民路积水")
+            window.report.fields["where"].setText("人民路与长安路口")
+            window.report.fields["depth"].setText("0.6")
+            window.report.fields["trapped"].setText("3")
+            QTest.mouseClick(window.report.send, Qt.MouseButton.LeftButton)
+            assert await wait_for(
+                lambda: any(r.title == "人民路积水" for r in hall.items["report"].values()), 10
+            )
+            window.tabs.setCurrentIndex(0)
+            await asyncio.sleep(0.3)
+            window.grab().save(str(artifacts / "field-unit-day.png"))
+
+            # SOS: the hall's alarm bar shows it and acknowledges it
+            picture = SituationPicture()
+            for topic, items in hall.items.items():
+                for key, value in items.items():
+                    picture.on_update(topic, key, value)
+            hall.listeners.append(picture.on_update)
+
+            async def ack(alert_id: str) -> str | None:
+                error = await lc.submit_and_wait(lc.make(EmergencyAck, alert_id=alert_id), 10)
+                return None if error is None else error.detail
+
+            hall_window = QtMainWindow(picture, hall, use_map=False, ack_emergency=ack)
+            hall_window.show()
+            QTest.mouseClick(window.sos, Qt.MouseButton.LeftButton)
+            assert await wait_for(lambda: len(hall.items["emergency"]) == 1, 10)
+            alert = next(iter(hall.items["emergency"].values()))
+            assert alert.callsign == "消防七中队" and alert.lat == 37.551
+            bar = hall_window.alarms
+            assert await wait_for(
+                lambda: bar.ack.isVisible() and "紧急求救 SOS：消防七中队" in bar.label.text(), 10
+            )
+            QTest.mouseClick(bar.ack, Qt.MouseButton.LeftButton)
+            assert await wait_for(lambda: window.sos.text() == "已确认·取消", 10)
+            assert await wait_for(lambda: "已由 leader-1 确认" in bar.label.text(), 10)
+            hall_window.grab().save(str(artifacts / "command-hall-sos.png"))
+            hall_window.close()
+            window.on_theme_clicked()
+            await asyncio.sleep(0.3)
+            window.grab().save(str(artifacts / "field-unit-night-sos.png"))
+            QTest.mouseClick(window.sos, Qt.MouseButton.LeftButton)  # safe now: cancel
+            assert await wait_for(lambda: len(hall.items["emergency"]) == 0, 10)
+            window.close()
+        await session.aclose()
+
+    _run_in_qt(qapp, scenario)
+
+
+def test_the_liaison_window_rings_for_new_orders_and_signs_in(
+    hub: Any, tmp_path: Path, qapp: Any, artifacts: Path
+) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from field_unit.app.qt_field_window import QtFieldWindow
+
+    liaison = hub.enroll("liaison-water", "liaison")
+    leader = hub.enroll("leader-1", "leader")
+
+    async def scenario() -> None:
+        session = FieldSession(liaison, tmp_path / "desk")
+        await session.start()
+        async with HubClient(leader, tmp_path / "l.db") as lc, Replica(leader) as hall:
+            await lc.wait_online(10)
+            window = QtFieldWindow(session)
+            window.resize(1366, 768)
+            window.show()
+            assert not window.sos.isVisible() and window.tabs.tabText(2) == "值班"
+            await issue_order(lc, "liaison-water", "调度两台排涝泵车至冀州区")
+            assert await wait_for(lambda: window.orders.ring.isVisible(), 10)
+            assert "1 条新指令" in window.orders.ring.text()
+            window.tabs.setCurrentIndex(2)
+            window.person.setText("刘工")
+            window.post.setText("水务局值班室")
+            QTest.mouseClick(window.sign, Qt.MouseButton.LeftButton)
+            assert await wait_for(lambda: hall.get("duty", "signin:liaison-water") is not None, 10)
+            assert hall.get("duty", "signin:liaison-water").person == "刘工"
+            window.tabs.setCurrentIndex(0)
+            await asyncio.sleep(0.3)
+            window.grab().save(str(artifacts / "field-unit-liaison.png"))
+            window.close()
+        await session.aclose()
+
+    _run_in_qt(qapp, scenario)
