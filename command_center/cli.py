@@ -96,6 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--role", required=True, choices=ROLES)
     p.add_argument("--out", type=Path, required=True, help="bundle file to write")
     p.add_argument("--valid-days", type=int, default=365)
+    p.add_argument(
+        "--qr",
+        type=Path,
+        help="also write the bundle as a QR code (.png or .svg) for a camera-equipped device",
+    )
 
     p = sub.add_parser("revoke", help="refuse a device's key from now on")
     _common(p)
@@ -232,6 +237,12 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 bundle.save(args.out)
                 print(f"enrolled {args.name} as {args.role}; key bundle written to {args.out}")
+                if args.qr:
+                    import segno
+
+                    # error correction M: readable off a screen in a bright hall
+                    segno.make(bundle.dumps(), error="m").save(str(args.qr), scale=6, border=4)
+                    print(f"QR code of the bundle written to {args.qr} (it holds the secret key)")
             elif args.command == "revoke":
                 revoke(engine, args.name, reason=args.reason)
                 print(f"revoked {args.name}; a running hub cuts its session within 1 s")

@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--theme", choices=["day", "night"], default="day")
     p.add_argument("--screenshot", type=Path)
     p.add_argument("--seconds", type=float, default=0.0, help="close after this long (0: stay)")
+    p.add_argument("--ready-json", action="store_true", help=argparse.SUPPRESS)
     return parser
 
 
@@ -61,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
                 theme=args.theme,
                 screenshot=args.screenshot,
                 seconds=args.seconds,
+                ready_json=args.ready_json,
             )
         except ValueError as exc:
             print(f"field-unit: {exc}", file=sys.stderr)

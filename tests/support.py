@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from shared.identity import Endpoints
 
@@ -247,3 +248,71 @@ class RawPeer:
         self.monitor.close(0)
         self.sock.close(0)
         self.ctx.term()
+
+
+class LossProxy:
+    """A TCP relay that cuts the connection at random: it loses ``drop`` of the ``chunk``-byte
+    blocks it carries (a short read counts as its share of a block), and a loss closes both
+    sides at once — a link that drops, as a userspace stand-in where netem is not available.
+    Counts the bytes each way and the cuts."""
+
+    def __init__(self, host: str, port: int, drop: float, *, seed: int = 7, chunk: int = 16384):
+        import random
+
+        self.target = (host, port)
+        self.drop = drop
+        self.chunk = chunk
+        self.rng = random.Random(seed)
+        self.up_bytes = 0
+        self.down_bytes = 0
+        self.cuts = 0
+        self.connections = 0
+        self.port = 0
+        self._server: Any = None
+
+    async def start(self) -> int:
+        import asyncio
+
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.port = int(self._server.sockets[0].getsockname()[1])
+        return self.port
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+
+    async def _serve(self, reader: Any, writer: Any) -> None:
+        import asyncio
+
+        self.connections += 1
+        try:
+            up_r, up_w = await asyncio.open_connection(*self.target)
+        except OSError:
+            writer.close()
+            return
+        cut = asyncio.Event()
+
+        async def pump(src: Any, dst: Any, upstream: bool) -> None:
+            try:
+                while not cut.is_set():
+                    data = await src.read(self.chunk)
+                    if not data or cut.is_set():
+                        break
+                    if self.rng.random() < 1 - (1 - self.drop) ** (len(data) / self.chunk):
+                        self.cuts += 1
+                        break
+                    if upstream:
+                        self.up_bytes += len(data)
+                    else:
+                        self.down_bytes += len(data)
+                    dst.write(data)
+                    await dst.drain()
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                if not cut.is_set():
+                    cut.set()
+                    for w in (writer, up_w):  # at once: nothing buffered gets through
+                        w.transport.abort()
+
+        await asyncio.gather(pump(reader, up_w, True), pump(up_r, writer, False))

@@ -60,6 +60,8 @@ class HubClient:
             intervals.
         window: messages in flight at most.
         exercise: mark every message made with :meth:`make` as exercise (演练).
+        reconnect_ms: TCP reconnect interval (libzmq adds up to as much again as jitter);
+            field devices on links that drop use a short one.
     """
 
     def __init__(
@@ -73,6 +75,7 @@ class HubClient:
         resend_after_s: float = 10.0,
         exercise: bool = False,
         client_name: str = "hengshui-client",
+        reconnect_ms: int = 1000,
     ) -> None:
         self.bundle = bundle
         self.outbox = Outbox(outbox_path)
@@ -82,6 +85,7 @@ class HubClient:
         self.resend_after_s = resend_after_s
         self.exercise = exercise
         self.client_name = client_name
+        self.reconnect_ms = reconnect_ms
         self.ctx = zmq.asyncio.Context()
         self.state = LinkState.CONNECTING
         self.role: str | None = None
@@ -104,6 +108,7 @@ class HubClient:
         self._backoff = 0.0
         self._retry_at = 0.0
         self._closed = False
+        self._handshakes = 0
 
     # --- life cycle ---------------------------------------------------------------------
 
@@ -394,7 +399,8 @@ class HubClient:
             rows = await asyncio.to_thread(
                 self.outbox.after, self._cursor, self.window - len(self._inflight)
             )
-            rows = [r for r in rows if r[1] not in self._inflight]
+            acked = set(self._acked_ids)  # acknowledged, not yet cleared from the file
+            rows = [r for r in rows if r[1] not in self._inflight and r[1] not in acked]
             if not rows:
                 self._wake.clear()
                 await self._wake.wait()
@@ -426,6 +432,16 @@ class HubClient:
                 continue
             event = parse_monitor_message(frames)
             if event["event"] == zmq.EVENT_HANDSHAKE_SUCCEEDED:
+                self._handshakes += 1
+                if self._handshakes > 1:
+                    # A new connection after a drop: ask at once whether the hub hears us
+                    # (not at the next heartbeat), and send again what was in flight on the
+                    # old one rather than after resend_after_s (the hub drops what it holds).
+                    if self._sock is not None:
+                        with contextlib.suppress(zmq.Again, zmq.ZMQError):
+                            await self._sock.send(encode(self.make(Ping)), zmq.NOBLOCK)
+                    if self._inflight:
+                        self._resend_from_oldest()
                 continue
             # The hub refused our key: back off 1, 2, 4 … 32 s, then try a fresh socket.
             self._set_state(LinkState.REFUSED)

@@ -30,14 +30,16 @@ class LinkState(enum.Enum):
 _S = TypeVar("_S", bound="zmq.Socket[Any]")
 
 
-def curve_client(ctx: zmq.Context[_S], kind: int, bundle: Bundle) -> _S:
+def curve_client(
+    ctx: zmq.Context[_S], kind: int, bundle: Bundle, *, reconnect_ms: int = RECONNECT_IVL_MS
+) -> _S:
     """A CURVE client socket for ``bundle``'s identity, tuned for our heartbeat rules."""
     sock = ctx.socket(kind)
     sock.linger = 0
     sock.curve_serverkey = bundle.hub_public_key.encode("ascii")
     sock.curve_publickey = bundle.keys.public.encode("ascii")
     sock.curve_secretkey = bundle.keys.secret.encode("ascii")
-    sock.reconnect_ivl = RECONNECT_IVL_MS
+    sock.reconnect_ivl = reconnect_ms
     sock.reconnect_ivl_max = 0
     sock.sndhwm = 100_000
     sock.rcvhwm = 200_000

@@ -73,12 +73,18 @@ class FieldSession:
         max_attachment_bytes: int = DEFAULT_MAX_BLOB_BYTES,
         man_down: ManDownWatch | None = None,
         sos_repeat_s: float = 3.0,
+        chunk_bytes: int = 64 * 1024,
+        window: int = 2,
     ) -> None:
         self.bundle = bundle
         self.device = bundle.device
         self.profile = "liaison" if bundle.role == "liaison" else "field"
         data_dir.mkdir(parents=True, exist_ok=True)
-        self.client = HubClient(bundle, data_dir / f"{self.device}-outbox.db")
+        # A small window: on a link that drops, acknowledgements come back between sends,
+        # so what was delivered is known before the next cut (a big window resends it all).
+        self.client = HubClient(
+            bundle, data_dir / f"{self.device}-outbox.db", window=window, reconnect_ms=250
+        )
         self.replica = Replica(bundle, topics=("order", "incident", "emergency"))
         self.orders = OrderBook(self.device, data_dir / f"{self.device}-orders.json")
         self.replica.listeners.append(self.orders.on_update)
@@ -90,6 +96,9 @@ class FieldSession:
         self.filter = send_filter or SendFilter(interval_s=5.0, min_distance_m=20.0)
         self.templates = templates or load_templates()
         self.max_attachment_bytes = max_attachment_bytes
+        self.chunk_bytes = chunk_bytes
+        """Attachment chunk size: small, because field links drop (a chunk cut short is
+        sent again whole)."""
         self.sos = SosController(self.client, repeat_s=sos_repeat_s, callsign=self.callsign)
         self.man_down = man_down or ManDownWatch()
         self.fix: Fix | None = None
@@ -242,6 +251,7 @@ class FieldSession:
                     self.client,
                     path,
                     media_type=PHOTO_TYPES.get(path.suffix.lower(), ""),
+                    chunk_bytes=self.chunk_bytes,
                     progress=progress,
                     wait=False,
                 )

@@ -42,3 +42,18 @@ def test_bad_config_and_db_are_explained(tmp_path: Path) -> None:
     assert res.returncode == 2 and "nonsense" in res.stderr
     res = HubProcess(tmp_path, db="postgresql+psycopg://x@127.0.0.1:1/none").cli("devices")
     assert res.returncode == 2 and "cannot reach the database" in res.stderr
+
+
+def test_enroll_can_show_the_bundle_as_a_qr_code(tmp_path: Path) -> None:
+    import segno
+
+    hub = HubProcess(tmp_path)
+    out, qr = tmp_path / "team.json", tmp_path / "team.svg"
+    res = hub.cli(
+        "enroll", "--name", "team-9", "--role", "field", "--out", str(out), "--qr", str(qr)
+    )
+    assert res.returncode == 0, res.stderr
+    assert "holds the secret key" in res.stdout
+    expected = tmp_path / "expected.svg"
+    segno.make(out.read_text("utf-8"), error="m").save(str(expected), scale=6, border=4)
+    assert qr.read_bytes() == expected.read_bytes()  # exactly the bundle file's text
