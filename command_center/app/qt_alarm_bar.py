@@ -5,10 +5,7 @@ someone presses 静音 (mute lasts until the next new alarm)."""
 
 from __future__ import annotations
 
-import math
-import struct
 import tempfile
-import wave
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -18,6 +15,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 from command_center.app.i18n import tr
 from command_center.app.ui_actions import UiActions
 from shared.client import SituationPicture
+from shared.tones import write_tone
 
 AckEmergency = Callable[[str], Awaitable[str | None]]
 """alert id → None when the acknowledgement was stored, else the refusal."""
@@ -26,19 +24,9 @@ TONE_HZ = (880.0, 660.0)
 """Two alternating tones, half a second: hard to mistake for anything else in the hall."""
 
 
-def alarm_tone(path: Path, rate: int = 22050) -> Path:
-    """Write the alarm tone as a WAV file (generated, so nothing is shipped or fetched)."""
-    frames = bytearray()
-    for i in range(rate // 2):
-        hz = TONE_HZ[(i * 8 // rate) % 2]
-        sample = int(12000 * math.sin(2 * math.pi * hz * i / rate))
-        frames += struct.pack("<h", sample)
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(bytes(frames))
-    return path
+def alarm_tone(path: Path) -> Path:
+    """Write the hall's alarm tone as a WAV file."""
+    return write_tone(path, TONE_HZ)
 
 
 class QtAlarmBar(QWidget):

@@ -94,6 +94,9 @@ class QtFieldWindow(QMainWindow):
             )
             self.tray.show()
         self._notified: set[str] = set()
+        self.ring = self._ring_sound()
+        self.rang = 0
+        """How many times the new-order ring started (tests read it; CI has no speakers)."""
         self._tasks: set[asyncio.Task[Any]] = set()
         self._changed: set[str] = {"orders", "fix", "sos"}
         session.on_change.append(self.on_session_changed)
@@ -122,6 +125,8 @@ class QtFieldWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         """Stop redrawing: the session may close right after."""
         self._timer.stop()
+        if self.ring is not None:
+            self.ring.stop()
         super().closeEvent(event)
 
     def on_session_changed(self, what: str) -> None:
@@ -187,7 +192,38 @@ class QtFieldWindow(QMainWindow):
             f"已上报位置 {self.session.positions_sent} 次"
         )
 
+    def _ring_sound(self) -> Any:
+        try:
+            import tempfile
+            from pathlib import Path
+
+            from PySide6.QtCore import QUrl
+            from PySide6.QtMultimedia import QSoundEffect
+
+            from shared.tones import write_tone
+        except ImportError:  # no audio libraries: the banner and the tray still show
+            return None
+        tone = Path(tempfile.gettempdir()) / "hengshui-field-ring.wav"
+        if not tone.is_file():
+            write_tone(tone, (1200.0, 900.0, 1200.0, 0.0), seconds=1.0)
+        sound = QSoundEffect(self)
+        sound.setSource(QUrl.fromLocalFile(str(tone)))
+        return sound
+
+    def _ring(self) -> None:
+        """New orders ring until acknowledged; stop when none waits."""
+        waiting = bool(self.session.orders.ringing())
+        if self.ring is None:
+            return
+        if waiting and not self.ring.isPlaying():
+            self.ring.setLoopCount(-2)  # QSoundEffect.Loop.Infinite
+            self.ring.play()
+            self.rang += 1
+        elif not waiting and self.ring.isPlaying():
+            self.ring.stop()
+
     def _notify(self) -> None:
+        self._ring()
         for order in self.session.orders.ringing():
             if order.order_id in self._notified:
                 continue
