@@ -316,3 +316,14 @@ class LossProxy:
                         w.transport.abort()
 
         await asyncio.gather(pump(reader, up_w, True), pump(up_r, writer, False))
+
+
+async def until(predicate: Any, timeout: float = 10.0, step: float = 0.02) -> None:
+    """Wait until ``predicate()`` is true; fail the test after ``timeout`` seconds."""
+    import asyncio
+
+    for _ in range(int(timeout / step)):
+        if predicate():
+            return
+        await asyncio.sleep(step)
+    raise AssertionError("condition not reached")

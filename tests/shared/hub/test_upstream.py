@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,16 +17,9 @@ from shared.client import HubClient, OrderInbox, Replica, issue_order, upload
 from shared.config import ConfigError, UpstreamSettings
 from shared.protocol import IncidentDeclare, ResourceUpsert, SituationReport
 from shared.store.models import Incident, Report
+from tests.support import until as _until
 
 PHOTO = hashlib.shake_256(b"county").digest(700_000)
-
-
-async def _until(predicate: Callable[[], object], timeout: float = 15.0) -> None:
-    for _ in range(int(timeout / 0.02)):
-        if predicate():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("condition not reached")
 
 
 def _county(hub_factory: Any, city: Any, tmp_path: Path, **extra: Any) -> Any:

@@ -28,6 +28,7 @@ from shared.relay.exchange import (
 from shared.relay.exchange_import import import_bundle
 from shared.store.blobs import BlobStore
 from shared.store.models import Report, ReportAttachment
+from tests.support import until as _until
 
 PHOTO = hashlib.shake_256(b"bridge").digest(200_000)
 
@@ -116,16 +117,6 @@ async def test_an_incident_travels_between_two_hubs_in_a_signed_bundle(
     with target.engine.connect() as conn:  # imported once, whatever the number of imports
         assert conn.execute(select(func.count()).select_from(Report)).scalar_one() == 2
         assert conn.execute(select(func.count()).select_from(ReportAttachment)).scalar_one() == 1
-
-
-async def _until(predicate: Any, timeout: float = 10.0) -> None:
-    import asyncio
-
-    for _ in range(int(timeout / 0.02)):
-        if predicate():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("condition not reached")
 
 
 def _rewrite(src: Path, dst: Path, change: Any) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -23,16 +23,9 @@ from shared.relay import Schemas, parse_untrusted, read_alert, read_distribution
 from shared.relay.province_sim import ProvinceSim, server_tls
 from shared.store.models import RelayAlert, RelayDelivery
 from tests.support import free_ports
+from tests.support import until as _until
 
 LEAK = dict(incident_id="HZ-7", title="化工园区氨气泄漏", lat=37.70, lon=115.70)
-
-
-async def _until(predicate: Callable[[], object], timeout: float = 10.0) -> None:
-    for _ in range(int(timeout / 0.02)):
-        if predicate():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("condition not reached")
 
 
 @pytest.fixture

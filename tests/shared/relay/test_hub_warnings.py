@@ -4,10 +4,8 @@ alert twice is stored once, and a restarted hub shows only those still in force.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,16 +19,9 @@ from shared.relay.gateway import WarningGateway
 from shared.relay.warnings import warning_key
 from shared.store.models import ExternalWarningRow, Incident
 from tests.shared.relay.warning_samples import US_FLOOD, cma_blizzard
+from tests.support import until as _until
 
 SENDER = "13110041600000@hebei.weather"
-
-
-async def _until(predicate: Callable[[], object], timeout: float = 10.0) -> None:
-    for _ in range(int(timeout / 0.02)):
-        if predicate():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("condition not reached")
 
 
 async def test_warnings_reach_the_picture_draft_an_incident_and_are_withdrawn(

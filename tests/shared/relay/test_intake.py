@@ -6,7 +6,7 @@ matches what is decoded."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +21,7 @@ from shared.relay import client_tls
 from shared.relay.intake import Intake, openapi
 from shared.relay.province_sim import server_tls
 from shared.store.models import Report
-
-
-async def _until(predicate: Callable[[], object], timeout: float = 10.0) -> None:
-    for _ in range(int(timeout / 0.02)):
-        if predicate():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("condition not reached")
+from tests.support import until as _until
 
 
 @pytest.fixture
