@@ -256,14 +256,15 @@ class Hub:
             publish=f"tcp://{adv}:{_port(self.pub)}",
             snapshot=f"tcp://{adv}:{_port(self.snap)}",
         )
+        if self.upstream_settings is not None:
+            # before the loop runs: the picture it starts from must not change under it
+            self._start_upstream()
         self._thread = threading.Thread(target=self._run, name="hub-loop", daemon=True)
         self._thread.start()
         self._ready.wait(10)
         if self._failure:
             raise self._failure
         self._write_hub_json()
-        if self.upstream_settings is not None:
-            self._start_upstream()
         log.info("hub ready", extra={"endpoints": self.endpoints.as_dict()})
         return self.endpoints
 
