@@ -139,7 +139,9 @@ class HubClient:
         if self._closed:
             return
         self._closed = True
-        self._tasks.append(self._reader_task)
+        reader = getattr(self, "_reader_task", None)  # none when the client never started
+        if reader is not None:
+            self._tasks.append(reader)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
