@@ -238,6 +238,7 @@ class QtMapView(QWebEngineView):
         self._pending_incidents: set[str] = set()
         self._pending_resources: set[str] = set()
         self._pending_warnings: set[str] = set()
+        self._pending_report_areas: set[str] = set()
         self._on_map: set[str] = set()
         self._zones: set[str] = set()
         self._hazards: dict[str, list[tuple[float, float]]] = {}
@@ -259,6 +260,7 @@ class QtMapView(QWebEngineView):
         self._pending_incidents |= set(self.picture.incidents)
         self._pending_resources |= set(self.picture.resources)
         self._pending_warnings |= set(self.picture.warnings)
+        self._pending_report_areas |= {k for k, r in self.picture.reports.items() if r.area}
         self._schedule()
         for key, ring in self._hazards.items():
             self.show_hazard(key, ring)
@@ -269,6 +271,9 @@ class QtMapView(QWebEngineView):
         self._pending_incidents |= changes.incidents
         self._pending_resources |= changes.resources | changes.monitor
         self._pending_warnings |= changes.warnings
+        self._pending_report_areas |= {
+            k for k in changes.reports if getattr(self.picture.reports.get(k), "area", None)
+        }
         self._schedule()
 
     def refresh_staleness(self) -> None:
@@ -282,6 +287,7 @@ class QtMapView(QWebEngineView):
             or self._pending_incidents
             or self._pending_resources
             or self._pending_warnings
+            or self._pending_report_areas
         )
         if self._flush_timer.isActive() or not pending:
             return
@@ -311,6 +317,7 @@ class QtMapView(QWebEngineView):
             or self._pending_incidents
             or self._pending_resources
             or self._pending_warnings
+            or self._pending_report_areas
         )
         if not self.page_ready or not pending:
             return
@@ -318,6 +325,13 @@ class QtMapView(QWebEngineView):
         batch = self.batch(self._pending_units, self._pending_incidents)
         batch["resources"] = self.resource_batch(self._pending_resources)
         batch["warnings"] = self.warning_batch(self._pending_warnings)
+        for key in self._pending_report_areas:  # areas sketched on the scene, with the reports
+            rep = self.picture.reports.get(key)
+            if rep is not None and rep.area:
+                inc = self.picture.incidents.get(rep.incident_id)
+                ring = [list(p) for p in rep.area]
+                batch["zones"]["set"].append([f"report:{key}", ring, inc.level if inc else None])
+        self._pending_report_areas = set()
         self._pending_units, self._pending_incidents = set(), set()
         self._pending_resources, self._pending_warnings = set(), set()
         script = f"hall.apply({json.dumps(batch, ensure_ascii=False)})"

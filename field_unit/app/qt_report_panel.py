@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from field_unit.app.qt_sketch_map import QtSketchDialog
 from shared.field import FieldError, FieldSession, FormProblem
 
 STAGES = (("initial", "初报"), ("follow_up", "续报"), ("final", "终报"))
@@ -61,6 +62,11 @@ class QtReportPanel(QWidget):
         self.note.setMaximumHeight(90)
         layout.addWidget(self.note)
         row = QHBoxLayout()
+        self.sketch = QPushButton("标绘范围…")
+        self.sketch.clicked.connect(self.on_sketch_clicked)
+        row.addWidget(self.sketch)
+        self.area: list[tuple[float, float]] | None = None
+        self.dialog: QtSketchDialog | None = None
         self.attach = QPushButton("附照片/文件…")
         self.attach.clicked.connect(self.on_attach_clicked)
         self.files: list[Path] = []
@@ -102,6 +108,25 @@ class QtReportPanel(QWidget):
             self.fields[f.key] = edit
             self.form.addRow(f.label + ("＊" if f.required else ""), edit)
 
+    def on_sketch_clicked(self) -> None:
+        """Open the small map of the incident to sketch the area seen."""
+        inc = self.session.incidents.get(self.incident.currentText().strip())
+        fix = self.session.fix
+        here = (fix.lat, fix.lon) if fix else None
+        centre = (inc.lat, inc.lon) if inc else here
+        if centre is None:
+            self.status.setText("没有事件位置，也没有本机定位：无法打开地图")
+            return
+        self.dialog = QtSketchDialog(centre, here, self)
+        self.dialog.accepted.connect(self.on_sketch_accepted)
+        self.dialog.open()
+
+    def on_sketch_accepted(self) -> None:
+        """Keep the sketched ring for the next report."""
+        if self.dialog is not None and self.dialog.ring:
+            self.area = self.dialog.ring
+            self.sketch.setText(f"已标绘（{len(self.area)} 点）")
+
     def on_attach_clicked(self) -> None:
         """Choose photos and files."""
         names, _ = QFileDialog.getOpenFileNames(self, "选择照片或文件")
@@ -125,6 +150,7 @@ class QtReportPanel(QWidget):
                 missing=self.missing.value(),
                 injured=self.injured.value(),
                 files=self.files,
+                area=self.area,
             )
         except FormProblem as exc:
             self.status.setText("请补全：" + "；".join(exc.problems))
@@ -140,5 +166,7 @@ class QtReportPanel(QWidget):
                 edit.clear()
             self.files = []
             self.files_label.setText("")
+            self.area = None
+            self.sketch.setText("标绘范围…")
         finally:
             self.send.setEnabled(True)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.client import HubClient, OrderInbox, Replica, upload
+from shared.domain import DomainError, check_area
 from shared.field.orders import OrderBook
 from shared.field.sos import ManDownWatch, SosController
 from shared.field.templates import Templates, check_form, compose_text, load_templates
@@ -216,6 +217,7 @@ class FieldSession:
         injured: int = 0,
         files: list[Path] | None = None,
         progress: Callable[[int, int], None] | None = None,
+        area: list[tuple[float, float]] | None = None,
     ) -> str:
         """Check the form, queue the files' chunks, then the report behind them; returns
         the report's id. Works with no link (it all waits in the outbox, in order).
@@ -231,6 +233,11 @@ class FieldSession:
             raise FieldError("选择或填写事件编号")
         template = self.template_for(incident_id)
         check_form(template, stage, title, values, note)
+        if area is not None:
+            try:
+                area, _km2, _warnings = check_area(area)
+            except DomainError as exc:
+                raise FieldError(f"标绘的范围不能用：{exc}") from None
         blobs = []
         for path in files or []:
             try:
@@ -271,6 +278,7 @@ class FieldSession:
                 source="field" if self.profile == "field" else "department",
                 author=self.signed_in or self.callsign,
                 attachments=refs,
+                area=area,
             )
             await self.client.submit(msg)
         except OutboxError as exc:

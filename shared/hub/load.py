@@ -174,6 +174,7 @@ def load_state(
                         r.author,
                         attachments.get(r.msg_id, []),
                         r.version,
+                        [tuple(p) for p in json.loads(r.area)] if r.area else None,
                     ),
                 )
         _load_operations(conn, state, open_rows)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select
 
+from shared.domain import DomainError, check_area
 from shared.hub.common import HUB_NAME, STAGES_SETTLED, HandlerBase, Pending, Refusal
 from shared.protocol import (
     AttachmentChunk,
@@ -99,6 +101,12 @@ class ReportCommands(HandlerBase):
                     "invalid",
                     f"attachment {ref.name!r} is {have} bytes, not the {ref.size} the report says",
                 )
+        area = None
+        if msg.area is not None:
+            try:
+                area, _km2, _warnings = check_area(msg.area)
+            except DomainError as exc:
+                raise Refusal("invalid", f"the sketched area: {exc}") from None
         # Its place in the incident's sequence: those stored, and those of this batch.
         stored = self._report_counts.get(msg.incident_id)
         if stored is None:
@@ -126,6 +134,7 @@ class ReportCommands(HandlerBase):
                 "source": msg.source,
                 "author": msg.author,
                 "version": version,
+                "area": json.dumps(area) if area else "",
             }
         )
         if msg.attachments:
@@ -157,6 +166,7 @@ class ReportCommands(HandlerBase):
             msg.author,
             list(msg.attachments),
             version,
+            area,
         )
         detail = f"{msg.stage} v{version} {msg.id}"
         if msg.attachments:

@@ -147,6 +147,8 @@ class SituationReport(Message, frozen=True, tag="report"):
         default_factory=list
     )
     """Attachments already uploaded with :class:`AttachmentChunk`."""
+    area: Annotated[list[tuple[Lat, Lon]], msgspec.Meta(max_length=2000)] | None = None
+    """The area seen on the scene, sketched by the sender as a (lat, lon) ring (WGS-84)."""
 
 
 class IncidentDeclare(Message, frozen=True, tag="incident"):

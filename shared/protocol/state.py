@@ -108,6 +108,8 @@ class ReportState(msgspec.Struct, frozen=True, tag="report"):
     attachments: list[AttachmentRef] = msgspec.field(default_factory=list)
     version: int = 0
     """The report's place among the incident's reports (1 = the first)."""
+    area: list[tuple[float, float]] | None = None
+    """The area the sender sketched on the scene, a closed (lat, lon) ring."""
 
 
 class OrderStatus(msgspec.Struct, frozen=True, tag="order"):

@@ -192,6 +192,8 @@ class AlertFactory:
             )
             for a in rep.attachments
         ]
+        if rep.area and len(rep.area) >= 4:  # the area seen on the scene, if the sender drew one
+            inc = msgspec.structs.replace(inc, area=list(rep.area))
         event = self._event("report", inc, ident, stage, text, resources, rep.attachments)
         return [event]
 

@@ -89,6 +89,7 @@ class BundledReport(msgspec.Struct, frozen=True, kw_only=True):
     version: int = 0
     exercise: bool = False
     attachments: list[AttachmentRef] = msgspec.field(default_factory=list)
+    area: list[tuple[float, float]] | None = None
 
 
 class ExchangeBundle(msgspec.Struct, frozen=True, kw_only=True):
@@ -263,6 +264,7 @@ def collect(engine: Engine, incident_id: str, origin: str) -> ExchangeBundle:
                 version=r.version,
                 exercise=r.exercise,
                 attachments=atts.get(r.msg_id, []),
+                area=[(p[0], p[1]) for p in json.loads(r.area)] if r.area else None,
             )
             for r in rows
         ],

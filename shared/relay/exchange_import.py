@@ -105,6 +105,7 @@ async def import_bundle(
                     source="written",
                     author=author,
                     attachments=rep.attachments,
+                    area=rep.area,
                     exercise=rep.exercise,
                 )
             )

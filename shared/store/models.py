@@ -100,6 +100,8 @@ class Report(Base):
     source: Mapped[str] = mapped_column(String(16), default="field")
     author: Mapped[str] = mapped_column(String(512), default="")
     version: Mapped[int] = mapped_column(Integer, default=0)
+    # Added in migration 0006: the area sketched on the scene (JSON [[lat, lon] …] or empty).
+    area: Mapped[str] = mapped_column(Text, default="")
 
 
 class Attachment(Base):

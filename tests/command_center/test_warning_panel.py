@@ -81,8 +81,13 @@ def test_warnings_are_listed_drawn_and_confirmed_and_the_relay_queue_shows(
             await _until(lambda: panel.status.text() == "已确认为事件，见事件列表")
             await _until(lambda: not panel.confirm_button.isEnabled())
             assert picture.incidents["SNOW-1"].type_code == "snow_cold"
+            sketched = [(37.60, 115.60), (37.62, 115.60), (37.62, 115.63), (37.60, 115.63)]
             report = oc.make(
-                SituationReport, incident_id="SNOW-1", stage="initial", title="暴雪初报"
+                SituationReport,
+                incident_id="SNOW-1",
+                stage="initial",
+                title="暴雪初报",
+                area=sketched,  # sketched on the scene: drawn on the hall's map too
             )
             assert await oc.submit_and_wait(report, 20) is None
             await _until(lambda: getattr(picture.relay.get("ferry"), "delivered", 0) == 1, 20)
@@ -100,6 +105,7 @@ def test_warnings_are_listed_drawn_and_confirmed_and_the_relay_queue_shows(
                 window.view.page().runJavaScript("JSON.stringify(hall.counts())", 0, counts.append)
                 await _until(lambda: bool(counts))
                 assert json.loads(counts[0])["warnings"] == 2
+                assert json.loads(counts[0])["zones"] == 1  # the report's sketched area
             await asyncio.sleep(0.5)
             window.grab().save(str(artifacts / "command-hall-warnings.png"))
             window.close()

@@ -22,7 +22,7 @@ from tests.command_center.test_window import _run_in_qt
 def test_the_field_window_answers_orders_reports_and_raises_sos(
     hub: Any, tmp_path: Path, qapp: Any, artifacts: Path
 ) -> None:
-    from PySide6.QtCore import Qt
+    from PySide6.QtCore import QPoint, Qt
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QPushButton
 
@@ -72,10 +72,30 @@ def test_the_field_window_answers_orders_reports_and_raises_sos(
             window.report.fields["where"].setText("人民路与长安路口")
             window.report.fields["depth"].setText("0.6")
             window.report.fields["trapped"].setText("3")
+            window.report.on_sketch_clicked()  # the small map of the incident
+            dialog = window.report.dialog
+            assert dialog is not None
+            await asyncio.sleep(0.2)
+            canvas = dialog.canvas
+            w, h = canvas.width(), canvas.height()
+            for fx, fy in ((0.4, 0.4), (0.6, 0.4), (0.6, 0.6), (0.4, 0.6)):
+                QTest.mouseClick(
+                    canvas, Qt.MouseButton.LeftButton, pos=QPoint(int(w * fx), int(h * fy))
+                )
+            assert len(canvas.points) == 4
+            dialog.grab().save(str(artifacts / "field-unit-sketch.png"))
+            QTest.mouseClick(dialog.finish, Qt.MouseButton.LeftButton)
+            assert (
+                window.report.area is not None and "已标绘（4 点）" in window.report.sketch.text()
+            )
             QTest.mouseClick(window.report.send, Qt.MouseButton.LeftButton)
             assert await wait_for(
                 lambda: any(r.title == "人民路积水" for r in hall.items["report"].values()), 10
             )
+            sent = next(r for r in hall.items["report"].values() if r.title == "人民路积水")
+            assert sent.area is not None and len(sent.area) == 5  # closed ring
+            lats = [p[0] for p in sent.area]
+            assert min(lats) < 37.55 < max(lats)  # drawn around the incident
             window.tabs.setCurrentIndex(0)
             await asyncio.sleep(0.3)
             window.grab().save(str(artifacts / "field-unit-day.png"))

@@ -204,3 +204,33 @@ async def test_positions_from_gpsd_skip_what_is_not_a_fix() -> None:
     with pytest.raises(GpsError, match="is gpsd running"):
         async for _ in read_gpsd("127.0.0.1", free_ports(1)[0]):
             pass
+
+
+async def test_a_sketched_area_is_checked_stored_and_loaded_again(hub: Any, tmp_path: Path) -> None:
+    from shared.hub.load import load_state
+    from shared.hub.state import StateStore
+
+    team = hub.enroll("team-07", "field")
+    session = FieldSession(team, tmp_path / "field")
+    await session.start()
+    try:
+        await session.client.wait_online(10)
+        declare = session.client.make(
+            IncidentDeclare, incident_id="A-1", title="积水", lat=37.7, lon=115.7
+        )
+        assert await session.client.submit_and_wait(declare, 10) is None
+        bowtie = [(37.70, 115.70), (37.71, 115.71), (37.70, 115.71), (37.71, 115.70)]
+        with pytest.raises(FieldError, match="标绘的范围不能用"):
+            await session.send_report(
+                "A-1", "initial", "积水", {"what": "a", "where": "b"}, area=bowtie
+            )
+        ring = [(37.70, 115.70), (37.71, 115.70), (37.71, 115.71), (37.70, 115.71)]
+        rid = await session.send_report(
+            "A-1", "initial", "积水", {"what": "a", "where": "b"}, area=ring
+        )
+        assert await wait_for(lambda: session.client.queued() == 0, 10)
+    finally:
+        await session.aclose()
+    state = StateStore()
+    load_state(hub.engine, state)
+    assert state.get("report", rid).area == [*ring, ring[0]]

@@ -138,3 +138,11 @@ def test_identifiers_are_stable_and_cap_safe() -> None:
     assert ea.identifier == eb.identifier
     assert not set(" ,<&") & set(ea.identifier)
     assert msgspec.json.encode(ea)  # a plain struct, serialisable for the queue
+
+
+def test_a_report_with_a_sketched_area_sends_that_area() -> None:
+    f = _factory()
+    f.prime([incident()])
+    sketched = [(37.60, 115.60), (37.61, 115.60), (37.61, 115.61), (37.60, 115.61), (37.60, 115.60)]
+    [event] = f.observe(report("R1", area=sketched))
+    assert event.alert.infos[0].areas[0].polygons == [sketched]
