@@ -40,6 +40,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--gps", default="none", help="sim, nmea:FILE, serial:PORT[:BAUD], gpsd[:HOST:PORT], none"
     )
     p.add_argument("--theme", choices=["day", "night"], default="day")
+    p.add_argument("--every", type=float, default=5.0, help="seconds between positions sent")
+    p.add_argument(
+        "--min-distance",
+        type=float,
+        default=20.0,
+        help="metres moved that make a fix worth sending",
+    )
     p.add_argument("--screenshot", type=Path)
     p.add_argument("--seconds", type=float, default=0.0, help="close after this long (0: stay)")
     p.add_argument("--ready-json", action="store_true", help=argparse.SUPPRESS)
@@ -63,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
                 screenshot=args.screenshot,
                 seconds=args.seconds,
                 ready_json=args.ready_json,
+                every_s=args.every,
+                min_distance_m=args.min_distance,
             )
         except ValueError as exc:
             print(f"field-unit: {exc}", file=sys.stderr)

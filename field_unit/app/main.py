@@ -45,6 +45,8 @@ def run_window(
     screenshot: Path | None = None,
     seconds: float = 0.0,
     ready_json: bool = False,
+    every_s: float = 5.0,
+    min_distance_m: float = 20.0,
 ) -> int:
     """Open the window (the first-run wizard when no bundle is known yet)."""
     import qasync
@@ -62,7 +64,10 @@ def run_window(
     asyncio.set_event_loop(loop)
     stored = data_dir / "bundle.json"
     path = bundle_path or stored
-    if not path.exists():
+    if bundle_path is not None and not bundle_path.exists():
+        print(f"field-unit: no key bundle at {bundle_path}", file=sys.stderr)
+        return 2
+    if not path.exists():  # first run: the wizard
         wizard = QtSetupWizard(stored)
         wizard.show()
         done = asyncio.Event()
@@ -76,7 +81,12 @@ def run_window(
     except BundleError as exc:
         print(f"field-unit: {explain(exc)}", file=sys.stderr)
         return 2
-    session = FieldSession(bundle, data_dir)
+    from shared.gps import SendFilter
+
+    send_filter = SendFilter(
+        interval_s=every_s, min_distance_m=min_distance_m, max_silence_s=max(30.0, every_s)
+    )
+    session = FieldSession(bundle, data_dir, send_filter=send_filter)
     window = QtFieldWindow(session, theme=theme)
     window.resize(1366, 768)
     window.show()

@@ -27,6 +27,15 @@ from field_unit.app.qt_report_panel import QtReportPanel
 from field_unit.app.theme import THEMES
 from shared.field import FieldSession
 
+QUALITY_ZH = {
+    "no fix": "无定位",
+    "DGPS": "差分 GPS",
+    "RTK fixed": "RTK 固定解",
+    "RTK float": "RTK 浮点解",
+    "estimated": "推算",
+    "manual": "手动输入",
+    "simulation": "模拟",
+}
 LINK_NAMES = {
     "online": "● 在线",
     "offline": "● 离线",
@@ -186,7 +195,8 @@ class QtFieldWindow(QMainWindow):
             self.gps.setText("GPS 无定位")
             return
         sats = f" {fix.satellites} 星" if fix.satellites else ""
-        self.gps.setText(f"定位：{fix.quality_name}{sats}")
+        quality = QUALITY_ZH.get(fix.quality_name, fix.quality_name)
+        self.gps.setText(f"定位：{quality}{sats}")
         self.position.setText(
             f"纬度 {fix.lat:.6f}\n经度 {fix.lon:.6f}\n时间 {fix.time.astimezone():%H:%M:%S}\n"
             f"已上报位置 {self.session.positions_sent} 次"

@@ -32,6 +32,14 @@ def test_a_full_disk_refuses_the_new_photo_and_keeps_what_was_queued(
             session = FieldSession(bundle, Path({str(tmp_path / "field")!r}))
             small = Path({str(tmp_path / "small.jpg")!r}); small.write_bytes(b"\\xff" * 20_000)
             big = Path({str(tmp_path / "big.jpg")!r}); big.write_bytes(b"\\xee" * 3_000_000)
+            session.max_attachment_bytes = 1_000_000
+            try:  # over the size limit: refused before anything is queued
+                await session.send_report(
+                    "X-1", "initial", "too big", {{"what": "a", "where": "b"}}, files=[big])
+                oversize = ""
+            except FieldError as exc:
+                oversize = str(exc)
+            session.max_attachment_bytes = 32 * 1024 * 1024
             first = await session.send_report(
                 "X-1", "initial", "first", {{"what": "a", "where": "b"}}, files=[small])
             signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
@@ -43,7 +51,8 @@ def test_a_full_disk_refuses_the_new_photo_and_keeps_what_was_queued(
             except FieldError as exc:
                 refused = str(exc)
             queued = session.client.queued()
-            print(json.dumps({{"first": first, "refused": refused, "queued": queued}}))
+            print(json.dumps({{"first": first, "refused": refused, "queued": queued,
+                              "oversize": oversize}}))
             await session.aclose()
 
         asyncio.run(main())
@@ -52,6 +61,7 @@ def test_a_full_disk_refuses_the_new_photo_and_keeps_what_was_queued(
     res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert res.returncode == 0, res.stderr
     out = json.loads(res.stdout.strip().splitlines()[-1])
+    assert "超过 1 MB 上限" in out["oversize"] and "请压缩" in out["oversize"]
     assert "free disk space" in out["refused"] and "already queued is kept" in out["refused"]
     assert out["queued"] >= 2  # the small photo's chunk and the first report, still there
 
