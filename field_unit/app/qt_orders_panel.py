@@ -20,7 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from shared.field import ANSWERS, NEXT, FieldError, FieldSession
+from shared.domain.orders import recipient_answers
+from shared.field import ANSWERS, FieldError, FieldSession
 from shared.field.orders import NEEDS_ANSWER
 
 STATE_NAMES = {
@@ -111,7 +112,7 @@ class QtOrdersPanel(QWidget):
         self.detail.setText(
             f"{order.text}{incident}\n来自 {order.issued_by} · {order.updated.astimezone():%H:%M}"
         )
-        for state in NEXT.get(order.state, ()):
+        for state in recipient_answers(order.state):
             button = QPushButton(ANSWERS[state])
             button.setObjectName(f"answer-{state}")
             button.clicked.connect(lambda _=False, s=state: self.on_answer_clicked(s))

@@ -40,6 +40,31 @@ ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 FINAL = frozenset(s for s, nxt in ORDER_TRANSITIONS.items() if not nxt)
 UNACKNOWLEDGED = frozenset({"issued", "delivered"})
+RECIPIENT_ANSWERS = ("acknowledged", "accepted", "declined", "en_route", "on_scene", "completed")
+"""What a recipient may answer, in the order a person meets them (buttons, steps)."""
+
+
+def recipient_answers(state: str) -> list[str]:
+    """The answers a recipient may give next (an order still ``issued`` answers as if
+    delivered: its receipt goes first)."""
+    allowed = ORDER_TRANSITIONS.get("delivered" if state == "issued" else state, frozenset())
+    return [a for a in RECIPIENT_ANSWERS if a in allowed]
+
+
+def answer_path(start: str, goal: str) -> list[str]:
+    """The answers, in order, that take an order from ``start`` to ``goal`` (empty when
+    ``goal`` is ``start`` or no answers lead there, e.g. ``cancelled``)."""
+    paths: dict[str, list[str]] = {start: []}
+    todo = [start]
+    while todo:
+        state = todo.pop(0)
+        if state == goal:
+            return paths[state]
+        for nxt in recipient_answers(state):
+            if nxt not in paths:
+                paths[nxt] = [*paths[state], nxt]
+                todo.append(nxt)
+    return []
 
 
 class OrderStep(msgspec.Struct, frozen=True):

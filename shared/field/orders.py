@@ -10,11 +10,12 @@ from typing import Any
 
 import msgspec
 
+from shared.domain.orders import UNACKNOWLEDGED
 from shared.protocol import OrderStatus, StateValue
 
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(list[OrderStatus])
-NEEDS_ANSWER = frozenset({"issued", "delivered"})
+NEEDS_ANSWER = UNACKNOWLEDGED
 ANSWERS = {
     "acknowledged": "已收到",
     "accepted": "接受",
@@ -23,14 +24,7 @@ ANSWERS = {
     "on_scene": "到达现场",
     "completed": "完成",
 }
-NEXT = {
-    "issued": ("acknowledged",),
-    "delivered": ("acknowledged",),
-    "acknowledged": ("accepted", "declined"),
-    "accepted": ("en_route",),
-    "en_route": ("on_scene",),
-    "on_scene": ("completed",),
-}
+"""The answers' labels (which answers come next: :func:`shared.domain.orders.recipient_answers`)."""
 
 
 class OrderBook:

@@ -8,7 +8,6 @@ received are kept on disk; positions are filtered by rate and distance before th
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -334,13 +333,3 @@ class FieldSession:
                 self.client.make(ShiftSignIn, person=self.signed_in, post=post, on=False)
             )
             self.signed_in = ""
-
-
-async def wait_for(predicate: Callable[[], bool], timeout: float) -> bool:
-    """Poll ``predicate`` until true or ``timeout`` (for commands and tests)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        await asyncio.sleep(0.05)
-    return predicate()

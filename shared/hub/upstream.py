@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.config import UpstreamSettings
+from shared.domain.orders import UNACKNOWLEDGED, answer_path
 from shared.feed import BatchFeed
 from shared.protocol import (
     CHUNK_MAX_BYTES,
@@ -53,22 +54,6 @@ from shared.store.blobs import BlobStore
 log = logging.getLogger(__name__)
 
 CITY_ORDER_PREFIX = "city/"
-_CHAIN = ("acknowledged", "accepted", "en_route", "on_scene", "completed")
-"""An order's answers in the order the state machine allows them (declined: after
-acknowledged). The county hub may publish two of them as one change; the city must still
-see each step."""
-
-
-def _steps(before: str | None, now: str) -> list[str]:
-    """The answers that lead the city's copy from ``before`` to ``now``."""
-    done = _CHAIN.index(before) + 1 if before in _CHAIN else 0
-    if now == "declined":
-        return ([] if done else ["acknowledged"]) + ["declined"]
-    if now not in _CHAIN:
-        return []
-    return list(_CHAIN[done : _CHAIN.index(now) + 1])
-
-
 _UP_TOPICS = ("incident", "report", "resource", "order")
 
 
@@ -236,7 +221,11 @@ class Translator:
                 note=f"{order.recipient}（{self.device}）",
                 exercise=order.exercise,
             )
-            for step in _steps(before.state if before else None, order.state)
+            # the county may publish two answers as one change; the city must see each step
+            for step in answer_path(
+                before.state if before and before.state not in UNACKNOWLEDGED else "delivered",
+                order.state,
+            )
         ]
 
     def mirrored(self, city: OrderStatus, orders_to: str) -> DispatchOrder:

@@ -69,14 +69,14 @@ def test_a_full_disk_refuses_the_new_photo_and_keeps_what_was_queued(
     import asyncio
 
     from shared.field import FieldSession
-    from shared.field.session import wait_for
     from shared.store.models import Report
+    from tests.support import until
 
     async def flush() -> None:
         session = FieldSession(team, tmp_path / "field")
         await session.start()
         try:
-            assert await wait_for(lambda: session.client.queued() == 0, 20)
+            await until(lambda: session.client.queued() == 0, 20)
         finally:
             await session.aclose()
 

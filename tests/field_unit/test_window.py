@@ -13,10 +13,10 @@ from typing import Any
 from command_center.app.qt_main_window import QtMainWindow
 from shared.client import HubClient, Replica, SituationPicture, issue_order
 from shared.field import FieldSession
-from shared.field.session import wait_for
 from shared.gps import Fix
 from shared.protocol import EmergencyAck, IncidentDeclare
 from tests.command_center.test_window import _run_in_qt
+from tests.support import until
 
 
 def test_the_field_window_answers_orders_reports_and_raises_sos(
@@ -51,13 +51,13 @@ def test_the_field_window_answers_orders_reports_and_raises_sos(
             await session.on_fix(Fix(37.551, 115.581, datetime.now(UTC), quality=1, satellites=9))
             order_id, refusal = await issue_order(lc, "team-07", "前往冀州区人民路排涝", "FL-1")
             assert refusal is None
-            assert await wait_for(lambda: window.orders.list.count() == 1, 10)
+            await until(lambda: window.orders.list.count() == 1, 10)
             assert window.orders.ring.isVisible()
             window.orders.list.setCurrentRow(0)
             ack = window.orders.findChild(QPushButton, "answer-acknowledged")
             assert ack is not None and ack.height() >= 48  # gloves
             QTest.mouseClick(ack, Qt.MouseButton.LeftButton)
-            assert await wait_for(lambda: hall.get("order", order_id).state == "acknowledged", 10)
+            await until(lambda: hall.get("order", order_id).state == "acknowledged", 10)
 
             # a report from the flood form
             window.tabs.setCurrentWidget(window.report)
@@ -66,7 +66,7 @@ def test_the_field_window_answers_orders_reports_and_raises_sos(
             assert set(window.report.fields) == {"where", "depth", "trapped", "needs"}
             window.report.title.setText("人民路积水")
             QTest.mouseClick(window.report.send, Qt.MouseButton.LeftButton)
-            assert await wait_for(lambda: "请补全" in window.report.status.text(), 5)
+            await until(lambda: "请补全" in window.report.status.text(), 5)
             assert "受淹区域" in window.report.status.text()
             window.report.title.setText("人民路积水")
             window.report.fields["where"].setText("人民路与长安路口")
@@ -89,7 +89,7 @@ def test_the_field_window_answers_orders_reports_and_raises_sos(
                 window.report.area is not None and "已标绘（4 点）" in window.report.sketch.text()
             )
             QTest.mouseClick(window.report.send, Qt.MouseButton.LeftButton)
-            assert await wait_for(
+            await until(
                 lambda: any(r.title == "人民路积水" for r in hall.items["report"].values()), 10
             )
             sent = next(r for r in hall.items["report"].values() if r.title == "人民路积水")
@@ -114,23 +114,23 @@ def test_the_field_window_answers_orders_reports_and_raises_sos(
             hall_window = QtMainWindow(picture, hall, use_map=False, ack_emergency=ack)
             hall_window.show()
             QTest.mouseClick(window.sos, Qt.MouseButton.LeftButton)
-            assert await wait_for(lambda: len(hall.items["emergency"]) == 1, 10)
+            await until(lambda: len(hall.items["emergency"]) == 1, 10)
             alert = next(iter(hall.items["emergency"].values()))
             assert alert.callsign == "消防七中队" and alert.lat == 37.551
             bar = hall_window.alarms
-            assert await wait_for(
+            await until(
                 lambda: bar.ack.isVisible() and "紧急求救 SOS：消防七中队" in bar.label.text(), 10
             )
             QTest.mouseClick(bar.ack, Qt.MouseButton.LeftButton)
-            assert await wait_for(lambda: window.sos.text() == "已确认·取消", 10)
-            assert await wait_for(lambda: "已由 leader-1 确认" in bar.label.text(), 10)
+            await until(lambda: window.sos.text() == "已确认·取消", 10)
+            await until(lambda: "已由 leader-1 确认" in bar.label.text(), 10)
             hall_window.grab().save(str(artifacts / "command-hall-sos.png"))
             hall_window.close()
             window.on_theme_clicked()
             await asyncio.sleep(0.3)
             window.grab().save(str(artifacts / "field-unit-night-sos.png"))
             QTest.mouseClick(window.sos, Qt.MouseButton.LeftButton)  # safe now: cancel
-            assert await wait_for(lambda: len(hall.items["emergency"]) == 0, 10)
+            await until(lambda: len(hall.items["emergency"]) == 0, 10)
             window.close()
         await session.aclose()
 
@@ -158,14 +158,14 @@ def test_the_liaison_window_rings_for_new_orders_and_signs_in(
             window.show()
             assert not window.sos.isVisible() and window.tabs.tabText(2) == "值班"
             await issue_order(lc, "liaison-water", "调度两台排涝泵车至冀州区")
-            assert await wait_for(lambda: window.orders.ring.isVisible(), 10)
+            await until(lambda: window.orders.ring.isVisible(), 10)
             assert "1 条新指令" in window.orders.ring.text()
             assert window.ring is None or window.rang >= 1  # it rings (no speakers in CI)
             window.tabs.setCurrentIndex(2)
             window.person.setText("刘工")
             window.post.setText("水务局值班室")
             QTest.mouseClick(window.sign, Qt.MouseButton.LeftButton)
-            assert await wait_for(lambda: hall.get("duty", "signin:liaison-water") is not None, 10)
+            await until(lambda: hall.get("duty", "signin:liaison-water") is not None, 10)
             assert hall.get("duty", "signin:liaison-water").person == "刘工"
             window.tabs.setCurrentIndex(0)
             await asyncio.sleep(0.3)

@@ -55,3 +55,16 @@ def test_escalation_resends_then_alarms_and_hands_over() -> None:
         advance(order, "delivered", by="p", at=at(1)), "acknowledged", by="p", at=at(16)
     )
     assert escalations([acked], at(30), policy) == []
+
+
+def test_recipient_answers_and_the_steps_between_two_states_follow_the_state_machine() -> None:
+    from shared.domain.orders import answer_path, recipient_answers
+
+    assert recipient_answers("issued") == ["acknowledged"]  # the receipt goes first
+    assert recipient_answers("acknowledged") == ["accepted", "declined"]
+    assert recipient_answers("completed") == []
+    assert answer_path("delivered", "accepted") == ["acknowledged", "accepted"]
+    assert answer_path("delivered", "declined") == ["acknowledged", "declined"]
+    assert answer_path("accepted", "completed") == ["en_route", "on_scene", "completed"]
+    assert answer_path("accepted", "accepted") == []
+    assert answer_path("delivered", "cancelled") == []  # cancelling is not an answer

@@ -17,13 +17,12 @@ from sqlalchemy import func, select
 
 from shared.client import HubClient, Replica, issue_order
 from shared.field import FieldError, FieldSession, FormProblem, ManDownWatch
-from shared.field.session import wait_for
 from shared.gps import Fix, read_gpsd
 from shared.identity import load_bundle
 from shared.protocol import EmergencyAck, IncidentDeclare
 from shared.store import open_engine, sqlite_url
 from shared.store.models import Attachment, Report
-from tests.support import HubProcess, free_ports
+from tests.support import HubProcess, free_ports, until
 
 PHOTO = hashlib.shake_256(b"dike").digest(900_000)
 
@@ -59,7 +58,7 @@ async def test_a_report_with_a_photo_made_while_the_hub_is_down_arrives_once(
         await session.start()
         await asyncio.sleep(0.5)  # the session has the incident's type (flood form)
         hub.stop()
-        assert await wait_for(lambda: session.client.state.value != "online", 10)
+        await until(lambda: session.client.state.value != "online", 10)
         photo = tmp_path / "管涌.jpg"
         photo.write_bytes(PHOTO)
         with pytest.raises(FormProblem) as missing:
@@ -75,7 +74,7 @@ async def test_a_report_with_a_photo_made_while_the_hub_is_down_arrives_once(
         )
         assert session.sync().queued >= 2  # the photo's chunks and the report, waiting
         hub.start()
-        assert await wait_for(lambda: session.client.queued() == 0, 30)
+        await until(lambda: session.client.queued() == 0, 30)
         await session.aclose()
     finally:
         hub.stop()
@@ -103,9 +102,7 @@ async def test_sos_repeats_until_the_hall_acknowledges_and_can_be_cancelled(
             await session.client.wait_online(10)
             await session.on_fix(Fix(37.7, 115.7, datetime.now(UTC)))
             alert = await session.sos.raise_()
-            assert await wait_for(
-                lambda: getattr(hall.get("emergency", alert), "repeats", 0) >= 2, 10
-            )
+            await until(lambda: getattr(hall.get("emergency", alert), "repeats", 0) >= 2, 10)
             state = hall.get("emergency", alert)
             assert (state.device, state.kind, state.lat) == ("team-07", "sos", 37.7)
             assert (
@@ -114,12 +111,12 @@ async def test_sos_repeats_until_the_hall_acknowledges_and_can_be_cancelled(
                 )
                 is None
             )
-            assert await wait_for(lambda: session.sos.acknowledged_by == "duty-1", 10)
+            await until(lambda: session.sos.acknowledged_by == "duty-1", 10)
             sent = session.sos.sent
             await asyncio.sleep(1.0)
             assert session.sos.sent == sent  # no more repeats once acknowledged
             await session.sos.cancel()
-            assert await wait_for(lambda: hall.get("emergency", alert) is None, 10)
+            await until(lambda: hall.get("emergency", alert) is None, 10)
     finally:
         await session.aclose()
 
@@ -137,13 +134,13 @@ async def test_a_liaison_keeps_its_orders_offline_and_answers_reach_the_leader(
             await lc.wait_online(10)
             order_id, refusal = await issue_order(lc, "liaison-water", "开启3号闸门泄洪")
             assert refusal is None
-            assert await wait_for(lambda: order_id in session.orders.orders, 10)
+            await until(lambda: order_id in session.orders.orders, 10)
             assert session.orders.ringing() and session.orders.new == [order_id]
             with pytest.raises(FieldError, match="必须说明理由"):
                 await session.answer(order_id, "declined")
             await session.answer(order_id, "acknowledged")
             assert session.orders.new == []
-            assert await wait_for(lambda: lr.get("order", order_id).state == "acknowledged", 10)
+            await until(lambda: lr.get("order", order_id).state == "acknowledged", 10)
             await session.sign_in("刘工", "水务局值班")
     finally:
         await session.aclose()
@@ -228,7 +225,7 @@ async def test_a_sketched_area_is_checked_stored_and_loaded_again(hub: Any, tmp_
         rid = await session.send_report(
             "A-1", "initial", "积水", {"what": "a", "where": "b"}, area=ring
         )
-        assert await wait_for(lambda: session.client.queued() == 0, 10)
+        await until(lambda: session.client.queued() == 0, 10)
     finally:
         await session.aclose()
     state = StateStore()
