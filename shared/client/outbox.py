@@ -38,6 +38,9 @@ class Outbox:
         # hub's responsibility, unacknowledged data is resent.
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        # Kept in memory from here on: the windows show it several times a second, and a
+        # query per look would be file I/O on the GUI thread.
+        self._count: int = self._db.execute("SELECT count(*) FROM outbox").fetchone()[0]
 
     def add(self, items: Iterable[tuple[str, str, bytes]]) -> int:
         """Append ``(id, kind, payload)`` rows in one transaction; returns how many were new."""
@@ -50,7 +53,9 @@ class Outbox:
                     "INSERT OR IGNORE INTO outbox(id, kind, payload) VALUES (?, ?, ?)", rows
                 )
                 self._db.execute("COMMIT")
-                return self._db.total_changes - before
+                added = self._db.total_changes - before
+                self._count += added
+                return added
             except sqlite3.Error as exc:
                 if self._db.in_transaction:
                     self._db.execute("ROLLBACK")
@@ -73,15 +78,15 @@ class Outbox:
         if not rows:
             return
         with self._lock:
+            before = self._db.total_changes
             self._db.execute("BEGIN IMMEDIATE")
             self._db.executemany("DELETE FROM outbox WHERE id = ?", rows)
             self._db.execute("COMMIT")
+            self._count -= self._db.total_changes - before
 
     def count(self) -> int:
-        """Messages waiting for an acknowledgement."""
-        with self._lock:
-            n: int = self._db.execute("SELECT count(*) FROM outbox").fetchone()[0]
-            return n
+        """Messages waiting for an acknowledgement (no file access)."""
+        return self._count
 
     def close(self) -> None:
         """Close the file."""

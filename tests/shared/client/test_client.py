@@ -47,6 +47,8 @@ def test_outbox_keeps_order_and_ignores_repeated_ids(tmp_path: Path) -> None:
     rows = box.after(0, 10)
     assert [r[1] for r in rows] == ["a", "c"]
     assert [r[1] for r in box.after(rows[0][0], 10)] == ["c"]
+    box.remove(["b", "zzz"])  # ids no longer (or never) held count for nothing
+    assert box.count() == len(box.after(0, 10)) == 2
     box.close()
     reopened = Outbox(tmp_path / "o.db")
     assert reopened.count() == 2
