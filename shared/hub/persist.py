@@ -23,6 +23,7 @@ from shared.hub.duty import DutyCommands
 from shared.hub.emergency import EmergencyCommands
 from shared.hub.escalation import OrderEscalation
 from shared.hub.incidents import IncidentCommands
+from shared.hub.media import MediaCommands
 from shared.hub.orders import OrderCommands
 from shared.hub.reports import ReportCommands
 from shared.hub.response import ResponseCommands
@@ -41,12 +42,14 @@ from shared.protocol import (
     EmergencyAck,
     Error,
     ExternalWarning,
+    FloorRequest,
     InboxQuery,
     InboxStatus,
     IncidentClose,
     IncidentDeclare,
     IncidentTransition,
     LevelOverride,
+    MediaSignal,
     Message,
     MonitoringReading,
     OrderUpdate,
@@ -117,6 +120,7 @@ class Persister(
     DutyCommands,
     WarningCommands,
     EmergencyCommands,
+    MediaCommands,
     DeadlineBook,
     OrderEscalation,
 ):
@@ -312,6 +316,10 @@ class Persister(
                 self._emergency(msg, device, role, now, pending, audits)
             case ShiftSignIn():
                 self._sign_in(msg, device, role, now, pending, audits)
+            case MediaSignal():
+                self._media(msg, device, role, now, pending, audits)
+            case FloorRequest():
+                self._floor(msg, device, role, now, pending, audits)
             case IncidentDeclare() | IncidentTransition() | LevelOverride() | IncidentClose():
                 self._incident_command(conn, msg, device, now, pending, audits)
             case DispatchOrder() | OrderUpdate():

@@ -44,6 +44,7 @@ from shared.domain.plans import Departments, Plans
 from shared.hub.auth import ZapGuard, make_server_socket
 from shared.hub.escalation import domain_order
 from shared.hub.load import load_state
+from shared.hub.media import sweep_media
 from shared.hub.persist import Persister
 from shared.hub.registry import DeviceCache
 from shared.hub.state import StateStore
@@ -610,6 +611,13 @@ class Hub:
         self._escalate_orders(wall)
         for key in expired_warnings(self.state.topics["warning"].items, wall):
             self.state.set("warning", key, None)
+        online = {d for d, status in self.presence.status.items() if status != "offline"}
+        changes, media_audits = sweep_media(
+            self.state.topics["media"].items, self.state.topics["talkgroup"].items, online, wall
+        )
+        for topic, key, value in changes:
+            self.state.set(topic, key, value)  # type: ignore[arg-type]
+        self._audit_backlog.extend(media_audits)
         for alarm in self.deadlines.poll(wall):
             self.state.set(
                 "alarm",

@@ -408,6 +408,44 @@ class ShiftSignIn(Message, frozen=True, tag="sign_in"):
     on: bool = True
 
 
+MediaPurpose = Literal["watch", "call", "talkgroup", "forward"]
+"""watch: see and hear a unit's camera; call: a full-duplex voice call; talkgroup: a member's
+voice link to the incident's push-to-talk group; forward: a feed passed on to another unit or
+toward the province."""
+
+MediaAction = Literal["offer", "answer", "end"]
+Sdp = Annotated[str, msgspec.Meta(max_length=65536)]
+
+
+class MediaSignal(Message, frozen=True, tag="media"):
+    """WebRTC signalling over the backbone: an SDP offer to ``to_device``, its answer, or the
+    end of the session (either side, with a reason). The hub checks who may say what and
+    keeps the session in the ``media`` topic; the media itself flows between the peers."""
+
+    session_id: Name
+    action: MediaAction
+    to_device: Name | None = None
+    purpose: MediaPurpose = "watch"
+    incident_id: Name | None = None
+    sdp: Sdp = ""
+    label: ShortText = ""
+    reason: ShortText = ""
+
+
+FloorAction = Literal["join", "leave", "request", "release"]
+
+
+class FloorRequest(Message, frozen=True, tag="floor"):
+    """Push-to-talk: join or leave a talk group (one per incident, or a named standing
+    group), ask for the floor (key pressed) or give it back (key released). The hub decides
+    by the rules of :mod:`shared.domain.floor`, with the sender's role as its priority."""
+
+    group_id: Name
+    action: FloorAction
+    incident_id: Name | None = None
+    label: ShortText = ""
+
+
 DutyCategory = Literal["call", "report", "instruction", "note", "handover", "system"]
 
 
@@ -548,6 +586,8 @@ Request = (
     | Emergency
     | EmergencyAck
     | ShiftSignIn
+    | MediaSignal
+    | FloorRequest
 )
 """Everything a client may send on the request socket."""
 

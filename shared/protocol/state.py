@@ -29,6 +29,8 @@ TOPICS = (
     "relay",
     "warning",
     "emergency",
+    "media",
+    "talkgroup",
 )
 """State topics, in the order a snapshot serves them."""
 
@@ -346,6 +348,45 @@ class SignInState(msgspec.Struct, frozen=True, tag="sign_in"):
     post: str = ""
 
 
+class MediaSessionState(msgspec.Struct, frozen=True, tag="media"):
+    """A media session between two devices, keyed by its id: the SDP offer and answer (the
+    signalling), who, why, for which incident, and how it ended."""
+
+    session_id: str
+    caller: str
+    callee: str
+    purpose: str
+    status: str
+    """offered, answered, ended"""
+    created: datetime
+    updated: datetime
+    incident_id: str | None = None
+    label: str = ""
+    offer_sdp: str = ""
+    answer_sdp: str = ""
+    ended_by: str = ""
+    reason: str = ""
+    exercise: bool = False
+
+
+class TalkGroupState(msgspec.Struct, frozen=True, tag="talkgroup"):
+    """A push-to-talk group's floor: members, the talker (and since when), the queue in
+    order, the last event, and who last lost the floor against their will."""
+
+    group_id: str
+    members: list[str]
+    talker: str = ""
+    talker_priority: int = 0
+    granted_at: datetime | None = None
+    queue: list[str] = msgspec.field(default_factory=list)
+    queue_priorities: list[int] = msgspec.field(default_factory=list)
+    incident_id: str | None = None
+    label: str = ""
+    last_event: str = ""
+    revoked: str = ""
+    updated: datetime | None = None
+
+
 StateValue = (
     UnitState
     | IncidentState
@@ -363,6 +404,8 @@ StateValue = (
     | WarningState
     | EmergencyState
     | SignInState
+    | MediaSessionState
+    | TalkGroupState
 )
 
 
