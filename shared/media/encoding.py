@@ -29,7 +29,7 @@ import av
 from aiortc import rtcrtpreceiver
 from aiortc.codecs import get_capabilities
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
-from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+from aiortc.rtcrtpparameters import RTCRtpCodecCapability, RTCRtpCodecParameters
 
 if TYPE_CHECKING:
     Pkt: TypeAlias = av.Packet[Any]
@@ -440,11 +440,13 @@ class FrameDecoder:
             return []
 
 
-def codec_preferences(kind: str, name: str) -> list[RTCRtpCodecParameters]:
+def codec_preferences(kind: str, name: str) -> list[RTCRtpCodecCapability]:
     """The capabilities of ``kind`` restricted to ``name`` (H264 / opus), for
     ``setCodecPreferences``: a packet stream can only be sent in its own codec."""
     wanted = {f"{kind}/{name.lower()}", f"{kind}/rtx"}
     codecs = [c for c in get_capabilities(kind).codecs if c.mimeType.lower() in wanted]
     if not any(c.mimeType.lower() != f"{kind}/rtx" for c in codecs):
         raise ValueError(f"this aiortc cannot send {kind}/{name}")
-    return codecs  # type: ignore[return-value]
+    return [
+        RTCRtpCodecCapability(c.mimeType, c.clockRate, c.channels, c.parameters) for c in codecs
+    ]

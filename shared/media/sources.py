@@ -79,6 +79,7 @@ def open_video(
         )
     if track is None:
         raise SourceError(f"{spec} has no video")
+    assert isinstance(track, MediaStreamTrack)
     return track
 
 
@@ -105,6 +106,7 @@ def open_audio(spec: str) -> MediaStreamTrack | None:
         )
     if track is None:
         raise SourceError(f"{spec} has no audio")
+    assert isinstance(track, MediaStreamTrack)
     return track
 
 

@@ -100,7 +100,7 @@ async def test_floor_control_through_the_hub_uses_roles_for_priority(
             await c.wait_online(10)
             clients[name] = c
         try:
-            for name, c in clients.items():
+            for c in clients.values():
                 join = c.make(FloorRequest, group_id="HZ-1", action="join", incident_id="HZ-1")
                 assert await c.submit_and_wait(join, 10) is None
             c1, c2, cl = clients["u1"], clients["u2"], clients["leader"]
