@@ -1,6 +1,7 @@
 """``field-unit``: the field and liaison client, headless parts.
 
 field-unit sim --bundle FILE --units N --rate HZ --duration S [--summary-json]
+field-unit media --bundle FILE [--camera SPEC] [--mic SPEC] [--cap-kbps N] [--measure]
 """
 
 from __future__ import annotations
@@ -50,6 +51,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--screenshot", type=Path)
     p.add_argument("--seconds", type=float, default=0.0, help="close after this long (0: stay)")
     p.add_argument("--ready-json", action="store_true", help=argparse.SUPPRESS)
+
+    p = sub.add_parser(
+        "media", help="answer the hall's video and voice sessions with this device's camera"
+    )
+    p.add_argument("--bundle", type=Path, required=True, help="key bundle of this device")
+    p.add_argument(
+        "--camera",
+        default="synthetic",
+        help="synthetic, v4l2:/dev/videoN, dshow:video=NAME, file:PATH, rtsp://…, none",
+    )
+    p.add_argument("--mic", default="synthetic", help="synthetic, alsa:NAME, file:PATH, none")
+    p.add_argument("--size", default="1280x720", help="picture size, WIDTHxHEIGHT")
+    p.add_argument(
+        "--cap-kbps", type=int, help="this link's video bitrate cap (a field link: 1000)"
+    )
+    p.add_argument("--measure", action="store_true", help="report the delay of every tone heard")
+    p.add_argument("--naive", action="store_true", help=argparse.SUPPRESS)  # the bench baseline
+    p.add_argument("--seconds", type=float, default=0.0, help="stop after this long (0: stay)")
+    p.add_argument("--outbox", type=Path, help="outbox file (default: per-user data folder)")
     return parser
 
 
@@ -79,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)  # as the hall does: skip PySide6's finalisation order
+    if args.command == "media":
+        return _media(args)
     if args.units < 1 or args.rate <= 0 or args.duration <= 0:
         print("field-unit: --units, --rate and --duration must be positive", file=sys.stderr)
         return 2
@@ -115,6 +137,55 @@ def main(argv: list[str] | None = None) -> int:
             f"p95 {summary.p95_ms} ms, p99 {summary.p99_ms} ms"
         )
     return 0 if summary.lost == 0 and summary.duplicates == 0 else 1
+
+
+def _media(args: argparse.Namespace) -> int:
+    import signal
+
+    from shared.media.sources import SourceError
+    from shared.media.station import run_station
+
+    try:
+        bundle = load_bundle(args.bundle)
+        width, height = (int(x) for x in args.size.lower().split("x"))
+    except BundleError as exc:
+        print(f"field-unit: {exc}", file=sys.stderr)
+        return 2
+    except ValueError:
+        print(f"field-unit: --size {args.size!r} is not WIDTHxHEIGHT (1280x720)", file=sys.stderr)
+        return 2
+    setup_logging(None, "field-unit", level="WARNING")
+    outbox = args.outbox or default_data_dir() / "field-unit" / f"{bundle.device}-media-outbox.db"
+
+    def emit(event: dict[str, object]) -> None:
+        print(json.dumps(event, ensure_ascii=False), flush=True)
+
+    async def main_async() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await run_station(
+            bundle,
+            outbox,
+            camera=args.camera,
+            mic=args.mic,
+            width=width,
+            height=height,
+            cap_bps=args.cap_kbps * 1000 if args.cap_kbps else None,
+            naive=args.naive,
+            measure=args.measure,
+            seconds=args.seconds,
+            on_event=emit,
+            stop=stop,
+        )
+
+    try:
+        asyncio.run(main_async())
+    except SourceError as exc:
+        print(f"field-unit: {exc}", file=sys.stderr)
+        return 2
+    return 0
 
 
 if __name__ == "__main__":

@@ -308,13 +308,16 @@ class MediaAgent:
         enc = self.local.video if t.kind == "video" else self.local.audio
         if enc is None:
             return
-        track = enc.fanout.track()
-        session.tracks.append(track)
-        t.sender.replaceTrack(track)
         t.direction = "sendrecv"
         t.setCodecPreferences(
             codec_preferences(t.kind, VIDEO_CODEC if t.kind == "video" else AUDIO_CODEC)
         )
+        if self.local.naive:
+            t.sender.replaceTrack(self.local.raw_track(t.kind))
+            return
+        track = enc.fanout.track()
+        session.tracks.append(track)
+        t.sender.replaceTrack(track)
         if t.kind == "video":
             # a viewer's picture-loss report asks the one shared encoder for a keyframe
             t.sender._send_keyframe = enc.force_keyframe  # type: ignore[method-assign, union-attr]

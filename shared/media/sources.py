@@ -22,7 +22,7 @@ from typing import Any
 
 from aiortc.mediastreams import MediaStreamTrack
 
-from shared.media.encoding import LADDER_720P, SharedAudioEncoder, SharedVideoEncoder
+from shared.media.encoding import LADDER_720P, SharedAudioEncoder, SharedVideoEncoder, Step
 from shared.media.synthetic import SyntheticAudioTrack, SyntheticVideoTrack
 
 
@@ -112,26 +112,53 @@ def open_audio(spec: str) -> MediaStreamTrack | None:
 
 @dataclass
 class LocalMedia:
-    """A device's own camera and microphone, each encoded once for every session."""
+    """A device's own camera and microphone, each encoded once for every session.
+
+    ``naive`` is the comparison the benchmark makes: aiortc's own way, the raw picture
+    handed to every peer connection (through aiortc's ``MediaRelay``) and encoded by each."""
 
     video: SharedVideoEncoder | None = None
     audio: SharedAudioEncoder | None = None
+    naive: bool = False
+    _relay: Any = None
 
     @classmethod
     def open(
-        cls, camera: str, mic: str, cap_bps: int | None = None, width: int = 1280, height: int = 720
+        cls,
+        camera: str,
+        mic: str,
+        cap_bps: int | None = None,
+        width: int = 1280,
+        height: int = 720,
+        naive: bool = False,
     ) -> LocalMedia:
         v = open_video(camera, width, height)
         a = open_audio(mic)
-        # never scale a picture up: the ladder starts at the camera's own size
-        ladder = tuple(s for s in LADDER_720P if s.width <= width) or LADDER_720P[-1:]
+        # never scale a picture up: the ladder starts at the camera's own size and rate
+        below = tuple(s for s in LADDER_720P if s.width <= width) or LADDER_720P[-1:]
+        top = Step(width, height, 30, below[0].bitrate)
+        ladder = (top, *(s for s in below if s.width < width))
         local = cls(
             SharedVideoEncoder(v, ladder=ladder, cap_bps=cap_bps) if v is not None else None,
             SharedAudioEncoder(a) if a is not None else None,
+            naive,
         )
+        if naive:
+            from aiortc.contrib.media import MediaRelay
+
+            local._relay = MediaRelay()
         return local
 
+    def raw_track(self, kind: str) -> MediaStreamTrack | None:
+        """For the naive comparison: a subscription to the raw source, encoded by its peer."""
+        enc = self.video if kind == "video" else self.audio
+        if enc is None:
+            return None
+        return self._relay.subscribe(enc.source, buffered=False)  # type: ignore[no-any-return]
+
     def start(self) -> None:
+        if self.naive:
+            return  # each peer connection reads the source itself
         for enc in (self.video, self.audio):
             if enc is not None:
                 enc.start()
