@@ -35,7 +35,12 @@ from aiortc.mediastreams import MediaStreamTrack
 from aiortc.sdp import SessionDescription
 
 from shared.media.adapt import AdaptationLoop
-from shared.media.encoding import PacketTrack, codec_preferences, install_passthrough
+from shared.media.encoding import (
+    PacketFanout,
+    PacketTrack,
+    codec_preferences,
+    install_passthrough,
+)
 from shared.media.sources import LocalMedia
 from shared.protocol import MediaSignal, new_id
 from shared.protocol.state import MediaSessionState
@@ -170,18 +175,41 @@ class MediaAgent:
         *,
         incident_id: str | None = None,
         label: str = "",
-        purpose: str = "watch",
         talk_back: bool = True,
     ) -> Session:
         """Ask ``device`` for its camera and microphone; with ``talk_back``, send this
         device's microphone too (the leaders talk to the scene)."""
-        return await self._offer(device, purpose, incident_id, label, video=True, talk=talk_back)
+        audio = self._mic_track() if talk_back else None
+        return await self._offer(device, "watch", incident_id, label, video="recv", audio=audio)
 
     async def call(
         self, device: str, *, incident_id: str | None = None, label: str = ""
     ) -> Session:
         """A full-duplex voice call with ``device``."""
-        return await self._offer(device, "call", incident_id, label, video=False, talk=True)
+        return await self._offer(
+            device, "call", incident_id, label, video=None, audio=self._mic_track()
+        )
+
+    async def forward(
+        self, fanout: PacketFanout, device: str, *, incident_id: str | None = None, label: str = ""
+    ) -> Session:
+        """Send a feed this device holds (encoded packets) to ``device``, which only
+        receives."""
+        return await self._offer(
+            device, "forward", incident_id, label, video=fanout.track(), audio=None
+        )
+
+    async def talkgroup(
+        self, device: str, track: PacketTrack, *, group_id: str, incident_id: str | None = None
+    ) -> Session:
+        """A member's voice link to a talk group relayed by this device: ``track`` carries
+        what the member hears, the member's microphone comes back."""
+        return await self._offer(
+            device, "talkgroup", incident_id, group_id, video=None, audio=track
+        )
+
+    def _mic_track(self) -> PacketTrack | None:
+        return self.local.audio.fanout.track() if self.local.audio is not None else None
 
     async def _offer(
         self,
@@ -190,8 +218,8 @@ class MediaAgent:
         incident_id: str | None,
         label: str,
         *,
-        video: bool,
-        talk: bool,
+        video: str | PacketTrack | None,
+        audio: PacketTrack | None,
     ) -> Session:
         sid = new_id()
         pc = self._new_pc()
@@ -199,16 +227,20 @@ class MediaAgent:
         self.sessions[sid] = session
         self._seen.add(sid)
         self._watch_pc(session)
-        if video:
+        if isinstance(video, PacketTrack):
+            session.tracks.append(video)
+            t = pc.addTransceiver(video, direction="sendonly")
+            t.setCodecPreferences(codec_preferences("video", VIDEO_CODEC))
+        elif video == "recv":
             t = pc.addTransceiver("video", direction="recvonly")
             t.setCodecPreferences(codec_preferences("video", VIDEO_CODEC))
-        if talk and self.local.audio is not None:
-            track = self.local.audio.fanout.track()
-            session.tracks.append(track)
-            t = pc.addTransceiver(track, direction="sendrecv")
-        else:
-            t = pc.addTransceiver("audio", direction="recvonly")
-        t.setCodecPreferences(codec_preferences("audio", AUDIO_CODEC))
+        if purpose != "forward":
+            if audio is not None:
+                session.tracks.append(audio)
+                t = pc.addTransceiver(audio, direction="sendrecv")
+            else:
+                t = pc.addTransceiver("audio", direction="recvonly")
+            t.setCodecPreferences(codec_preferences("audio", AUDIO_CODEC))
         await pc.setLocalDescription(await pc.createOffer())
         msg = self.client.make(
             MediaSignal,
@@ -281,10 +313,14 @@ class MediaAgent:
             refusal = self.accept(offer) if self.accept is not None else None
             if refusal:
                 raise MediaError(refusal)
-            wants_video = offer.purpose in ("watch", "forward")
+            wants_video = offer.purpose == "watch"
             if wants_video and self.local.video is None:
                 raise MediaError(f"{self.device} has no camera to send")
-            check_sdp(offer.offer_sdp, needs_video=wants_video, needs_audio=True)
+            check_sdp(
+                offer.offer_sdp,
+                needs_video=offer.purpose in ("watch", "forward"),
+                needs_audio=offer.purpose != "forward",
+            )
             await pc.setRemoteDescription(RTCSessionDescription(offer.offer_sdp, "offer"))
             for t in pc.getTransceivers():
                 self._attach_local(session, t)
@@ -305,6 +341,10 @@ class MediaAgent:
         session.status = "answered"
 
     def _attach_local(self, session: Session, t: RTCRtpTransceiver) -> None:
+        if session.purpose == "forward":
+            return  # a forwarded feed is received only
+        if t.kind == "video" and session.purpose != "watch":
+            return
         enc = self.local.video if t.kind == "video" else self.local.audio
         if enc is None:
             return

@@ -164,7 +164,7 @@ class RecordingLibrary:
         self.folder = folder
 
     def cards(self, incident_id: str | None = None) -> list[Card]:
-        out = []
+        out: list[Card] = []
         if not self.folder.is_dir():
             return out
         for path in sorted(self.folder.glob("*/*.json")):
@@ -220,7 +220,7 @@ class RecordingLibrary:
 
 def read_frames(path: Path, limit: int = 0) -> list[Any]:
     """Decoded video frames of a recording (playback, tests)."""
-    frames = []
+    frames: list[Any] = []
     with av.open(str(path)) as container:
         if not container.streams.video:
             return frames

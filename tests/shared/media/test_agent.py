@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from contextlib import AsyncExitStack
 from pathlib import Path
+
+import pytest
 
 from shared.client import HubClient, Replica
 from shared.media.agent import MediaAgent, Stream
+from shared.media.hall import Feed, HallMedia
 from shared.media.meter import VideoMeter, VoiceMeter, percentile
+from shared.media.recording import RecordingError, RecordingLibrary, read_frames
 from shared.media.sources import LocalMedia
+from shared.protocol import FloorRequest
 from tests.conftest import HubHandle
 from tests.support import until
 
@@ -63,3 +70,135 @@ async def test_the_hall_watches_a_unit_and_talks_back(hub: HubHandle, tmp_path: 
         finally:
             await hall.aclose()
             await unit.aclose()
+
+
+async def _device(
+    hub: HubHandle, tmp_path: Path, name: str, role: str, stack: AsyncExitStack
+) -> tuple[HubClient, Replica]:
+    b = hub.enroll(name, role)
+    c = await stack.enter_async_context(HubClient(b, tmp_path / f"{name}.db"))
+    r = await stack.enter_async_context(Replica(b, topics=("media", "talkgroup")))
+    await c.wait_online(10)
+    return c, r
+
+
+async def test_the_hall_relays_records_and_forwards_a_feed(hub: HubHandle, tmp_path: Path) -> None:
+    async with AsyncExitStack() as stack:
+        hc, hr = await _device(hub, tmp_path, "hall-1", "leader", stack)
+        ac, ar = await _device(hub, tmp_path, "unit-a", "field", stack)
+        bc, br = await _device(hub, tmp_path, "unit-b", "field", stack)
+        feeds: list[Feed] = []
+        hall = HallMedia(
+            lambda **kw: MediaAgent(hc, hr, LocalMedia.open("none", "synthetic"), **kw),
+            record_to=tmp_path / "rec",
+            on_feed=feeds.append,
+        )
+        unit_a = MediaAgent(
+            ac, ar, LocalMedia.open("synthetic", "synthetic", width=640, height=360)
+        )
+        got_b: list[Stream] = []
+        unit_b = MediaAgent(bc, br, LocalMedia.open("none", "synthetic"), on_stream=got_b.append)
+        for agent in (hall, unit_a, unit_b):
+            agent.start()
+        stack.push_async_callback(unit_b.aclose)
+        stack.push_async_callback(unit_a.aclose)
+        stack.push_async_callback(hall.aclose)
+        session = await hall.watch("unit-a", incident_id="HZ-7", label="化工园区")
+        await until(lambda: any(f.stream.kind == "video" for f in feeds), 20)
+        video = next(f for f in feeds if f.stream.kind == "video")
+        # the hall's screen: one decode of the fanned-out packets
+        screen = PacketTrackMeter(video)
+        await asyncio.sleep(1)
+        fwd = await hall.forward(session.session_id, "unit-b")
+        await asyncio.wait_for(fwd.connected.wait(), 20)
+        await until(lambda: any(s.kind == "video" for s in got_b), 10)
+        vb = VideoMeter()
+        task = asyncio.ensure_future(vb.run(next(s for s in got_b if s.kind == "video").track))
+        await asyncio.sleep(4)
+        task.cancel()
+        # forwarded as received: the same picture size, readable stamps, a keyframe on joining
+        assert vb.frames > 30 and vb.sizes == [(640, 360)] and vb.delays_ms
+        assert screen.meter.frames > 30
+        screen.stop()
+        await hall.agent.end(session.session_id, "看完了")
+        await until(lambda: not hall.recorders, 10)
+        cards = RecordingLibrary(tmp_path / "rec").cards("HZ-7")
+        assert len(cards) == 1 and cards[0].peer == "unit-a" and cards[0].video_packets > 60
+        assert cards[0].audio_packets > 100 and cards[0].note == "看完了"
+        frames = read_frames(RecordingLibrary(tmp_path / "rec").path_of(cards[0]), limit=200)
+        assert len(frames) > 30 and (frames[-1].width, frames[-1].height) == (640, 360)
+        # export carries the card; a changed file is not exported
+        lib = RecordingLibrary(tmp_path / "rec")
+        out = lib.export(cards[0].recording_id, tmp_path / "export")
+        assert out.exists() and out.with_suffix(".json").exists()
+        with lib.path_of(cards[0]).open("r+b") as f:
+            f.seek(1000)
+            f.write(b"\x00" * 16)
+        with pytest.raises(RecordingError, match="SHA-256"):
+            lib.export(cards[0].recording_id, tmp_path / "export2")
+        # retention: an open incident's recordings stay, the rest go once old enough
+        later = time.time() + 8 * 86400
+        assert lib.apply_retention(7, open_incidents=["HZ-7"], now=later) == []
+        assert [c.recording_id for c in lib.apply_retention(7, now=later)] == [
+            cards[0].recording_id
+        ]
+        assert lib.cards() == []
+
+
+class PacketTrackMeter:
+    """Subscribes a decoder to a feed's fan-out, as the hall's screen does."""
+
+    def __init__(self, feed: Feed) -> None:
+        self.meter = VideoMeter()
+        self.track = feed.fanout.track()
+        self.task = asyncio.ensure_future(self.meter.run(self.track))
+
+    def stop(self) -> None:
+        self.task.cancel()
+        self.track.stop()
+
+
+async def test_push_to_talk_through_the_hall(hub: HubHandle, tmp_path: Path) -> None:
+    async with AsyncExitStack() as stack:
+        hc, hr = await _device(hub, tmp_path, "hall-1", "leader", stack)
+        heard: dict[str, list[Stream]] = {"u1": [], "u2": []}
+        units = {}
+        for name in heard:
+            c, r = await _device(hub, tmp_path, name, "field", stack)
+            agent = MediaAgent(
+                c, r, LocalMedia.open("none", "synthetic"), on_stream=heard[name].append
+            )
+            agent.start()
+            stack.push_async_callback(agent.aclose)
+            units[name] = (c, agent)
+            join = c.make(FloorRequest, group_id="HZ-1", action="join")
+            assert await c.submit_and_wait(join, 10) is None
+        talkers: list[str] = []
+        hall = HallMedia(
+            lambda **kw: MediaAgent(hc, hr, LocalMedia.open("none", "synthetic"), **kw),
+            on_talkgroup=lambda g: talkers.append(g.talker),
+        )
+        hall.start()
+        stack.push_async_callback(hall.aclose)
+        await hall.open_talkgroup("HZ-1", ["u1", "u2"], incident_id="HZ-1")
+        await until(lambda: all(heard[n] for n in heard), 20)
+        meters = {n: VoiceMeter() for n in heard}
+        tasks = [asyncio.ensure_future(meters[n].run(heard[n][0].track)) for n in heard]
+        # nobody holds the floor: nobody hears anything
+        await asyncio.sleep(2.5)
+        assert all(not m.delays_ms for m in meters.values())
+        c1 = units["u1"][0]
+        await c1.submit(c1.make(FloorRequest, group_id="HZ-1", action="request"))
+        await until(lambda: talkers and talkers[-1] == "u1", 10)
+        await asyncio.sleep(3.5)
+        # u2 hears u1 through the hall; u1 does not hear itself
+        assert len(meters["u2"].delays_ms) >= 2 and not meters["u1"].delays_ms
+        assert all(0 < d < 400 for d in meters["u2"].delays_ms)
+        # the commander in the hall pre-empts: now both units hear the hall
+        await hall.press("HZ-1")
+        await until(lambda: talkers[-1] == "hall-1", 10)
+        before = {n: len(m.delays_ms) for n, m in meters.items()}
+        await asyncio.sleep(3.5)
+        assert all(len(meters[n].delays_ms) >= before[n] + 2 for n in meters)
+        for t in tasks:
+            t.cancel()
