@@ -144,6 +144,8 @@ class MediaAgent:
         self._adapt: AdaptationLoop | None = None
         if adapt and self.local.video is not None:
             self._adapt = AdaptationLoop(self.local.video, self._video_senders)
+        if self.local.video is not None:
+            self.local.video.on_failure = self._camera_failed
         replica.listeners.append(self._on_state)
 
     # --- life -----------------------------------------------------------------------------
@@ -418,6 +420,11 @@ class MediaAgent:
         log.info("media session %s with %s ended: %s", session.session_id, session.peer, reason)
         if self.on_session is not None:
             self.on_session(session)
+
+    def _camera_failed(self, reason: str) -> None:
+        for session in list(self.sessions.values()):
+            if session.purpose == "watch" and not session.outgoing:
+                self._spawn(self.end(session.session_id, reason))
 
     def _video_senders(self) -> list[Any]:
         return [

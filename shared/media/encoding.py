@@ -215,6 +215,8 @@ class SharedVideoEncoder:
         self.frames_in = 0
         self.frames_encoded = 0
         self.error: str = ""
+        self.on_failure: Callable[[str], None] | None = None
+        """Told when the source or the encoder fails (a camera unplugged mid-call)."""
 
     @property
     def step(self) -> Step:
@@ -311,7 +313,7 @@ class SharedVideoEncoder:
                     packet.pts = pts
                     self.fanout.publish(packet)
         except MediaStreamError:
-            self.error = "source ended"
+            self.error = "the camera stopped sending pictures"
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -319,6 +321,8 @@ class SharedVideoEncoder:
             log.exception("video encoder failed")
         finally:
             self.fanout.end()
+        if self.on_failure is not None:
+            self.on_failure(self.error)
 
 
 class SharedAudioEncoder:

@@ -4,8 +4,9 @@ netem is not available on every machine (nor to an unprivileged user), so the lo
 here: two sockets stand in for the two peers. Each peer's host candidates in the SDP it
 sends are rewritten to the stand-in's address; what the stand-in for A receives from B goes
 to A from the stand-in for B, and back. ICE, DTLS and SRTP run end to end through it,
-unaware. Loss (random, per datagram) and a bitrate cap (a token bucket) apply to everything
-but STUN, whose checks keep the pair alive as on a real link that loses media.
+unaware. Loss (random, per datagram) and a bitrate cap (a shaper with a 300 ms queue)
+apply to everything but STUN, whose checks keep the pair alive as on a real link that
+loses media.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from __future__ import annotations
 import asyncio
 import random
 import re
-import time
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 
 @dataclass
@@ -29,12 +30,11 @@ class LinkStats:
 class _Side(asyncio.DatagramProtocol):
     def __init__(self, link: LossyLink, name: str) -> None:
         self.link, self.name = link, name
-        self.transport: asyncio.DatagramTransport | None = None
+        self.transport: Any = None
         self.peer_addr: tuple[str, int] | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.DatagramTransport)
-        self.transport = transport
+        self.transport = transport  # a _SelectorDatagramTransport, not a DatagramTransport
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         self.link._forward(self, data, addr)
@@ -50,6 +50,7 @@ class LossyLink:
 
     loss: float = 0.0
     cap_bps: int | None = None
+    queue_s: float = 0.3
     seed: int = 1
     stats: LinkStats = field(default_factory=LinkStats)
 
@@ -57,8 +58,7 @@ class LossyLink:
         self._rng = random.Random(self.seed)
         self._sides: dict[str, _Side] = {}
         self._real: dict[str, tuple[str, int]] = {}
-        self._tokens = 0.0
-        self._refill = time.monotonic()
+        self._next_free = 0.0
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
@@ -79,14 +79,14 @@ class LossyLink:
         return host, port
 
     def rewrite(self, name: str, sdp: str) -> str:
-        """Peer ``name``'s SDP with its loopback host candidate replaced by the stand-in's
+        """Peer ``name``'s SDP with its first IPv4 host candidate replaced by the stand-in's
         (other candidates removed, so every packet crosses the link)."""
         host, port = self.address(name)
         out = []
         for line in sdp.splitlines():
             m = re.match(r"a=candidate:(\S+) (\d) udp (\d+) (\S+) (\d+) typ host(.*)", line)
             if line.startswith("a=candidate:"):
-                if m and m.group(4) == "127.0.0.1":
+                if m and name not in self._real and re.fullmatch(r"[\d.]+", m.group(4)):
                     self._real[name] = (m.group(4), int(m.group(5)))
                     out.append(
                         f"a=candidate:{m.group(1)} {m.group(2)} udp {m.group(3)} "
@@ -95,7 +95,7 @@ class LossyLink:
                 continue
             out.append(line)
         if name not in self._real:
-            raise ValueError("no loopback host candidate to route through the link")
+            raise ValueError("no IPv4 host candidate to route through the link")
         return "\r\n".join(out) + "\r\n"
 
     def _forward(self, side: _Side, data: bytes, addr: tuple[str, int]) -> None:
@@ -112,15 +112,19 @@ class LossyLink:
                 self.stats.lost += 1
                 return
             if self.cap_bps:
-                now = time.monotonic()
-                self._tokens = min(
-                    self.cap_bps / 8 * 0.25, self._tokens + (now - self._refill) * self.cap_bps / 8
-                )
-                self._refill = now
-                if self._tokens < len(data):
+                # a shaper, as a router's queue is: datagrams leave at the cap's rate, and
+                # what would wait longer than ``queue_s`` is dropped
+                loop = asyncio.get_running_loop()
+                now = loop.time()
+                depart = max(now, self._next_free) + len(data) * 8 / self.cap_bps
+                if depart - now > self.queue_s:
                     self.stats.over_cap += 1
                     return
-                self._tokens -= len(data)
+                self._next_free = depart
+                self.stats.forwarded += 1
+                self.stats.bytes += len(data)
+                loop.call_at(depart, out.sendto, data, dest)
+                return
         self.stats.forwarded += 1
         self.stats.bytes += len(data)
         out.sendto(data, dest)

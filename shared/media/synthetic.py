@@ -35,7 +35,7 @@ class SyntheticVideoTrack(MediaStreamTrack):
         self.width, self.height, self.fps = width, height, fps
         rng = np.random.default_rng(7)
         # a texture twice the frame's width so a sliding window moves across it
-        base = rng.integers(40, 200, size=(height // 8, width // 4), dtype=np.uint8)
+        base = rng.integers(40, 200, size=(-(-height // 8), width // 4), dtype=np.uint8)
         self._texture = np.kron(base, np.ones((8, 8), dtype=np.uint8))
         self._chroma = np.full((height // 2, width), 128, dtype=np.uint8)
         self._start: float | None = None
