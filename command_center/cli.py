@@ -131,6 +131,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--desk-screen", type=int, default=None, help="panels on this screen, map on --screen"
     )
     p.add_argument("--lang", default="zh", help="zh (default) or en")
+    p.add_argument(
+        "--mic",
+        default="none",
+        help="the hall's microphone for talk-back and push-to-talk "
+        "(alsa:NAME, dshow:audio=NAME, none)",
+    )
+    p.add_argument("--recordings", type=Path, help="where media sessions are recorded")
+    p.add_argument(
+        "--keep-days",
+        type=float,
+        default=30.0,
+        help="recordings older than this are deleted, unless their incident is still open",
+    )
     return parser
 
 
@@ -217,6 +230,9 @@ def main(argv: list[str] | None = None) -> int:
                 full_screen=args.fullscreen,
                 desk_screen=args.desk_screen,
                 lang=args.lang,
+                mic=args.mic,
+                recordings=args.recordings,
+                keep_days=args.keep_days,
             )
             # Everything is closed and flushed; skip interpreter finalisation, where Qt's
             # objects meet the garbage collector in an order PySide6 does not survive.

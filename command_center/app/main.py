@@ -9,6 +9,7 @@ import sys
 import traceback
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import platformdirs
 import qasync
@@ -55,6 +56,9 @@ def run_window(
     full_screen: bool = False,
     desk_screen: int | None = None,
     lang: str = "zh",
+    mic: str = "none",
+    recordings: Path | None = None,
+    keep_days: float = 30.0,
 ) -> int:
     """Open the window for ``bundle_path``'s identity; with ``seconds``, grab a screenshot
     (if asked) and close after that long."""
@@ -108,9 +112,34 @@ def run_window(
         error = await client.submit_and_wait(client.make(EmergencyAck, alert_id=alert_id), 10)
         return None if error is None else error.detail
 
+    hall_media: list[Any] = []
+
+    def media() -> tuple[Any, Path | None]:
+        from shared.media.agent import MediaAgent
+        from shared.media.hall import HallMedia
+        from shared.media.recording import RecordingLibrary
+        from shared.media.sources import LocalMedia, SourceError
+
+        folder = (
+            recordings or Path(platformdirs.user_data_dir("hengshui-command-hall")) / "recordings"
+        )
+        open_ids = [k for k, i in picture.incidents.items() if i.status != "closed"]
+        gone = RecordingLibrary(folder).apply_retention(keep_days, open_ids)
+        if gone:
+            print(f"command-center: {len(gone)} recordings older than {keep_days:g} days deleted")
+        try:
+            local = LocalMedia.open("none", mic)
+        except SourceError as exc:
+            print(f"command-center: {exc}; the hall listens without speaking", file=sys.stderr)
+            local = LocalMedia.open("none", "none")
+        made = HallMedia(lambda **kw: MediaAgent(client, replica, local, **kw), record_to=folder)
+        hall_media.append(made)
+        return made, folder
+
     window = QtMainWindow(
         picture,
         replica,
+        media=media,
         ack_emergency=ack,
         issue_order=issue,
         respond=respond_to,
@@ -150,12 +179,20 @@ def run_window(
                 "synced": replica.synced.is_set(),
             }
             print(json.dumps(shown), flush=True)
+            if window.video_wall is not None:
+                window.video_wall.close_tasks()
+            for m in hall_media:
+                await m.aclose()
             await replica.aclose()
             await client.aclose()
             return
         closed = asyncio.Event()
         app.aboutToQuit.connect(closed.set)
         await closed.wait()
+        if window.video_wall is not None:
+            window.video_wall.close_tasks()
+        for m in hall_media:
+            await m.aclose()
         await replica.aclose()
         await client.aclose()
 

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
@@ -52,6 +53,7 @@ class QtMainWindow(QMainWindow):
         confirm_draft: ConfirmDraft | None = None,
         file_written: FileWritten | None = None,
         ack_emergency: AckEmergency | None = None,
+        media: Callable[[], tuple[Any, Path | None]] | None = None,
     ) -> None:
         super().__init__()
         self.picture = picture
@@ -105,6 +107,14 @@ class QtMainWindow(QMainWindow):
         self.tabs.addTab(self.statistics, tr("统计"))
         self.warnings = QtWarningPanel(picture, confirm_draft)
         self.tabs.addTab(self.warnings, tr("预警·报送"))
+        # The video wall is built when first looked at: the media stack (aiortc, FFmpeg)
+        # costs memory a hall that never watches a feed need not pay.
+        self._media_factory = media
+        self.video_wall: Any = None
+        self.video_tab = QLabel(tr("视频墙: 打开本页时启动"))
+        self.video_tab.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        if media is not None:
+            self.tabs.addTab(self.video_tab, tr("视频"))
         self.tabs.currentChanged.connect(self.on_tab_changed)
         if isinstance(self.view, QtMapView):
             self.view.bridge.clicked.connect(self.on_map_clicked)
@@ -284,9 +294,27 @@ class QtMainWindow(QMainWindow):
             self.scale_fonts(float(scale))
 
     def on_tab_changed(self, _index: int) -> None:
-        """Charts are drawn when they are looked at."""
+        """Charts are drawn when they are looked at; the video wall starts when first shown."""
         if self.tabs.currentWidget() is self.statistics:
             self.statistics.refresh()
+        elif self.tabs.currentWidget() is self.video_tab:
+            self.open_video_wall()
+
+    def open_video_wall(self) -> Any:
+        """The video wall tab, built and started on first use."""
+        if self.video_wall is None and self._media_factory is not None:
+            from command_center.app.qt_video_wall import QtVideoWall
+
+            media, recordings = self._media_factory()
+            self.video_wall = QtVideoWall(media, self.picture, recordings)
+            index = self.tabs.indexOf(self.video_tab)
+            self.tabs.blockSignals(True)
+            self.tabs.removeTab(index)
+            self.tabs.insertTab(index, self.video_wall, tr("视频"))
+            self.tabs.setCurrentIndex(index)
+            self.tabs.blockSignals(False)
+            media.start()
+        return self.video_wall
 
     def on_map_clicked(self, kind: str, key: str) -> None:
         """A click on an incident opens it on the board; on a warning, in the warnings tab."""

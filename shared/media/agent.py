@@ -42,7 +42,7 @@ from shared.media.encoding import (
     install_passthrough,
 )
 from shared.media.sources import LocalMedia
-from shared.protocol import MediaSignal, new_id
+from shared.protocol import FloorRequest, MediaSignal, new_id
 from shared.protocol.state import MediaSessionState
 
 log = logging.getLogger(__name__)
@@ -333,6 +333,12 @@ class MediaAgent:
         except Exception as exc:  # aiortc's own refusals of what it was offered
             await self.end(sid, f"cannot answer: {exc}")
             return
+        if offer.purpose == "talkgroup" and offer.label:
+            # a talk group's voice link: this device joins the group's floor
+            join = self.client.make(
+                FloorRequest, group_id=offer.label, action="join", incident_id=offer.incident_id
+            )
+            await self.client.submit(join)
         msg = self.client.make(
             MediaSignal, session_id=sid, action="answer", sdp=pc.localDescription.sdp
         )
