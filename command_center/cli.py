@@ -138,6 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
         "(alsa:NAME, dshow:audio=NAME, none)",
     )
     p.add_argument("--recordings", type=Path, help="where media sessions are recorded")
+    p.add_argument("--turn", help="the intranet's TURN server, turn:HOST:PORT (default: none)")
+    p.add_argument("--turn-user", default="")
+    p.add_argument("--turn-password", default="", help="or HENGSHUI_TURN_PASSWORD")
     p.add_argument(
         "--keep-days",
         type=float,
@@ -233,6 +236,11 @@ def main(argv: list[str] | None = None) -> int:
                 mic=args.mic,
                 recordings=args.recordings,
                 keep_days=args.keep_days,
+                turn=(
+                    args.turn,
+                    args.turn_user,
+                    args.turn_password or os.environ.get("HENGSHUI_TURN_PASSWORD", ""),
+                ),
             )
             # Everything is closed and flushed; skip interpreter finalisation, where Qt's
             # objects meet the garbage collector in an order PySide6 does not survive.

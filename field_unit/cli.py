@@ -68,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--measure", action="store_true", help="report the delay of every tone heard")
     p.add_argument("--naive", action="store_true", help=argparse.SUPPRESS)  # the bench baseline
+    p.add_argument("--turn", help="the intranet's TURN server, turn:HOST:PORT (default: none)")
+    p.add_argument("--turn-user", default="")
+    p.add_argument("--turn-password", default="", help="or HENGSHUI_TURN_PASSWORD")
     p.add_argument("--seconds", type=float, default=0.0, help="stop after this long (0: stay)")
     p.add_argument("--outbox", type=Path, help="outbox file (default: per-user data folder)")
     return parser
@@ -140,10 +143,22 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _media(args: argparse.Namespace) -> int:
+    import os
     import signal
 
+    from shared.media.agent import MediaError, ice_servers
     from shared.media.sources import SourceError
     from shared.media.station import run_station
+
+    try:
+        servers = ice_servers(
+            args.turn,
+            args.turn_user,
+            args.turn_password or os.environ.get("HENGSHUI_TURN_PASSWORD", ""),
+        )
+    except MediaError as exc:
+        print(f"field-unit: {exc}", file=sys.stderr)
+        return 2
 
     try:
         bundle = load_bundle(args.bundle)
@@ -174,6 +189,7 @@ def _media(args: argparse.Namespace) -> int:
             height=height,
             cap_bps=args.cap_kbps * 1000 if args.cap_kbps else None,
             naive=args.naive,
+            ice=servers,
             measure=args.measure,
             seconds=args.seconds,
             on_event=emit,

@@ -59,6 +59,7 @@ def run_window(
     mic: str = "none",
     recordings: Path | None = None,
     keep_days: float = 30.0,
+    turn: tuple[str | None, str, str] = (None, "", ""),
 ) -> int:
     """Open the window for ``bundle_path``'s identity; with ``seconds``, grab a screenshot
     (if asked) and close after that long."""
@@ -67,6 +68,14 @@ def run_window(
     except BundleError as exc:
         print(f"command-center: {exc}", file=sys.stderr)
         return 2
+    if turn[0]:
+        from shared.media.agent import MediaError, ice_servers
+
+        try:
+            ice_servers(*turn)
+        except MediaError as exc:
+            print(f"command-center: {exc}", file=sys.stderr)
+            return 2
     _install_excepthook()
     if QApplication.instance() is None:
         prepare_webengine()

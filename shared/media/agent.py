@@ -85,6 +85,27 @@ def check_sdp(sdp: str, *, needs_video: bool, needs_audio: bool) -> SessionDescr
     return parsed
 
 
+def ice_servers(
+    turn: str | None, username: str = "", password: str = ""
+) -> tuple[RTCIceServer, ...]:
+    """The ICE servers to use: none (host candidates: the intranet routes between sites), or
+    the intranet's TURN server (``turn:HOST:PORT[?transport=udp|tcp]`` or ``turns:…``)."""
+    if not turn:
+        return ()
+    import re
+
+    if not re.fullmatch(r"turns?:[A-Za-z0-9.\-\[\]:]+:\d{1,5}(\?transport=(udp|tcp))?", turn):
+        raise MediaError(
+            f"TURN server {turn!r} not understood: write turn:HOST:PORT (or turns:HOST:PORT), "
+            "optionally ?transport=udp or ?transport=tcp"
+        )
+    if not username or not password:
+        raise MediaError(
+            "a TURN server needs its user name and password (--turn-user, --turn-password)"
+        )
+    return (RTCIceServer(urls=turn, username=username, credential=password),)
+
+
 @dataclass
 class Stream:
     """Media arriving in a session: a track of encoded packets."""

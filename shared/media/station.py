@@ -34,6 +34,7 @@ async def run_station(
     height: int = 720,
     cap_bps: int | None = None,
     naive: bool = False,
+    ice: tuple[Any, ...] = (),
     measure: bool = False,
     seconds: float = 0.0,
     on_event: Callable[[Event], None] = lambda e: None,
@@ -77,7 +78,9 @@ async def run_station(
         HubClient(bundle, outbox) as client,
         Replica(bundle, topics=("media", "talkgroup")) as replica,
     ):
-        agent = MediaAgent(client, replica, local, on_stream=on_stream, on_session=on_session)
+        agent = MediaAgent(
+            client, replica, local, ice_servers=ice, on_stream=on_stream, on_session=on_session
+        )
         agent.start()
         await client.wait_online(30)
         on_event({"event": "ready", "device": bundle.device, "pid": os.getpid()})

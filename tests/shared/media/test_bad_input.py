@@ -96,3 +96,15 @@ async def test_bad_offers_end_their_session_and_spare_the_others(
         await asyncio.sleep(1.5)
         assert meter.frames > before + 10 and good.session_id in unit.sessions
         task.cancel()
+
+
+def test_turn_settings_are_checked() -> None:
+    from shared.media.agent import ice_servers
+
+    assert ice_servers(None) == ()
+    (server,) = ice_servers("turn:10.12.0.5:3478?transport=udp", "hall", "secret")
+    assert server.urls == "turn:10.12.0.5:3478?transport=udp" and server.username == "hall"
+    with pytest.raises(MediaError, match="not understood"):
+        ice_servers("stun.l.google.com", "u", "p")
+    with pytest.raises(MediaError, match="user name and password"):
+        ice_servers("turn:10.12.0.5:3478", "", "")
