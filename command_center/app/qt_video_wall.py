@@ -194,6 +194,7 @@ class QtVideoWall(QWidget):
         self.ptt_button.released.connect(self.on_release)
         self.talker = QLabel(tr("对讲: 空闲"))
         self.talker.setObjectName("status")
+        self.sound_label = QLabel("")
         for w in (
             QLabel(tr("对讲组")),
             self.group_box,
@@ -203,6 +204,7 @@ class QtVideoWall(QWidget):
         ):
             ptt.addWidget(w)
         ptt.addStretch(1)
+        ptt.addWidget(self.sound_label)
         outer.addLayout(ptt)
         rec = QHBoxLayout()
         self.recording_list = QListWidget()
@@ -220,6 +222,15 @@ class QtVideoWall(QWidget):
         self.message = QLabel("")
         self.message.setWordWrap(True)
         outer.addWidget(self.message)
+        from command_center.app.speaker import Speaker
+
+        # sound follows the selected tile; the talk group's talker is always heard
+        self.speaker = Speaker()
+        self.sound_label.setText(self.speaker.problem or tr("声音: 跟随所选画面"))
+        self.sound_feeds: dict[str, Feed] = {}
+        self._listening: set[str] = set()
+        self.heard = 0
+        """Sound packets played (or, with no speaker, that would have been)."""
         self.set_layout(4)
         media.on_feed = self.on_feed
         media.on_feed_end = self.on_feed_end
@@ -256,9 +267,10 @@ class QtVideoWall(QWidget):
         tile.update()
 
     def close_tasks(self) -> None:
-        """Stop the decoders and playbacks (the window is closing)."""
+        """Stop the decoders, playbacks and the speaker (the window is closing)."""
         for task in [*self.decoders.values(), *self._tasks]:
             task.cancel()
+        self.speaker.close()
 
     def toggle_full(self, tile: QtVideoTile) -> None:
         if self.full is not None:
@@ -352,7 +364,9 @@ class QtVideoWall(QWidget):
             self.say(tr("调看失败: {e}").format(e=exc))
 
     def on_feed(self, feed: Feed) -> None:
-        if feed.stream.kind != "video":
+        if feed.stream.kind == "audio":
+            self.sound_feeds[feed.stream.session_id] = feed
+            self._spawn(self._sound(feed.fanout.track(), feed.stream.session_id))
             return
         tile = next((t for t in self.tiles[: self.count] if t.feed is None), None)
         if tile is None:
@@ -371,6 +385,7 @@ class QtVideoWall(QWidget):
         self.decoders[tile.index] = asyncio.ensure_future(self._decode(tile, feed))
 
     def on_feed_end(self, feed: Feed) -> None:
+        self.sound_feeds.pop(feed.stream.session_id, None)
         for tile in self.tiles:
             if tile.feed is feed:
                 task = self.decoders.pop(tile.index, None)
@@ -410,6 +425,28 @@ class QtVideoWall(QWidget):
         finally:
             track.stop()
 
+    def heard_session(self) -> str | None:
+        """The session whose sound plays: the selected tile's."""
+        tile = self.selected
+        return tile.feed.stream.session_id if tile is not None and tile.feed is not None else None
+
+    async def _sound(self, track: Any, session_id: str | None) -> None:
+        """Decode one sound source; play it while it is the one to hear (a talk group's
+        talker: always)."""
+        from shared.media.playout import VoiceDecoder
+
+        decoder = VoiceDecoder()
+        try:
+            while True:
+                packet = await track.recv()
+                if session_id is None or session_id == self.heard_session():
+                    self.speaker.play(decoder.pcm(packet))
+                    self.heard += 1
+        except Exception:
+            pass
+        finally:
+            track.stop()
+
     def on_forward(self) -> None:
         tile = self.selected
         device = self.forward_box.currentText()
@@ -444,6 +481,10 @@ class QtVideoWall(QWidget):
     async def _open_group(self, group: str, members: list[str]) -> None:
         try:
             await self.media.open_talkgroup(group, members, incident_id=group)
+            track = self.media.groups[group].listen(self.media.device)
+            if track is not None and group not in self._listening:
+                self._listening.add(group)
+                self._spawn(self._sound(track, None))
             self.say(tr("对讲组 {g}: {n} 个成员").format(g=group, n=len(members)))
         except Exception as exc:
             self.say(tr("对讲组建立失败: {e}").format(e=exc))

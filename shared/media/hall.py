@@ -56,6 +56,10 @@ class TalkGroupRelay:
     mic_unsubscribe: Callable[[], None] | None = None
     forwarded: int = 0
 
+    def listen(self, device: str) -> PacketTrack | None:
+        """What ``device`` hears in this group (the hall's own operator: for the speaker)."""
+        return self.tracks.get(device)
+
     def publish(self, packet: Any, origin: str) -> None:
         for member, track in list(self.tracks.items()):
             if member != origin:
@@ -201,6 +205,8 @@ class HallMedia:
         error = await client.submit_and_wait(join, 10)
         if error is not None:
             raise MediaError(error.detail)
+        # what the hall's own operator hears: the talker, unless it is the hall
+        group.tracks.setdefault(self.device, PacketTrack("audio"))
         for member in members:
             if member in group.sessions or member == self.device:
                 continue

@@ -13,7 +13,7 @@ from shared.client import HubClient, Replica, SituationPicture
 from shared.media.agent import MediaAgent, Stream
 from shared.media.hall import HallMedia
 from shared.media.sources import LocalMedia
-from shared.protocol import IncidentDeclare
+from shared.protocol import FloorRequest, IncidentDeclare
 from tests.command_center.test_window import _run_in_qt, _until
 from tests.conftest import HubHandle
 
@@ -87,6 +87,12 @@ def test_the_video_wall_watches_forwards_talks_and_records(
                 tile = wall.tiles[0]
                 await _until(lambda: tile.frames > 15, 30)
                 assert tile.title.startswith("unit-a · HZ-1") and tile.image is not None
+                # sound follows the selected tile (decoded for the speaker; on these machines
+                # there is none, and the wall says so)
+                wall.select(tile)
+                heard = wall.heard
+                await _until(lambda: wall.heard > heard + 50, 10)
+                assert wall.sound_label.text() == (wall.speaker.problem or "声音: 跟随所选画面")
                 # 9 tiles, then back to 4
                 wall.layout_box.setCurrentIndex(2)
                 assert wall.count == 9 and wall.tiles[8].isVisible()
@@ -107,7 +113,15 @@ def test_the_video_wall_watches_forwards_talks_and_records(
                     ),
                     20,
                 )
+                # a unit takes the floor: the hall's operator hears it with no tile selected
+                wall.select(wall.tiles[3])
+                heard = wall.heard
+                ca = ac.make(FloorRequest, group_id="HZ-1", action="request")
+                assert await ac.submit_and_wait(ca, 10) is None
+                await _until(lambda: "unit-a 正在讲话" in wall.talker.text(), 10)
+                await _until(lambda: wall.heard > heard + 50, 10)
                 QTest.mousePress(wall.ptt_button, Qt.MouseButton.LeftButton)
+                # the leader pre-empts the field unit
                 await _until(lambda: "本席 正在讲话" in wall.talker.text(), 10)
                 await asyncio.sleep(1.0)
                 window.grab().save(str(artifacts / "command-hall-video-wall.png"))
