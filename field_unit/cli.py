@@ -51,6 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--screenshot", type=Path)
     p.add_argument("--seconds", type=float, default=0.0, help="close after this long (0: stay)")
     p.add_argument("--ready-json", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument(
+        "--camera", default="none", help="sent when the hall watches: v4l2:/dev/videoN, …, none"
+    )
+    p.add_argument("--mic", default="none", help="for calls and push-to-talk: alsa:NAME, none")
 
     p = sub.add_parser(
         "media", help="answer the hall's video and voice sessions with this device's camera"
@@ -95,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
                 ready_json=args.ready_json,
                 every_s=args.every,
                 min_distance_m=args.min_distance,
+                camera=args.camera,
+                mic=args.mic,
             )
         except ValueError as exc:
             print(f"field-unit: {exc}", file=sys.stderr)

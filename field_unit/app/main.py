@@ -6,6 +6,7 @@ import asyncio
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from shared.gps import Fix, GpsError, read_file, read_gpsd, read_serial, simulated
 
@@ -47,6 +48,8 @@ def run_window(
     ready_json: bool = False,
     every_s: float = 5.0,
     min_distance_m: float = 20.0,
+    camera: str = "none",
+    mic: str = "none",
 ) -> int:
     """Open the window (the first-run wizard when no bundle is known yet)."""
     import qasync
@@ -100,8 +103,22 @@ def run_window(
         started = psutil.Process().create_time()
         print(json.dumps({"ready_s": round(time.time() - started, 3)}), flush=True)
 
+    media: list[Any] = []
+
     async def main() -> None:
         await session.start()
+        # the media stack after the window is up: the window starts as fast as before
+        from shared.field.media import FieldMedia
+        from shared.media.sources import SourceError
+
+        try:
+            fm = FieldMedia(session, camera=camera, mic=mic)
+        except SourceError as exc:
+            window.voice.message.setText(str(exc))
+            fm = FieldMedia(session)
+        fm.start()
+        media.append(fm)
+        window.voice.attach(fm)
         follower = (
             asyncio.get_running_loop().create_task(session.follow(source)) if source else None
         )
@@ -117,6 +134,9 @@ def run_window(
         finally:
             if follower is not None:
                 follower.cancel()
+            window.voice.close_tasks()
+            for m in media:
+                await m.aclose()
             await session.aclose()
 
     try:

@@ -91,6 +91,10 @@ class QtFieldWindow(QMainWindow):
             self.position = QLabel("")
             self.position.setWordWrap(True)
             self.tabs.addTab(self.position, "位置")
+        from field_unit.app.qt_voice_panel import QtVoicePanel
+
+        self.voice = QtVoicePanel()
+        self.tabs.addTab(self.voice, "对讲")
         outer.addWidget(self.tabs, 1)
         self.setCentralWidget(root)
         self.theme = theme

@@ -85,7 +85,9 @@ class FieldSession:
         self.client = HubClient(
             bundle, data_dir / f"{self.device}-outbox.db", window=window, reconnect_ms=250
         )
-        self.replica = Replica(bundle, topics=("order", "incident", "emergency"))
+        self.replica = Replica(
+            bundle, topics=("order", "incident", "emergency", "media", "talkgroup")
+        )
         self.orders = OrderBook(self.device, data_dir / f"{self.device}-orders.json")
         self.replica.listeners.append(self.orders.on_update)
         self.inbox = OrderInbox(self.client, self.replica)
