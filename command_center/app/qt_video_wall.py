@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from command_center.app.i18n import tr
 from shared.client import SituationPicture
 from shared.media.hall import Feed, HallMedia
-from shared.media.recording import RecordingLibrary, read_frames
+from shared.media.recording import RecordingLibrary, iter_frames
 from shared.protocol.state import TalkGroupState
 
 LAYOUTS = (1, 4, 9, 16)
@@ -535,21 +535,33 @@ class QtVideoWall(QWidget):
         )
 
     async def _play(self, tile: QtVideoTile, path: Path, title: str) -> None:
+        """Play a recording into a tile at its own pace, decoding a frame at a time (a long
+        recording is never held in memory)."""
         loop = asyncio.get_running_loop()
-        frames = await loop.run_in_executor(None, read_frames, path, 0)
+        frames = iter_frames(path)
         tile.title = title
-        for frame in frames:
-            if tile.feed is not None:
-                return  # a live feed took the tile
-            rgb = frame.reformat(width=min(frame.width, 960) // 2 * 2, height=None, format="rgb24")
-            plane = rgb.planes[0]
-            image = QImage(
-                bytes(plane), rgb.width, rgb.height, plane.line_size, QImage.Format.Format_RGB888
-            ).copy()
-            tile.image = image
-            tile.note = title
-            tile.update()
-            await asyncio.sleep(1 / 30)
+        tile.note = title
+        shown = 0
+        started = time.monotonic()
+        try:
+            while tile.feed is None:  # a live feed taking the tile stops the playback
+                frame = await loop.run_in_executor(None, next, frames, None)
+                if frame is None:
+                    break
+                w = min(frame.width, 960) // 2 * 2
+                h = int(w * frame.height / frame.width) // 2 * 2
+                rgb = frame.reformat(width=w, height=h, format="rgb24")
+                plane = rgb.planes[0]
+                image = QImage(bytes(plane), w, h, plane.line_size, QImage.Format.Format_RGB888)
+                tile.image = image.copy()
+                tile.update()
+                shown += 1
+                # real time: frame n at n/30 s after the start
+                await asyncio.sleep(max(0.0, started + shown / 30 - time.monotonic()))
+        except Exception as exc:
+            self.say(tr("回放失败: {e}").format(e=exc))
+        finally:
+            frames.close()
         tile.note = tr("回放结束")
         tile.update()
 

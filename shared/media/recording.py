@@ -17,7 +17,7 @@ import json
 import shutil
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Generator, Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -216,6 +216,13 @@ class RecordingLibrary:
         shutil.copyfile(src, target)
         shutil.copyfile(src.with_suffix(".json"), dest / src.with_suffix(".json").name)
         return target
+
+
+def iter_frames(path: Path) -> Generator[Any, None, None]:
+    """Decoded video frames of a recording, one at a time (playback)."""
+    with av.open(str(path)) as container:
+        if container.streams.video:
+            yield from container.decode(video=0)
 
 
 def read_frames(path: Path, limit: int = 0) -> list[Any]:
