@@ -161,6 +161,10 @@ class QtVideoWall(QWidget):
         self.unit_box.setMinimumWidth(180)
         self.watch_button = QPushButton(tr("调看视频"))
         self.watch_button.clicked.connect(self.on_watch)
+        self.camera_box = QComboBox()
+        self.camera_box.setMinimumWidth(160)
+        self.pull_button = QPushButton(tr("调看监控"))
+        self.pull_button.clicked.connect(self.on_pull)
         self.forward_box = QComboBox()
         self.forward_button = QPushButton(tr("转发所选画面"))
         self.forward_button.clicked.connect(self.on_forward)
@@ -171,6 +175,8 @@ class QtVideoWall(QWidget):
             self.layout_box,
             self.unit_box,
             self.watch_button,
+            self.camera_box,
+            self.pull_button,
             self.forward_box,
             self.forward_button,
             self.end_button,
@@ -307,6 +313,17 @@ class QtVideoWall(QWidget):
                 box.addItems(online)
                 if current in online:
                     box.setCurrentText(current)
+        cameras = sorted(
+            (r.name or r.resource_id, r.resource_id)
+            for r in self.picture.resources.values()
+            if r.stream_url
+        )
+        if [self.camera_box.itemData(i) for i in range(self.camera_box.count())] != [
+            rid for _, rid in cameras
+        ]:
+            self.camera_box.clear()
+            for name, rid in cameras:
+                self.camera_box.addItem(name, rid)
         incidents = sorted(k for k, i in self.picture.incidents.items() if i.status != "closed")
         if [self.group_box.itemText(i) for i in range(self.group_box.count())] != incidents:
             current = self.group_box.currentText()
@@ -362,6 +379,22 @@ class QtVideoWall(QWidget):
             self.say(tr("正在调看 {d} 的视频…").format(d=device))
         except Exception as exc:  # refused by the hub: shown, nothing else changes
             self.say(tr("调看失败: {e}").format(e=exc))
+
+    def on_pull(self) -> None:
+        rid = self.camera_box.currentData()
+        camera = self.picture.resources.get(rid) if rid else None
+        if camera is None or not camera.stream_url:
+            self.say(tr("没有登记视频地址的监控点"))
+            return
+        incident = self.group_box.currentText() or None
+        self._spawn(self._pull(camera.resource_id, camera.stream_url, camera.name, incident))
+
+    async def _pull(self, rid: str, url: str, name: str, incident: str | None) -> None:
+        try:
+            await self.media.pull(rid, url, name=name, incident_id=incident)
+            self.say(tr("正在调看监控 {n}").format(n=name))
+        except Exception as exc:  # a camera that cannot be reached: said, nothing else
+            self.say(tr("监控调看失败: {e}").format(e=exc))
 
     def on_feed(self, feed: Feed) -> None:
         if feed.stream.kind == "audio":
@@ -466,7 +499,7 @@ class QtVideoWall(QWidget):
         tile = self.selected
         if tile is None or tile.feed is None:
             return
-        self._spawn(self.media.agent.end(tile.feed.stream.session_id, tr("指挥大厅挂断")))
+        self._spawn(self.media.end(tile.feed.stream.session_id, tr("指挥大厅挂断")))
 
     # --- push-to-talk ---------------------------------------------------------------------
 

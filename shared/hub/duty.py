@@ -145,6 +145,14 @@ class DutyCommands(HandlerBase):
             )
         except DomainError as exc:
             raise Refusal("invalid", f"resource {msg.resource_id}: {exc}") from None
+        if msg.stream_url and not (
+            msg.resource_type == "monitoring_point" and msg.measure == "video"
+        ):
+            raise Refusal(
+                "invalid",
+                f"resource {msg.resource_id}: only a camera (a monitoring point measuring "
+                "'video') has a stream_url",
+            )
         before = self._current(pending, "resource", msg.resource_id)
         assert before is None or isinstance(before, ResourceState)
         if before is not None and before.resource_type != msg.resource_type:
@@ -172,6 +180,7 @@ class DutyCommands(HandlerBase):
             "updated": now,
             "updated_by": device,
             "sample": msg.sample,
+            "stream_url": msg.stream_url,
         }
         if before is None:
             conn.execute(insert(Resource).values(resource_id=msg.resource_id, **values))
@@ -200,6 +209,7 @@ class DutyCommands(HandlerBase):
             before.last_value if before else None,
             before.last_measured if before else None,
             msg.sample,
+            msg.stream_url,
         )
         detail = f"{'new' if before is None else 'updated'} {msg.resource_type} {msg.name}"
         if warnings:

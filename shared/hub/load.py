@@ -219,6 +219,7 @@ def _load_operations(conn: Any, state: StateStore, open_rows: list[Any]) -> None
             r.last_value,
             r.last_measured,
             r.sample,
+            r.stream_url,
         )
         state.set("resource", r.resource_id, resource)
         if r.last_value is not None and r.last_measured is not None:

@@ -202,6 +202,7 @@ class Translator:
             alarm_at=r.alarm_at,
             draft_type=r.draft_type,
             sample=r.sample,
+            stream_url=r.stream_url,
         )
         return msg
 

@@ -254,6 +254,9 @@ class MediaAgent:
             session.tracks.append(video)
             t = pc.addTransceiver(video, direction="sendonly")
             t.setCodecPreferences(codec_preferences("video", VIDEO_CODEC))
+            if video.on_keyframe_needed is not None:
+                # the viewer's picture-loss reports reach the feed's source
+                t.sender._send_keyframe = video.on_keyframe_needed  # type: ignore[method-assign]
         elif video == "recv":
             t = pc.addTransceiver("video", direction="recvonly")
             t.setCodecPreferences(codec_preferences("video", VIDEO_CODEC))

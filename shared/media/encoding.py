@@ -263,6 +263,10 @@ class SharedVideoEncoder:
 
     def _encode(self, frame: av.VideoFrame, force: bool) -> list[Pkt]:
         step = self.step
+        if frame.width < step.width:
+            # never scale a picture up: a smaller camera keeps its own size at this budget
+            w, h = frame.width // 2 * 2, frame.height // 2 * 2
+            step = Step(w, h, step.fps, step.bitrate)
         if self._codec is None or self._codec_step != step:
             self._codec = self._open(step, frame.format.name)
             self._codec_step = step

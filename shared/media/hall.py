@@ -26,7 +26,7 @@ from typing import Any
 from aiortc.mediastreams import MediaStreamError
 
 from shared.media.agent import MediaAgent, MediaError, Session, Stream
-from shared.media.encoding import PacketFanout, PacketTrack
+from shared.media.encoding import PacketFanout, PacketTrack, SharedVideoEncoder
 from shared.media.recording import Recorder
 from shared.protocol import FloorRequest
 from shared.protocol.state import TalkGroupState
@@ -36,13 +36,15 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Feed:
-    """One received stream, fanned out."""
+    """One received stream (or a camera the hall pulls), fanned out."""
 
     stream: Stream
     fanout: PacketFanout
     pump: asyncio.Task[None] | None = None
     recorder: Recorder | None = None
     ended: bool = False
+    encoder: SharedVideoEncoder | None = None
+    """A pulled camera's encoder (its one encode); None for a session's feed."""
 
 
 @dataclass
@@ -99,6 +101,9 @@ class HallMedia:
 
     async def aclose(self) -> None:
         await self.agent.aclose()
+        for key, _kind in list(self.feeds):
+            if key.startswith("cam:"):
+                await self.stop_pull(key[4:], "hall closing")
         for feed in list(self.feeds.values()):
             self._end_feed(feed)
 
@@ -119,6 +124,67 @@ class HallMedia:
             incident_id=feed.stream.incident_id,
             label=label or f"转发: {feed.stream.label or feed.stream.peer}",
         )
+
+    async def pull(
+        self,
+        camera_id: str,
+        url: str,
+        *,
+        name: str = "",
+        incident_id: str | None = None,
+        cap_bps: int | None = None,
+    ) -> Feed:
+        """Pull a camera (a surveillance point, a drone's ground station) over RTSP or
+        HTTP: decoded and encoded once here, then shown, recorded and forwarded like any
+        feed. Raises SourceError when it cannot be opened."""
+        from shared.media.sources import open_video
+
+        key = (f"cam:{camera_id}", "video")
+        existing = self.feeds.get(key)
+        if existing is not None and not existing.ended:
+            return existing
+        loop = asyncio.get_running_loop()
+        # opening connects over the network: not on the event loop
+        track = await loop.run_in_executor(None, open_video, url)
+        assert track is not None
+        encoder = SharedVideoEncoder(track, cap_bps=cap_bps)
+        stream = Stream(key[0], name or camera_id, "video", track, incident_id, name, "camera")
+        feed = Feed(stream, encoder.fanout, encoder=encoder)
+        if self.record_to is not None:
+            rec = Recorder(self.record_to, key[0], name or camera_id, incident_id, url)
+            feed.fanout.subscribe(rec.subscriber("video"))
+            feed.recorder = rec
+            self.recorders[key[0]] = rec
+
+        def failed(reason: str) -> None:
+            self._spawn(self.stop_pull(camera_id, reason))
+
+        encoder.on_failure = failed
+        self.feeds[key] = feed
+        encoder.start()
+        if self.on_feed is not None:
+            self.on_feed(feed)
+        return feed
+
+    async def stop_pull(self, camera_id: str, reason: str = "") -> None:
+        key = f"cam:{camera_id}"
+        feed = self.feeds.get((key, "video"))
+        if feed is None:
+            return
+        if feed.encoder is not None:
+            await feed.encoder.stop()
+            feed.encoder.source.stop()
+        self._end_feed(feed)
+        rec = self.recorders.pop(key, None)
+        if rec is not None:
+            rec.close(reason or "stopped")
+
+    async def end(self, session_id: str, reason: str) -> None:
+        """End a session, or stop pulling a camera (``cam:…``)."""
+        if session_id.startswith("cam:"):
+            await self.stop_pull(session_id[4:], reason)
+        else:
+            await self.agent.end(session_id, reason)
 
     def _on_stream(self, stream: Stream) -> None:
         if stream.purpose == "talkgroup":
@@ -192,6 +258,9 @@ class HallMedia:
             for member, sid in list(group.sessions.items()):
                 if sid == session.session_id:
                     del group.sessions[member]
+                    track = group.tracks.pop(member, None)
+                    if track is not None:
+                        track.stop()
 
     # --- push-to-talk -----------------------------------------------------------------
 

@@ -6,6 +6,7 @@
 ``alsa:default``       a microphone on Linux (``dshow:audio=NAME`` on Windows)
 ``file:PATH``          a video file, played in a loop (a drone's recording, a drill)
 ``rtsp://…``           an IP camera or a drone feed, pulled over RTSP (TCP)
+``http://…``           a feed served over HTTP (MPEG-TS, MP4, MJPEG)
 ``none``               nothing
 =====================  ==========================================================
 
@@ -70,8 +71,10 @@ def open_video(
             raise SourceError(f"cannot play {path}: {exc}") from exc
     elif spec.startswith(("rtsp://", "rtsps://")):
         track = _player(
-            spec, None, {"rtsp_transport": "tcp", "stimeout": "5000000"}, "RTSP feed"
+            spec, None, {"rtsp_transport": "tcp", "timeout": "5000000"}, "RTSP feed"
         ).video
+    elif spec.startswith(("http://", "https://")):
+        track = _player(spec, None, {"rw_timeout": "5000000"}, "HTTP feed").video
     else:
         raise SourceError(
             f"unknown camera {spec!r}: use synthetic, v4l2:/dev/videoN, dshow:video=NAME, "

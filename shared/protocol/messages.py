@@ -273,6 +273,11 @@ Stock = Annotated[
 ]
 
 
+StreamUrl = Annotated[
+    str, msgspec.Meta(max_length=512, pattern=r"^(|(rtsps?|https?)://[^\s/?#]+[^\s]*)$")
+]
+
+
 class ResourceUpsert(Message, frozen=True, tag="resource"):
     """Register or update a resource: a rescue team, vehicle, supply depot (with stock),
     shelter (capacity, occupancy), expert, monitoring point (what it measures and its
@@ -300,6 +305,9 @@ class ResourceUpsert(Message, frozen=True, tag="resource"):
     """For a monitoring point: the incident type drafted when it alarms (empty: none)."""
     sample: bool = False
     """Fictional sample data (``command-center seed-demo``), never real."""
+    stream_url: StreamUrl = ""
+    """For a camera (a monitoring point measuring ``video``: a city surveillance point, a
+    drone's ground station): where the command side pulls its feed (RTSP or HTTP)."""
 
 
 class ResourceStatus(Message, frozen=True, tag="resource_status"):

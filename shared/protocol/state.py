@@ -166,6 +166,7 @@ class ResourceState(msgspec.Struct, frozen=True, tag="resource"):
     last_value: float | None = None
     last_measured: datetime | None = None
     sample: bool = False
+    stream_url: str = ""
 
 
 class ChecklistItem(msgspec.Struct, frozen=True):

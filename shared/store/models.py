@@ -226,6 +226,8 @@ class Resource(Base):
     updated: Mapped[datetime] = mapped_column(TZDateTime)
     updated_by: Mapped[str] = mapped_column(String(128))
     sample: Mapped[bool] = mapped_column(Boolean, default=False)
+    stream_url: Mapped[str] = mapped_column(String(512), default="")
+    """A camera's feed (RTSP or HTTP), pulled by the command side."""
 
 
 class Reading(Base):
