@@ -101,6 +101,16 @@ async def test_two_units_and_the_hall_through_a_hub_process(tmp_path: Path) -> N
                 await hall.end(sa.session_id, "done")
                 for t in tasks:
                     t.cancel()
+                # the unit is told why (its event, before it is stopped)
+                assert a.stdout is not None
+                loop = asyncio.get_running_loop()
+                while True:
+                    line = await asyncio.wait_for(loop.run_in_executor(None, a.stdout.readline), 20)
+                    assert line, "unit-a exited"
+                    event = json.loads(line)
+                    if event["event"] == "ended":
+                        assert event["reason"] == "done" and event["peer"] == "hall-1"
+                        break
             assert gone_after < 40
         finally:
             b.kill()
@@ -113,4 +123,3 @@ async def test_two_units_and_the_hall_through_a_hub_process(tmp_path: Path) -> N
             summary,
             err[-2000:],
         )
-        assert any(e["event"] == "ended" and e["reason"] == "done" for e in events)
