@@ -241,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
                     args.turn_user,
                     args.turn_password or os.environ.get("HENGSHUI_TURN_PASSWORD", ""),
                 ),
+                turn_only=args.turn_only,
             )
             # Everything is closed and flushed; skip interpreter finalisation, where Qt's
             # objects meet the garbage collector in an order PySide6 does not survive.

@@ -75,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--turn", help="the intranet's TURN server, turn:HOST:PORT (default: none)")
     p.add_argument("--turn-user", default="")
     p.add_argument("--turn-password", default="", help="or HENGSHUI_TURN_PASSWORD")
+    p.add_argument("--turn-only", action="store_true", help="media only through the TURN server")
     p.add_argument("--seconds", type=float, default=0.0, help="stop after this long (0: stay)")
     p.add_argument("--outbox", type=Path, help="outbox file (default: per-user data folder)")
     return parser
@@ -196,6 +197,7 @@ def _media(args: argparse.Namespace) -> int:
             cap_bps=args.cap_kbps * 1000 if args.cap_kbps else None,
             naive=args.naive,
             ice=servers,
+            relay_only=args.turn_only,
             measure=args.measure,
             seconds=args.seconds,
             on_event=emit,

@@ -60,6 +60,7 @@ def run_window(
     recordings: Path | None = None,
     keep_days: float = 30.0,
     turn: tuple[str | None, str, str] = (None, "", ""),
+    turn_only: bool = False,
 ) -> int:
     """Open the window for ``bundle_path``'s identity; with ``seconds``, grab a screenshot
     (if asked) and close after that long."""
@@ -68,11 +69,11 @@ def run_window(
     except BundleError as exc:
         print(f"command-center: {exc}", file=sys.stderr)
         return 2
-    if turn[0]:
-        from shared.media.agent import MediaError, ice_servers
+    if turn[0] or turn_only:
+        from shared.media.agent import MediaError, ice_servers, peer_config
 
         try:
-            ice_servers(*turn)
+            peer_config(ice_servers(*turn), relay_only=turn_only)
         except MediaError as exc:
             print(f"command-center: {exc}", file=sys.stderr)
             return 2

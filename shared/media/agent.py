@@ -27,6 +27,7 @@ from typing import Any
 from aiortc import (
     RTCConfiguration,
     RTCIceServer,
+    RTCIceTransportPolicy,
     RTCPeerConnection,
     RTCRtpTransceiver,
     RTCSessionDescription,
@@ -106,6 +107,17 @@ def ice_servers(
     return (RTCIceServer(urls=turn, username=username, credential=password),)
 
 
+def peer_config(servers: Any, *, relay_only: bool = False) -> RTCConfiguration:
+    """A peer connection's configuration: ``iceServers`` always explicit (aiortc's default
+    would be a public STUN server), relay-only when asked (and a TURN server given)."""
+    if relay_only and not servers:
+        raise MediaError("relay-only media needs a TURN server (--turn)")
+    return RTCConfiguration(
+        iceServers=list(servers),
+        iceTransportPolicy=RTCIceTransportPolicy.RELAY if relay_only else RTCIceTransportPolicy.ALL,
+    )
+
+
 @dataclass
 class Stream:
     """Media arriving in a session: a track of encoded packets."""
@@ -149,6 +161,7 @@ class MediaAgent:
         on_session: Callable[[Session], None] | None = None,
         accept: Callable[[MediaSessionState], str | None] | None = None,
         adapt: bool = True,
+        relay_only: bool = False,
     ) -> None:
         install_passthrough()
         self.client = client
@@ -156,6 +169,9 @@ class MediaAgent:
         self.device: str = client.bundle.device
         self.local = local or LocalMedia()
         self.ice_servers = list(ice_servers)
+        self.relay_only = relay_only
+        """Media only through the TURN server (sites whose networks do not route to each
+        other directly)."""
         self.on_stream = on_stream
         self.on_session = on_session
         self.accept = accept
@@ -405,8 +421,7 @@ class MediaAgent:
     # --- peer connections ----------------------------------------------------------------
 
     def _new_pc(self) -> RTCPeerConnection:
-        # iceServers=[] explicitly: the default would be a public STUN server
-        return RTCPeerConnection(RTCConfiguration(iceServers=list(self.ice_servers)))
+        return RTCPeerConnection(peer_config(self.ice_servers, relay_only=self.relay_only))
 
     def _watch_pc(self, session: Session) -> None:
         pc = session.pc

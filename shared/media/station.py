@@ -35,6 +35,7 @@ async def run_station(
     cap_bps: int | None = None,
     naive: bool = False,
     ice: tuple[Any, ...] = (),
+    relay_only: bool = False,
     measure: bool = False,
     seconds: float = 0.0,
     on_event: Callable[[Event], None] = lambda e: None,
@@ -79,7 +80,13 @@ async def run_station(
         Replica(bundle, topics=("media", "talkgroup")) as replica,
     ):
         agent = MediaAgent(
-            client, replica, local, ice_servers=ice, on_stream=on_stream, on_session=on_session
+            client,
+            replica,
+            local,
+            ice_servers=ice,
+            relay_only=relay_only,
+            on_stream=on_stream,
+            on_session=on_session,
         )
         agent.start()
         await client.wait_online(30)
