@@ -125,7 +125,7 @@ def run_window(
     hall_media: list[Any] = []
 
     def media() -> tuple[Any, Path | None]:
-        from shared.media.agent import MediaAgent
+        from shared.media.agent import MediaAgent, ice_servers
         from shared.media.hall import HallMedia
         from shared.media.recording import RecordingLibrary
         from shared.media.sources import LocalMedia, SourceError
@@ -142,7 +142,14 @@ def run_window(
         except SourceError as exc:
             print(f"command-center: {exc}; the hall listens without speaking", file=sys.stderr)
             local = LocalMedia.open("none", "none")
-        made = HallMedia(lambda **kw: MediaAgent(client, replica, local, **kw), record_to=folder)
+        servers = ice_servers(*turn)
+
+        def agent(**kw: Any) -> MediaAgent:
+            return MediaAgent(
+                client, replica, local, ice_servers=servers, relay_only=turn_only, **kw
+            )
+
+        made = HallMedia(agent, record_to=folder)
         hall_media.append(made)
         return made, folder
 
