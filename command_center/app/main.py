@@ -125,31 +125,23 @@ def run_window(
     hall_media: list[Any] = []
 
     def media() -> tuple[Any, Path | None]:
-        from shared.media.agent import MediaAgent, ice_servers
-        from shared.media.hall import HallMedia
-        from shared.media.recording import RecordingLibrary
-        from shared.media.sources import LocalMedia, SourceError
+        from command_center.app.media_setup import hall_media_for
 
         folder = (
             recordings or Path(platformdirs.user_data_dir("hengshui-command-hall")) / "recordings"
         )
-        open_ids = [k for k, i in picture.incidents.items() if i.status != "closed"]
-        gone = RecordingLibrary(folder).apply_retention(keep_days, open_ids)
-        if gone:
-            print(f"command-center: {len(gone)} recordings older than {keep_days:g} days deleted")
-        try:
-            local = LocalMedia.open("none", mic)
-        except SourceError as exc:
-            print(f"command-center: {exc}; the hall listens without speaking", file=sys.stderr)
-            local = LocalMedia.open("none", "none")
-        servers = ice_servers(*turn)
-
-        def agent(**kw: Any) -> MediaAgent:
-            return MediaAgent(
-                client, replica, local, ice_servers=servers, relay_only=turn_only, **kw
-            )
-
-        made = HallMedia(agent, record_to=folder)
+        made, notes = hall_media_for(
+            client,
+            replica,
+            picture,
+            folder,
+            mic=mic,
+            keep_days=keep_days,
+            turn=turn,
+            turn_only=turn_only,
+        )
+        for note in notes:
+            print(f"command-center: {note}", file=sys.stderr)
         hall_media.append(made)
         return made, folder
 

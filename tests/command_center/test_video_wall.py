@@ -8,6 +8,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from command_center.app.media_setup import hall_media_for
 from command_center.app.qt_main_window import QtMainWindow
 from shared.client import HubClient, Replica, SituationPicture
 from shared.media.agent import MediaAgent, Stream
@@ -53,10 +54,12 @@ def test_the_video_wall_watches_forwards_talks_and_records(
             made: list[HallMedia] = []
 
             def media() -> tuple[HallMedia, Path]:
-                m = HallMedia(
-                    lambda **kw: MediaAgent(hc, hr, LocalMedia.open("none", "synthetic"), **kw),
-                    record_to=recordings,
+                # the window's own wiring: retention first, the microphone (missing: said)
+                m, notes = hall_media_for(
+                    hc, hr, picture, recordings, mic="alsa:no-such-card", keep_days=30
                 )
+                assert any("cannot open microphone" in n for n in notes), notes
+                m.agent.local = LocalMedia.open("none", "synthetic")  # no sound card here
                 made.append(m)
                 return m, recordings
 
