@@ -141,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--turn", help="the intranet's TURN server, turn:HOST:PORT (default: none)")
     p.add_argument("--turn-user", default="")
     p.add_argument("--turn-password", default="", help="or HENGSHUI_TURN_PASSWORD")
+    p.add_argument("--turn-only", action="store_true", help="media only through the TURN server")
     p.add_argument(
         "--keep-days",
         type=float,

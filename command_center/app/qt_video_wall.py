@@ -245,6 +245,7 @@ class QtVideoWall(QWidget):
         self._timer.timeout.connect(self.refresh)
         self._timer.start(1000)
         self.refresh()
+        self._refresh_recordings()
 
     # --- layout -------------------------------------------------------------------------
 
@@ -331,10 +332,14 @@ class QtVideoWall(QWidget):
             self.group_box.addItems(incidents)
             if current in incidents:
                 self.group_box.setCurrentText(current)
-        self._refresh_recordings()
         for tile in self.tiles:
             if tile.feed is not None:
                 tile.update()  # the age in the label
+
+    def _recordings_changed(self) -> None:
+        """A recording starts or ends with a feed: read the cards once it is written (the
+        relay closes it right after telling the wall), not on every tick."""
+        QTimer.singleShot(0, self._refresh_recordings)
 
     def _refresh_recordings(self) -> None:
         if self.library is None:
@@ -397,6 +402,7 @@ class QtVideoWall(QWidget):
             self.say(tr("监控调看失败: {e}").format(e=exc))
 
     def on_feed(self, feed: Feed) -> None:
+        self._recordings_changed()
         if feed.stream.kind == "audio":
             self.sound_feeds[feed.stream.session_id] = feed
             self._spawn(self._sound(feed.fanout.track(), feed.stream.session_id))
@@ -418,6 +424,7 @@ class QtVideoWall(QWidget):
         self.decoders[tile.index] = asyncio.ensure_future(self._decode(tile, feed))
 
     def on_feed_end(self, feed: Feed) -> None:
+        self._recordings_changed()
         self.sound_feeds.pop(feed.stream.session_id, None)
         for tile in self.tiles:
             if tile.feed is feed:

@@ -10,11 +10,12 @@ feeds it from aiortc's receiver-report statistics and moves a shared encoder.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from shared.media.encoding import Worker
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ class LossAdapter:
         return self.index
 
 
-class AdaptationLoop:
+class AdaptationLoop(Worker):
     """Every ``period_s``: the worst fraction lost any of ``senders`` reports → the encoder's
     rung. ``senders`` is called each time (viewers come and go)."""
 
@@ -81,19 +82,7 @@ class AdaptationLoop:
         self.senders = senders
         self.period_s = period_s
         self.adapter = adapter or LossAdapter(len(encoder.ladder))
-        self._task: asyncio.Task[None] | None = None
         self._seen: dict[int, Any] = {}
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.ensure_future(self._run())
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
 
     async def _worst_loss(self) -> float | None:
         worst: float | None = None

@@ -180,7 +180,31 @@ class PacketFanout:
         self.subscribers.clear()
 
 
-class SharedVideoEncoder:
+class Worker:
+    """A background task on the event loop: :meth:`start` once, :meth:`stop` waits for it."""
+
+    _task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.ensure_future(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        self._stopped()
+
+    async def _run(self) -> None:
+        raise NotImplementedError
+
+    def _stopped(self) -> None:
+        """What else stopping ends (the encoders: their fan-out)."""
+
+
+class SharedVideoEncoder(Worker):
     """One H.264 encoder for one source, whatever the number of viewers.
 
     ``ladder`` is what it may send; ``cap_bps`` (a link's limit) removes the rungs above it;
@@ -211,7 +235,6 @@ class SharedVideoEncoder:
         self._force = True
         self._last_sent_pts: float | None = None
         self._last_keyframe = 0.0
-        self._task: asyncio.Task[None] | None = None
         self.frames_in = 0
         self.frames_encoded = 0
         self.error: str = ""
@@ -231,16 +254,7 @@ class SharedVideoEncoder:
     def force_keyframe(self) -> None:
         self._force = True
 
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.ensure_future(self._run())
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+    def _stopped(self) -> None:
         self.fanout.end()
 
     def _open(self, step: Step, fmt: str) -> Any:
@@ -329,7 +343,7 @@ class SharedVideoEncoder:
             self.on_failure(self.error)
 
 
-class SharedAudioEncoder:
+class SharedAudioEncoder(Worker):
     """One Opus encoder (48 kHz, 20 ms) for one microphone, whatever the number of
     listeners."""
 
@@ -341,20 +355,10 @@ class SharedAudioEncoder:
         self._resampler = av.AudioResampler(
             format="s16", layout="stereo", rate=48_000, frame_size=960
         )
-        self._task: asyncio.Task[None] | None = None
         self.error = ""
         self.muted = False
 
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.ensure_future(self._run())
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+    def _stopped(self) -> None:
         self.fanout.end()
 
     def _encode(self, frame: av.AudioFrame) -> list[Pkt]:

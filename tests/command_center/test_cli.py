@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from tests.conftest import HubHandle
 from tests.support import HubProcess
 
 
@@ -57,3 +58,52 @@ def test_enroll_can_show_the_bundle_as_a_qr_code(tmp_path: Path) -> None:
     expected = tmp_path / "expected.svg"
     segno.make(out.read_text("utf-8"), error="m").save(str(expected), scale=6, border=4)
     assert qr.read_bytes() == expected.read_bytes()  # exactly the bundle file's text
+
+
+def test_the_window_takes_media_options_and_explains_bad_ones(
+    hub: HubHandle, tmp_path: Path
+) -> None:
+    """--mic/--recordings/--keep-days/--turn… parse; a TURN setting without its password, or
+    relay-only without a TURN server, stops before the window opens, saying why."""
+    import subprocess
+    import sys
+
+    from command_center.cli import build_parser
+
+    args = build_parser().parse_args(
+        [
+            "window",
+            "--bundle",
+            "b.json",
+            "--mic",
+            "alsa:default",
+            "--recordings",
+            "r",
+            "--keep-days",
+            "7",
+            "--turn",
+            "turn:10.0.0.5:3478",
+            "--turn-user",
+            "hall",
+            "--turn-only",
+        ]
+    )
+    assert (args.mic, args.keep_days, args.turn, args.turn_only) == (
+        "alsa:default",
+        7.0,
+        "turn:10.0.0.5:3478",
+        True,
+    )
+    bundle = tmp_path / "b.json"
+    hub.enroll("hall-1", "leader").save(bundle)
+    for extra, words in (
+        (["--turn", "turn:10.0.0.5:3478", "--turn-user", "hall"], "user name and password"),
+        (["--turn-only"], "needs a TURN server"),
+    ):
+        res = subprocess.run(
+            [sys.executable, "-m", "command_center", "window", "--bundle", str(bundle), *extra],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert res.returncode == 2 and words in res.stderr, res.stderr
