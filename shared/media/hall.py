@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +58,9 @@ class TalkGroupRelay:
     tracks: dict[str, PacketTrack] = field(default_factory=dict)  # member → what it hears
     mic_unsubscribe: Callable[[], None] | None = None
     forwarded: int = 0
+    recorder: Recorder | None = None
+    """The group's floor, recorded: every talker in turn, on the hall's clock."""
+    started: float = field(default_factory=time.monotonic)
 
     def listen(self, device: str) -> PacketTrack | None:
         """What ``device`` hears in this group (the hall's own operator: for the speaker)."""
@@ -67,6 +71,10 @@ class TalkGroupRelay:
             if member != origin:
                 track.offer(packet, True)
         self.forwarded += 1
+        if self.recorder is not None:
+            # one clock for all talkers (each member's stream starts its own at zero)
+            pts = int((time.monotonic() - self.started) * 48_000)
+            self.recorder.write(packet, "audio", pts)
 
 
 class HallMedia:
@@ -101,6 +109,10 @@ class HallMedia:
 
     async def aclose(self) -> None:
         await self.agent.aclose()
+        for group in self.groups.values():
+            if group.recorder is not None:
+                group.recorder.close("hall closing")
+                group.recorder = None
         for key, _kind in list(self.feeds):
             if key.startswith("cam:"):
                 await self.stop_pull(key[4:], "hall closing")
@@ -276,6 +288,11 @@ class HallMedia:
             raise MediaError(error.detail)
         # what the hall's own operator hears: the talker, unless it is the hall
         group.tracks.setdefault(self.device, PacketTrack("audio"))
+        if self.record_to is not None and group.recorder is None:
+            group.recorder = Recorder(
+                self.record_to, f"talkgroup-{group_id}", "对讲组", incident_id, group_id
+            )
+            group.recorder.add("audio")
         for member in members:
             if member in group.sessions or member == self.device:
                 continue

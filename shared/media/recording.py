@@ -95,13 +95,14 @@ class Recorder:
             self._audio = self._out.add_stream("opus", rate=48_000)
             self._audio.time_base = AUDIO_TIME_BASE
 
-    def write(self, packet: Any, kind: str) -> None:
-        """One received packet (shared with the viewers: copied, never changed)."""
+    def write(self, packet: Any, kind: str, pts: int | None = None) -> None:
+        """One received packet (shared with the viewers: copied, never changed). ``pts``
+        replaces the packet's own time (a talk group's voices come from several clocks)."""
         stream = self._video if kind == "video" else self._audio
         if stream is None or self._closed:
             return
         copy = av.Packet(bytes(packet))
-        copy.pts = copy.dts = packet.pts
+        copy.pts = copy.dts = packet.pts if pts is None else pts
         copy.time_base = VIDEO_TIME_BASE if kind == "video" else AUDIO_TIME_BASE
         copy.stream = stream
         with self._lock:

@@ -7,6 +7,7 @@ import time
 from contextlib import AsyncExitStack
 from pathlib import Path
 
+import av
 import pytest
 
 from shared.client import HubClient, Replica
@@ -177,6 +178,7 @@ async def test_push_to_talk_through_the_hall(hub: HubHandle, tmp_path: Path) -> 
         hall = HallMedia(
             lambda **kw: MediaAgent(hc, hr, LocalMedia.open("none", "synthetic"), **kw),
             on_talkgroup=lambda g: talkers.append(g.talker),
+            record_to=tmp_path / "rec",
         )
         hall.start()
         stack.push_async_callback(hall.aclose)
@@ -202,3 +204,10 @@ async def test_push_to_talk_through_the_hall(hub: HubHandle, tmp_path: Path) -> 
         assert all(len(meters[n].delays_ms) >= before[n] + 2 for n in meters)
         for t in tasks:
             t.cancel()
+        # the floor is recorded: u1's turn, then the hall's, on one clock
+        await hall.aclose()
+        (card,) = RecordingLibrary(tmp_path / "rec").cards("HZ-1")
+        assert card.peer == "对讲组" and card.label == "HZ-1" and card.audio_packets > 200
+        with av.open(str(RecordingLibrary(tmp_path / "rec").path_of(card))) as f:
+            seconds = sum(fr.samples for fr in f.decode(audio=0)) / 48_000
+        assert 5 < seconds < 12, seconds
