@@ -263,5 +263,193 @@
         <source>指挥中心未应答：已排队</source>
         <translation>No answer from the command centre: queued</translation>
     </message>
+    <message>
+        <source>视频</source>
+        <translation>Video</translation>
+    </message>
+    <message>
+        <source>视频墙: 打开本页时启动</source>
+        <translation>Video wall: starts when this page is opened</translation>
+    </message>
+    <message>
+        <source>  ·  无画面 {s:.0f} 秒</source>
+        <translation>  ·  no picture for {s:.0f} s</translation>
+    </message>
+    <message>
+        <source>  · 排队: {q}</source>
+        <translation>  · queue: {q}</translation>
+    </message>
+    <message>
+        <source>  · 本席被抢占</source>
+        <translation>  · this desk was pre-empted</translation>
+    </message>
+    <message>
+        <source>16 个画面已满: 先挂断一路</source>
+        <translation>All 16 tiles are in use: end a feed first</translation>
+    </message>
+    <message>
+        <source>{n} 画面</source>
+        <translation>{n} tiles</translation>
+    </message>
+    <message>
+        <source>先选中一个画面和接收单位</source>
+        <translation>Select a tile and the unit to send it to first</translation>
+    </message>
+    <message>
+        <source>回放</source>
+        <translation>Play back</translation>
+    </message>
+    <message>
+        <source>回放失败: {e}</source>
+        <translation>Playback failed: {e}</translation>
+    </message>
+    <message>
+        <source>回放结束</source>
+        <translation>Playback finished</translation>
+    </message>
+    <message>
+        <source>声音: 跟随所选画面</source>
+        <translation>Sound: follows the selected tile</translation>
+    </message>
+    <message>
+        <source>对讲 {g}: {w} 正在讲话</source>
+        <translation>Talk group {g}: {w} is talking</translation>
+    </message>
+    <message>
+        <source>对讲 {g}: 空闲</source>
+        <translation>Talk group {g}: free</translation>
+    </message>
+    <message>
+        <source>对讲: 空闲</source>
+        <translation>Talk group: free</translation>
+    </message>
+    <message>
+        <source>对讲组</source>
+        <translation>Talk group</translation>
+    </message>
+    <message>
+        <source>对讲组 {g}: {n} 个成员</source>
+        <translation>Talk group {g}: {n} members</translation>
+    </message>
+    <message>
+        <source>对讲组建立失败: {e}</source>
+        <translation>Could not open the talk group: {e}</translation>
+    </message>
+    <message>
+        <source>导出…</source>
+        <translation>Export…</translation>
+    </message>
+    <message>
+        <source>导出到</source>
+        <translation>Export to</translation>
+    </message>
+    <message>
+        <source>导出失败: {e}</source>
+        <translation>Export failed: {e}</translation>
+    </message>
+    <message>
+        <source>已导出: {p}</source>
+        <translation>Exported: {p}</translation>
+    </message>
+    <message>
+        <source>已结束</source>
+        <translation>Ended</translation>
+    </message>
+    <message>
+        <source>已转发 {p} 的画面给 {d}</source>
+        <translation>Forwarded {p}'s picture to {d}</translation>
+    </message>
+    <message>
+        <source>布局</source>
+        <translation>Layout</translation>
+    </message>
+    <message>
+        <source>建立对讲组</source>
+        <translation>Open talk group</translation>
+    </message>
+    <message>
+        <source>录制中</source>
+        <translation>recording</translation>
+    </message>
+    <message>
+        <source>扬声器无法打开: {e}</source>
+        <translation>The loudspeaker cannot be opened: {e}</translation>
+    </message>
+    <message>
+        <source>挂断所选</source>
+        <translation>End selected</translation>
+    </message>
+    <message>
+        <source>指挥大厅挂断</source>
+        <translation>ended by the command hall</translation>
+    </message>
+    <message>
+        <source>按住讲话</source>
+        <translation>Hold to talk</translation>
+    </message>
+    <message>
+        <source>未关联事件</source>
+        <translation>no incident</translation>
+    </message>
+    <message>
+        <source>本席</source>
+        <translation>this desk</translation>
+    </message>
+    <message>
+        <source>正在调看 {d} 的视频…</source>
+        <translation>Opening {d}'s video…</translation>
+    </message>
+    <message>
+        <source>正在调看监控 {n}</source>
+        <translation>Opening camera {n}</translation>
+    </message>
+    <message>
+        <source>没有可用的扬声器: 现场声音不播放 (仍在录制)</source>
+        <translation>No loudspeaker: the scene's sound is not played (still recorded)</translation>
+    </message>
+    <message>
+        <source>没有在线的现场单位可调看</source>
+        <translation>No field unit online to watch</translation>
+    </message>
+    <message>
+        <source>没有登记视频地址的监控点</source>
+        <translation>No camera with a registered stream address</translation>
+    </message>
+    <message>
+        <source>监控调看失败: {e}</source>
+        <translation>Could not open the camera: {e}</translation>
+    </message>
+    <message>
+        <source>空闲</source>
+        <translation>Free</translation>
+    </message>
+    <message>
+        <source>调看失败: {e}</source>
+        <translation>Could not open the video: {e}</translation>
+    </message>
+    <message>
+        <source>调看监控</source>
+        <translation>Watch camera</translation>
+    </message>
+    <message>
+        <source>调看视频</source>
+        <translation>Watch unit</translation>
+    </message>
+    <message>
+        <source>转发失败: {e}</source>
+        <translation>Forwarding failed: {e}</translation>
+    </message>
+    <message>
+        <source>转发所选画面</source>
+        <translation>Forward selected</translation>
+    </message>
+    <message>
+        <source>选一个空闲画面来回放</source>
+        <translation>Select a free tile to play back into</translation>
+    </message>
+    <message>
+        <source>需要一个进行中的事件和在线的现场单位</source>
+        <translation>Needs an open incident and field units online</translation>
+    </message>
 </context>
 </TS>

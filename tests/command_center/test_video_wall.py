@@ -167,3 +167,20 @@ def test_the_video_wall_watches_forwards_talks_and_records(
                 await b.aclose()
 
     _run_in_qt(qapp, scenario)
+
+
+def test_every_video_wall_text_has_an_english_translation() -> None:
+    """The wall's chrome in --lang en: every tr() literal of the wall has a translation."""
+    import html
+    import re
+
+    root = Path(__file__).resolve().parents[2] / "command_center"
+    ts = (root / "i18n" / "hall_en.ts").read_text()
+    translated = {
+        html.unescape(m.group(1))
+        for m in re.finditer(r"<source>(.*?)</source>\s*<translation>[^<]+</translation>", ts, re.S)
+    }
+    source = (root / "app" / "qt_video_wall.py").read_text()
+    source += (root / "app" / "speaker.py").read_text()
+    texts = set(re.findall(r'tr\("([^"]+)"\)', source))
+    assert texts and texts <= translated, sorted(texts - translated)
