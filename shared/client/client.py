@@ -398,13 +398,15 @@ class HubClient:
                 self._wake.clear()
                 await self._wake.wait()
                 continue
+            # Cleared before reading, not after: a message submitted while the outbox is
+            # being read (in a worker thread) sets the event again, so it is not slept over.
+            self._wake.clear()
             rows = await asyncio.to_thread(
                 self.outbox.after, self._cursor, self.window - len(self._inflight)
             )
             acked = set(self._acked_ids)  # acknowledged, not yet cleared from the file
             rows = [r for r in rows if r[1] not in self._inflight and r[1] not in acked]
             if not rows:
-                self._wake.clear()
                 await self._wake.wait()
                 continue
             assert self._sock is not None
