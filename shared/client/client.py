@@ -405,9 +405,16 @@ class HubClient:
                 self.outbox.after, self._cursor, self.window - len(self._inflight)
             )
             acked = set(self._acked_ids)  # acknowledged, not yet cleared from the file
+            # Acknowledged rows at the cursor are done: step over them, or a batch made only
+            # of them (after a reconnect resends from the oldest) would stall the sender.
+            stepped = False
+            while rows and rows[0][1] in acked:
+                self._cursor = rows.pop(0)[0]
+                stepped = True
             rows = [r for r in rows if r[1] not in self._inflight and r[1] not in acked]
             if not rows:
-                await self._wake.wait()
+                if not stepped:
+                    await self._wake.wait()
                 continue
             assert self._sock is not None
             now = time.monotonic()
