@@ -96,6 +96,8 @@ class HubClient:
         self._inflight: OrderedDict[str, float] = OrderedDict()
         self._first_sent: dict[str, float] = {}
         self._cursor = 0
+        self._resends = 0
+        """Counts resends from the oldest row: a batch read before one is stale."""
         self._wake = asyncio.Event()
         self._online = asyncio.Event()
         self._waiters: dict[str, asyncio.Future[Message]] = {}
@@ -361,6 +363,7 @@ class HubClient:
     def _resend_from_oldest(self) -> None:
         self._inflight.clear()
         self._cursor = 0
+        self._resends += 1
         self._wake.set()
 
     async def _heartbeat(self) -> None:
@@ -401,9 +404,12 @@ class HubClient:
             # Cleared before reading, not after: a message submitted while the outbox is
             # being read (in a worker thread) sets the event again, so it is not slept over.
             self._wake.clear()
+            resends = self._resends
             rows = await asyncio.to_thread(
                 self.outbox.after, self._cursor, self.window - len(self._inflight)
             )
+            if resends != self._resends:
+                continue  # read before a reconnect reset the cursor: read again from there
             acked = set(self._acked_ids)  # acknowledged, not yet cleared from the file
             # Acknowledged rows at the cursor are done: step over them, or a batch made only
             # of them (after a reconnect resends from the oldest) would stall the sender.
