@@ -135,18 +135,36 @@ def _sender(bundle: dict[str, Any], go: Any, seconds: float, incidents: int) -> 
     asyncio.run(run())
 
 
-def _memory_mib() -> tuple[float, float]:
-    """(RSS, PSS) of this process and its QtWebEngine children, MiB. RSS counts pages the
-    Chromium processes share once per process; PSS shares them out, so its sum is honest."""
+def _memory_mib() -> dict[str, float]:
+    """Resident memory of this process (the hall, with Chromium's browser side in it) and its
+    QtWebEngine processes, MiB. ``rss_mib`` sums each process's RSS, counting the pages the
+    Chromium processes share once per process; ``pss_mib`` shares them out. Other children
+    of this process (the sender) are not the hall's and are left out."""
     me = psutil.Process()
-    procs = [me, *me.children(recursive=True)]
-    rss = pss = 0
-    for p in procs:
+    kinds: dict[str, list[psutil.Process]] = {"browser": [me], "zygote": [], "renderer": []}
+    for child in me.children(recursive=True):
         with contextlib.suppress(psutil.Error):
-            info = p.memory_full_info()
-            rss += info.rss
-            pss += getattr(info, "pss", info.rss)
-    return round(rss / 2**20, 1), round(pss / 2**20, 1)
+            argv = child.cmdline()
+            if not argv or "QtWebEngineProcess" not in argv[0]:
+                continue
+            kind = next((a[7:] for a in argv if a.startswith("--type=")), "other")
+            if child.ppid() != me.pid:
+                kind = "renderer"  # forked by a zygote: its command line is the zygote's
+            kinds.setdefault(kind.replace("-", "_"), []).append(child)
+    out: dict[str, float] = {"rss_mib": 0.0, "pss_mib": 0.0}
+    for kind, procs in kinds.items():
+        rss = pss = 0
+        for p in procs:
+            with contextlib.suppress(psutil.Error):
+                info = p.memory_full_info()
+                rss += info.rss
+                pss += getattr(info, "pss", info.rss)
+        out[f"{kind}_rss_mib"] = round(rss / 2**20, 1)
+        out["rss_mib"] += rss / 2**20
+        out["pss_mib"] += pss / 2**20
+    out["rss_mib"] = round(out["rss_mib"], 1)
+    out["pss_mib"] = round(out["pss_mib"], 1)
+    return out
 
 
 def _hall(bundle_dict: dict[str, Any], naive: bool, seconds: float) -> dict[str, Any]:
@@ -155,7 +173,7 @@ def _hall(bundle_dict: dict[str, Any], naive: bool, seconds: float) -> dict[str,
     t0 = time.time()
     import qasync
 
-    from command_center.map.qt_map_view import QtMapView, prepare_webengine
+    from command_center.map.qt_map_view import QtMapView, prepare_webengine, render_choice
 
     prepare_webengine()
     import platformdirs
@@ -224,6 +242,7 @@ def _hall(bundle_dict: dict[str, Any], naive: bool, seconds: float) -> dict[str,
             await asyncio.sleep(0.05)
         out["map_ready_s"] = round(time.time() - t0, 2)
         out["page_cached"] = page_cached
+        out["render"] = (render_choice() or ("unknown", ""))[0]
         out["go"] = True
 
     loop.run_until_complete(main())
@@ -277,7 +296,9 @@ def _phase_child(bundles: dict[str, Any], naive: bool, seconds: float, q: Any) -
             await asyncio.sleep(2.0)
             fps.append(float(await _js(view, "hall.fps()")))
         hall["measuring"]["on"] = False
-        out["rss_mib"], out["pss_mib"] = _memory_mib()
+        out.update(_memory_mib())
+        heap = await _js(view, "performance.memory ? performance.memory.usedJSHeapSize : -1")
+        out["js_heap_mib"] = round(float(heap) / 2**20, 1)
         await hall["replica"].aclose()
 
     loop.run_until_complete(move())
@@ -337,8 +358,8 @@ def main() -> None:
                     fps=r["fps"],
                     map_ready_s=r["map_ready_s"],
                     page_cached=r["page_cached"],
-                    rss_mib=r["rss_mib"],
-                    pss_mib=r["pss_mib"],
+                    render=r["render"],
+                    **{k: v for k, v in r.items() if k.endswith("_mib")},
                     marker_p50_ms=r["p50"],
                     samples=r["samples"],
                     batches=r["batches"],

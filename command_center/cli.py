@@ -132,6 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--lang", default="zh", help="zh (default) or en")
     p.add_argument(
+        "--render",
+        choices=["auto", "gpu", "software"],
+        default="auto",
+        help="how the map is drawn (auto: in software when the machine has no GPU)",
+    )
+    p.add_argument(
         "--mic",
         default="none",
         help="the hall's microphone for talk-back and push-to-talk "
@@ -234,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
                 full_screen=args.fullscreen,
                 desk_screen=args.desk_screen,
                 lang=args.lang,
+                render=args.render,
                 mic=args.mic,
                 recordings=args.recordings,
                 keep_days=args.keep_days,

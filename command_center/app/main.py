@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication
 
 from command_center.app import i18n
 from command_center.app.qt_main_window import QtMainWindow
-from command_center.map.qt_map_view import prepare_webengine
+from command_center.map.qt_map_view import prepare_webengine, render_choice
 from shared.client import (
     HubClient,
     Replica,
@@ -56,6 +56,7 @@ def run_window(
     full_screen: bool = False,
     desk_screen: int | None = None,
     lang: str = "zh",
+    render: str = "auto",
     mic: str = "none",
     recordings: Path | None = None,
     keep_days: float = 30.0,
@@ -79,7 +80,7 @@ def run_window(
             return 2
     _install_excepthook()
     if QApplication.instance() is None:
-        prepare_webengine()
+        prepare_webengine(render)
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     try:
@@ -186,6 +187,7 @@ def run_window(
                 "problem": window.problem.text(),
                 "rows": window.table.rowCount(),
                 "synced": replica.synced.is_set(),
+                "render": (render_choice() or ("unknown", ""))[0],
             }
             print(json.dumps(shown), flush=True)
             if window.video_wall is not None:

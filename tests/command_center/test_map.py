@@ -15,7 +15,7 @@ from PySide6.QtCore import QBuffer, QIODevice
 from PySide6.QtGui import QColor, QImage
 
 from command_center.map.mbtiles import Mbtiles, MbtilesError
-from command_center.map.qt_map_view import QtMapView, map_problem
+from command_center.map.qt_map_view import QtMapView, choose_render, map_problem
 from shared.client import SituationPicture
 from shared.protocol import IncidentState, UnitState
 from shared.sim import make_units
@@ -298,3 +298,26 @@ def test_the_page_is_built_once_per_inputs_and_kept(
     server = page.TileServer(name="天地图（内网）", url="http://t{s}.tdt.intranet/{z}/{x}/{y}")
     with pytest.raises(AssertionError, match="should have been used"):
         page.cached_page(tile_servers=[server], cache_dir=tmp_path)  # other inputs: rebuilt
+
+
+def test_the_drawing_mode_follows_the_machine_and_the_operator(tmp_path: Path) -> None:
+    no_gpu = tmp_path / "nodri"  # a machine with no render device (VMs, Xvfb, CI)
+    gpu = tmp_path / "dri"
+    gpu.mkdir()
+    (gpu / "renderD128").touch()
+
+    def on_linux(requested: str, dri: Path, **environ: str) -> tuple[str, str]:
+        return choose_render(requested, platform="linux", dri_dir=dri, environ=environ)
+
+    mode, why = on_linux("auto", no_gpu)
+    assert mode == "software" and "no GPU render device" in why
+    assert on_linux("auto", gpu)[0] == "gpu"
+    assert choose_render("auto", platform="win32", dri_dir=no_gpu, environ={})[0] == "gpu"
+    # The operator's word wins over the guess, and so does an explicit environment.
+    assert on_linux("gpu", no_gpu) == ("gpu", "asked for")
+    assert on_linux("software", gpu)[0] == "software"
+    assert on_linux("auto", gpu, QT_QUICK_BACKEND="software")[0] == "software"
+    assert on_linux("auto", no_gpu, QT_QUICK_BACKEND="opengl")[0] == "gpu"
+    assert on_linux("auto", gpu, LIBGL_ALWAYS_SOFTWARE="1")[0] == "software"
+    with pytest.raises(ValueError, match="choose one of auto, gpu, software"):
+        choose_render("vulkan")

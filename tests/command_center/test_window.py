@@ -11,7 +11,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from command_center.app.qt_main_window import QtMainWindow
+from command_center.map.qt_map_view import choose_render
 from shared.client import HubClient, Replica, SituationPicture
 from shared.geo import county_seats
 from shared.protocol import IncidentState, PositionReport, UnitState, utcnow
@@ -59,15 +62,18 @@ def test_window_draws_units_incidents_and_staleness(qtbot: object, artifacts: Pa
     window.grab().save(str(artifacts / "command-hall-offline.png"))
 
 
+@pytest.mark.parametrize("render", ["auto", "gpu"])
 async def test_real_window_shows_200_moving_units(
-    hub: HubHandle, tmp_path: Path, artifacts: Path
+    hub: HubHandle, tmp_path: Path, artifacts: Path, render: str
 ) -> None:
+    """The window as users start it; ``auto`` draws in software on these GPU-less machines,
+    ``gpu`` forces the OpenGL path (Mesa's llvmpipe here) so both stay working."""
     sim = hub.enroll("sim-1", "field")
     hall = hub.enroll("hall-1", "leader")
     hall_path = tmp_path / "hall.json"
     hall.save(hall_path)
     units = make_units("S", 200, seed=9)
-    shot = artifacts / "command-hall-live.png"
+    shot = artifacts / ("command-hall-live.png" if render == "auto" else "command-hall-live-gl.png")
     async with HubClient(sim, tmp_path / "sim.db", window=5000) as c:
         await c.wait_online(10)
         window = await asyncio.create_subprocess_exec(
@@ -81,6 +87,8 @@ async def test_real_window_shows_200_moving_units(
             "8",
             "--screenshot",
             str(shot),
+            "--render",
+            render,
             stdout=subprocess.PIPE,
         )
         seats = county_seats()
@@ -104,7 +112,15 @@ async def test_real_window_shows_200_moving_units(
         out, _err = await asyncio.wait_for(window.communicate(), 60)
     assert window.returncode == 0
     shown = json.loads(out.decode().strip().splitlines()[-1])
-    assert shown == {"units": 200, "drawn": 200, "rows": 200, "synced": True, "problem": ""}
+    expected = choose_render()[0] if render == "auto" else render
+    assert shown == {
+        "units": 200,
+        "drawn": 200,
+        "rows": 200,
+        "synced": True,
+        "problem": "",
+        "render": expected,
+    }
     assert shot.exists() and shot.stat().st_size > 20_000
 
 
