@@ -17,6 +17,18 @@ def tr(text: str) -> str:
     return QCoreApplication.translate(CONTEXT, text)
 
 
+def N_(text: str) -> str:
+    """Mark ``text`` for translation where it is defined (a table of names); :func:`tr` it
+    where it is shown. The completeness test collects these as it does ``tr`` literals."""
+    return text
+
+
+def refused(detail: str) -> str:
+    """The hub's refusal as shown: its reason (the hub's own words, in English) after a
+    translated lead that says who refused."""
+    return tr("指挥中心拒绝：{reason}").format(reason=detail)
+
+
 def install(app: QCoreApplication, lang: str) -> QTranslator | None:
     """Load and install the translation for ``lang`` ('zh' is the source: none needed).
 

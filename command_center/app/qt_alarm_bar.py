@@ -82,26 +82,29 @@ class QtAlarmBar(QWidget):
         """(key, text, urgent) for every open alarm, urgent ones first."""
         out: list[tuple[str, str, bool]] = []
         for key, e in self.picture.emergencies.items():
-            what = "人员倒地（无移动）" if e.kind == "man_down" else "紧急求救 SOS"
+            what = tr("人员倒地（无移动）") if e.kind == "man_down" else tr("紧急求救 SOS")
             where = f" {e.lat:.5f},{e.lon:.5f}" if e.lat is not None and e.lon is not None else ""
-            state = f"已由 {e.acknowledged_by} 确认" if e.acknowledged_by else "未确认"
-            out.append(
-                (f"!emergency:{key}", f"{what}：{e.callsign or e.device}{where}（{state}）", True)
+            state = (
+                tr("已由 {who} 确认").format(who=e.acknowledged_by)
+                if e.acknowledged_by
+                else tr("未确认")
             )
+            text = f"{what}：{e.callsign or e.device}{where}（{state}）"
+            out.append((f"!emergency:{key}", text, True))
         for key, a in self.picture.alarms.items():
             if key.startswith("order:"):
-                out.append((key, f"指令未确认：{a.incident_id or a.name}", True))
+                text = tr("指令未确认：{what}").format(what=a.incident_id or tr(a.name))
+                out.append((key, text, True))
                 continue
             overdue = a.kind == "overdue"
-            verb = "已超时" if overdue else "将到期"
-            drill = "【演练】" if a.exercise else ""
-            out.append((key, f"{drill}{a.incident_id} {a.name}{verb}", overdue))
+            verb = tr("{name}已超时") if overdue else tr("{name}将到期")
+            drill = tr("【演练】") if a.exercise else ""
+            out.append((key, f"{drill}{a.incident_id} " + verb.format(name=tr(a.name)), overdue))
         for key, m in self.picture.monitor.items():
             urgent = m.severity == "alarm"
-            what = "报警" if urgent else "预警"
-            out.append(
-                (f"monitor:{key}", f"{m.name} {m.value:g}（{what}值 {m.threshold:g}）", urgent)
-            )
+            limit = tr("（报警值 {t}）") if urgent else tr("（预警值 {t}）")
+            text = f"{m.name} {m.value:g}" + limit.format(t=f"{m.threshold:g}")
+            out.append((f"monitor:{key}", text, urgent))
         out.sort(key=lambda e: (not e[2], e[0]))
         return out
 
@@ -129,7 +132,7 @@ class QtAlarmBar(QWidget):
             self.label.setProperty("level", "clear")
         else:
             urgent = sum(1 for _, _, u in entries if u)
-            head = f"报警 {len(entries)}（紧急 {urgent}）："
+            head = tr("报警 {n}（紧急 {urgent}）：").format(n=len(entries), urgent=urgent)
             self.label.setText(head + "　｜　".join(t for _, t, _ in entries[:6]))
             self.label.setProperty("level", "urgent" if urgent else "warning")
         self._repolish()
@@ -148,7 +151,7 @@ class QtAlarmBar(QWidget):
 
         def answered(refusal: str | None) -> None:
             if refusal:
-                self.label.setText(f"确认失败：{refusal}")
+                self.label.setText(tr("确认失败（指挥中心拒绝）：{reason}").format(reason=refusal))
 
         self._actions.start(
             self.ack, self.ack_emergency(alert_id), tr("指挥中心未应答：已排队"), answered

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from command_center.app.i18n import tr
+from command_center.app.i18n import N_, tr
 from command_center.app.qt_incident_board import NUMERALS, level_text
 from command_center.app.ui_actions import UiActions
 from shared.client import SituationPicture, context_from_resources, domain_incident
@@ -35,10 +35,10 @@ from shared.domain import (
 )
 
 KIND_NAMES = {
-    "school": "学校",
-    "hospital": "医院",
-    "chemical_plant": "化工企业",
-    "shelter": "避难场所",
+    "school": N_("学校"),
+    "hospital": N_("医院"),
+    "chemical_plant": N_("化工企业"),
+    "shelter": N_("避难场所"),
 }
 Respond = Callable[[str, str, int | None], Awaitable[str | None]]
 """(incident, action, level) → None when stored, else the refusal."""
@@ -63,7 +63,7 @@ class QtAssessmentPanel(QWidget):
         row.addWidget(QLabel(tr("风向(来向°)")))
         self.wind_from = QDoubleSpinBox()
         self.wind_from.setRange(-1, 360)
-        self.wind_from.setSpecialValueText("无")
+        self.wind_from.setSpecialValueText(tr("无"))
         self.wind_from.setValue(-1)
         row.addWidget(self.wind_from)
         row.addWidget(QLabel(tr("风速 m/s")))
@@ -81,7 +81,7 @@ class QtAssessmentPanel(QWidget):
         act = QHBoxLayout()
         self.level = QComboBox()
         for lv in (4, 3, 2, 1):
-            self.level.addItem(f"{NUMERALS[lv]}级响应", lv)
+            self.level.addItem(tr("{numeral}级响应").format(numeral=NUMERALS[lv]), lv)
         act.addWidget(self.level)
         self.activate = QPushButton(tr("启动预案"))
         self.activate.setMinimumHeight(44)
@@ -89,7 +89,7 @@ class QtAssessmentPanel(QWidget):
         self.activate.setEnabled(False)
         act.addWidget(self.activate, 1)
         layout.addLayout(act)
-        self.status = QLabel("" if respond else "只读：未连接指挥中心")
+        self.status = QLabel("" if respond else tr("只读：未连接指挥中心"))
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
         self._actions = UiActions()
@@ -108,7 +108,8 @@ class QtAssessmentPanel(QWidget):
         """Run the assessment with the current wind and show it."""
         inc = self.picture.incidents.get(self.incident_id or "")
         if inc is None:
-            self.report.setHtml("<p style='color:#9fb3c8'>在事件列表或地图上选择一个事件</p>")
+            hint = html.escape(tr("在事件列表或地图上选择一个事件"))
+            self.report.setHtml(f"<p style='color:#9fb3c8'>{hint}</p>")
             self.activate.setEnabled(False)
             return
         wind = None
@@ -121,7 +122,8 @@ class QtAssessmentPanel(QWidget):
                 )
             result = assess(domain_incident(inc), self._context, wind=wind)
         except DomainError as exc:
-            self.report.setHtml(f"<p style='color:#ff5c5c'>无法研判：{html.escape(str(exc))}</p>")
+            failed = tr("无法研判：{error}").format(error=exc)
+            self.report.setHtml(f"<p style='color:#ff5c5c'>{html.escape(failed)}</p>")
             return
         self.result = result
         self.zone.emit(inc.incident_id, list(result.zone_wgs84))
@@ -134,38 +136,50 @@ class QtAssessmentPanel(QWidget):
     def _update_button(self) -> None:
         response = self.picture.responses.get(self.incident_id or "")
         if response is not None and response.active:
-            self.activate.setText(f"调整响应（当前 {NUMERALS.get(response.level or 0, '')}级）")
+            numeral = NUMERALS.get(response.level or 0, "")
+            self.activate.setText(tr("调整响应（当前 {numeral}级）").format(numeral=numeral))
         else:
-            self.activate.setText("启动预案")
+            self.activate.setText(tr("启动预案"))
 
     def _html(self, a: Assessment) -> str:
         e = html.escape
         kinds = "、".join(
-            f"{KIND_NAMES.get(k, k)} {n}" for k, n in sorted(a.facilities_by_kind.items())
+            f"{tr(KIND_NAMES.get(k, k))} {n}" for k, n in sorted(a.facilities_by_kind.items())
+        )
+        zone = tr("危险区：{model}，面积 {area} km²").format(
+            model=a.zone_model, area=a.zone_area_km2
+        )
+        inside = tr("区内设施：{kinds}；区内人口约 {people} 人（样例人口网格）").format(
+            kinds=kinds or tr("无"), people=f"{a.population_inside:,}"
         )
         parts = [
-            f"<h3>研判：{e(a.incident_id)}</h3>",
-            f"<p>危险区：{e(a.zone_model)}，面积 {a.zone_area_km2} km²</p>",
-            f"<p>区内设施：{e(kinds) or '无'}；区内人口约 <b>{a.population_inside:,}</b> 人"
-            "（样例人口网格）</p>",
-            f"<p>建议等级：<b>{e(level_text(a.suggested_level))}</b></p>",
+            f"<h3>{e(tr('研判：{incident}').format(incident=a.incident_id))}</h3>",
+            f"<p>{e(zone)}</p>",
+            f"<p>{e(inside)}</p>",
+            f"<p>{e(tr('建议等级：'))}<b>{e(level_text(a.suggested_level))}</b></p>",
         ]
         if a.level_criteria:
-            parts.append(f"<p style='color:#9fb3c8'>依据：{e('；'.join(a.level_criteria))}</p>")
-        parts.append("<h4>最近可用队伍</h4><ol>")
+            basis = tr("依据：{criteria}").format(criteria="；".join(a.level_criteria))
+            parts.append(f"<p style='color:#9fb3c8'>{e(basis)}</p>")
+        parts.append(f"<h4>{e(tr('最近可用队伍'))}</h4><ol>")
         for t in a.nearest_teams:
-            parts.append(f"<li>{e(t.name)} — {t.distance_km} km，约 {t.eta_min:.0f} 分钟到达</li>")
-        parts.append("</ol><h4>可用避难场所</h4><ol>")
+            eta = tr("{km} km，约 {minutes} 分钟到达").format(
+                km=t.distance_km, minutes=f"{t.eta_min:.0f}"
+            )
+            parts.append(f"<li>{e(t.name)} — {e(eta)}</li>")
+        parts.append(f"</ol><h4>{e(tr('可用避难场所'))}</h4><ol>")
         for s in a.shelters:
-            parts.append(f"<li>{e(s.name)} — 空余 {s.free:,} 人，{s.distance_km} km</li>")
+            room = tr("空余 {free} 人，{km} km").format(free=f"{s.free:,}", km=s.distance_km)
+            parts.append(f"<li>{e(s.name)} — {e(room)}</li>")
         parts.append("</ol>")
         response = self.picture.responses.get(a.incident_id)
         if response is not None:
-            state = "进行中" if response.active else "已终止"
-            parts.append(
-                f"<h4>应急响应：{e(level_text(response.level))}（{state}）</h4>"
-                f"<p>预案 {e(response.plan)}，指令 {len(response.orders)} 条</p>"
+            state = tr("进行中") if response.active else tr("已终止")
+            title = tr("应急响应：{level}（{state}）").format(
+                level=level_text(response.level), state=state
             )
+            plan = tr("预案 {plan}，指令 {n} 条").format(plan=response.plan, n=len(response.orders))
+            parts.append(f"<h4>{e(title)}</h4><p>{e(plan)}</p>")
             for w in response.warnings:
                 parts.append(f"<p style='color:#facc15'>⚠ {e(w)}</p>")
         return "".join(parts)
@@ -179,21 +193,21 @@ class QtAssessmentPanel(QWidget):
         action = "activate"
         if response is not None and response.active and response.level is not None:
             if level == response.level:
-                self.status.setText("响应已在该级别")
+                self.status.setText(tr("响应已在该级别"))
                 return
             action = "raise" if level < response.level else "lower"
-        self.status.setText("正在提交…")
-        names = {"activate": "已启动", "raise": "已提升至", "lower": "已降低至"}
+        self.status.setText(tr("正在提交…"))
+        names = {"activate": tr("已启动"), "raise": tr("已提升至"), "lower": tr("已降低至")}
 
         def answered(refusal: str | None) -> None:
-            self.status.setText(
-                f"未执行：{refusal}" if refusal else f"{names[action]}{NUMERALS[level]}级响应"
-            )
+            done = tr("{done}{numeral}级响应").format(done=names[action], numeral=NUMERALS[level])
+            failed = tr("未执行（指挥中心拒绝）：{reason}").format(reason=refusal)
+            self.status.setText(failed if refusal else done)
 
         self._actions.start(
             self.activate,
             self.respond(self.incident_id, action, level),
-            "指挥中心未应答：命令已排队",
+            tr("指挥中心未应答：命令已排队"),
             answered,
         )
 

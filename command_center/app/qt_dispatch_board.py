@@ -22,21 +22,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from command_center.app.i18n import tr
+from command_center.app.i18n import N_, tr
 from command_center.app.ui_actions import UiActions
 from shared.client import SituationPicture
 
-HEADERS = ["指令", "接收方", "状态", "事件", "内容", "已过(秒)"]
+HEADERS = [N_("指令"), N_("接收方"), N_("状态"), N_("事件"), N_("内容"), N_("已过(秒)")]
 STATE_NAMES = {
-    "issued": "已下达",
-    "delivered": "已送达",
-    "acknowledged": "已确认",
-    "accepted": "已接受",
-    "declined": "已拒绝",
-    "en_route": "途中",
-    "on_scene": "到场",
-    "completed": "已完成",
-    "cancelled": "已撤销",
+    "issued": N_("已下达"),
+    "delivered": N_("已送达"),
+    "acknowledged": N_("已确认"),
+    "accepted": N_("已接受"),
+    "declined": N_("已拒绝"),
+    "en_route": N_("途中"),
+    "on_scene": N_("到场"),
+    "completed": N_("已完成"),
+    "cancelled": N_("已撤销"),
 }
 WAITING = frozenset({"issued", "delivered"})
 """Not yet acknowledged by a person: these rows flash."""
@@ -78,7 +78,7 @@ class QtDispatchBoard(QWidget):
         form.addWidget(self.text, 1)
         form.addWidget(self.send)
         layout.addLayout(form)
-        self.result = QLabel("" if issue else "只读：未连接指挥中心，不能下达指令")
+        self.result = QLabel("" if issue else tr("只读：未连接指挥中心，不能下达指令"))
         self.result.setObjectName("result")
         layout.addWidget(self.result)
         self.table = QTableWidget(0, len(HEADERS))
@@ -99,23 +99,23 @@ class QtDispatchBoard(QWidget):
         text = self.text.text().strip()
         incident = self.incident.currentText().strip() or None
         if not recipient or not text:
-            self.result.setText("请填写接收方和指令内容")
+            self.result.setText(tr("请填写接收方和指令内容"))
             return
         if self.issue is None:
             return
-        self.result.setText(f"正在下达给 {recipient} …")
+        self.result.setText(tr("正在下达给 {recipient} …").format(recipient=recipient))
 
         def answered(refusal: str | None) -> None:
             if refusal:
-                self.result.setText(f"未下达：{refusal}")
+                self.result.setText(tr("未下达（指挥中心拒绝）：{reason}").format(reason=refusal))
             else:
-                self.result.setText(f"已下达给 {recipient}")
+                self.result.setText(tr("已下达给 {recipient}").format(recipient=recipient))
                 self.text.clear()
 
         self._actions.start(
             self.send,
             self.issue(recipient, text, incident),
-            "指挥中心未应答：指令已排队，连接恢复后自动发送",
+            tr("指挥中心未应答：指令已排队，连接恢复后自动发送"),
             answered,
         )
 
@@ -132,9 +132,9 @@ class QtDispatchBoard(QWidget):
             cells = [
                 o.order_id,
                 o.recipient,
-                STATE_NAMES.get(o.state, o.state),
+                tr(STATE_NAMES.get(o.state, o.state)),
                 o.incident_id or "",
-                ("【演练】" if o.exercise else "") + o.text,
+                (tr("【演练】") if o.exercise else "") + o.text,
                 f"{since:.0f}",
             ]
             for col, value in enumerate(cells):
@@ -167,10 +167,7 @@ class QtDispatchBoard(QWidget):
         self._flash = not self._flash
         for row in range(self.table.rowCount()):
             state = self.table.item(row, 2)
-            waiting = state is not None and state.text() in (
-                STATE_NAMES["issued"],
-                STATE_NAMES["delivered"],
-            )
+            waiting = state is not None and state.text() in {tr(STATE_NAMES[s]) for s in WAITING}
             self._paint(row, waiting)
 
     def _paint(self, row: int, waiting: bool) -> None:

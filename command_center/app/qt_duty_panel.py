@@ -18,18 +18,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from command_center.app.i18n import tr
+from command_center.app.i18n import N_, tr
 from command_center.app.ui_actions import UiActions
 from shared.client import SituationPicture
 from shared.protocol import HandoverState, ShiftState
 
 CATEGORIES = {
-    "call": "来电",
-    "report": "报告",
-    "instruction": "指示",
-    "note": "记事",
-    "handover": "交接",
-    "system": "系统",
+    "call": N_("来电"),
+    "report": N_("报告"),
+    "instruction": N_("指示"),
+    "note": N_("记事"),
+    "handover": N_("交接"),
+    "system": N_("系统"),
 }
 WriteLog = Callable[[str, str], Awaitable[str | None]]
 """(text, category) → None when stored, else the refusal."""
@@ -52,7 +52,7 @@ class QtDutyPanel(QWidget):
         self.category = QComboBox()
         for code, name in CATEGORIES.items():
             if code not in ("handover", "system"):
-                self.category.addItem(name, code)
+                self.category.addItem(tr(name), code)
         self.text = QLineEdit()
         self.text.setPlaceholderText(tr("值班记录（来电、指示、记事…）"))
         self.text.returnPressed.connect(self.on_add_clicked)
@@ -63,7 +63,7 @@ class QtDutyPanel(QWidget):
         form.addWidget(self.text, 1)
         form.addWidget(self.add)
         layout.addLayout(form)
-        self.status = QLabel("" if write else "只读：未连接指挥中心")
+        self.status = QLabel("" if write else tr("只读：未连接指挥中心"))
         layout.addWidget(self.status)
         self.log = QTextBrowser()
         layout.addWidget(self.log, 1)
@@ -79,26 +79,32 @@ class QtDutyPanel(QWidget):
             if isinstance(v, ShiftState) and v.start <= now < v.end
         ]
         handover = self.picture.duty.get("handover")
-        head = "当前值班：" + (
+        head = e(tr("当前值班：")) + (
             "；".join(f"{e(s.post)} {e(s.person)} {e(s.phone)}".strip() for s in shifts)
-            or "（排班表中无当前班次）"
+            or e(tr("（排班表中无当前班次）"))
         )
         if isinstance(handover, HandoverState):
-            head += (
-                f"<br>最近交接：{handover.at.astimezone().strftime('%m-%d %H:%M')} "
-                f"{e(handover.from_person)} → {e(handover.to_person)}"
-                f"，未结报警 {handover.open_alarms}、未结指令 {handover.open_orders}"
+            last = tr("最近交接：{at} {giver} → {taker}，未结报警 {alarms}、未结指令 {orders}")
+            head += "<br>" + e(
+                last.format(
+                    at=handover.at.astimezone().strftime("%m-%d %H:%M"),
+                    giver=handover.from_person,
+                    taker=handover.to_person,
+                    alarms=handover.open_alarms,
+                    orders=handover.open_orders,
+                )
             )
         self.on_duty.setText(head)
         rows = []
         for entry in self.picture.duty_log()[:200]:
-            drill = "【演练】" if entry.exercise else ""
+            drill = e(tr("【演练】")) if entry.exercise else ""
             rows.append(
                 f"<p><b>{entry.at.astimezone().strftime('%m-%d %H:%M')}</b> "
-                f"[{e(CATEGORIES.get(entry.category, entry.category))}] {drill}{e(entry.text)}"
+                f"[{e(tr(CATEGORIES.get(entry.category, entry.category)))}] {drill}{e(entry.text)}"
                 f" <span style='color:#9fb3c8'>— {e(entry.author or entry.by)}</span></p>"
             )
-        self.log.setHtml("".join(rows) or "<p style='color:#9fb3c8'>暂无值班记录</p>")
+        empty = f"<p style='color:#9fb3c8'>{e(tr('暂无值班记录'))}</p>"
+        self.log.setHtml("".join(rows) or empty)
 
     def on_add_clicked(self) -> None:
         """Write the line to the duty log."""
@@ -109,11 +115,11 @@ class QtDutyPanel(QWidget):
 
         def answered(refusal: str | None) -> None:
             if refusal:
-                self.status.setText(f"未记录：{refusal}")
+                self.status.setText(tr("未记录（指挥中心拒绝）：{reason}").format(reason=refusal))
             else:
-                self.status.setText("已记录")
+                self.status.setText(tr("已记录"))
                 self.text.clear()
 
         self._actions.start(
-            self.add, self.write(text, category), "指挥中心未应答：记录已排队", answered
+            self.add, self.write(text, category), tr("指挥中心未应答：记录已排队"), answered
         )

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from command_center.app.i18n import tr
+from command_center.app.i18n import N_, refused, tr
 from command_center.app.theme import INCIDENT_COLOURS
 from command_center.app.ui_actions import UiActions
 from shared.client import SituationPicture
@@ -34,23 +34,32 @@ from shared.domain import LEVEL_NAMES, classification
 from shared.geo import county_seats
 from shared.protocol import IncidentState
 
-HEADERS = ["事件", "标题", "等级", "状态", "区县", "类型", "报告", "更新"]
+HEADERS = [
+    N_("事件"),
+    N_("标题"),
+    N_("等级"),
+    N_("状态"),
+    N_("区县"),
+    N_("类型"),
+    N_("报告"),
+    N_("更新"),
+]
 STATUS_NAMES = {
-    "reported": "已报告",
-    "verified": "已核实",
-    "responding": "响应中",
-    "stabilised": "已控制",
-    "closed": "已关闭",
+    "reported": N_("已报告"),
+    "verified": N_("已核实"),
+    "responding": N_("响应中"),
+    "stabilised": N_("已控制"),
+    "closed": N_("已关闭"),
 }
-STAGE_NAMES = {"initial": "初报", "follow_up": "续报", "final": "终报"}
+STAGE_NAMES = {"initial": N_("初报"), "follow_up": N_("续报"), "final": N_("终报")}
 SOURCE_NAMES = {
-    "field": "现场",
-    "phone": "电话",
-    "written": "书面",
-    "department": "部门",
-    "county": "县区",
-    "monitoring": "监测",
-    "public": "群众",
+    "field": N_("现场"),
+    "phone": N_("电话"),
+    "written": N_("书面"),
+    "department": N_("部门"),
+    "county": N_("县区"),
+    "monitoring": N_("监测"),
+    "public": N_("群众"),
 }
 NUMERALS = {1: "Ⅰ", 2: "Ⅱ", 3: "Ⅲ", 4: "Ⅳ"}
 ALL = ""
@@ -58,7 +67,9 @@ ALL = ""
 
 def level_text(level: int | None) -> str:
     """Ⅱ级 重大, or 未定级."""
-    return f"{NUMERALS[level]}级 {LEVEL_NAMES[level]}" if level in NUMERALS else "未定级"
+    if level not in NUMERALS:
+        return tr("未定级")
+    return tr("{numeral}级 {name}").format(numeral=NUMERALS[level], name=tr(LEVEL_NAMES[level]))
 
 
 def countdown(due: datetime, now: datetime) -> tuple[str, bool]:
@@ -69,7 +80,7 @@ def countdown(due: datetime, now: datetime) -> tuple[str, bool]:
     h, rem = divmod(s, 3600)
     m, sec = divmod(rem, 60)
     text = f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
-    return (f"已超时 {text}" if overdue else f"还剩 {text}"), overdue
+    return (tr("已超时 {t}") if overdue else tr("还剩 {t}")).format(t=text), overdue
 
 
 FileWritten = Callable[[str, bytes], Awaitable[str | None]]
@@ -91,8 +102,8 @@ class QtIncidentBoard(QWidget):
         super().__init__(parent)
         self.picture = picture
         self.file_written = file_written
-        self._counties = {p.code: p.name for p in county_seats()}
-        self._types = {t.code: t.name for t in classification().types}
+        self._counties = {p.code: tr(p.name) for p in county_seats()}
+        self._types = {t.code: tr(t.name) for t in classification().types}
         layout = QVBoxLayout(self)
         filters = QHBoxLayout()
         self.level = self._combo(
@@ -168,9 +179,9 @@ class QtIncidentBoard(QWidget):
         for row, inc in enumerate(incidents):
             cells = [
                 inc.incident_id,
-                ("【演练】" if inc.exercise else "") + inc.title,
+                (tr("【演练】") if inc.exercise else "") + inc.title,
                 level_text(inc.level),
-                STATUS_NAMES.get(inc.status, inc.status),
+                tr(STATUS_NAMES.get(inc.status, inc.status)),
                 self._counties.get(inc.division or "", inc.division or ""),
                 self._types.get(inc.type_code.split(".", 1)[0], inc.type_code),
                 str(len(self.picture.reports_of(inc.incident_id))),
@@ -193,7 +204,9 @@ class QtIncidentBoard(QWidget):
 
     def ask_path(self, suggested: Path) -> Path | None:
         """Where to save (a file dialog; tests replace it)."""
-        name, _ = QFileDialog.getSaveFileName(self, "导出事件报告", str(suggested), "PDF (*.pdf)")
+        name, _ = QFileDialog.getSaveFileName(
+            self, tr("导出事件报告"), str(suggested), "PDF (*.pdf)"
+        )
         return Path(name) if name else None
 
     def on_export_clicked(self) -> None:
@@ -201,7 +214,7 @@ class QtIncidentBoard(QWidget):
         from command_center.app.report_pdf import export_report_pdf
 
         if self.current not in self.picture.incidents:
-            self.exported.setText("请先选择一个事件")
+            self.exported.setText(tr("请先选择一个事件"))
             return
         assert self.current is not None
         path = self.ask_path(Path.home() / f"突发事件信息报告-{self.current}.pdf")
@@ -210,9 +223,9 @@ class QtIncidentBoard(QWidget):
         try:
             export_report_pdf(self.picture, self.current, path)
         except OSError as exc:
-            self.exported.setText(f"导出失败：{exc}")
+            self.exported.setText(tr("导出失败：{error}").format(error=exc))
             return
-        self.exported.setText(f"已导出：{path}")
+        self.exported.setText(tr("已导出：{path}").format(path=path))
 
     def on_send_up_clicked(self) -> None:
         """File the selected incident's official report (PDF) as a written report."""
@@ -221,7 +234,7 @@ class QtIncidentBoard(QWidget):
         from command_center.app.report_pdf import export_report_pdf
 
         if self.current not in self.picture.incidents or self.file_written is None:
-            self.exported.setText("请先选择一个事件")
+            self.exported.setText(tr("请先选择一个事件"))
             return
         incident_id = self.current
         assert incident_id is not None
@@ -231,7 +244,9 @@ class QtIncidentBoard(QWidget):
         self.exported.setText(tr("正在上报书面报告…"))
 
         def answered(refusal: str | None) -> None:
-            self.exported.setText(refusal or tr("书面报告已报送（PDF 随报告上报省级平台）"))
+            self.exported.setText(
+                refused(refusal) if refusal else tr("书面报告已报送（PDF 随报告上报省级平台）")
+            )
 
         self._actions.start(
             self.send_up,
@@ -255,43 +270,56 @@ class QtIncidentBoard(QWidget):
 
     def show_detail(self) -> None:
         """The selected incident's facts, report timeline and deadline countdowns."""
+        e = html.escape
         inc = self.picture.incidents.get(self.current or "")
         if inc is None:
-            self.detail.setHtml("<p style='color:#9fb3c8'>选择一个事件查看详情</p>")
+            self.detail.setHtml(f"<p style='color:#9fb3c8'>{e(tr('选择一个事件查看详情'))}</p>")
             return
         now = datetime.now(UTC)
-        e = html.escape
+        casualties = tr(
+            "死亡 {dead} 失踪 {missing} 重伤 {injured} 被困 {trapped} 转移 {evacuated}"
+        ).format(
+            dead=inc.dead,
+            missing=inc.missing,
+            injured=inc.seriously_injured,
+            trapped=inc.trapped,
+            evacuated=inc.evacuated,
+        )
         parts = [
-            f"<h3>{'【演练】' if inc.exercise else ''}{e(inc.title)}</h3>",
-            f"<p>{e(level_text(inc.level))} · {e(STATUS_NAMES.get(inc.status, inc.status))}"
-            f" · {e(self._counties.get(inc.division or '', '未知区县'))}"
-            f" · 死亡 {inc.dead} 失踪 {inc.missing} 重伤 {inc.seriously_injured}"
-            f" 被困 {inc.trapped} 转移 {inc.evacuated}</p>",
+            f"<h3>{e(tr('【演练】')) if inc.exercise else ''}{e(inc.title)}</h3>",
+            f"<p>{e(level_text(inc.level))} · {e(tr(STATUS_NAMES.get(inc.status, inc.status)))}"
+            f" · {e(self._counties.get(inc.division or '', tr('未知区县')))}"
+            f" · {e(casualties)}</p>",
         ]
         if inc.level_criteria:
-            parts.append(
-                f"<p style='color:#9fb3c8'>定级依据：{e('；'.join(inc.level_criteria))}</p>"
-            )
+            basis = tr("定级依据：{criteria}").format(criteria="；".join(inc.level_criteria))
+            parts.append(f"<p style='color:#9fb3c8'>{e(basis)}</p>")
         alarms = self.picture.alarms_of(inc.incident_id)
         if alarms:
-            parts.append("<h4>报告时限</h4><ul>")
+            parts.append(f"<h4>{e(tr('报告时限'))}</h4><ul>")
             for a in alarms:
                 text, overdue = countdown(a.due, now)
                 colour = "#ff5c5c" if overdue else "#facc15"
-                parts.append(
-                    f"<li style='color:{colour}'><b>{e(a.name)}</b>：{e(text)}"
-                    f"（时限 {a.due.astimezone().strftime('%H:%M')}）</li>"
+                line = e(tr("{name}：{left}（时限 {due}）")).format(
+                    name=f"<b>{e(tr(a.name))}</b>",
+                    left=e(text),
+                    due=a.due.astimezone().strftime("%H:%M"),
                 )
+                parts.append(f"<li style='color:{colour}'>{line}</li>")
             parts.append("</ul>")
         reports = self.picture.reports_of(inc.incident_id)
-        parts.append("<h4>报告</h4>")
+        parts.append(f"<h4>{e(tr('报告'))}</h4>")
         if not reports:
-            parts.append("<p style='color:#ff5c5c'>尚无报告</p>")
+            parts.append(f"<p style='color:#ff5c5c'>{e(tr('尚无报告'))}</p>")
         for r in reports:
-            attached = f" · 附件 {len(r.attachments)}" if r.attachments else ""
+            attached = " · " + tr("附件 {n}").format(n=len(r.attachments)) if r.attachments else ""
+            version = tr("{stage} 第{version}版").format(
+                stage=tr(STAGE_NAMES.get(r.stage, r.stage)), version=r.version
+            )
+            source = tr(SOURCE_NAMES.get(r.source, r.source))
             parts.append(
-                f"<p><b>{e(STAGE_NAMES.get(r.stage, r.stage))} 第{r.version}版</b> "
+                f"<p><b>{e(version)}</b> "
                 f"{r.sent.astimezone().strftime('%m-%d %H:%M')} · {e(r.author or r.sender)}"
-                f"（{e(SOURCE_NAMES.get(r.source, r.source))}）{attached}<br>{e(r.title)}</p>"
+                f"{e(tr('（{source}）').format(source=source))}{e(attached)}<br>{e(r.title)}</p>"
             )
         self.detail.setHtml("".join(parts))

@@ -190,14 +190,18 @@ class QtMainWindow(QMainWindow):
             self._refused = False
         if self._refused:
             problems.append(
-                "指挥中心拒绝了本机的密钥（已吊销、过期或未登记）：请管理员用 "
-                "command-center enroll 重新登记本机，并导入新的密钥包"
+                tr(
+                    "指挥中心拒绝了本机的密钥（已吊销、过期或未登记）：请管理员用 "
+                    "command-center enroll 重新登记本机，并导入新的密钥包"
+                )
             )
         elif not live and now - self._started > 5.0:
             where = f" {self.hub_address}" if self.hub_address else ""
             problems.append(
-                f"无法连接指挥中心{where}：请检查网络和指挥中心服务；"
-                "恢复后自动重连，期间的操作已排队"
+                tr(
+                    "无法连接指挥中心{where}：请检查网络和指挥中心服务；"
+                    "恢复后自动重连，期间的操作已排队"
+                ).format(where=where)
             )
         text = "⚠ " + "；".join(problems) if problems else ""
         if text != self.problem.text():
@@ -243,7 +247,9 @@ class QtMainWindow(QMainWindow):
         """Move to screen ``index`` (0 = primary); returns a problem, or None."""
         screens = QGuiApplication.screens()
         if not 0 <= index < len(screens):
-            return f"没有第 {index + 1} 块屏幕（共 {len(screens)} 块），窗口留在主屏"
+            return tr("没有第 {n} 块屏幕（共 {count} 块），窗口留在主屏").format(
+                n=index + 1, count=len(screens)
+            )
         screen = screens[index]
         self.setScreen(screen)
         self.move(screen.availableGeometry().topLeft())
@@ -257,7 +263,9 @@ class QtMainWindow(QMainWindow):
         screens = QGuiApplication.screens()
         for n in (wall, desk):
             if not 0 <= n < len(screens):
-                return f"没有第 {n + 1} 块屏幕（共 {len(screens)} 块），地图和面板留在同一窗口"
+                return tr("没有第 {n} 块屏幕（共 {count} 块），地图和面板留在同一窗口").format(
+                    n=n + 1, count=len(screens)
+                )
         self.desk = QWidget()
         self.desk.setWindowTitle(tr("衡水市应急指挥平台 — 指挥席"))
         self.desk.setStyleSheet(self.styleSheet())
@@ -340,9 +348,17 @@ class QtMainWindow(QMainWindow):
         link = tr("● 已连接") if live else tr("● 未连接")
         self.status.setProperty("state", "online" if live else "offline")
         online, late, off = presence["online"], presence["stale"], presence["offline"]
-        self.status.setText(
-            f"{link}   单位 {fresh} 在线 / {stale} 失联   事件 {len(self.picture.incidents)}   "
-            f"终端 在线 {online} · 延迟 {late} · 离线 {off}"
+        counts = tr(
+            "单位 {fresh} 在线 / {stale} 失联   事件 {incidents}   "
+            "终端 在线 {online} · 延迟 {late} · 离线 {off}"
+        ).format(
+            fresh=fresh,
+            stale=stale,
+            incidents=len(self.picture.incidents),
+            online=online,
+            late=late,
+            off=off,
         )
+        self.status.setText(f"{link}   {counts}")
         self.status.style().unpolish(self.status)
         self.status.style().polish(self.status)

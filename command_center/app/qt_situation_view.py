@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from command_center.app.i18n import tr
 from command_center.app.theme import INCIDENT_COLOURS, STALE_COLOUR, UNIT_COLOURS
 from shared.client import PictureChanges, SituationPicture
 from shared.geo import city_centre, county_seats
@@ -64,7 +65,7 @@ class QtSituationView(QGraphicsView):
             mark = scene.addEllipse(-6, -6, 12, 12, QPen(QColor("#7dd3fc"), 2))
             mark.setPos(pt)
             mark.setFlag(_FIXED_SIZE)
-            label = scene.addSimpleText(place.name, font)
+            label = scene.addSimpleText(tr(place.name), font)
             label.setBrush(QColor("#9fc9e8"))
             label.setPos(pt)
             label.setFlag(_FIXED_SIZE)

@@ -19,6 +19,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QGridLayout, QWidget
 
+from command_center.app.i18n import tr
 from command_center.app.qt_incident_board import level_text
 from shared.client import SituationPicture
 from shared.domain import classification
@@ -62,8 +63,8 @@ class QtStatistics(QWidget):
     def __init__(self, picture: SituationPicture, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.picture = picture
-        self._counties = {p.code: p.name for p in county_seats()}
-        self._types = {t.code: t.name for t in classification().types}
+        self._counties = {p.code: tr(p.name) for p in county_seats()}
+        self._types = {t.code: tr(t.name) for t in classification().types}
         grid = QGridLayout(self)
         self.views = [QChartView() for _ in range(4)]
         for i, view in enumerate(self.views):
@@ -75,22 +76,25 @@ class QtStatistics(QWidget):
         """Recount and redraw."""
         incidents = list(self.picture.incidents.values())
         by_level = Counter(level_text(i.level) for i in incidents)
-        by_type = Counter(self._types.get(i.type_code.split(".")[0], "未分类") for i in incidents)
-        by_county = Counter(self._counties.get(i.division or "", "未知") for i in incidents)
-        levels = [level_text(lv) for lv in (1, 2, 3, 4)] + ["未定级"]
+        unclassified, unknown = tr("未分类"), tr("未知")
+        by_type = Counter(
+            self._types.get(i.type_code.split(".")[0], unclassified) for i in incidents
+        )
+        by_county = Counter(self._counties.get(i.division or "", unknown) for i in incidents)
+        levels = [level_text(lv) for lv in (1, 2, 3, 4, None)]
         self.figures = {
             "level": {k: float(by_level.get(k, 0)) for k in levels},
             "type": {k: float(v) for k, v in by_type.most_common(8)},
             "county": {k: float(v) for k, v in by_county.most_common(12)},
             "first_report": dict(self.picture.first_report_minutes()),
         }
-        self._bars(self.views[0], "按等级", self.figures["level"], "#ff8c1a")
-        self._bars(self.views[1], "按类型", self.figures["type"], "#3b82f6")
-        self._bars(self.views[2], "按区县", self.figures["county"], "#3ddc84")
-        self._line(self.views[3], "首报用时（分钟）", self.figures["first_report"])
+        self._bars(self.views[0], tr("按等级"), self.figures["level"], "#ff8c1a")
+        self._bars(self.views[1], tr("按类型"), self.figures["type"], "#3b82f6")
+        self._bars(self.views[2], tr("按区县"), self.figures["county"], "#3ddc84")
+        self._line(self.views[3], tr("首报用时（分钟）"), self.figures["first_report"])
 
     def _bars(self, view: QChartView, title: str, values: dict[str, float], colour: str) -> None:
-        chart = _chart(f"{title}（共 {int(sum(values.values()))}）")
+        chart = _chart(tr("{title}（共 {n}）").format(title=title, n=int(sum(values.values()))))
         bars = QBarSet(title)
         bars.setColor(QColor(colour))
         for v in values.values():

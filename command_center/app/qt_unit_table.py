@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
-from command_center.app.i18n import tr
+from command_center.app.i18n import N_, tr
 from shared.client import SituationPicture
 
-HEADERS = ["呼号", "类型", "纬度", "经度", "速度 km/h", "更新(秒前)"]
+HEADERS = [N_("呼号"), N_("类型"), N_("纬度"), N_("经度"), N_("速度 km/h"), N_("更新(秒前)")]
 
 
 class QtUnitTable(QTableWidget):

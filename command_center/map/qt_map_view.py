@@ -40,10 +40,11 @@ from PySide6.QtWebEngineCore import (
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QApplication, QWidget
 
+from command_center.app.i18n import tr
 from command_center.assets import DEST as ASSETS_DIR
 from command_center.assets import load_pins, missing
 from command_center.map.mbtiles import Mbtiles, MbtilesError
-from command_center.map.page import TileServer, cached_page
+from command_center.map.page import LAYER_NAMES, TileServer, cached_page
 from shared.client import PictureChanges, SituationPicture
 
 log = logging.getLogger(__name__)
@@ -140,7 +141,9 @@ def map_problem(assets_dir: Path = ASSETS_DIR) -> str | None:
     """Why the map cannot be shown (missing assets), or None."""
     gone = missing(load_pins(), assets_dir)
     if gone:
-        return f"地图资源缺失（{', '.join(gone)}）：请运行 ./run setup 获取离线地图资源"
+        return tr("地图资源缺失（{files}）：请运行 ./run setup 获取离线地图资源").format(
+            files=", ".join(gone)
+        )
     return None
 
 
@@ -260,7 +263,7 @@ class QtMapView(QWebEngineView):
             try:
                 tiles = Mbtiles(mbtiles)
             except MbtilesError as exc:  # say so, and keep the built-in basemap
-                self.problems.append(f"MBTiles 不可用：{exc}")
+                self.problems.append(tr("MBTiles 不可用：{error}").format(error=exc))
         servers = tile_servers or []
         hosts = set().union(*(s.hosts() for s in servers)) if servers else set()
         # Off the record: nothing cached on disk. Owned by the application, so it outlives
@@ -268,7 +271,11 @@ class QtMapView(QWebEngineView):
         self.profile = QWebEngineProfile(QApplication.instance())
         self.guard = OfflineGuard(hosts, self.profile)
         self.profile.setUrlRequestInterceptor(self.guard)
-        html = cached_page(mbtiles=tiles.layer if tiles else None, tile_servers=servers)
+        html = cached_page(
+            mbtiles=tiles.layer if tiles else None,
+            tile_servers=servers,
+            names=(tr(LAYER_NAMES[0]), tr(LAYER_NAMES[1])),
+        )
         self.handler = HallSchemeHandler(html, tiles, assets_dir, self.profile)
         self.profile.installUrlSchemeHandler(QByteArray(SCHEME), self.handler)
         page = QWebEnginePage(self.profile, self)

@@ -54,6 +54,8 @@ AlarmKind = Literal["due_soon", "overdue"]
 _Entry = tuple[str, int | None, str, str, datetime, float, AlarmKind]
 SUPPLEMENT_STAGE = "follow_up"
 """The report stage (续报) that settles casualty-change supplements."""
+SUPPLEMENT_NAME = "伤亡变化补报"
+"""The name of a casualty-change supplement's deadline."""
 
 
 class Alarm(msgspec.Struct, frozen=True):
@@ -188,7 +190,7 @@ class DeadlineEngine:
         due = at + timedelta(minutes=rule.minutes)
         code = f"supplement@{at.isoformat()}"
         t.supplements.add(code)
-        self._push(due - self._soon, incident_id, t.version, code, "伤亡变化补报", due, "due_soon")
+        self._push(due - self._soon, incident_id, t.version, code, SUPPLEMENT_NAME, due, "due_soon")
         return True
 
     def untrack(self, incident_id: str) -> None:

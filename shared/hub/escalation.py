@@ -23,6 +23,9 @@ from shared.store.models import (
     Order,
 )
 
+ORDER_ALARM_NAME = "指令未签收"
+"""The name of the alarm an order not acknowledged in time raises."""
+
 
 def domain_order(status: OrderStatus) -> DomainOrder:
     """The domain's view of a published order (for its state machine and escalation)."""
@@ -79,7 +82,7 @@ class OrderEscalation(HandlerBase):
                                 AlarmState(
                                     order.incident_id or "",
                                     "order_unacknowledged",
-                                    "指令未签收",
+                                    ORDER_ALARM_NAME,
                                     (order.issued_at or order.updated) + step.overdue_by,
                                     "overdue",
                                     now,

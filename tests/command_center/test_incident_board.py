@@ -289,7 +289,9 @@ def test_map_on_the_wall_and_panels_on_the_desk(qtbot: Any) -> None:
     qtbot.addWidget(w.desk)
 
 
-def test_the_window_in_english_through_qt_translation_files(qtbot: Any, qapp: Any) -> None:
+def test_the_window_in_english_through_qt_translation_files(
+    qtbot: Any, qapp: Any, artifacts: Path
+) -> None:
     import pytest
 
     from command_center.app import i18n
@@ -315,5 +317,32 @@ def test_the_window_in_english_through_qt_translation_files(qtbot: Any, qapp: An
         assert w.alarms.mute.text() == "Mute" and w.dispatch.send.text() == "Issue order"
         header = w.incidents.table.horizontalHeaderItem(2)
         assert header is not None and header.text() == "Level"
+        # Texts built from data: the list, the detail, the alarm bar, the charts.
+        now = datetime.now(UTC)
+        inc = _incident("A1", 3, "reported", "131121", "hazchem.leak", dead=3, exercise=True)
+        w.picture.on_update("incident", "A1", inc)
+        report = ReportState(
+            "r1", "A1", "initial", "初报：氨气泄漏", "fire-01", now, 3, version=1, source="phone"
+        )
+        w.picture.on_update("report", "r1", report)
+        due = AlarmState(
+            "A1", "phone_report", "电话报告", now - timedelta(minutes=5), "overdue", now
+        )
+        w.picture.on_update("alarm", "A1:phone_report", due)
+        qtbot.waitUntil(lambda: w.incidents.table.rowCount() == 1, timeout=3000)
+        row = [w.incidents.table.item(0, c).text() for c in range(5)]  # type: ignore[union-attr]
+        assert row[2:] == ["Level Ⅲ Large", "reported", "Zaoqiang County"]
+        assert row[1].startswith("[EXERCISE] ")
+        w.incidents.select("A1")
+        w.grab().save(str(artifacts / "command-hall-english.png"))
+        text = w.incidents.detail.toPlainText()
+        assert "dead 3, missing 0" in text and "Initial report, version 1" in text
+        assert "Phone report: overdue 5:0" in text and "(due " in text
+        assert "A1 Phone report overdue" in w.alarms.label.text()
+        w.tabs.setCurrentWidget(w.statistics)
+        w.statistics.refresh()
+        titles = [v.chart().title() for v in w.statistics.views]
+        assert titles[0] == "By level (total 1)" and titles[3] == "Time to first report (minutes)"
+        assert w.statistics.figures["county"] == {"Zaoqiang County": 1}
     finally:
         qapp.removeTranslator(translator)

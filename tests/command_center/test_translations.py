@@ -1,0 +1,80 @@
+"""The hall in English: every text it shows has a translation in ``hall_en.ts``.
+
+Texts are found where the code marks them — the literal inside ``tr("…")`` and ``N_("…")``
+in the hall's modules — and where data supplies them (level, type, county and deadline
+names, the order alarm, the map's layer names). A translation must keep the source's
+``{placeholders}``, or ``str.format`` would fail in English only."""
+
+from __future__ import annotations
+
+import ast
+import html
+import re
+import string
+from pathlib import Path
+
+from command_center.map.page import LAYER_NAMES
+from shared.domain import LEVEL_NAMES, classification
+from shared.domain.deadlines import SUPPLEMENT_NAME, load_deadlines
+from shared.geo import county_seats
+from shared.hub.escalation import ORDER_ALARM_NAME
+
+ROOT = Path(__file__).resolve().parents[2] / "command_center"
+
+
+def _translations() -> dict[str, str]:
+    ts = (ROOT / "i18n" / "hall_en.ts").read_text("utf-8")
+    pairs = re.findall(r"<source>(.*?)</source>\s*<translation>([^<]*)</translation>", ts, re.S)
+    return {html.unescape(s): html.unescape(t) for s, t in pairs}
+
+
+def _marked_texts() -> dict[str, str]:
+    """text → where it is marked, for every tr()/N_() literal of the hall."""
+    found: dict[str, str] = {}
+    for path in sorted([*(ROOT / "app").glob("*.py"), *(ROOT / "map").glob("*.py")]):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in ("tr", "N_")
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                found.setdefault(node.args[0].value, f"{path.name}:{node.lineno}")
+    return found
+
+
+def _data_texts() -> set[str]:
+    return {
+        *LEVEL_NAMES.values(),
+        *(t.name for t in classification().types),
+        *(p.name for p in county_seats()),
+        *(r.name for r in load_deadlines().rules),
+        SUPPLEMENT_NAME,
+        ORDER_ALARM_NAME,
+        *LAYER_NAMES,
+    }
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+def test_every_text_the_hall_shows_has_an_english_translation() -> None:
+    translated = _translations()
+    marked = _marked_texts()
+    assert len(marked) > 200  # the scan found the hall's texts, not an empty folder
+    missing = {t: where for t, where in marked.items() if not translated.get(t)}
+    assert not missing, missing
+    missing_data = sorted(t for t in _data_texts() if not translated.get(t))
+    assert not missing_data, missing_data
+
+
+def test_translations_keep_the_placeholders() -> None:
+    wrong = {
+        source: target
+        for source, target in _translations().items()
+        if target and _fields(source) != _fields(target)
+    }
+    assert not wrong, wrong
