@@ -89,7 +89,9 @@ class QtAlarmBar(QWidget):
                 if e.acknowledged_by
                 else tr("未确认")
             )
-            text = f"{what}：{e.callsign or e.device}{where}（{state}）"
+            text = tr("{what}：{who}{where}（{state}）").format(
+                what=what, who=e.callsign or e.device, where=where, state=state
+            )
             out.append((f"!emergency:{key}", text, True))
         for key, a in self.picture.alarms.items():
             if key.startswith("order:"):

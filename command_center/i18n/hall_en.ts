@@ -1107,5 +1107,9 @@
         <source>（{source}）</source>
         <translation> ({source})</translation>
     </message>
+    <message>
+        <source>{what}：{who}{where}（{state}）</source>
+        <translation>{what}: {who}{where} ({state})</translation>
+    </message>
 </context>
 </TS>
