@@ -4,6 +4,9 @@ set-up compiles it to ``.qm`` next to it (not committed)."""
 
 from __future__ import annotations
 
+import re
+import string
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 
@@ -21,6 +24,26 @@ def N_(text: str) -> str:
     """Mark ``text`` for translation where it is defined (a table of names); :func:`tr` it
     where it is shown. The completeness test collects these as it does ``tr`` literals."""
     return text
+
+
+def tr_filled(text: str, templates: Iterable[str]) -> str:
+    """``text`` written elsewhere from one of ``templates`` (``str.format`` style), in the
+    window's language: the template is recognised, translated and filled again with the
+    same values. Text from no template is returned as it is."""
+    for template in templates:
+        values = _match(template, text)
+        if values is not None:
+            return tr(template).format(**values)
+    return text
+
+
+def _match(template: str, text: str) -> dict[str, str] | None:
+    pattern = "".join(
+        re.escape(literal) + (f"(?P<{field}>.+?)" if field else "")
+        for literal, field, _spec, _conv in string.Formatter().parse(template)
+    )
+    found = re.fullmatch(pattern, text, re.S)
+    return found.groupdict() if found else None
 
 
 def refused(detail: str) -> str:

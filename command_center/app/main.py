@@ -183,6 +183,7 @@ def run_window(
                 print(f"screenshot written to {screenshot}")
             shown = {
                 "units": len(picture.units),
+                "incidents": len(picture.incidents),
                 "drawn": window.view.unit_count(),
                 "problem": window.problem.text(),
                 "rows": window.table.rowCount(),

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from command_center.app.i18n import N_, tr
+from command_center.app.i18n import N_, tr, tr_filled
 from command_center.app.qt_incident_board import NUMERALS, level_text
 from command_center.app.ui_actions import UiActions
 from shared.client import SituationPicture, context_from_resources, domain_incident
@@ -33,6 +33,7 @@ from shared.domain import (
     assess,
     sample_data,
 )
+from shared.domain.plans import RESPONSE_WARNINGS
 
 KIND_NAMES = {
     "school": N_("学校"),
@@ -181,7 +182,7 @@ class QtAssessmentPanel(QWidget):
             plan = tr("预案 {plan}，指令 {n} 条").format(plan=response.plan, n=len(response.orders))
             parts.append(f"<h4>{e(title)}</h4><p>{e(plan)}</p>")
             for w in response.warnings:
-                parts.append(f"<p style='color:#facc15'>⚠ {e(w)}</p>")
+                parts.append(f"<p style='color:#facc15'>⚠ {e(tr_filled(w, RESPONSE_WARNINGS))}</p>")
         return "".join(parts)
 
     def on_activate_clicked(self) -> None:

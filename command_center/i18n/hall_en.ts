@@ -1111,5 +1111,13 @@
         <source>{what}：{who}{where}（{state}）</source>
         <translation>{what}: {who}{where} ({state})</translation>
     </message>
+    <message>
+        <source>{department}（{code}）的联络员终端 {device} 未登记，指令未发出：请电话通知该部门，并为其联络员登记终端</source>
+        <translation>{department} ({code}): liaison device {device} is not enrolled, no order sent: notify the department by phone and enrol its liaison</translation>
+    </message>
+    <message>
+        <source>队伍终端 {device} 未登记，指令未发出：请电话通知该队伍，并为其登记终端</source>
+        <translation>Team device {device} is not enrolled, no order sent: call the team and enrol its device</translation>
+    </message>
 </context>
 </TS>

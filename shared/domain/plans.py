@@ -21,6 +21,17 @@ from shared.domain.classification import Classification, DomainError, classifica
 LEVEL_KEYS = ("1", "2", "3", "4")
 
 
+UNENROLLED_LIAISON = (
+    "{department}（{code}）的联络员终端 {device} 未登记，指令未发出："
+    "请电话通知该部门，并为其联络员登记终端"
+)
+"""A response's warning when a department it orders has no enrolled liaison device."""
+UNENROLLED_TEAM = "队伍终端 {device} 未登记，指令未发出：请电话通知该队伍，并为其登记终端"
+"""A response's warning when a team it orders has no enrolled device."""
+RESPONSE_WARNINGS = (UNENROLLED_LIAISON, UNENROLLED_TEAM)
+"""Every warning a response step writes (screens translate them by these templates)."""
+
+
 class Department(msgspec.Struct, frozen=True):
     """A department that receives orders, and the enrolled device of its liaison."""
 

@@ -18,7 +18,7 @@ from shared.domain import (
     response_change,
 )
 from shared.domain.grading import LEVEL_NAMES, LEVEL_NUMERALS
-from shared.domain.plans import Departments
+from shared.domain.plans import UNENROLLED_LIAISON, UNENROLLED_TEAM, Departments
 from shared.hub.common import HandlerBase, Pending, Refusal
 from shared.protocol import (
     ChecklistTick,
@@ -91,8 +91,7 @@ class ResponseCommands(HandlerBase):
                     code,
                     dept.liaison,
                     f"{heading}请{dept.name}按预案职责行动，并回复确认。",
-                    f"{dept.name}（{code}）: liaison device {dept.liaison!r} is not enrolled, "
-                    "no order sent; notify the department by phone and enrol its liaison",
+                    UNENROLLED_LIAISON.format(department=dept.name, code=code, device=dept.liaison),
                 )
             )
         for i, team in enumerate(change.new_teams):
@@ -101,8 +100,7 @@ class ResponseCommands(HandlerBase):
                     f"t{i}",
                     team,
                     f"{heading}请立即出动，到达后报告。",
-                    f"team device {team!r} is not enrolled, no order sent; call the team and "
-                    "enrol its device",
+                    UNENROLLED_TEAM.format(device=team),
                 )
             )
         for suffix, recipient, text, not_enrolled in targets:

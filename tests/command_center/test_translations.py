@@ -12,10 +12,13 @@ import html
 import re
 import string
 from pathlib import Path
+from typing import Any
 
+from command_center.app import i18n
 from command_center.map.page import LAYER_NAMES
 from shared.domain import LEVEL_NAMES, classification
 from shared.domain.deadlines import SUPPLEMENT_NAME, load_deadlines
+from shared.domain.plans import RESPONSE_WARNINGS
 from shared.geo import county_seats
 from shared.hub.escalation import ORDER_ALARM_NAME
 
@@ -54,6 +57,7 @@ def _data_texts() -> set[str]:
         SUPPLEMENT_NAME,
         ORDER_ALARM_NAME,
         *LAYER_NAMES,
+        *RESPONSE_WARNINGS,
     }
 
 
@@ -78,3 +82,23 @@ def test_translations_keep_the_placeholders() -> None:
         if target and _fields(source) != _fields(target)
     }
     assert not wrong, wrong
+
+
+def test_a_warning_the_hub_wrote_is_shown_in_the_windows_language(qapp: Any) -> None:
+    from shared.domain.plans import UNENROLLED_LIAISON, UNENROLLED_TEAM
+
+    written = UNENROLLED_LIAISON.format(department="县应急局", code="county", device="liaison-x")
+    team = UNENROLLED_TEAM.format(device="team-hazmat")
+    # Chinese (the source): as written.
+    assert i18n.tr_filled(written, RESPONSE_WARNINGS) == written
+    translator = i18n.install(qapp, "en")
+    try:
+        assert i18n.tr_filled(written, RESPONSE_WARNINGS) == (
+            "县应急局 (county): liaison device liaison-x is not enrolled, no order sent: "
+            "notify the department by phone and enrol its liaison"
+        )
+        assert i18n.tr_filled(team, RESPONSE_WARNINGS).startswith("Team device team-hazmat is")
+        # Text from no known template stays as it is.
+        assert i18n.tr_filled("别的提醒", RESPONSE_WARNINGS) == "别的提醒"
+    finally:
+        qapp.removeTranslator(translator)

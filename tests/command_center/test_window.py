@@ -115,6 +115,7 @@ async def test_real_window_shows_200_moving_units(
     expected = choose_render()[0] if render == "auto" else render
     assert shown == {
         "units": 200,
+        "incidents": 0,
         "drawn": 200,
         "rows": 200,
         "synced": True,
