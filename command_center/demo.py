@@ -91,7 +91,7 @@ def declare_drill_incidents(hall: Path, data: Path) -> None:
             await c.wait_online(10)
             await c.submit(
                 *(
-                    c.make(IncidentDeclare, **incident, status="responding")  # type: ignore[arg-type]
+                    c.make(IncidentDeclare, **incident, status="responding")
                     for incident in DRILL_INCIDENTS
                 )
             )
