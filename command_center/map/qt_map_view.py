@@ -74,8 +74,8 @@ def choose_render(
 ) -> tuple[str, str]:
     """How the window's Qt Quick scene (the map's web view) is drawn: ``("gpu" | "software",
     why)``. ``auto`` draws in software on Linux machines without a GPU render device (Mesa
-    would emulate OpenGL on the CPU with llvmpipe, which costs the hall about 80 MiB and is
-    slower than Qt's own software renderer) and through the GPU elsewhere."""
+    would emulate OpenGL on the CPU with llvmpipe, which costs the hall about 80 MiB and drew
+    no faster than Qt's own software renderer) and through the GPU elsewhere."""
     if requested not in RENDER_MODES:
         raise ValueError(
             f"unknown drawing mode {requested!r}: choose one of {', '.join(RENDER_MODES)}"
