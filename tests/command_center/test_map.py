@@ -298,6 +298,29 @@ def test_the_page_is_built_once_per_inputs_and_kept(
     server = page.TileServer(name="天地图（内网）", url="http://t{s}.tdt.intranet/{z}/{x}/{y}")
     with pytest.raises(AssertionError, match="should have been used"):
         page.cached_page(tile_servers=[server], cache_dir=tmp_path)  # other inputs: rebuilt
+    with pytest.raises(AssertionError, match="should have been used"):
+        page.cached_page(texts={"桃城区": "Taocheng District"}, cache_dir=tmp_path)
+    # No translation is the same page as an empty one (the Chinese window keeps its cache).
+    assert page.page_key(None, None, 9, {}) == page.page_key(None, None, 9)
+
+
+def test_the_page_shows_its_own_texts_translated() -> None:
+    from command_center.map import page
+
+    english = {page.BASEMAP_NAME: "Divisions", "桃城区": "Taocheng District"}
+    built = page.build_page(texts=english)
+
+    def count(text: str) -> int:  # as written, or as folium's JSON escapes it
+        return built.count(text) + built.count(json.dumps(text)[1:-1])
+
+    assert count("Divisions") >= 1 and count(page.BASEMAP_NAME) == 0
+    assert count("Taocheng District") >= 2 and count("桃城区") == 0  # label and tooltip
+    assert count("冀州区") >= 2  # a name with no translation stays as it is
+    from shared.geo.boundaries import hengshui_boundaries
+
+    names = {f["properties"]["name"] for f in hengshui_boundaries()["features"]}
+    assert "桃城区" in names  # the shared boundaries were not changed in place
+    assert names <= set(page.page_texts())  # every division name can be translated
 
 
 def test_the_drawing_mode_follows_the_machine_and_the_operator(tmp_path: Path) -> None:

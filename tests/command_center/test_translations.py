@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from command_center.app import i18n
-from command_center.map.page import LAYER_NAMES
+from command_center.map.page import page_texts
 from shared.domain import LEVEL_NAMES, classification
 from shared.domain.deadlines import SUPPLEMENT_NAME, load_deadlines
 from shared.domain.plans import RESPONSE_WARNINGS
@@ -56,7 +56,7 @@ def _data_texts() -> set[str]:
         *(r.name for r in load_deadlines().rules),
         SUPPLEMENT_NAME,
         ORDER_ALARM_NAME,
-        *LAYER_NAMES,
+        *page_texts(),
         *RESPONSE_WARNINGS,
     }
 
