@@ -165,10 +165,10 @@ class QtDispatchBoard(QWidget):
     def on_flash_timer(self) -> None:
         """Unacknowledged orders flash until someone answers them."""
         self._flash = not self._flash
+        waiting_texts = {tr(STATE_NAMES[s]) for s in WAITING}
         for row in range(self.table.rowCount()):
             state = self.table.item(row, 2)
-            waiting = state is not None and state.text() in {tr(STATE_NAMES[s]) for s in WAITING}
-            self._paint(row, waiting)
+            self._paint(row, state is not None and state.text() in waiting_texts)
 
     def _paint(self, row: int, waiting: bool) -> None:
         colour = QColor("#7f1d1d") if waiting and self._flash else QColor("#0b0f14")
