@@ -73,6 +73,19 @@ class HubConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     packaged SAMPLE plans)."""
     departments_file: str = ""
     """The site's departments and liaison devices (default: the packaged sample list)."""
+    client_queue_max: int = 4096
+    """Requests one device may have waiting at the hub; more are refused ``busy`` unread."""
+    abuse_window_s: float = 10.0
+    """The window in which a device's malformed or forbidden messages are counted."""
+    abuse_throttle_after: int = 20
+    """Offences within the window after which a device is throttled."""
+    abuse_cutoff_after: int = 100
+    """Offences within the window after which a device is cut off (and alarmed)."""
+    abuse_cutoff_s: float = 300.0
+    """How long a cut-off lasts: frames dropped unread, new handshakes refused."""
+    abuse_alarm_hold_s: float = 3600.0
+    """The alarm naming a cut-off device stays this long after its last offence (or until
+    it is revoked)."""
 
     def advertised_host(self) -> str:
         """The host devices should connect to."""

@@ -98,6 +98,12 @@ class QtAlarmBar(QWidget):
                 text = tr("指令未确认：{what}").format(what=a.incident_id or tr(a.name))
                 out.append((key, text, True))
                 continue
+            if key.startswith("device:"):  # a device cut off for sending malformed data
+                text = tr("设备 {device} 持续发送异常数据（已切断，请核查并吊销）").format(
+                    device=a.incident_id
+                )
+                out.append((key, text, True))
+                continue
             overdue = a.kind == "overdue"
             verb = tr("{name}已超时") if overdue else tr("{name}将到期")
             drill = tr("【演练】") if a.exercise else ""

@@ -496,6 +496,10 @@
         <translation>acknowledged by {who}</translation>
     </message>
     <message>
+        <source>设备 {device} 持续发送异常数据（已切断，请核查并吊销）</source>
+        <translation>Device {device} keeps sending malformed data (cut off: check it and revoke it)</translation>
+    </message>
+    <message>
         <source>指令未确认：{what}</source>
         <translation>Order not acknowledged: {what}</translation>
     </message>

@@ -47,7 +47,8 @@ log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=Message)
 
-RETRYABLE = frozenset({"store_unavailable"})
+RETRYABLE = frozenset({"store_unavailable", "busy", "throttled"})
+"""Refusals that say "later", not "never": the message stays in the outbox and is resent."""
 
 
 class HubClient:

@@ -21,6 +21,7 @@ import zmq.asyncio
 from shared.client.link import curve_client
 from shared.identity.keys import Bundle
 from shared.protocol import (
+    DECODE_FAILURES,
     HEARTBEAT_TOPIC,
     TOPICS,
     SnapshotRequest,
@@ -69,6 +70,8 @@ class Replica:
         self.epoch = ""
         self.listeners: list[Listener] = []
         self.snapshots = 0
+        self.bad_frames = 0
+        self.listener_failures = 0
         self.last_beat = 0.0
         self.synced = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -117,7 +120,12 @@ class Replica:
                         f"no snapshot from {self.bundle.endpoints.snapshot} within "
                         f"{self.snapshot_timeout} s"
                     )
-                chunk = decode_chunk(await req.recv())
+                raw = await req.recv()
+                try:
+                    chunk = decode_chunk(raw)
+                except DECODE_FAILURES as exc:
+                    # the hub's refusal (an Error frame) or a damaged frame: ask again later
+                    raise SnapshotTimeout(f"unreadable snapshot chunk ({exc!s:.120})") from None
                 for topic, key, value in chunk.items:
                     fresh[topic][key] = value
                 if chunk.last:
@@ -135,7 +143,11 @@ class Replica:
 
     def _notify(self, topic: str, key: str, value: StateValue | None) -> None:
         for listener in self.listeners:
-            listener(topic, key, value)
+            try:
+                listener(topic, key, value)
+            except Exception:  # one listener's failure must not stop the picture
+                self.listener_failures += 1
+                log.exception("picture listener failed", extra={"topic": topic, "key": key})
 
     async def _resync(self) -> None:
         self.synced.clear()
@@ -150,16 +162,24 @@ class Replica:
         assert self._sub is not None
         await self._resync()
         while True:
-            topic_b, payload = await self._sub.recv_multipart()
-            topic = topic_b.decode()
-            if topic == HEARTBEAT_TOPIC:
-                beat = decode_beat(payload)
+            frames = await self._sub.recv_multipart()
+            try:
+                topic_b, payload = frames
+                topic = topic_b.decode()
+                beat = decode_beat(payload) if topic == HEARTBEAT_TOPIC else None
+                batch = decode_batch(payload) if beat is None else None
+            except DECODE_FAILURES:  # ValueError among them: not two parts
+                self.bad_frames += 1
+                log.warning("unreadable publication (%d parts); re-snapshot", len(frames))
+                await self._resync()  # whatever it carried is fetched whole
+                continue
+            if beat is not None:
                 self.last_beat = time.monotonic()
                 behind = any(beat.seqs.get(t, 0) > self.seqs[t] for t in self.topics)
                 if beat.epoch != self.epoch or behind:
                     await self._resync()
                 continue
-            batch = decode_batch(payload)
+            assert batch is not None
             if topic not in self.seqs:
                 continue
             for update in batch.updates:

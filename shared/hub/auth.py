@@ -18,12 +18,22 @@ ZAP_DOMAIN = "hengshui"
 class _KeyCheck:
     """Credentials provider for pyzmq's authenticator; records every refusal."""
 
-    def __init__(self, cache: DeviceCache, refusals: collections.deque[tuple[float, str, str]]):
+    def __init__(
+        self,
+        cache: DeviceCache,
+        refusals: collections.deque[tuple[float, str, str]],
+        cut_off: dict[str, float],
+    ):
         self._cache = cache
         self._refusals = refusals
+        self._cut_off = cut_off
 
     def callback(self, domain: str, key: bytes) -> bool:
-        z85 = key.decode("ascii")
+        z85 = key.decode("ascii", "replace")
+        until = self._cut_off.get(z85)
+        if until is not None and time.monotonic() < until:
+            self._refusals.append((time.time(), z85, "cut off for sending malformed data"))
+            return False
         if self._cache.lookup_fresh(z85) is not None:
             return True
         self._refusals.append((time.time(), z85, self._cache.describe_refusal(z85)))
@@ -33,10 +43,12 @@ class _KeyCheck:
 class ZapGuard:
     """Runs the ZAP handler thread for one context and collects refusals for the audit log."""
 
-    def __init__(self, ctx: zmq.Context[Any], cache: DeviceCache) -> None:
+    def __init__(
+        self, ctx: zmq.Context[Any], cache: DeviceCache, cut_off: dict[str, float] | None = None
+    ) -> None:
         self.refusals: collections.deque[tuple[float, str, str]] = collections.deque(maxlen=10000)
         self._auth = ThreadAuthenticator(ctx)
-        self._check = _KeyCheck(cache, self.refusals)
+        self._check = _KeyCheck(cache, self.refusals, {} if cut_off is None else cut_off)
         self._lock = threading.Lock()
 
     def start(self) -> None:

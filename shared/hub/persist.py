@@ -7,12 +7,14 @@ unknown incident, say) is not recorded, so a resend gets the same refusal.
 
 from __future__ import annotations
 
+import logging
 from collections import ChainMap
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Literal, cast
 
 from sqlalchemy import Engine, Table, func, insert, select
+from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
 
 from shared.domain import (
     DeadlineEngine,
@@ -74,6 +76,7 @@ from shared.store.models import (
     Report,
 )
 
+log = logging.getLogger(__name__)
 _inbox = cast(Table, InboxEntry.__table__)
 _positions = cast(Table, Position.__table__)
 _reports = cast(Table, Report.__table__)
@@ -149,6 +152,10 @@ class Persister(
             {r.code: r.stage for r in deadlines.config.rules} if deadlines is not None else {}
         )
         self._ops: list[tuple[Any, ...]] = []  # deadline events of the batch being written
+        self.failures = 0
+        self.forbidden: list[str] = []
+        """Devices refused ``forbidden`` in the last batch (offences against their conduct)."""
+        """Messages whose handling raised something other than a refusal."""
 
     def commit(
         self,
@@ -161,6 +168,7 @@ class Persister(
         results: list[tuple[bytes, str, AckStatus | None, Refusal | None]] = []
         committed = self._ts(now)
         self._ops = []
+        self.forbidden = []
         with self.engine.begin() as conn:
             ids = [m.id for _, m, _, _ in accepted]
             held = self._existing(conn, ids)
@@ -209,6 +217,22 @@ class Persister(
                     savepoint.rollback()
                     del report_rows[marks[0] :], audits[marks[1] :], self._ops[marks[2] :]
                     results.append((rid, msg.id, None, exc))
+                    if exc.code == "forbidden":
+                        self.forbidden.append(device)
+                    continue
+                except (OperationalError, InterfaceError):
+                    raise  # the store itself is failing: the whole batch is retried
+                except Exception as exc:
+                    # One message's unexpected failure (a handler bug, a value the database
+                    # refuses such as NUL in PostgreSQL text) costs that message only.
+                    savepoint.rollback()
+                    del report_rows[marks[0] :], audits[marks[1] :], self._ops[marks[2] :]
+                    refusal = self.unexpected(msg, device, exc)
+                    audits.append(
+                        AuditRecord(device, "refused", KIND_OF[type(msg)], refusal.detail[:200])
+                    )
+                    self.failures += 1
+                    results.append((rid, msg.id, None, refusal))
                     continue
                 savepoint.commit()
                 pending.update(mine)
@@ -240,6 +264,33 @@ class Persister(
             self.state.set_many("unit", ((k, unit_state(v)) for k, v in units.items()))
         audits.clear()
         return self._replies(results, now)
+
+    @staticmethod
+    def unexpected(msg: Message, device: str, exc: Exception) -> Refusal:
+        """The refusal for a message whose handling failed unexpectedly, logged with its id
+        and sender (database refusals of a value are the sender's; the rest are ours)."""
+        kind = KIND_OF[type(msg)]
+        if isinstance(exc, (DataError, IntegrityError)):
+            log.warning(
+                "store refused a value",
+                extra={"msg_id": msg.id, "device": device, "kind": kind, "error": str(exc)[:300]},
+            )
+            return Refusal(
+                "invalid",
+                f"the store cannot hold a value of this {kind} message "
+                f"({str(exc.orig).strip()[:160]}); remove control characters such as NUL "
+                "and resend",
+            )
+        log.error(
+            "handling a message failed",
+            exc_info=exc,
+            extra={"msg_id": msg.id, "device": device, "kind": kind},
+        )
+        return Refusal(
+            "internal",
+            f"the hub failed to handle this {kind} message ({type(exc).__name__}); it is "
+            "logged under this message id: tell the system administrator",
+        )
 
     def _replies(
         self, results: list[tuple[bytes, str, AckStatus | None, Refusal | None]], now: datetime

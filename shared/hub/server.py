@@ -13,6 +13,7 @@ thread beat ``zmq.asyncio`` here by a wide margin (see ``./run bench backbone``)
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 import zmq
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from zmq.utils.monitor import recv_monitor_message
 
 from shared.config import ConfigError, HubConfig, RelayConfig, UpstreamSettings
@@ -43,6 +44,14 @@ from shared.domain import (
 from shared.domain.plans import Departments, Plans
 from shared.hub.auth import ZapGuard, make_server_socket
 from shared.hub.escalation import domain_order
+from shared.hub.guard import (
+    ABUSE_ALARM_NAME,
+    ABUSE_RULE,
+    ConductBook,
+    ConductChange,
+    ConductLimits,
+    FairQueue,
+)
 from shared.hub.load import load_state
 from shared.hub.media import sweep_media
 from shared.hub.persist import Persister
@@ -53,6 +62,7 @@ from shared.identity.keys import Endpoints, KeyPair, load_or_create_hub_keys
 from shared.identity.registry import DeviceInfo
 from shared.identity.roles import PERMISSIONS, Permissions
 from shared.protocol import (
+    DECODE_FAILURES,
     HEARTBEAT_TOPIC,
     KIND_OF,
     AlarmState,
@@ -183,7 +193,19 @@ class Hub:
         self.keys: KeyPair = load_or_create_hub_keys(data_dir)
         self.ctx: zmq.Context[Any] = zmq.Context()
         self.devices = DeviceCache(engine)
-        self.zap = ZapGuard(self.ctx, self.devices)
+        self.conduct = ConductBook(
+            ConductLimits(
+                window_s=config.abuse_window_s,
+                throttle_after=config.abuse_throttle_after,
+                cutoff_after=config.abuse_cutoff_after,
+                cutoff_s=config.abuse_cutoff_s,
+                alarm_hold_s=config.abuse_alarm_hold_s,
+                queue_max=config.client_queue_max,
+            )
+        )
+        self.waiting = FairQueue()
+        self.stats = {"frames": 0, "refused": 0, "busy": 0, "dropped": 0, "step_failures": 0}
+        self.zap = ZapGuard(self.ctx, self.devices, self.conduct.cut_keys)
         self.state = StateStore()
         self.deadlines = DeadlineEngine()
         self._order_policy = EscalationPolicy(
@@ -386,26 +408,30 @@ class Hub:
         next_tick = time.monotonic()
         next_beat = time.monotonic()
         self._ready.set()
+        step = self._step
         try:
             while True:
-                timeout = max(0.0, next_tick - time.monotonic())
-                events = dict(poller.poll(int(timeout * 1000) + 1))
+                if self.waiting.size:
+                    timeout_ms = 0  # frames wait in the fair queue: take the next batch now
+                else:
+                    timeout_ms = int(max(0.0, next_tick - time.monotonic()) * 1000) + 1
+                events = dict(poller.poll(timeout_ms))
                 if control in events:
                     break
-                if self.router in events:
-                    self._drain_requests()
+                if self.router in events or self.waiting.size:
+                    step("requests", self._drain_requests)
                 if self.snap in events:
-                    self._serve_snapshots()
+                    step("snapshots", self._serve_snapshots)
                 if self._router_monitor in events:
-                    self._handshake_events()
+                    step("handshake events", self._handshake_events)
                 now = time.monotonic()
                 if now >= next_tick:
                     next_tick = now + tick_every
-                    self._tick(now)
+                    step("tick", self._tick, now)
                     if now >= next_beat:
                         next_beat = now + self.config.heartbeat_s
-                        self._beat()
-        except Exception as exc:  # the hub must say why it died
+                        step("beat", self._beat)
+        except Exception as exc:  # the hub must say why it died (not input: see _step)
             log.exception("hub loop failed")
             self._failure = exc
             self._ready.set()
@@ -413,6 +439,17 @@ class Hub:
             control.close()
             for sock in (self.router, self.pub, self.snap, self._router_monitor):
                 sock.close(linger=0)
+
+    def _step(self, name: str, fn: Callable[..., None], *args: Any) -> None:
+        """Run one step of the loop; an exception costs that step, never the loop. (Input is
+        caught per message further in; this is the last line for the hub's own bugs.)"""
+        try:
+            fn(*args)
+        except zmq.ContextTerminated:
+            raise
+        except Exception:
+            self.stats["step_failures"] += 1
+            log.exception("hub step failed; the loop goes on", extra={"step": name})
 
     def _error(self, ref: str | None, code: ErrorCode, detail: str) -> bytes:
         return encode(
@@ -424,10 +461,15 @@ class Hub:
     def _drain_requests(self) -> None:
         # Two plain recv calls per message cost a quarter of recv_multipart(copy=False); the
         # payload stays a Frame for its User-Id (the ZAP-authenticated key). ROUTER delivers
-        # whole messages, so once the routing id is in, the rest is too.
-        batch: list[tuple[bytes, zmq.Frame, int]] = []
+        # whole messages, so once the routing id is in, the rest is too. Frames wait in a
+        # bounded queue per key and each batch takes from the queues in turn (guard.py).
         recv = self.router.recv
-        for _ in range(self.config.batch_max):
+        conduct = self.conduct
+        waiting = self.waiting
+        limits = conduct.limits
+        now = time.monotonic()
+        n = 0
+        for n in range(self.config.batch_max):  # noqa: B007 - n counts what was read
             try:
                 rid = recv(zmq.NOBLOCK)
             except zmq.Again:
@@ -437,115 +479,140 @@ class Hub:
             while frame.more:  # a multipart request: keep the last part, count the others
                 frame = recv(zmq.NOBLOCK, copy=False)
                 extra += 1
-            batch.append((rid, frame, extra))
+            key = str(frame.get("User-Id"))
+            standing = conduct.standing(key)
+            if standing == "cut_off":
+                conduct.dropped += 1
+                if conduct.notice_due(key, now, every_s=5.0):
+                    self._reply_now(rid, self._cut_off_error(key, now))
+                continue
+            bound = limits.queue_max if standing == "ok" else limits.throttled_queue_max
+            if not waiting.put(key, (rid, frame, extra), bound):
+                self.stats["busy"] += 1
+                if conduct.notice_due(key, now):
+                    self._reply_now(
+                        rid,
+                        self._error(
+                            None,
+                            "throttled" if standing == "throttled" else "busy",
+                            f"{bound} requests from this device are already waiting; "
+                            "requests beyond that are refused unread: wait for their answers",
+                        ),
+                    )
+        self.stats["frames"] += n
+        small = {
+            k: limits.throttled_share for k in waiting.queues if conduct.standing(k) == "throttled"
+        }
+        batch = waiting.take(self.config.batch_max, small)
         if batch:
-            self._process(batch)
+            self._process([item for _, item in batch])  # type: ignore[misc]
+
+    def _reply_now(self, rid: bytes, payload: bytes) -> None:
+        with contextlib.suppress(zmq.Again):
+            self.router.send_multipart((rid, payload), zmq.NOBLOCK)
+
+    def _cut_off_error(self, key: str, now: float) -> bytes:
+        until = self.conduct.cut_keys.get(key, now)
+        wall = self.clock() + timedelta(seconds=max(0.0, until - now))
+        return self._error(
+            None,
+            "throttled",
+            f"this device is cut off until {wall:%H:%M:%S} UTC for sending malformed or "
+            "forbidden messages; its frames are dropped unread and the duty officer has been "
+            "alerted",
+        )
+
+    def _offence(self, key: str, name: str, now: float) -> None:
+        change = self.conduct.offence(key, name, now)
+        if change is not None:
+            self._conduct_changed(change)
+
+    def _conduct_changed(self, change: ConductChange) -> None:
+        """Audit a change of standing; raise or clear the device's alarm."""
+        alarm_key = f"device:{change.name}"
+        wall = self.clock()
+        if change.standing == "cut_off":
+            dropped = self.waiting.drop(change.key)
+            self.conduct.dropped += dropped
+            until = wall + timedelta(seconds=self.conduct.limits.cutoff_s)
+            self.state.set(
+                "alarm",
+                alarm_key,
+                AlarmState(change.name, ABUSE_RULE, ABUSE_ALARM_NAME, until, "overdue", wall),
+            )
+            log.warning(
+                "device cut off for abuse",
+                extra={"device": change.name, "offences": change.offences},
+            )
+            detail = (
+                f"{change.offences} malformed or forbidden messages in "
+                f"{self.conduct.limits.window_s:g} s: cut off until {until:%H:%M:%S} UTC"
+            )
+            self._audit_backlog.append(AuditRecord("hub", "device_cut_off", change.name, detail))
+        elif change.standing == "throttled":
+            log.warning("device throttled", extra={"device": change.name})
+            self._audit_backlog.append(
+                AuditRecord(
+                    "hub",
+                    "device_throttled",
+                    change.name,
+                    f"{change.offences} malformed or forbidden messages in "
+                    f"{self.conduct.limits.window_s:g} s",
+                )
+            )
+        elif change.standing == "cleared":
+            self.state.set("alarm", alarm_key, None)
+        else:
+            self._audit_backlog.append(
+                AuditRecord("hub", "device_restored", change.name, "limits lifted")
+            )
 
     def _process(self, batch: list[tuple[bytes, zmq.Frame, int]]) -> None:
         now_mono = time.monotonic()
         replies: list[tuple[bytes, bytes]] = []
         accepted: list[tuple[bytes, Message, str, str]] = []
         audits: list[AuditRecord] = []
-        queries: list[tuple[bytes, InboxQuery | AttachmentQuery]] = []
-        max_bytes = self.config.max_frame_bytes
+        queries: list[tuple[bytes, InboxQuery | AttachmentQuery, str]] = []
         seen: dict[str, tuple[DeviceInfo, bytes]] = {}
-        may = self._may
+        conduct = self.conduct
         for rid, frame, extra in batch:
             key = str(frame.get("User-Id"))
-            dev = self.devices.lookup(key)
-            if dev is None:
-                why = self.devices.describe_refusal(key)
-                code: ErrorCode = "revoked" if "revoked" in why else "unknown_device"
-                replies.append((rid, self._error(None, code, f"{why}: this key is refused")))
-                self._note_refusal(audits, key, why)
-                continue
-            seen[key] = (dev, rid)
-            if extra:
-                replies.append(
-                    (rid, self._error(None, "multipart", f"expected 1 frame, got {extra + 1}"))
-                )
+            if conduct.standing(key) == "cut_off":  # cut off by an earlier frame of the batch
+                conduct.dropped += 1
+                if conduct.notice_due(key, now_mono, every_s=5.0):
+                    replies.append((rid, self._cut_off_error(key, now_mono)))
                 continue
             try:
-                msg = decode_request(frame.bytes, max_bytes)
-            except ProtocolError as exc:
-                replies.append((rid, self._error(exc.ref, exc.code, exc.detail)))
-                log.info("bad frame", extra={"device": dev.name, "code": exc.code})
-                continue
-            kind = KIND_OF[type(msg)]
-            if msg.sender != dev.name:
+                self._admit(rid, frame, extra, key, replies, accepted, audits, queries, seen)
+            except Exception as exc:  # one frame's unexpected failure costs that frame only
+                self.stats["step_failures"] += 1
+                log.exception("request failed", extra={"key": key})
                 replies.append(
-                    (
-                        rid,
-                        self._error(
-                            msg.id,
-                            "sender_mismatch",
-                            f"sender {msg.sender!r} does not match the key of {dev.name!r}",
-                        ),
-                    )
+                    (rid, self._error(None, "internal", f"the hub failed on this frame: {exc!r}"))
                 )
-                audits.append(AuditRecord(dev.name, "refused", kind, "sender mismatch"))
-                continue
-            if kind not in may.get(dev.role, ()):
-                allowed = ", ".join(self.permissions.allowed_roles(kind))
-                replies.append(
-                    (
-                        rid,
-                        self._error(
-                            msg.id,
-                            "forbidden",
-                            f"role {dev.role!r} may not send {kind!r} messages "
-                            f"(allowed: {allowed})",
-                        ),
-                    )
-                )
-                audits.append(
-                    AuditRecord(dev.name, "refused", kind, f"role {dev.role} forbidden {msg.id}")
-                )
-                continue
-            if kind not in _ANSWERED_HERE:
-                accepted.append((rid, msg, dev.name, dev.role))
-                continue
-            match msg:
-                case Ping():
-                    pong = Pong(id=new_id(), sender=HUB_NAME, sent=self.clock(), ref=msg.id)
-                    replies.append((rid, encode(pong)))
-                case Hello():
-                    welcome = Welcome(
-                        id=new_id(),
-                        sender=HUB_NAME,
-                        sent=self.clock(),
-                        device=dev.name,
-                        role=dev.role,
-                        heartbeat_s=self.config.heartbeat_s,
-                        ref=msg.id,
-                    )
-                    replies.append((rid, encode(welcome)))
-                case InboxQuery() | AttachmentQuery():
-                    queries.append((rid, msg))
         # Once per device and batch, not per message: last contact and presence.
         for key, (dev, rid) in seen.items():
             self.sessions[key] = rid
             if self.presence.touch(dev.name, dev.role, now_mono):
                 self._publish_presence(dev.name)
         if accepted or audits:
+            self._commit(accepted, audits, replies, now_mono)
+        for rid, query, sender in queries:
             try:
-                replies.extend(self.persister.commit(accepted, audits, self.clock()))
+                if isinstance(query, InboxQuery):
+                    replies.append((rid, self.persister.inbox_status(query, self.clock())))
+                else:
+                    replies.append((rid, self.persister.attachment_status(query, self.clock())))
             except SQLAlchemyError as exc:
-                log.error("store write failed", extra={"error": str(exc)[:500]})
-                for rid, msg, _, _ in accepted:
-                    replies.append(
-                        (
-                            rid,
-                            self._error(
-                                msg.id, "store_unavailable", "store write failed; resend later"
-                            ),
-                        )
-                    )
-        for rid, query in queries:
-            if isinstance(query, InboxQuery):
-                replies.append((rid, self.persister.inbox_status(query, self.clock())))
-            else:
-                replies.append((rid, self.persister.attachment_status(query, self.clock())))
+                log.error("query failed", extra={"error": str(exc)[:300]})
+                replies.append(
+                    (rid, self._error(query.id, "store_unavailable", "store read failed"))
+                )
+            except Exception:
+                log.exception("query failed", extra={"msg_id": query.id, "device": sender})
+                replies.append(
+                    (rid, self._error(query.id, "internal", "the hub failed on this query"))
+                )
         send = self.router.send_multipart
         for rid, payload in replies:
             try:
@@ -553,6 +620,160 @@ class Hub:
             except zmq.Again:
                 log.warning("reply dropped: client not reading")
         self._publish()
+
+    def _commit(
+        self,
+        accepted: list[tuple[bytes, Message, str, str]],
+        audits: list[AuditRecord],
+        replies: list[tuple[bytes, bytes]],
+        now_mono: float,
+    ) -> None:
+        """Write a batch. When the store refuses the batch for a value in it (not because it
+        is down), the batch is split in halves until the message at fault is alone: it is
+        refused, everything else is written (one poison message must not block the rest,
+        nor come back for ever as a retryable failure)."""
+        try:
+            replies.extend(self.persister.commit(accepted, audits, self.clock()))
+        except (OperationalError, InterfaceError) as exc:
+            log.error("store write failed", extra={"error": str(exc)[:500]})
+            for rid, msg, _, _ in accepted:
+                replies.append(
+                    (
+                        rid,
+                        self._error(
+                            msg.id, "store_unavailable", "store write failed; resend later"
+                        ),
+                    )
+                )
+            return
+        except Exception as exc:
+            if len(accepted) > 1:
+                half = len(accepted) // 2
+                self._commit(accepted[:half], audits, replies, now_mono)
+                self._commit(accepted[half:], [], replies, now_mono)
+                return
+            if not accepted:  # the audit lines alone: kept for the next tick
+                log.error("audit write failed: %s", str(exc)[:300])
+                self._audit_backlog.extend(audits)
+                audits.clear()
+                return
+            rid, msg, device, _ = accepted[0]
+            refusal = self.persister.unexpected(msg, device, exc)
+            replies.append((rid, self._error(msg.id, refusal.code, refusal.detail)))
+            self._audit_backlog.extend(audits)
+            audits.clear()
+            self._audit_backlog.append(
+                AuditRecord(device, "refused", KIND_OF[type(msg)], refusal.detail[:200])
+            )
+            dev = self.devices.by_name.get(device)
+            if dev is not None:
+                self._offence(dev.public_key, device, now_mono)
+            return
+        for name in self.persister.forbidden:
+            dev_ = self.devices.by_name.get(name)
+            if dev_ is not None:
+                self._offence(dev_.public_key, name, now_mono)
+
+    def _admit(
+        self,
+        rid: bytes,
+        frame: zmq.Frame,
+        extra: int,
+        key: str,
+        replies: list[tuple[bytes, bytes]],
+        accepted: list[tuple[bytes, Message, str, str]],
+        audits: list[AuditRecord],
+        queries: list[tuple[bytes, InboxQuery | AttachmentQuery, str]],
+        seen: dict[str, tuple[DeviceInfo, bytes]],
+    ) -> None:
+        """Decode and authorise one frame: answer it here, or pass it on to be written."""
+        now = time.monotonic()
+        dev = self.devices.lookup(key)
+        if dev is None:
+            why = self.devices.describe_refusal(key)
+            code: ErrorCode = "revoked" if "revoked" in why else "unknown_device"
+            replies.append((rid, self._error(None, code, f"{why}: this key is refused")))
+            self._note_refusal(audits, key, why)
+            self._offence(key, key[:12], now)
+            return
+        seen[key] = (dev, rid)
+        if extra:
+            replies.append(
+                (rid, self._error(None, "multipart", f"expected 1 frame, got {extra + 1}"))
+            )
+            self._refused(dev, key, audits, "multipart", f"{extra + 1} frames", now)
+            return
+        try:
+            msg = decode_request(frame.bytes, self.config.max_frame_bytes)
+        except ProtocolError as exc:
+            replies.append((rid, self._error(exc.ref, exc.code, exc.detail)))
+            self._refused(dev, key, audits, exc.code, exc.detail, now)
+            return
+        kind = KIND_OF[type(msg)]
+        if msg.sender != dev.name:
+            replies.append(
+                (
+                    rid,
+                    self._error(
+                        msg.id,
+                        "sender_mismatch",
+                        f"sender {msg.sender!r:.140} does not match the key of {dev.name!r}",
+                    ),
+                )
+            )
+            self._refused(dev, key, audits, kind, "sender mismatch", now)
+            return
+        if kind not in self._may.get(dev.role, ()):
+            allowed = ", ".join(self.permissions.allowed_roles(kind))
+            replies.append(
+                (
+                    rid,
+                    self._error(
+                        msg.id,
+                        "forbidden",
+                        f"role {dev.role!r} may not send {kind!r} messages (allowed: {allowed})",
+                    ),
+                )
+            )
+            self._refused(dev, key, audits, kind, f"role {dev.role} forbidden {msg.id}", now)
+            return
+        if kind not in _ANSWERED_HERE:
+            accepted.append((rid, msg, dev.name, dev.role))
+            return
+        match msg:
+            case Ping():
+                pong = Pong(id=new_id(), sender=HUB_NAME, sent=self.clock(), ref=msg.id)
+                replies.append((rid, encode(pong)))
+            case Hello():
+                welcome = Welcome(
+                    id=new_id(),
+                    sender=HUB_NAME,
+                    sent=self.clock(),
+                    device=dev.name,
+                    role=dev.role,
+                    heartbeat_s=self.config.heartbeat_s,
+                    ref=msg.id,
+                )
+                replies.append((rid, encode(welcome)))
+            case InboxQuery() | AttachmentQuery():
+                queries.append((rid, msg, dev.name))
+
+    def _refused(
+        self,
+        dev: DeviceInfo,
+        key: str,
+        audits: list[AuditRecord],
+        subject: str,
+        why: str,
+        now: float,
+    ) -> None:
+        """An offence: counted against the key, audited (coalesced once the device is
+        throttled, so a flood cannot flood the audit log too)."""
+        self.stats["refused"] += 1
+        if self.conduct.standing(key) == "ok":
+            audits.append(AuditRecord(dev.name, "refused", subject, why[:200]))
+        log.info("refused", extra={"device": dev.name, "code": subject})
+        self._offence(key, dev.name, now)
 
     def _publish(self) -> None:
         batches = self.state.take_batches()
@@ -596,8 +817,10 @@ class Hub:
                 continue
             try:
                 req = _snapshot_decoder.decode(frames[1].bytes)
-            except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-                self.snap.send_multipart((rid, self._error(None, "invalid", str(exc))))
+            except DECODE_FAILURES as exc:
+                self.snap.send_multipart(
+                    (rid, self._error(None, "invalid", f"not a snapshot request: {exc!s:.200}"))
+                )
                 continue
             for chunk in self.state.snapshot(req.topics, epoch=self.epoch):
                 self.snap.send_multipart((rid, encode(chunk)))
@@ -607,6 +830,8 @@ class Hub:
     def _tick(self, now: float) -> None:
         for device in self.presence.sweep(now):
             self._publish_presence(device)
+        for change in self.conduct.sweep(now):
+            self._conduct_changed(change)
         wall = self.clock()
         self._escalate_orders(wall)
         for key in expired_warnings(self.state.topics["warning"].items, wall):
@@ -653,6 +878,10 @@ class Hub:
                 )
         if cut:
             self._cut_sessions([d.public_key for d in cut], [d.name for d in cut])
+            for change in self.conduct.forget(d.public_key for d in cut):
+                self._conduct_changed(change)
+            for d in cut:
+                self.waiting.drop(d.public_key)
         if audits:
             try:
                 with self.engine.begin() as conn:

@@ -1,6 +1,7 @@
 """The backbone protocol: typed, versioned message kinds and their codec."""
 
 from shared.protocol.codec import (
+    DECODE_FAILURES,
     DEFAULT_MAX_FRAME_BYTES,
     ProtocolError,
     decode_batch,
@@ -91,6 +92,7 @@ from shared.protocol.state import (
 
 __all__ = [
     "CHUNK_MAX_BYTES",
+    "DECODE_FAILURES",
     "DEFAULT_MAX_FRAME_BYTES",
     "HEARTBEAT_TOPIC",
     "KIND_OF",

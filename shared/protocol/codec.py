@@ -94,6 +94,17 @@ def decode_request(frame: bytes, max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES)
         raise _diagnose(frame, exc) from None
     except msgspec.DecodeError as exc:
         raise ProtocolError("undecodable", f"payload is not valid MessagePack: {exc}") from None
+    except UnicodeDecodeError as exc:
+        # msgspec reports invalid UTF-8 in a string field with Python's own error
+        raise ProtocolError(
+            "undecodable",
+            f"a text field is not valid UTF-8 (byte 0x{exc.object[exc.start]:02x} at "
+            f"offset {exc.start} of that field): send text as UTF-8",
+        ) from None
+    except Exception as exc:  # anything else the decoder may raise costs this frame only
+        raise ProtocolError(
+            "undecodable", f"payload cannot be decoded ({type(exc).__name__}: {exc!s:.200})"
+        ) from None
     if msg.v not in SUPPORTED_VERSIONS:
         raise ProtocolError(
             "unsupported_version",
@@ -105,9 +116,28 @@ def decode_request(frame: bytes, max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES)
 
 
 def decode_reply(frame: bytes) -> Message:
-    """Decode a frame the hub sent on the request socket."""
+    """Decode a frame the hub sent on the request socket.
+
+    Raises:
+        msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError: not a reply; the
+            caller logs it and reads on (see :data:`DECODE_FAILURES`).
+    """
     reply: Message = _reply_decoder.decode(frame)
     return reply
+
+
+DECODE_FAILURES: tuple[type[Exception], ...] = (
+    msgspec.DecodeError,
+    msgspec.ValidationError,
+    UnicodeDecodeError,
+    ValueError,
+    TypeError,
+    OverflowError,
+    RecursionError,
+)
+"""Everything msgspec's decoders have been seen to raise for a hostile frame: catch these at a
+boundary that decodes with the typed decoders below (``ValidationError`` and ``DecodeError``
+alone miss invalid UTF-8)."""
 
 
 def decode_batch(frame: bytes) -> UpdateBatch:

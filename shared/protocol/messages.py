@@ -548,6 +548,9 @@ ErrorCode = Literal[
     "sender_mismatch",
     "store_unavailable",
     "not_found",
+    "internal",
+    "busy",
+    "throttled",
 ]
 
 

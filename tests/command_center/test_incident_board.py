@@ -156,6 +156,15 @@ def test_alarm_bar_lists_alarms_flashes_when_urgent_and_sounds_for_new_ones(
     picture.on_update("monitor", "WL-1", None)
     bar.refresh()
     assert bar.label.text() == "无报警" and bar.sounded == 2
+    # A device the hub cut off for sending malformed data is named, urgent.
+    picture.on_update(
+        "alarm",
+        "device:stolen-laptop",
+        AlarmState("stolen-laptop", "device_abuse", "持续发送异常数据", now, "overdue", now),
+    )
+    bar.refresh()
+    assert bar.sounded == 3 and bar.label.property("level") == "urgent"
+    assert "设备 stolen-laptop 持续发送异常数据" in bar.label.text()
 
 
 def test_statistics_count_by_level_type_county_and_time_to_first_report(

@@ -128,13 +128,27 @@ _frames = st.one_of(
         lambda d: msgspec.msgpack.encode(d),
         st.dictionaries(
             st.sampled_from(["v", "kind", "id", "sender", "sent", "unit_id", "lat", "lon"]),
-            st.one_of(st.integers(-10, 10), st.text(max_size=10), st.floats(), st.none()),
+            st.one_of(
+                st.integers(-10, 10),
+                st.text(max_size=10),
+                st.floats(),
+                st.none(),
+            ),
         ),
+    ),
+    # a well-formed message whose string holds bytes that are not UTF-8 (the frame that
+    # stopped the hub)
+    st.binary(min_size=3, max_size=3).map(
+        lambda b: encode(Ping(id="ID-AAAA", sender="fuzzer", sent=utcnow())).replace(
+            b"ID-AAAA", b"\xf2" + b + b"AAA"
+        )
     ),
 )
 
 
-def test_garbage_from_an_enrolled_peer_gets_error_replies(hub: HubHandle) -> None:
+def test_garbage_from_an_enrolled_peer_gets_error_replies(hub_factory: object) -> None:
+    # every frame is answered here; throttling and cut-off are tested in test_hostile.py
+    hub = hub_factory(abuse_throttle_after=10**6, abuse_cutoff_after=10**6)  # type: ignore[operator]
     bad = RawPeer(hub.enroll("fuzzer", "field"))
     good = _Served(hub)
     seen_codes: set[str] = set()

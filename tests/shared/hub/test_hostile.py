@@ -1,0 +1,338 @@
+"""Hostile peers: one bad frame costs only itself; an abusive device is throttled, cut off and
+alarmed; a flooding device does not starve the others."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import msgspec
+import zmq
+from sqlalchemy import select
+
+from shared.client import HubClient, Replica
+from shared.identity import load_bundle
+from shared.protocol import (
+    Ack,
+    AlarmState,
+    Error,
+    IncidentDeclare,
+    LevelOverride,
+    Ping,
+    Pong,
+    SituationReport,
+    decode_reply,
+    encode,
+    new_id,
+    utcnow,
+)
+from shared.store.models import AuditEntry
+from tests.conftest import HubHandle
+from tests.support import RawPeer, running_hub, until
+
+
+def _bad_utf8_report(sender: str) -> bytes:
+    """A well-formed report whose title starts with the byte 0xF2 (not UTF-8)."""
+    msg = SituationReport(
+        id=new_id(),
+        sender=sender,
+        sent=utcnow(),
+        incident_id="INC-1",
+        stage="initial",
+        title="TITLE",
+    )
+    frame = encode(msg)
+    assert frame.count(b"TITLE") == 1
+    return frame.replace(b"TITLE", b"\xf2ITLE")
+
+
+def _audit(engine: object, action: str) -> list[tuple[str, str, str]]:
+    with engine.connect() as conn:  # type: ignore[attr-defined]
+        rows = conn.execute(
+            select(AuditEntry.actor, AuditEntry.subject, AuditEntry.detail).where(
+                AuditEntry.action == action
+            )
+        ).all()
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+async def test_one_report_with_invalid_utf8_costs_only_itself_in_a_hub_process(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "hub"
+    data.mkdir()
+    with running_hub(data) as hub:
+        files = {}
+        for name, role in (("stolen", "field"), ("unit-b", "field")):
+            files[name] = data / f"{name}.json"
+            res = hub.cli("enroll", "--name", name, "--role", role, "--out", str(files[name]))
+            assert res.returncode == 0, res.stderr
+        bad = RawPeer(load_bundle(files["stolen"]))
+        try:
+            bad.send(_bad_utf8_report("stolen"))
+            reply = decode_reply(bad.recv(timeout=10) or b"")
+            assert isinstance(reply, Error), reply
+            assert reply.code == "undecodable"
+            assert "UTF-8" in reply.detail and "0xf2" in reply.detail
+        finally:
+            bad.close()
+        assert hub.proc is not None and hub.proc.poll() is None, "the hub process ended"
+        # Another unit is still served: its report is stored and acknowledged.
+        async with HubClient(load_bundle(files["unit-b"]), tmp_path / "b.db") as client:
+            await client.wait_online(10)
+            report = client.make(
+                SituationReport, incident_id="INC-1", stage="initial", title="堤坝渗水"
+            )
+            assert await client.submit_and_wait(report) is None
+        verify = hub.cli("audit", "verify")
+        assert verify.returncode == 0, verify.stdout + verify.stderr
+    log = (data / "hub-stdout.log").read_text(errors="replace")
+    assert "hub loop failed" not in log
+
+
+def test_a_value_the_store_refuses_costs_that_message_only(any_hub: HubHandle) -> None:
+    # PostgreSQL refuses NUL in text (SQLite keeps it): either way the hub goes on.
+    peer = RawPeer(any_hub.enroll("unit-n", "field"))
+    try:
+        frames = []
+        for title in ("a\x00b", "plain"):
+            msg = SituationReport(
+                id=new_id(),
+                sender="unit-n",
+                sent=utcnow(),
+                incident_id="INC-N",
+                stage="initial",
+                title=title,
+            )
+            frames.append(msg)
+            peer.send(encode(msg))
+            reply = decode_reply(peer.recv(timeout=10) or b"")
+            if title == "plain":
+                assert isinstance(reply, Ack) and reply.ref == msg.id, reply
+            else:
+                assert isinstance(reply, Ack | Error), reply
+                if isinstance(reply, Error):
+                    assert reply.code == "invalid" and "NUL" in reply.detail, reply
+    finally:
+        peer.close()
+
+
+def test_a_handler_failure_costs_that_message_only(hub: HubHandle, monkeypatch: object) -> None:
+    """A bug in one handler (injected here) is logged with the message id and answered
+    ``internal``; the rest of the batch is written and the loop goes on."""
+    persister = hub.hub.persister
+    original = persister._report
+
+    def failing(conn: object, msg: SituationReport, *args: object) -> None:
+        if msg.title == "boom":
+            raise ZeroDivisionError("injected")
+        original(conn, msg, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(persister, "_report", failing)  # type: ignore[attr-defined]
+    peer = RawPeer(hub.enroll("unit-f", "field"))
+    try:
+        msgs = [
+            SituationReport(
+                id=new_id(),
+                sender="unit-f",
+                sent=utcnow(),
+                incident_id="INC-F",
+                stage="initial",
+                title=title,
+            )
+            for title in ("before", "boom", "after")
+        ]
+        for m in msgs:
+            peer.send(encode(m))
+        answers: dict[str, object] = {}
+        while len(answers) < 3:
+            raw = peer.recv(timeout=10)
+            assert raw is not None, answers
+            reply = decode_reply(raw)
+            if isinstance(reply, Ack):
+                answers[reply.ref] = "ok"
+            elif isinstance(reply, Error):
+                answers[str(reply.ref)] = reply
+            else:  # an AckBatch when the three land in one batch
+                for ref in reply.ok:  # type: ignore[attr-defined]
+                    answers[ref] = "ok"
+        assert answers[msgs[0].id] == "ok" and answers[msgs[2].id] == "ok"
+        err = answers[msgs[1].id]
+        assert isinstance(err, Error) and err.code == "internal", err
+        assert "administrator" in err.detail
+        assert persister.failures == 1
+        peer.send(encode(Ping(id=new_id(), sender="unit-f", sent=utcnow())))
+        assert isinstance(decode_reply(peer.recv() or b""), Pong)
+    finally:
+        peer.close()
+
+
+async def test_an_abusive_device_is_throttled_cut_off_alarmed_then_restored(
+    hub_factory: object, tmp_path: Path
+) -> None:
+    hub: HubHandle = hub_factory(  # type: ignore[operator]
+        abuse_throttle_after=5, abuse_cutoff_after=20, abuse_cutoff_s=3.0
+    )
+    bad_bundle = hub.enroll("stolen-laptop", "field")
+    hall = hub.enroll("hall", "leader")
+    await asyncio.sleep(0.3)  # the hub notices enrolments within 250 ms
+    async with HubClient(hall, tmp_path / "hall.db") as client, Replica(hall) as picture:
+        await client.wait_online(10)
+        await asyncio.wait_for(picture.synced.wait(), 10)
+        # An incident the stolen device will try to change.
+        declare = client.make(
+            IncidentDeclare,
+            incident_id="INC-9",
+            title="化工厂泄漏",
+            level=2,
+            lat=37.74,
+            lon=115.67,
+        )
+        assert await client.submit_and_wait(declare) is None
+        bad = RawPeer(bad_bundle)
+        try:
+            # Forbidden and misaddressed first (they take no effect), then garbage.
+            override = LevelOverride(
+                id=new_id(),
+                sender="stolen-laptop",
+                sent=utcnow(),
+                incident_id="INC-9",
+                level=4,
+                reason="降级",
+            )
+            bad.send(encode(override))
+            bad.send(encode(Ping(id=new_id(), sender="hall", sent=utcnow())))
+            for i in range(60):
+                bad.send(_bad_utf8_report("stolen-laptop") if i % 2 else b"\xc1garbage")
+            codes: list[str] = []
+            while (raw := bad.recv(timeout=2)) is not None:
+                reply = decode_reply(raw)
+                assert isinstance(reply, Error)
+                codes.append(reply.code)
+            assert codes[:2] == ["forbidden", "sender_mismatch"], codes
+            assert "throttled" in codes, codes
+            # Fewer answers than frames: once cut off its frames are dropped unread.
+            assert len(codes) < 62
+            await until(lambda: picture.get("alarm", "device:stolen-laptop") is not None, 5)
+            alarm = picture.get("alarm", "device:stolen-laptop")
+            assert isinstance(alarm, AlarmState) and alarm.rule == "device_abuse"
+            assert alarm.incident_id == "stolen-laptop"
+            # The hall is still served, and the incident is unchanged.
+            assert isinstance(await client.request(client.make(Ping)), Pong)
+            incident = picture.get("incident", "INC-9")
+            assert incident is not None and incident.level == 2
+            # A new connection with the cut-off key is refused at the handshake.
+            again = RawPeer(bad_bundle)
+            try:
+                again.send(encode(Ping(id=new_id(), sender="stolen-laptop", sent=utcnow())))
+                assert again.recv(timeout=1.0) is None
+                assert zmq.EVENT_HANDSHAKE_FAILED_AUTH in again.events(1.0)
+            finally:
+                again.close()
+            # After the cut-off the device is heard again (the alarm stays for the officer).
+            deadline = time.monotonic() + 10
+            pong = None
+            while pong is None and time.monotonic() < deadline:
+                bad.send(encode(Ping(id=new_id(), sender="stolen-laptop", sent=utcnow())))
+                raw = bad.recv(timeout=0.5)
+                if raw is not None and isinstance(decode_reply(raw), Pong):
+                    pong = raw
+            assert pong is not None, "never restored"
+            assert picture.get("alarm", "device:stolen-laptop") is not None
+        finally:
+            bad.close()
+    actions = {a for a in ("device_throttled", "device_cut_off", "device_restored")}
+    for action in actions:
+        rows = _audit(hub.engine, action)
+        assert rows and rows[0][1] == "stolen-laptop", (action, rows)
+    assert "100" not in _audit(hub.engine, "device_cut_off")[0][2]
+
+
+async def test_revoking_the_device_clears_its_alarm(hub_factory: object, tmp_path: Path) -> None:
+    from shared.identity import revoke
+
+    hub: HubHandle = hub_factory(abuse_throttle_after=2, abuse_cutoff_after=5)  # type: ignore[operator]
+    bad_bundle = hub.enroll("lost", "field")
+    hall = hub.enroll("hall", "leader")
+    await asyncio.sleep(0.3)
+    async with Replica(hall, topics=("alarm",)) as picture:
+        await asyncio.wait_for(picture.synced.wait(), 10)
+        bad = RawPeer(bad_bundle)
+        try:
+            for _ in range(10):
+                bad.send(b"\xc1")
+            await until(lambda: picture.get("alarm", "device:lost") is not None, 5)
+        finally:
+            bad.close()
+        revoke(hub.engine, "lost", actor="duty", reason="stolen")
+        await until(lambda: picture.get("alarm", "device:lost") is None, 5)
+
+
+def test_a_flooding_device_does_not_starve_another(hub_factory: object) -> None:
+    hub: HubHandle = hub_factory(client_queue_max=500)  # type: ignore[operator]
+    flood = RawPeer(hub.enroll("flood", "field"))
+    good = RawPeer(hub.enroll("good", "field"))
+    try:
+        ping = encode(Ping(id=new_id(), sender="flood", sent=utcnow()))
+        answered = 0
+        waits = []
+        for _ in range(20):
+            for _ in range(2000):
+                flood.send(ping)  # valid, allowed, and far too many
+            mine = Ping(id=new_id(), sender="good", sent=utcnow())
+            t0 = time.perf_counter()
+            good.send(encode(mine))
+            reply = decode_reply(good.recv(timeout=10) or b"")
+            waits.append(time.perf_counter() - t0)
+            assert isinstance(reply, Pong) and reply.ref == mine.id
+            answered += 1
+        assert answered == 20
+        # The flood gets "busy" answers once its queue is full, never silence.
+        codes = set()
+        while (raw := flood.recv(timeout=1)) is not None:
+            reply = decode_reply(raw)
+            if isinstance(reply, Error):
+                codes.add(reply.code)
+        assert hub.hub.stats["busy"] > 0 and "busy" in codes, (hub.hub.stats, codes)
+        print(f"good peer waited {max(waits) * 1000:.1f} ms at most under the flood")
+    finally:
+        flood.close()
+        good.close()
+
+
+def test_decoding_never_raises_anything_but_a_protocol_error() -> None:
+    """Every prefix and every single-byte change of one message of each shape."""
+    from shared.protocol import ProtocolError, decode_request
+
+    samples = [
+        _bad_utf8_report("x"),
+        encode(Ping(id=new_id(), sender="x", sent=utcnow())),
+        encode(
+            IncidentDeclare(
+                id=new_id(),
+                sender="x",
+                sent=utcnow(),
+                incident_id="I",
+                title="标题",
+                lat=37.7,
+                lon=115.7,
+            )
+        ),
+        msgspec.msgpack.encode(
+            {"kind": "report", "title": "\udcff".encode("utf-8", "surrogatepass")}
+        ),
+    ]
+    tried = 0
+    for frame in samples:
+        variants = [frame[:i] for i in range(len(frame))]
+        for i in range(len(frame)):
+            for b in (0x00, 0xC1, 0xF2, 0xFF, frame[i] ^ 0x80):
+                variants.append(frame[:i] + bytes([b]) + frame[i + 1 :])
+        for v in variants:
+            tried += 1
+            try:
+                decode_request(v)
+            except ProtocolError as exc:
+                assert exc.detail
+    assert tried > 1000
