@@ -14,6 +14,7 @@ from shared.identity.keys import (
     KeyPair,
     load_bundle,
     load_or_create_hub_keys,
+    parse_bundle,
 )
 from shared.identity.roles import PERMISSIONS, ROLES, Permissions, load_permissions
 
@@ -57,5 +58,6 @@ __all__ = [
     "load_bundle",
     "load_or_create_hub_keys",
     "load_permissions",
+    "parse_bundle",
     "revoke",
 ]

@@ -143,47 +143,81 @@ def load_bundle(path: Path, *, now: datetime | None = None) -> Bundle:
         BundleError: unreadable, corrupt, altered, of another format, or expired.
     """
     try:
-        text = path.read_text("utf-8")
+        raw = path.read_bytes()
     except OSError as exc:
         raise BundleError(f"cannot read key bundle {path}: {exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BundleError(
+            f"key bundle {path} is damaged (byte {exc.start} is not UTF-8 text); copy it "
+            "again or ask the command hall for a new one"
+        ) from None
+    return parse_bundle(text, str(path), now=now)
+
+
+def parse_bundle(text: str, source: str = "key bundle", *, now: datetime | None = None) -> Bundle:
+    """Check a key bundle's text (from a file, or as read from the hall's QR code).
+
+    Raises:
+        BundleError: corrupt, altered, of another format, incomplete, or expired; never
+            anything else, whatever the text.
+    """
+    path = source
     try:
         body = json.loads(text)
         if not isinstance(body, dict):
             raise ValueError("not a JSON object")
-    except ValueError as exc:
+        checksum = _checksum(body)
+    except (ValueError, RecursionError) as exc:
         raise BundleError(
-            f"key bundle {path} is corrupt ({exc}); ask the command hall for a new one"
+            f"key bundle {path} is corrupt ({str(exc)[:120]}); ask the command hall for a new one"
         ) from None
     if body.get("format") != BUNDLE_FORMAT:
         raise BundleError(
             f"{path} is not a key bundle of format {BUNDLE_FORMAT} (found "
-            f"{body.get('format')!r}); ask the command hall to enrol this device again"
+            f"{str(body.get('format'))[:40]!r}); ask the command hall to enrol this device again"
         )
-    if body.get("checksum") != _checksum(body):
+    if body.get("checksum") != checksum:
         raise BundleError(
             f"key bundle {path} has been altered or damaged (checksum mismatch); "
             "ask the command hall for a new one"
         )
+    now = now or datetime.now(UTC)
     try:
-        keys = KeyPair(body["public_key"], body["secret_key"])
+        keys = KeyPair(_text(body["public_key"]), _text(body["secret_key"]))
         if zmq.curve_public(keys.secret.encode()).decode() != keys.public:
             raise ValueError("public and secret keys do not match")
         ep = body["endpoints"]
         bundle = Bundle(
-            device=body["device"],
-            role=body["role"],
+            device=_text(body["device"]),
+            role=_text(body["role"]),
             keys=keys,
-            hub_public_key=body["hub_public_key"],
-            endpoints=Endpoints(ep["request"], ep["publish"], ep["snapshot"]),
-            issued=datetime.fromisoformat(body["issued"]),
-            expires=datetime.fromisoformat(body["expires"]) if body.get("expires") else None,
+            hub_public_key=_text(body["hub_public_key"]),
+            endpoints=Endpoints(_text(ep["request"]), _text(ep["publish"]), _text(ep["snapshot"])),
+            issued=_aware(body["issued"]),
+            expires=_aware(body["expires"]) if body.get("expires") else None,
         )
-    except (KeyError, TypeError, ValueError, zmq.ZMQError) as exc:
-        raise BundleError(f"key bundle {path} is incomplete or invalid ({exc})") from None
-    now = now or datetime.now(UTC)
-    if bundle.expires is not None and bundle.expires <= now:
+        expired = bundle.expires is not None and bundle.expires <= now
+    except (KeyError, TypeError, ValueError, AttributeError, zmq.ZMQError) as exc:
+        raise BundleError(f"key bundle {path} is incomplete or invalid ({exc!s:.160})") from None
+    if expired:
+        assert bundle.expires is not None
         raise BundleError(
             f"key bundle {path} for {bundle.device} expired at {bundle.expires.isoformat()}; "
             "ask the command hall to enrol this device again"
         )
     return bundle
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"expected text, found {type(value).__name__}")
+    return value
+
+
+def _aware(value: object) -> datetime:
+    when = datetime.fromisoformat(_text(value))
+    if when.tzinfo is None:
+        raise ValueError(f"time {value!r} has no time zone")
+    return when

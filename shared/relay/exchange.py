@@ -328,9 +328,26 @@ def read_bundle(
         BundleRefused: not a bundle, an untrusted or wrong signature, a file changed, added or
             missing, or bounds exceeded — the message says which.
     """
-    raw = data.read_bytes() if isinstance(data, Path) else data
+    try:
+        raw = data.read_bytes() if isinstance(data, Path) else data
+    except OSError as exc:
+        raise BundleRefused(f"cannot read the bundle: {exc.strerror or exc}") from None
     if len(raw) > max_bytes:
         raise BundleRefused(f"bundle of {len(raw)} bytes is over the {max_bytes}-byte limit")
+    try:
+        return _read_bundle(raw, trusted, max_bytes)
+    except BundleRefused:
+        raise
+    except Exception as exc:  # a damaged archive: zipfile, zlib and the decoders raise many kinds
+        raise BundleRefused(
+            f"the bundle is damaged ({type(exc).__name__}: {str(exc)[:160]}); ask the sending "
+            "platform to export it again"
+        ) from None
+
+
+def _read_bundle(
+    raw: bytes, trusted: dict[str, Ed25519PublicKey], max_bytes: int
+) -> VerifiedBundle:
     try:
         zf = zipfile.ZipFile(io.BytesIO(raw))
     except zipfile.BadZipFile:

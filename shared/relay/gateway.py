@@ -113,21 +113,35 @@ class WarningGateway:
         done, rejected = folder / "done", folder / "rejected"
         for d in (done, rejected):
             d.mkdir(parents=True, exist_ok=True)
+        stuck: set[Path] = set()  # files that could not be moved away: not read again
         while True:
             lines = []
             files = sorted({p for pat in PATTERNS for p in folder.glob(pat) if p.is_file()})
             for path in files:
-                if _still_growing(path, self.settle_s):
+                if path in stuck or _still_growing(path, self.settle_s):
                     continue
-                line = await self.ingest_file(path)
+                try:
+                    line = await self.ingest_file(path)
+                except Exception as exc:  # one file costs only itself
+                    log.exception("warning file failed", extra={"file": path.name})
+                    line = _refused(str(path), f"failed: {type(exc).__name__}: {exc!s:.200}")
                 lines.append(line)
                 if report is not None:
                     report(line)
                 target = (done if line["accepted"] else rejected) / path.name
-                shutil.move(str(path), target)
-                if not line["accepted"]:
-                    target.with_name(target.name + ".reason.txt").write_text(
-                        line["reason"] + "\n", "utf-8"
+                try:
+                    shutil.move(str(path), target)
+                    if not line["accepted"]:
+                        target.with_name(target.name + ".reason.txt").write_text(
+                            line["reason"] + "\n", "utf-8"
+                        )
+                except OSError as exc:
+                    stuck.add(path)
+                    log.error(
+                        "cannot move a warning file away; it is skipped until the watcher "
+                        "restarts: %s",
+                        exc,
+                        extra={"file": path.name},
                     )
                 log.info("warning file", extra={"file": path.name, "accepted": line["accepted"]})
             if once:
@@ -153,28 +167,39 @@ class WarningGateway:
             timeout=timeout, connector=aiohttp.TCPConnector(ssl=tls)
         ) as s:
             while True:
-                lines = []
-                body = await _fetch(s, url)
-                if isinstance(body, str):
-                    lines.append(_refused(url, body))
-                else:
-                    line = await self.ingest(body, url)
-                    lines.append(line)
-                    for a in line["alerts"]:
-                        link = a.get("link", "")
-                        if link and link not in seen_links:
-                            doc = await _fetch(s, link)
-                            if isinstance(doc, str):
-                                lines.append(_refused(link, doc))
-                                continue
-                            seen_links.add(link)
-                            lines.append(await self.ingest(doc, link))
+                lines: list[dict[str, Any]] = []
+                try:
+                    await self._poll_once(s, url, seen_links, lines)
+                except Exception as exc:  # one bad pass costs only itself; the next one runs
+                    log.exception("feed poll failed", extra={"url": url[:300]})
+                    lines.append(_refused(url, f"failed: {type(exc).__name__}: {exc!s:.200}"))
                 for line in lines:
                     if report is not None:
                         report(line)
                 if once:
                     return lines
                 await asyncio.sleep(every_s)
+
+    async def _poll_once(
+        self, s: Any, url: str, seen_links: set[str], lines: list[dict[str, Any]]
+    ) -> None:
+        body = await _fetch(s, url)
+        if isinstance(body, str):
+            lines.append(_refused(url, body))
+            return
+        line = await self.ingest(body, url)
+        lines.append(line)
+        for a in line["alerts"]:
+            link = a.get("link", "")
+            if link and link not in seen_links:
+                if len(seen_links) > 100_000:  # a feed inventing links cannot grow this forever
+                    seen_links.clear()
+                doc = await _fetch(s, link)
+                if isinstance(doc, str):
+                    lines.append(_refused(link, doc))
+                    continue
+                seen_links.add(link)
+                lines.append(await self.ingest(doc, link))
 
 
 async def _fetch(session: Any, url: str) -> bytes | str:
@@ -188,7 +213,7 @@ async def _fetch(session: Any, url: str) -> bytes | str:
             if len(data) > MAX_WARNING_BYTES:
                 return f"document over {MAX_WARNING_BYTES} bytes"
             return bytes(data)
-    except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+    except (aiohttp.ClientError, TimeoutError, OSError, ValueError) as exc:
         return f"cannot fetch: {type(exc).__name__}: {exc}"[:300]
 
 

@@ -24,12 +24,14 @@ import msgspec
 from aiohttp import web
 
 from shared.protocol import (
+    DECODE_FAILURES,
     OrderStatus,
     OrderUpdate,
     ResourceStatus,
     SituationReport,
     utcnow,
 )
+from shared.relay.guarded_http import GuardedServer, HttpLimits, read_body
 
 log = logging.getLogger(__name__)
 
@@ -268,13 +270,20 @@ class Intake:
     """The intake server. ``departments`` maps certificate common names to their bundles."""
 
     def __init__(
-        self, departments: dict[str, Any], outbox_dir: Path, *, timeout_s: float = 10.0
+        self,
+        departments: dict[str, Any],
+        outbox_dir: Path,
+        *,
+        timeout_s: float = 10.0,
+        limits: HttpLimits | None = None,
     ) -> None:
         self.bundles = departments
         self.outbox_dir = outbox_dir
         self.timeout_s = timeout_s
+        self.limits = limits or HttpLimits()
         self.departments: dict[str, Department] = {}
         self._runner: web.AppRunner | None = None
+        self.server: GuardedServer | None = None
         self.port = 0
 
     async def start(self, host: str, port: int, tls: Any) -> int:
@@ -284,24 +293,36 @@ class Intake:
             dep = Department(cn, bundle, self.outbox_dir / f"{bundle.device}.db")
             await dep.start()
             self.departments[cn] = dep
-        app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[self._authenticate])
+        app = web.Application(
+            client_max_size=MAX_BODY_BYTES, middlewares=[self._guard, self._authenticate]
+        )
         app.router.add_get("/openapi.json", self.on_openapi)
         app.router.add_post("/v1/reports", self.on_report)
         app.router.add_post("/v1/resources/status", self.on_resource_status)
         app.router.add_get("/v1/orders", self.on_orders)
         app.router.add_post("/v1/orders/{order_id}/answer", self.on_order_answer)
-        self._runner = web.AppRunner(app, access_log=None)
+        self._runner = web.AppRunner(
+            app, access_log=None, **GuardedServer.handler_options(self.limits)
+        )
         await self._runner.setup()
-        await web.TCPSite(self._runner, host, port, ssl_context=tls).start()
-        self.port = int(self._runner.addresses[0][1])
+        self.server = GuardedServer(self._runner, self.limits, name="intake")
+        self.port = await self.server.start(host, port, tls)
         return self.port
 
     async def aclose(self) -> None:
         """Stop listening and close every department's connection."""
+        if self.server is not None:
+            await self.server.stop()
         if self._runner is not None:
             await self._runner.cleanup()
         for dep in self.departments.values():
             await dep.aclose()
+
+    @web.middleware
+    async def _guard(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        assert self.server is not None
+        response: web.StreamResponse = await self.server.handle(request, handler)
+        return response
 
     @web.middleware
     async def _authenticate(self, request: web.Request, handler: Any) -> web.StreamResponse:
@@ -322,13 +343,19 @@ class Intake:
     async def _body(self, request: web.Request, kind: type[Any]) -> Any:
         """The decoded body, or the refusal to answer with."""
         try:
-            raw = await request.read()
+            raw = await read_body(request, self.limits)
         except web.HTTPRequestEntityTooLarge:
             return _problem(413, f"body over {MAX_BODY_BYTES} bytes")
         try:
             return msgspec.json.decode(raw, type=kind)
-        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            return _problem(400, f"{kind.__name__}: {exc}")
+        except UnicodeDecodeError as exc:
+            return _problem(
+                400,
+                f"{kind.__name__}: the body is not valid UTF-8 (byte 0x{exc.object[exc.start]:02x} "
+                f"in a string near offset {exc.start}): send JSON as UTF-8",
+            )
+        except DECODE_FAILURES as exc:
+            return _problem(400, f"{kind.__name__}: {exc!s:.500}")
 
     async def _submit(self, dep: Department, msg: Any) -> web.Response:
         try:

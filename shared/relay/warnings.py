@@ -11,7 +11,9 @@ alerts already expired.
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +28,8 @@ from shared.relay.cap_read import is_cap, read_alert
 from shared.relay.edxl import EDXL_NS
 from shared.relay.safexml import XmlRejected, local_name, namespace, parse_untrusted
 from shared.relay.schemas import Schemas
+
+log = logging.getLogger(__name__)
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 MAX_WARNING_BYTES = 2 * 1024 * 1024
@@ -77,8 +81,19 @@ def read_document(
 ) -> list[Ingested]:
     """Every alert in one document, each accepted or refused with its reason.
 
-    A document that cannot be read at all gives one refused entry saying why.
+    A document that cannot be read at all gives one refused entry saying why; nothing in
+    ``data`` makes this raise.
     """
+    try:
+        return _read_document(data, schemas=schemas, now=now, source=source)
+    except Exception as exc:  # the last line: whatever the reading raised, this document only
+        log.warning("warning document unreadable", exc_info=True)
+        return [Ingested(accepted=False, reason=f"unreadable ({type(exc).__name__}: {exc!s:.160})")]
+
+
+def _read_document(
+    data: bytes, *, schemas: Schemas | None, now: datetime, source: str
+) -> list[Ingested]:
     try:
         root = parse_untrusted(data, max_bytes=MAX_WARNING_BYTES, max_depth=MAX_WARNING_DEPTH)
     except XmlRejected as exc:
@@ -125,10 +140,21 @@ def _feed(root: Any, schemas: Schemas | None, now: datetime, source: str) -> lis
 
 
 def _one(element: Any, schemas: Schemas | None, now: datetime, source: str) -> Ingested:
-    from lxml import etree
+    """One alert of a document; whatever goes wrong refuses this alert, not its neighbours."""
+    try:
+        return _alert(element, schemas, now, source)
+    except Exception as exc:
+        log.warning("alert unreadable", exc_info=True)
+        return Ingested(
+            accepted=False, reason=f"unreadable alert ({type(exc).__name__}: {exc!s:.160})"
+        )
 
+
+def _alert(element: Any, schemas: Schemas | None, now: datetime, source: str) -> Ingested:
     if schemas is not None and namespace(element) == "urn:oasis:names:tc:emergency:cap:1.2":
-        standalone = etree.fromstring(etree.tostring(element))
+        # A copy is a document of its own (validating in place would check the envelope):
+        # copying the tree, unlike writing it out and parsing it again, cannot fail.
+        standalone = copy.deepcopy(element)
         if problems := schemas.problems(standalone):
             return Ingested(accepted=False, reason="; ".join(problems[:5]))
     try:
