@@ -157,8 +157,14 @@ def load_config(path: Path | None) -> Config:
         raw = tomllib.loads(path.read_text("utf-8"))
     except OSError as exc:
         raise ConfigError(f"cannot read configuration {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"configuration {path} is not UTF-8 text (byte {exc.start}): save it as UTF-8"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"configuration {path} is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"configuration {path} nests too deeply") from None
     try:
         return msgspec.convert(raw, Config)
     except msgspec.ValidationError as exc:

@@ -50,9 +50,14 @@ class Mbtiles:
                 bounds = (w, s, e, n)
             except ValueError:
                 bounds = None
-        self.layer = MbtilesLayer(
-            str(meta.get("name", path.stem)), int(zooms[0]), int(zooms[1]), fmt, bounds
-        )
+        try:
+            self.layer = MbtilesLayer(
+                str(meta.get("name", path.stem)), int(zooms[0]), int(zooms[1]), fmt, bounds
+            )
+        except (TypeError, ValueError, OverflowError):
+            raise MbtilesError(
+                f"{path} has zoom levels that are not numbers; re-export it"
+            ) from None
         self.media_type = {"jpg": "image/jpeg", "jpeg": "image/jpeg"}.get(fmt, f"image/{fmt}")
         self._lock = threading.Lock()
 

@@ -8,6 +8,7 @@ alike. A serial port that vanishes (USB receiver pulled, cable cut) raises
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -77,9 +78,6 @@ async def read_gpsd(host: str = "127.0.0.1", port: int = 2947) -> AsyncIterator[
     Raises:
         GpsError: gpsd cannot be reached, or closes the connection.
     """
-    import json
-    from datetime import UTC, datetime
-
     try:
         reader, writer = await asyncio.open_connection(host, port)
     except OSError as exc:
@@ -90,33 +88,15 @@ async def read_gpsd(host: str = "127.0.0.1", port: int = 2947) -> AsyncIterator[
         writer.write(b'?WATCH={"enable":true,"json":true};\n')
         await writer.drain()
         while True:
-            line = await reader.readline()
+            try:
+                line = await reader.readline()
+            except ValueError:  # a line over the stream's limit: dropped, read on
+                continue
             if not line:
                 raise GpsError(f"gpsd at {host}:{port} closed the connection")
-            try:
-                report = json.loads(line)
-            except ValueError:
-                continue
-            if not isinstance(report, dict) or report.get("class") != "TPV":
-                continue
-            if int(report.get("mode", 0)) < 2 or "lat" not in report or "lon" not in report:
-                continue
-            try:
-                when = datetime.fromisoformat(str(report.get("time", "")).replace("Z", "+00:00"))
-            except ValueError:
-                when = datetime.now(UTC)
-            lat, lon = float(report["lat"]), float(report["lon"])
-            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-                continue
-            yield Fix(
-                lat,
-                lon,
-                when,
-                speed_mps=_num(report.get("speed")),
-                heading_deg=_num(report.get("track")),
-                quality=2 if report.get("status") == 2 else 1,
-                altitude_m=_num(report.get("alt")),
-            )
+            fix = tpv_fix(line)
+            if fix is not None:
+                yield fix
     finally:
         writer.close()
 
@@ -146,8 +126,44 @@ async def simulated(
         await asyncio.sleep(1.0 / rate_hz)
 
 
-def _num(value: object) -> float | None:
+def tpv_fix(line: bytes) -> Fix | None:
+    """The fix in one line of gpsd's JSON, or None: reports other than TPV, TPV without a
+    2D/3D fix, positions out of range and lines that are not JSON (or not the types gpsd
+    writes) are skipped. Never raises, whatever the line."""
+    import json
+    from datetime import UTC, datetime
+
     try:
-        return float(value) if value is not None else None  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+        report = json.loads(line)
+    except (ValueError, RecursionError):
         return None
+    if not isinstance(report, dict) or report.get("class") != "TPV":
+        return None
+    mode, lat, lon = _num(report.get("mode")), _num(report.get("lat")), _num(report.get("lon"))
+    if mode is None or mode < 2 or lat is None or lon is None:
+        return None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    try:
+        when = datetime.fromisoformat(str(report.get("time", "")).replace("Z", "+00:00"))
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+    except ValueError:
+        when = datetime.now(UTC)
+    return Fix(
+        lat,
+        lon,
+        when,
+        speed_mps=_num(report.get("speed")),
+        heading_deg=_num(report.get("track")),
+        quality=2 if report.get("status") == 2 else 1,
+        altitude_m=_num(report.get("alt")),
+    )
+
+
+def _num(value: object) -> float | None:
+    """A finite number, or None (gpsd writes numbers; anything else is not one)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None

@@ -238,6 +238,20 @@ def openapi() -> dict[str, Any]:
     }
 
 
+def decode_body(raw: bytes, kind: type[Any]) -> Any:
+    """A request body decoded as ``kind``, or the reason it is refused (a string naming the
+    field or the byte). Never raises, whatever the bytes."""
+    try:
+        return msgspec.json.decode(raw, type=kind)
+    except UnicodeDecodeError as exc:
+        return (
+            f"{kind.__name__}: the body is not valid UTF-8 (byte 0x{exc.object[exc.start]:02x} "
+            f"in a string near offset {exc.start}): send JSON as UTF-8"
+        )
+    except DECODE_FAILURES as exc:
+        return f"{kind.__name__}: {exc!s:.500}"
+
+
 def message_id(cn: str, request_id: str) -> str:
     """The hub message id of a department's request: retries map to one message."""
     return "dp" + hashlib.sha256(f"{cn}|{request_id}".encode()).hexdigest()[:40]
@@ -346,16 +360,10 @@ class Intake:
             raw = await read_body(request, self.limits)
         except web.HTTPRequestEntityTooLarge:
             return _problem(413, f"body over {MAX_BODY_BYTES} bytes")
-        try:
-            return msgspec.json.decode(raw, type=kind)
-        except UnicodeDecodeError as exc:
-            return _problem(
-                400,
-                f"{kind.__name__}: the body is not valid UTF-8 (byte 0x{exc.object[exc.start]:02x} "
-                f"in a string near offset {exc.start}): send JSON as UTF-8",
-            )
-        except DECODE_FAILURES as exc:
-            return _problem(400, f"{kind.__name__}: {exc!s:.500}")
+        decoded = decode_body(raw, kind)
+        if isinstance(decoded, str):
+            return _problem(400, decoded)
+        return decoded
 
     async def _submit(self, dep: Department, msg: Any) -> web.Response:
         try:

@@ -192,3 +192,21 @@ def test_untrusted_signers_bombs_and_junk_are_refused(
         read_bundle(bomb.getvalue(), {})
     with pytest.raises(BundleRefused, match="not a zip"):
         read_bundle(b"PK\x03\x04 not really", {})
+
+
+def test_every_flipped_byte_is_refused_not_raised(exported: tuple[Path, Path]) -> None:
+    """A bundle damaged anywhere (a bad USB stick, a truncated ferry) is refused with a
+    reason: never another exception (one flipped byte once gave a BadZipFile traceback)."""
+    out, pub = exported
+    trusted = load_trusted([pub])
+    raw = out.read_bytes()
+    reasons: set[str] = set()
+    step = max(1, len(raw) // 1500)  # every part of the file: headers, data, directory
+    for i in range(0, len(raw), step):
+        for flip in (0x01, 0x80):
+            damaged = raw[:i] + bytes([raw[i] ^ flip]) + raw[i + 1 :]
+            try:
+                read_bundle(damaged, trusted)
+            except BundleRefused as exc:
+                reasons.add(str(exc).split(" (")[0][:40])
+    assert any("damaged" in r for r in reasons), reasons

@@ -5,6 +5,7 @@ Hengshui drafts an incident of the right type."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -148,3 +149,49 @@ async def test_the_poller_reads_a_feed_and_fetches_linked_cap_documents(schemas:
     assert missing == [
         {"source": f"{base}/nothing", "accepted": False, "reason": "HTTP 404", "alerts": []}
     ]
+
+
+def test_mutated_documents_never_raise(schemas: Schemas) -> None:
+    """Every byte of a real alert changed in turn, and every prefix: each document is read
+    or refused with a reason (a damaged CAP file once stopped the watcher for good)."""
+    from shared.relay.warnings import read_document
+
+    now = datetime(2026, 11, 28, tzinfo=UTC)
+    doc = cma_blizzard()
+    refused = 0
+    for i in range(0, len(doc), 3):
+        for b in (0x00, 0x3C, 0xF2, doc[i] ^ 0x20):
+            found = read_document(doc[:i] + bytes([b]) + doc[i + 1 :], schemas=schemas, now=now)
+            assert found and all(isinstance(f.reason, str) for f in found)
+            refused += sum(not f.accepted for f in found)
+        found = read_document(doc[:i], schemas=schemas, now=now)
+        assert found
+    assert refused > 100
+
+
+async def test_the_watcher_moves_a_damaged_file_aside_and_reads_the_next(
+    tmp_path: Path, schemas: Schemas
+) -> None:
+    import os
+    import time
+
+    from shared.relay.gateway import WarningGateway
+
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    good = cma_blizzard()
+    # a CAP file whose namespace declaration is damaged: it parsed, then failed re-parsing
+    (drop / "a-damaged.xml").write_bytes(good.replace(b"xmlns=", b"xmlns:=", 1))
+    (drop / "b-bytes.xml").write_bytes(good[:200] + b"\xf2\x00\xff" + good[203:])
+    (drop / "c-good.xml").write_bytes(good)
+    old = time.time() - 5
+    for f in drop.iterdir():
+        os.utime(f, (old, old))
+    gw = WarningGateway(None, schemas, lambda: datetime(2026, 11, 28, tzinfo=UTC))
+    lines = await gw.watch(drop, once=True)
+    assert [line["accepted"] for line in lines] == [False, False, True]
+    assert sorted(p.name for p in (drop / "rejected").iterdir() if p.suffix == ".xml") == [
+        "a-damaged.xml",
+        "b-bytes.xml",
+    ]
+    assert (drop / "done" / "c-good.xml").exists()
