@@ -11,6 +11,7 @@ kept input without atheris, and ``python -m fuzz`` runs them under atheris.
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import io
 import os
@@ -106,10 +107,8 @@ def request(data: bytes) -> None:
     """The hub's decoding of a request frame: only ``ProtocolError``."""
     from shared.protocol import ProtocolError, decode_request
 
-    try:
+    with contextlib.suppress(ProtocolError):
         decode_request(data)
-    except ProtocolError:
-        pass
 
 
 @functools.cache
@@ -156,10 +155,8 @@ def client_frames(data: bytes) -> None:
     if not data:
         return
     decoder = (decode_reply, decode_batch, decode_chunk, decode_beat)[data[0] % 4]
-    try:
+    with contextlib.suppress(DECODE_FAILURES):
         decoder(data[1:])
-    except DECODE_FAILURES:
-        pass
 
 
 def _client_seeds() -> list[bytes]:
@@ -185,10 +182,8 @@ def snapshot_request(data: bytes) -> None:
 
     from shared.protocol import DECODE_FAILURES, SnapshotRequest
 
-    try:
+    with contextlib.suppress(DECODE_FAILURES):
         msgspec.msgpack.decode(data, type=SnapshotRequest)
-    except DECODE_FAILURES:
-        pass
 
 
 # --- interconnection -----------------------------------------------------------------------
@@ -256,10 +251,8 @@ def exchange(data: bytes) -> None:
     from shared.relay.exchange import BundleRefused, key_id, read_bundle
 
     public = _exchange_key().public_key()
-    try:
+    with contextlib.suppress(BundleRefused):
         read_bundle(data, {key_id(public): public})
-    except BundleRefused:
-        pass
 
 
 def _exchange_seeds() -> list[bytes]:
@@ -293,16 +286,12 @@ def key_bundle(data: bytes) -> None:
     try:
         os.write(fd, data)
         os.close(fd)
-        try:
+        with contextlib.suppress(BundleError):
             load_bundle(Path(name))
-        except BundleError:
-            pass
     finally:
         os.unlink(name)
-    try:
+    with contextlib.suppress(BundleError, UnicodeDecodeError):
         parse_bundle(data.decode("utf-8", "surrogatepass"))
-    except (BundleError, UnicodeDecodeError):
-        pass
 
 
 def _bundle_seeds() -> list[bytes]:
@@ -345,10 +334,8 @@ def sdp(data: bytes) -> None:
     from shared.media.agent import MediaError, check_sdp
 
     text = data.decode("utf-8", "replace")
-    try:
+    with contextlib.suppress(MediaError):
         check_sdp(text, needs_video=bool(data[:1] == b"v"), needs_audio=True)
-    except MediaError:
-        pass
 
 
 def _sdp_seeds() -> list[bytes]:
@@ -364,10 +351,8 @@ def config(data: bytes) -> None:
     try:
         os.write(fd, data)
         os.close(fd)
-        try:
+        with contextlib.suppress(ConfigError):
             load_config(Path(name))
-        except ConfigError:
-            pass
     finally:
         os.unlink(name)
 
@@ -385,10 +370,8 @@ def mbtiles(data: bytes) -> None:
     try:
         os.write(fd, data)
         os.close(fd)
-        try:
+        with contextlib.suppress(MbtilesError):
             Mbtiles(Path(name)).close()
-        except MbtilesError:
-            pass
     finally:
         os.unlink(name)
 
