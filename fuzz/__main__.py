@@ -50,8 +50,8 @@ def _run_target(
         work, crashes = Path(tmp) / "corpus", Path(tmp) / "crashes"
         work.mkdir()
         crashes.mkdir()
-        for i, seed in enumerate(target.seeds()):
-            (work / f"seed-{i}").write_bytes(seed)
+        for i, sample in enumerate(target.seeds()):
+            (work / f"seed-{i}").write_bytes(sample)
         for kept in kept_inputs(name):
             shutil.copy(kept, work / kept.name)
         cmd = [
