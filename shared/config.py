@@ -83,6 +83,14 @@ class HubConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Offences within the window after which a device is cut off (and alarmed)."""
     abuse_cutoff_s: float = 300.0
     """How long a cut-off lasts: frames dropped unread, new handshakes refused."""
+    device_open_uploads_max: int = 8
+    """Unfinished attachment uploads one device may have at once."""
+    device_upload_bytes_max: int = 256 * 1024 * 1024
+    """Declared bytes of one device's unfinished uploads, in all."""
+    device_attachment_bytes_max: int = 4 * 1024 * 1024 * 1024
+    """Attachment bytes the hub keeps for one device, in all."""
+    device_media_sessions_max: int = 16
+    """Media sessions one device takes part in at once (calling or called)."""
     abuse_alarm_hold_s: float = 3600.0
     """The alarm naming a cut-off device stays this long after its last offence (or until
     it is revoked)."""

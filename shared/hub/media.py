@@ -17,6 +17,7 @@ import msgspec
 
 from shared.domain.floor import Floor, FloorError, priority_of
 from shared.hub.common import HandlerBase, Pending, Refusal
+from shared.hub.limits import DeviceLimits
 from shared.protocol import FloorRequest, MediaSignal
 from shared.protocol.state import MediaSessionState, TalkGroupState
 from shared.store.audit import AuditRecord
@@ -63,8 +64,25 @@ def group_state(
     )
 
 
+def _sessions_of(items: Mapping[str, object], pending: Pending, device: str) -> int:
+    """Sessions ``device`` takes part in that have not ended (the batch's changes included)."""
+    seen: dict[str, object] = dict(items)
+    for (topic, key), value in pending.items():
+        if topic == "media":
+            seen[key] = value
+    return sum(
+        1
+        for v in seen.values()
+        if isinstance(v, MediaSessionState)
+        and v.status in ("offered", "answered")
+        and device in (v.caller, v.callee)
+    )
+
+
 class MediaCommands(HandlerBase):
     """The ``media`` and ``floor`` message kinds."""
+
+    device_limits: DeviceLimits
 
     def _media(
         self,
@@ -93,6 +111,15 @@ class MediaCommands(HandlerBase):
                 )
             if not msg.sdp.startswith("v=0"):
                 raise Refusal("invalid", "an offer carries an SDP session description (v=0 …)")
+            limit = self.device_limits.media_sessions
+            for who in (device, msg.to_device):
+                n = _sessions_of(self.state.topics["media"].items, pending, who)
+                if n >= limit:
+                    raise Refusal(
+                        "busy",
+                        f"{who} already takes part in {n} media sessions (the limit is "
+                        f"{limit}): end one first",
+                    )
             pending[("media", msg.session_id)] = MediaSessionState(
                 session_id=msg.session_id,
                 caller=device,

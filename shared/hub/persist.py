@@ -25,6 +25,7 @@ from shared.hub.duty import DutyCommands
 from shared.hub.emergency import EmergencyCommands
 from shared.hub.escalation import OrderEscalation
 from shared.hub.incidents import IncidentCommands
+from shared.hub.limits import DeviceLimits, UploadBook
 from shared.hub.media import MediaCommands
 from shared.hub.orders import OrderCommands
 from shared.hub.reports import ReportCommands
@@ -137,9 +138,13 @@ class Persister(
         is_recipient: Callable[[str], bool] = lambda name: True,
         *,
         blobs: BlobStore,
+        limits: DeviceLimits | None = None,
     ) -> None:
         self.engine = engine
         self.blobs = blobs
+        self.device_limits = limits or DeviceLimits()
+        self.uploads = UploadBook(self.device_limits)
+        self._held_checked: set[str] = set()
         self._report_counts = {}
         self.state = state
         self._inbox_insert = BulkInsert(engine.dialect, _inbox, _INBOX_COLUMNS)

@@ -10,6 +10,7 @@ from sqlalchemy import func, insert, select
 
 from shared.domain import DomainError, check_area
 from shared.hub.common import HUB_NAME, STAGES_SETTLED, HandlerBase, Pending, Refusal
+from shared.hub.limits import UploadBook
 from shared.protocol import (
     AttachmentChunk,
     AttachmentQuery,
@@ -29,18 +30,33 @@ class ReportCommands(HandlerBase):
     """Report and attachment handling of the persister (a mixin)."""
 
     blobs: BlobStore
+    uploads: UploadBook
+    _held_checked: set[str]
     _report_counts: dict[str, int]
     """Reports stored per incident (filled on demand, moved on only after a commit)."""
 
     def _attachment_chunk(
         self, conn: Any, msg: AttachmentChunk, device: str, now: datetime
     ) -> None:
-        """Write a chunk durably; on the last one, verify and record the attachment."""
+        """Write a chunk durably; on the last one, verify and record the attachment. A new
+        upload must fit the device's limits (unfinished uploads, bytes in flight and held)."""
+        if not self.blobs.exists(msg.sha256):
+            why = self.uploads.admit(device, msg.sha256, msg.size, now)
+            if why is None and msg.sha256 not in self._held_checked:
+                why = self._held_limit(conn, device, msg.size)
+                if why is None:
+                    self._held_checked.add(msg.sha256)
+            if why is not None:
+                self.uploads.finished(device, msg.sha256)
+                raise Refusal("busy", why)
         try:
             complete = self.blobs.put_chunk(msg.sha256, msg.size, msg.offset, msg.data)
         except BlobError as exc:
+            self.uploads.finished(device, msg.sha256)
             raise Refusal("invalid", str(exc)) from None
         if complete:
+            self.uploads.finished(device, msg.sha256)
+            self._held_checked.discard(msg.sha256)
             held = conn.execute(
                 select(Attachment.sha256).where(Attachment.sha256 == msg.sha256)
             ).first()
@@ -50,6 +66,20 @@ class ReportCommands(HandlerBase):
                         sha256=msg.sha256, size=msg.size, stored_at=now, uploaded_by=device
                     )
                 )
+
+    def _held_limit(self, conn: Any, device: str, size: int) -> str | None:
+        held = conn.execute(
+            select(func.coalesce(func.sum(Attachment.size), 0)).where(
+                Attachment.uploaded_by == device
+            )
+        ).scalar_one()
+        limit = self.uploads.limits.attachment_bytes
+        if int(held) + size > limit:
+            return (
+                f"this device's attachments at the hub come to {held} bytes; with {size} more "
+                f"they would pass the limit of {limit} bytes: ask the command hall"
+            )
+        return None
 
     def attachment_status(self, query: AttachmentQuery, now: datetime) -> bytes:
         """How many bytes of an attachment are held (to resume an upload)."""

@@ -52,6 +52,7 @@ from shared.hub.guard import (
     ConductLimits,
     FairQueue,
 )
+from shared.hub.limits import DeviceLimits
 from shared.hub.load import load_state
 from shared.hub.media import sweep_media
 from shared.hub.persist import Persister
@@ -219,6 +220,12 @@ class Hub:
             self.deadlines,
             is_recipient=self._is_recipient,
             blobs=self.blobs,
+            limits=DeviceLimits(
+                open_uploads=config.device_open_uploads_max,
+                upload_bytes=config.device_upload_bytes_max,
+                attachment_bytes=config.device_attachment_bytes_max,
+                media_sessions=config.device_media_sessions_max,
+            ),
         )
         # The upward relay (CAP in EDXL-DE to the province): its destinations are checked
         # here, before the hub binds, so a missing certificate stops it with the file named.

@@ -336,3 +336,70 @@ def test_decoding_never_raises_anything_but_a_protocol_error() -> None:
             except ProtocolError as exc:
                 assert exc.detail
     assert tried > 1000
+
+
+def _chunk(sender: str, sha: str, size: int) -> bytes:
+    from shared.protocol import AttachmentChunk
+
+    return encode(
+        AttachmentChunk(
+            id=new_id(), sender=sender, sent=utcnow(), sha256=sha, size=size, offset=0, data=b"x"
+        )
+    )
+
+
+def _answer(peer: RawPeer) -> object:
+    return decode_reply(peer.recv(timeout=10) or b"")
+
+
+def test_per_device_limits_refuse_the_device_over_them_only(hub_factory: object) -> None:
+    hub: HubHandle = hub_factory(  # type: ignore[operator]
+        device_open_uploads_max=2,
+        device_upload_bytes_max=1000,
+        device_media_sessions_max=1,
+    )
+    greedy = RawPeer(hub.enroll("greedy", "field"))
+    other = RawPeer(hub.enroll("other", "field"))
+    hub.enroll("callee", "field")
+    hub.enroll("callee-2", "field")
+    time.sleep(0.3)  # the hub notices enrolments within 250 ms
+    try:
+        # Unfinished uploads: two may be open, the third is refused with the limit named.
+        for i in range(2):
+            greedy.send(_chunk("greedy", f"{i:064x}", 100))
+            assert isinstance(_answer(greedy), Ack)
+        greedy.send(_chunk("greedy", f"{9:064x}", 100))
+        err = _answer(greedy)
+        assert isinstance(err, Error) and err.code == "busy", err
+        assert "2 unfinished uploads" in err.detail and "limit is 2" in err.detail
+        # Bytes in flight: one upload declaring more than the device's allowance.
+        other.send(_chunk("other", f"{1:064x}", 2000))
+        err = _answer(other)
+        assert isinstance(err, Error) and err.code == "busy" and "1000" in err.detail, err
+        # … while another device's upload is accepted.
+        other.send(_chunk("other", f"{2:064x}", 100))
+        assert isinstance(_answer(other), Ack)
+        # Media sessions: one at a time for this device.
+        from shared.protocol import MediaSignal
+
+        def offer(sid: str, to: str) -> bytes:
+            return encode(
+                MediaSignal(
+                    id=new_id(),
+                    sender="greedy",
+                    sent=utcnow(),
+                    session_id=sid,
+                    action="offer",
+                    to_device=to,
+                    sdp="v=0\r\n",
+                )
+            )
+
+        greedy.send(offer("S-1", "callee"))
+        assert isinstance(_answer(greedy), Ack)
+        greedy.send(offer("S-2", "callee-2"))
+        err = _answer(greedy)
+        assert isinstance(err, Error) and err.code == "busy" and "media sessions" in err.detail
+    finally:
+        greedy.close()
+        other.close()
