@@ -165,5 +165,8 @@ def _num(value: object) -> float | None:
     """A finite number, or None (gpsd writes numbers; anything else is not one)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond any float (found by ./run fuzz gpsd)
+        return None
     return number if math.isfinite(number) else None
