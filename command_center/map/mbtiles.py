@@ -29,11 +29,13 @@ class Mbtiles:
             self._db = sqlite3.connect(
                 f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False
             )
+            # text that is not UTF-8 (found by ./run fuzz mbtiles) is read, not raised
+            self._db.text_factory = lambda raw: raw.decode("utf-8", "replace")
             meta = dict(self._db.execute("SELECT name, value FROM metadata").fetchall())
             zooms = self._db.execute(
                 "SELECT min(zoom_level), max(zoom_level) FROM tiles"
             ).fetchone()
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:  # a damaged file's names
             raise MbtilesError(
                 f"{path} is not a usable MBTiles file ({exc}); re-export it, or remove "
                 "map.mbtiles to use the built-in basemap"
