@@ -161,9 +161,15 @@ Item = tuple[bytes, object, int]
 class FairQueue:
     """Bounded queues per key, taken in turn."""
 
-    def __init__(self) -> None:
+    def __init__(self, contention_s: float = 1.0) -> None:
         self.queues: dict[str, collections.deque[Item]] = {}
         self.size = 0
+        self.contention_s = contention_s
+        self.last_shared = -1e9
+        """When a batch last had frames of more than one key (monotonic seconds)."""
+        self.light = 0
+        """How many items at the head of the last batch belong to light keys (0: none, or
+        every key was light)."""
 
     def put(self, key: str, item: Item, bound: int) -> bool:
         """Queue ``item``; False (nothing queued) when the key's queue is at ``bound``."""
@@ -176,26 +182,54 @@ class FairQueue:
         self.size += 1
         return True
 
-    def take(self, n: int, small: dict[str, int] | None = None) -> list[tuple[str, Item]]:
-        """Up to ``n`` items: all of one key's when it is alone, otherwise an equal share
-        from every key in turn (one round, so a flooding key's backlog waits for the next
-        batch and the others' frames are not stuck behind it); a key in ``small`` gets at
-        most that many."""
+    def take(
+        self, n: int, small: dict[str, int] | None = None, now: float = 0.0
+    ) -> list[tuple[str, Item]]:
+        """Up to ``n`` items, an equal share from every waiting key (what light keys leave
+        goes to the heavy ones); a key in ``small`` gets at most that many.
+
+        A batch is written in one transaction, and a frame that arrives meanwhile waits for
+        it: so while several keys have been sending (within ``contention_s``), a batch is
+        an eighth of ``n`` (at least 64), and a flooding key's backlog goes out in small
+        bites between the others' frames. A key sending alone gets whole batches (the
+        throughput of one client's burst is unchanged).
+        """
         out: list[tuple[str, Item]] = []
         queues = self.queues
         active = [k for k, q in queues.items() if q]
         if not active:
             queues.clear()
             return out
-        share = max(1, n // len(active))
-        caps = small or {}
+        if len(active) > 1:
+            self.last_shared = now
+        shared = now - self.last_shared < self.contention_s
+        budget = min(n, max(64, n // 8)) if shared else n
+        share = max(1, budget // len(active))
+        caps = dict(small) if small else {}
+        for first in (True, False):  # an equal share each, then what is left to who has more
+            for key in active:
+                q = queues[key]
+                limit = share if first else budget - len(out)
+                take = min(limit, len(q), caps.get(key, budget))
+                if take <= 0:
+                    continue
+                if key in caps:
+                    caps[key] -= take
+                popleft = q.popleft
+                for _ in range(take):
+                    out.append((key, popleft()))
+            if len(out) >= budget:
+                break
+        # Light keys (all they had fits in this batch) first: the hub writes them in a short
+        # transaction of their own, so their answer does not wait for the heavy ones' rows.
+        light = {k for k in active if not queues[k]}
+        if light and len(light) < len(active):
+            out.sort(key=lambda item: item[0] not in light)  # stable: order kept per key
+            self.light = sum(1 for k, _ in out if k in light)
+        else:
+            self.light = 0
         for key in active:
-            q = queues[key]
-            take = min(share, len(q), caps.get(key, share))
-            popleft = q.popleft
-            for _ in range(take):
-                out.append((key, popleft()))
-            if not q:
+            if not queues[key]:
                 del queues[key]
         self.size -= len(out)
         return out
