@@ -154,8 +154,8 @@ class ConductBook:
         return changes
 
 
-Item = tuple[bytes, object, int]
-"""(routing id, frame, extra parts) as the hub reads them."""
+Item = tuple[bytes, object, int, str]
+"""(routing id, frame, extra parts, key) as the hub reads them."""
 
 
 class FairQueue:
@@ -182,6 +182,15 @@ class FairQueue:
         self.size += 1
         return True
 
+    def contended(self, now: float) -> bool:
+        """Whether several keys have been sending within ``contention_s``."""
+        return now - self.last_shared < self.contention_s
+
+    def budget(self, n: int, now: float) -> int:
+        """The size of the next batch: ``n``, or an eighth of it (at least 64) while the hub
+        is shared."""
+        return min(n, max(64, n // 8)) if self.contended(now) else n
+
     def take(
         self, n: int, small: dict[str, int] | None = None, now: float = 0.0
     ) -> list[tuple[str, Item]]:
@@ -202,8 +211,7 @@ class FairQueue:
             return out
         if len(active) > 1:
             self.last_shared = now
-        shared = now - self.last_shared < self.contention_s
-        budget = min(n, max(64, n // 8)) if shared else n
+        budget = self.budget(n, now)
         share = max(1, budget // len(active))
         caps = dict(small) if small else {}
         for first in (True, False):  # an equal share each, then what is left to who has more

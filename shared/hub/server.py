@@ -96,6 +96,8 @@ log = logging.getLogger(__name__)
 
 HUB_NAME = "hub"
 _snapshot_decoder = msgspec.msgpack.Decoder(SnapshotRequest)
+Request = tuple[bytes, zmq.Frame, int, str]
+"""A request as read: routing id, payload frame, extra parts, the sender's CURVE key."""
 _ANSWERED_HERE = frozenset({"ping", "hello", "inbox_query", "attachment_query"})  # no commit needed
 _HANDSHAKE_EVENTS = (
     zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
@@ -470,19 +472,19 @@ class Hub:
     def _drain_requests(self) -> None:
         # Two plain recv calls per message cost a quarter of recv_multipart(copy=False); the
         # payload stays a Frame for its User-Id (the ZAP-authenticated key). ROUTER delivers
-        # whole messages, so once the routing id is in, the rest is too. Frames wait in a
-        # bounded queue per key and each batch takes from the queues in turn (guard.py).
+        # whole messages, so once the routing id is in, the rest is too.
         recv = self.router.recv
         conduct = self.conduct
         waiting = self.waiting
-        limits = conduct.limits
         now = time.monotonic()
-        n = 0
+        batch_max = self.config.batch_max
         # With frames already waiting (a flood), read a quarter batch: libzmq takes from the
         # peers in turn, so the others' frames are among the first read, and the flood's
         # surplus stays in its own pipe and TCP buffers instead of costing reads here.
-        reads = self.config.batch_max if not waiting.size else max(64, self.config.batch_max // 4)
-        for n in range(reads):  # noqa: B007 - n counts what was read
+        reads = batch_max if not waiting.size else max(64, batch_max // 4)
+        watched = conduct.keys  # keys that offended lately; empty on a quiet day
+        got: list[Request] = []
+        for _ in range(reads):
             try:
                 rid = recv(zmq.NOBLOCK)
             except zmq.Again:
@@ -492,19 +494,43 @@ class Hub:
             while frame.more:  # a multipart request: keep the last part, count the others
                 frame = recv(zmq.NOBLOCK, copy=False)
                 extra += 1
-            key = str(frame.get("User-Id"))
-            standing = conduct.standing(key)
-            if standing == "cut_off":
+            key: str = frame.get("User-Id")  # type: ignore[assignment]
+            if watched and conduct.standing(key) == "cut_off":
                 conduct.dropped += 1
                 if conduct.notice_due(key, now, every_s=5.0):
                     self._reply_now(rid, self._cut_off_error(key, now))
                 continue
+            got.append((rid, frame, extra, key))
+        self.stats["frames"] += len(got)
+        # The common case without a queue: nothing waiting, nobody throttled, and either one
+        # key alone or a batch small enough for a shared hub (guard.FairQueue.take).
+        if not waiting.size and not watched:
+            keys = {r[3] for r in got}
+            if len(keys) > 1:
+                waiting.last_shared = now
+            if (len(keys) <= 1 and not waiting.contended(now)) or len(got) <= waiting.budget(
+                batch_max, now
+            ):
+                if got:
+                    self._process(got)
+                return
+        self._queue_and_take(got, now)
+
+    def _queue_and_take(self, got: list[Request], now: float) -> None:
+        """Frames into the per-key queues (over a key's bound: refused unread), then one
+        fair batch: light keys' frames first, in a short transaction of their own."""
+        conduct = self.conduct
+        waiting = self.waiting
+        limits = conduct.limits
+        for item in got:
+            key = item[3]
+            standing = conduct.standing(key)
             bound = limits.queue_max if standing == "ok" else limits.throttled_queue_max
-            if not waiting.put(key, (rid, frame, extra), bound):
+            if not waiting.put(key, item, bound):
                 self.stats["busy"] += 1
                 if conduct.notice_due(key, now):
                     self._reply_now(
-                        rid,
+                        item[0],
                         self._error(
                             None,
                             "throttled" if standing == "throttled" else "busy",
@@ -512,18 +538,17 @@ class Hub:
                             "requests beyond that are refused unread: wait for their answers",
                         ),
                     )
-        self.stats["frames"] += n
         small = {
             k: limits.throttled_share for k in waiting.queues if conduct.standing(k) == "throttled"
         }
         batch = waiting.take(self.config.batch_max, small, now)
-        items = [item for _, item in batch]
+        items: list[Request] = [item for _, item in batch]  # type: ignore[misc]
         light = waiting.light
-        if light:  # the light keys' frames in a short transaction first (guard.FairQueue)
-            self._process(items[:light])  # type: ignore[arg-type]
+        if light:
+            self._process(items[:light])
             items = items[light:]
         if items:
-            self._process(items)  # type: ignore[arg-type]
+            self._process(items)
 
     def _reply_now(self, rid: bytes, payload: bytes) -> None:
         with contextlib.suppress(zmq.Again):
@@ -585,7 +610,7 @@ class Hub:
                 AuditRecord("hub", "device_restored", change.name, "limits lifted")
             )
 
-    def _process(self, batch: list[tuple[bytes, zmq.Frame, int]]) -> None:
+    def _process(self, batch: list[Request]) -> None:
         now_mono = time.monotonic()
         replies: list[tuple[bytes, bytes]] = []
         accepted: list[tuple[bytes, Message, str, str]] = []
@@ -593,15 +618,18 @@ class Hub:
         queries: list[tuple[bytes, InboxQuery | AttachmentQuery, str]] = []
         seen: dict[str, tuple[DeviceInfo, bytes]] = {}
         conduct = self.conduct
-        for rid, frame, extra in batch:
-            key = str(frame.get("User-Id"))
-            if conduct.standing(key) == "cut_off":  # cut off by an earlier frame of the batch
+        for rid, frame, extra, key in batch:
+            if (
+                conduct.keys and conduct.standing(key) == "cut_off"
+            ):  # cut off by an earlier frame of the batch
                 conduct.dropped += 1
                 if conduct.notice_due(key, now_mono, every_s=5.0):
                     replies.append((rid, self._cut_off_error(key, now_mono)))
                 continue
             try:
-                self._admit(rid, frame, extra, key, replies, accepted, audits, queries, seen)
+                self._admit(
+                    rid, frame, extra, key, replies, accepted, audits, queries, seen, now_mono
+                )
             except Exception as exc:  # one frame's unexpected failure costs that frame only
                 self.stats["step_failures"] += 1
                 log.exception("request failed", extra={"key": key})
@@ -703,9 +731,9 @@ class Hub:
         audits: list[AuditRecord],
         queries: list[tuple[bytes, InboxQuery | AttachmentQuery, str]],
         seen: dict[str, tuple[DeviceInfo, bytes]],
+        now: float,
     ) -> None:
         """Decode and authorise one frame: answer it here, or pass it on to be written."""
-        now = time.monotonic()
         dev = self.devices.lookup(key)
         if dev is None:
             why = self.devices.describe_refusal(key)
