@@ -151,12 +151,16 @@ class Replica:
 
     async def _resync(self) -> None:
         self.synced.clear()
+        pause = 0.0
         while True:
             try:
                 await self.snapshot()
                 return
             except SnapshotTimeout as exc:
                 log.warning("%s; retrying", exc)
+            # a hub that refuses at once (busy) is not asked again in a tight loop
+            await asyncio.sleep(pause)
+            pause = min(max(0.2, pause * 2), 5.0)
 
     async def _run(self) -> None:
         assert self._sub is not None

@@ -13,6 +13,7 @@ thread beat ``zmq.asyncio`` here by a wide margin (see ``./run bench backbone``)
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import json
@@ -96,6 +97,10 @@ log = logging.getLogger(__name__)
 
 HUB_NAME = "hub"
 _snapshot_decoder = msgspec.msgpack.Decoder(SnapshotRequest)
+SNAPSHOTS_PER_WINDOW = 5
+SNAPSHOT_WINDOW_S = 2.0
+"""A device gets at most this many snapshots in this many seconds (an honest replica asks
+once on joining and once per gap)."""
 Request = tuple[bytes, zmq.Frame, int, str]
 """A request as read: routing id, payload frame, extra parts, the sender's CURVE key."""
 _ANSWERED_HERE = frozenset({"ping", "hello", "inbox_query", "attachment_query"})  # no commit needed
@@ -207,7 +212,15 @@ class Hub:
             )
         )
         self.waiting = FairQueue()
-        self.stats = {"frames": 0, "refused": 0, "busy": 0, "dropped": 0, "step_failures": 0}
+        self.stats = {
+            "frames": 0,
+            "refused": 0,
+            "busy": 0,
+            "dropped": 0,
+            "step_failures": 0,
+            "snapshots_refused": 0,
+        }
+        self._snapshots_served: dict[str, collections.deque[float]] = {}
         self.zap = ZapGuard(self.ctx, self.devices, self.conduct.cut_keys)
         self.state = StateStore()
         self.deadlines = DeadlineEngine()
@@ -857,10 +870,25 @@ class Hub:
             except zmq.Again:
                 return
             rid = frames[0].bytes
-            dev = self.devices.lookup(str(frames[-1].get("User-Id")))
+            key = str(frames[-1].get("User-Id"))
+            dev = self.devices.lookup(key)
             if dev is None or len(frames) != 2:
                 self.snap.send_multipart((rid, self._error(None, "forbidden", "refused")))
                 continue
+            # A snapshot costs the whole picture: a device gets a few a second, no more.
+            now = time.monotonic()
+            recent = self._snapshots_served.setdefault(key, collections.deque())
+            while recent and recent[0] < now - SNAPSHOT_WINDOW_S:
+                recent.popleft()
+            if len(recent) >= SNAPSHOTS_PER_WINDOW:
+                self.stats["snapshots_refused"] += 1
+                self.snap.send_multipart(
+                    (rid, self._error(None, "busy", "too many snapshot requests: ask again"))
+                )
+                continue
+            recent.append(now)
+            if len(self._snapshots_served) > 10_000:
+                self._snapshots_served.clear()
             try:
                 req = _snapshot_decoder.decode(frames[1].bytes)
             except DECODE_FAILURES as exc:

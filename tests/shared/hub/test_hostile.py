@@ -403,3 +403,26 @@ def test_per_device_limits_refuse_the_device_over_them_only(hub_factory: object)
     finally:
         greedy.close()
         other.close()
+
+
+def test_snapshot_requests_in_a_loop_are_refused_busy(hub: HubHandle) -> None:
+    from dataclasses import replace
+
+    from shared.protocol import SnapshotRequest
+
+    bundle = hub.enroll("looper", "field")
+    snap = RawPeer(
+        replace(bundle, endpoints=replace(bundle.endpoints, request=bundle.endpoints.snapshot))
+    )
+    try:
+        req = SnapshotRequest(id=new_id(), sender="looper", sent=utcnow(), topics=["unit"])
+        for _ in range(10):
+            snap.send(encode(req))
+        answers = []
+        while (raw := snap.recv(timeout=2)) is not None:
+            answers.append(raw)
+        busy = [a for a in answers if b"too many snapshot requests" in a]
+        assert len(busy) == 5 and len(answers) == 10, len(answers)
+        assert hub.hub.stats["snapshots_refused"] == 5
+    finally:
+        snap.close()
