@@ -426,3 +426,114 @@ def test_snapshot_requests_in_a_loop_are_refused_busy(hub: HubHandle) -> None:
         assert hub.hub.stats["snapshots_refused"] == 5
     finally:
         snap.close()
+
+
+async def test_a_stolen_device_attacks_a_hub_process_which_serves_on(tmp_path: Path) -> None:
+    """Bit-flipped messages of every kind, multipart frames, oversized and deeply nested
+    payloads, invalid UTF-8 and surrogates, wrong types; then forbidden kinds and other
+    devices' names — while another unit's reports keep being acknowledged. The hub stays
+    up, the forbidden acts take no effect, the device is cut off and alarmed, and the audit
+    chain verifies."""
+    import random
+
+    from fuzz.targets import _messages
+
+    data = tmp_path / "hub"
+    data.mkdir()
+    cfg = tmp_path / "hub.toml"
+    cfg.write_text("[hub]\nmax_frame_bytes = 65536\nabuse_cutoff_after = 400\n")
+    with running_hub(data, serve_args=("--config", str(cfg))) as hub:
+        files = {}
+        for name, role in (("stolen", "field"), ("unit-b", "field"), ("hall", "leader")):
+            files[name] = data / f"{name}.json"
+            res = hub.cli("enroll", "--name", name, "--role", role, "--out", str(files[name]))
+            assert res.returncode == 0, res.stderr
+        hall = load_bundle(files["hall"])
+        async with (
+            HubClient(load_bundle(files["unit-b"]), tmp_path / "b.db") as unit,
+            HubClient(hall, tmp_path / "hall.db") as leader,
+            Replica(hall) as picture,
+        ):
+            await unit.wait_online(10)
+            await leader.wait_online(10)
+            await asyncio.wait_for(picture.synced.wait(), 10)
+            declare = leader.make(
+                IncidentDeclare, incident_id="INC-A", title="堤坝险情", lat=37.7, lon=115.7, level=2
+            )
+            assert await leader.submit_and_wait(declare) is None
+            rng = random.Random(11)
+            frames: list[list[bytes]] = []
+            for msg in _messages():
+                raw = encode(msgspec.structs.replace(msg, sender="stolen"))
+                for _ in range(12):
+                    f = bytearray(raw)
+                    for _ in range(rng.randint(1, 3)):
+                        f[rng.randrange(len(f))] ^= 1 << rng.randrange(8)
+                    frames.append([bytes(f)])
+                frames.append([raw, raw])  # multipart
+            frames.append([b"\x00" * 70_000])  # oversized
+            frames.append([b"\x91" * 50_000 + b"\xc0"])  # nested 50,000 deep
+            frames.append([_bad_utf8_report("stolen")])
+            surrogate = encode(Ping(id="X", sender="stolen", sent=utcnow()))
+            frames.append([surrogate.replace(b"\xa1X", b"\xa3\xed\xb3\xbf", 1)])  # a surrogate
+            frames.append(
+                [msgspec.msgpack.encode({"kind": "position", "v": 1, "id": 5, "lat": "N"})]
+            )
+            # forbidden: a field device lowering the level, and speaking as the hall
+            frames.append(
+                [
+                    encode(
+                        LevelOverride(
+                            id=new_id(),
+                            sender="stolen",
+                            sent=utcnow(),
+                            incident_id="INC-A",
+                            level=4,
+                            reason="降级",
+                        )
+                    )
+                ]
+            )
+            frames.append(
+                [
+                    encode(
+                        LevelOverride(
+                            id=new_id(),
+                            sender="hall",
+                            sent=utcnow(),
+                            incident_id="INC-A",
+                            level=4,
+                            reason="冒充",
+                        )
+                    )
+                ]
+            )
+            bad = RawPeer(load_bundle(files["stolen"]))
+            acked = 0
+            try:
+                for i, parts in enumerate(frames):
+                    bad.send(*parts)
+                    if i % 20 == 0:  # the other unit is served throughout
+                        report = unit.make(
+                            SituationReport,
+                            incident_id="INC-A",
+                            stage="follow_up",
+                            title=f"续报{i}",
+                        )
+                        assert await unit.submit_and_wait(report, 10) is None
+                        acked += 1
+                answers = []
+                while (raw := bad.recv(timeout=2)) is not None:
+                    answers.append(decode_reply(raw))
+            finally:
+                bad.close()
+            assert acked >= 5
+            codes = {a.code for a in answers if isinstance(a, Error)}
+            assert {"undecodable", "multipart", "oversized", "forbidden"} <= codes, codes
+            assert hub.proc is not None and hub.proc.poll() is None
+            incident = picture.get("incident", "INC-A")
+            assert incident is not None and incident.level == 2  # the downgrade took no effect
+        verify = hub.cli("audit", "verify")
+        assert verify.returncode == 0, verify.stdout + verify.stderr
+    log = (data / "hub-stdout.log").read_text(errors="replace")
+    assert "hub loop failed" not in log and "Traceback" not in log
