@@ -535,5 +535,14 @@ async def test_a_stolen_device_attacks_a_hub_process_which_serves_on(tmp_path: P
             assert incident is not None and incident.level == 2  # the downgrade took no effect
         verify = hub.cli("audit", "verify")
         assert verify.returncode == 0, verify.stdout + verify.stderr
+    from shared.store import open_engine, sqlite_url
+
+    engine = open_engine(sqlite_url(data / "hub.db"))
+    try:
+        assert [r[1] for r in _audit(engine, "device_throttled")] == ["stolen"]
+        refused = [r for r in _audit(engine, "refused") if r[0] == "stolen"]
+        assert refused  # audited until it was throttled (then coalesced)
+    finally:
+        engine.dispose()
     log = (data / "hub-stdout.log").read_text(errors="replace")
     assert "hub loop failed" not in log and "Traceback" not in log
