@@ -491,10 +491,10 @@ class Hub:
         waiting = self.waiting
         now = time.monotonic()
         batch_max = self.config.batch_max
-        # With frames already waiting (a flood), read a quarter batch: libzmq takes from the
+        # With frames already waiting (a flood), read a sixteenth: libzmq takes from the
         # peers in turn, so the others' frames are among the first read, and the flood's
         # surplus stays in its own pipe and TCP buffers instead of costing reads here.
-        reads = batch_max if not waiting.size else max(64, batch_max // 4)
+        reads = batch_max if not waiting.size else max(64, batch_max // 16)
         watched = conduct.keys  # keys that offended lately; empty on a quiet day
         got: list[Request] = []
         for _ in range(reads):
