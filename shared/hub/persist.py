@@ -158,9 +158,9 @@ class Persister(
         )
         self._ops: list[tuple[Any, ...]] = []  # deadline events of the batch being written
         self.failures = 0
+        """Messages whose handling raised something other than a refusal."""
         self.forbidden: list[str] = []
         """Devices refused ``forbidden`` in the last batch (offences against their conduct)."""
-        """Messages whose handling raised something other than a refusal."""
 
     def commit(
         self,

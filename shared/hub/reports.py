@@ -52,7 +52,8 @@ class ReportCommands(HandlerBase):
         try:
             complete = self.blobs.put_chunk(msg.sha256, msg.size, msg.offset, msg.data)
         except BlobError as exc:
-            self.uploads.finished(device, msg.sha256)
+            # still counted: its partial file stays for a resume (and a device must not be
+            # able to leave partial files behind without limit by sending bad chunks)
             raise Refusal("invalid", str(exc)) from None
         if complete:
             self.uploads.finished(device, msg.sha256)
