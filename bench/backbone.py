@@ -31,6 +31,7 @@ from typing import Any
 import psutil
 import zmq
 
+from bench.calib import calib_loop_s
 from shared.identity import Bundle, Endpoints, KeyPair, enroll, load_or_create_hub_keys
 from shared.protocol import (
     Ack,
@@ -485,6 +486,7 @@ def main() -> None:
         )
     }
     ordered.update({k: v for k, v in results.items() if k not in ordered})
+    ordered["calib_loop_s"] = calib_loop_s()
     print(json.dumps(ordered))
 
 

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from bench.calib import calib_loop_s
 from shared.domain import (
     AssessmentContext,
     DeadlineEngine,
@@ -277,6 +278,7 @@ def main() -> None:
         "deadline_pass_ms": results.pop("deadline_pass_ms"),
         **results,
     }
+    ordered["calib_loop_s"] = calib_loop_s()
     print(json.dumps(ordered))
 
 

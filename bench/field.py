@@ -30,6 +30,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.calib import calib_loop_s
+
 PHOTO_BYTES = 20 * 1000 * 1000
 DROP = 0.10
 
@@ -178,7 +180,7 @@ def main() -> None:
         k: results.pop(k)
         for k in ("cold_start_s", "rss_mib", "upload_completed", "upload_s", "retransmitted_bytes")
     }
-    print(json.dumps({**head, **results}))
+    print(json.dumps({**head, **results, "calib_loop_s": calib_loop_s()}))
 
 
 if __name__ == "__main__":

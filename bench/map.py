@@ -35,6 +35,8 @@ from typing import Any
 
 import psutil
 
+from bench.calib import calib_loop_s
+
 UNITS = 1000
 INCIDENTS = 10_000
 MOVE_S = 20.0
@@ -364,7 +366,13 @@ def main() -> None:
                     samples=r["samples"],
                     batches=r["batches"],
                 )
-    results.update(units=UNITS, incidents=INCIDENTS, move_s=MOVE_S, cores=os.cpu_count())
+    results.update(
+        units=UNITS,
+        incidents=INCIDENTS,
+        move_s=MOVE_S,
+        cores=os.cpu_count(),
+        calib_loop_s=calib_loop_s(),
+    )
     order = ["marker_p95_ms", "fps", "map_ready_s", "rss_mib"]
     print(
         json.dumps(

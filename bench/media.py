@@ -29,6 +29,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.calib import calib_loop_s
+
 G2G_SECONDS = 20.0
 FANOUT_SECONDS = 10.0
 FANOUT_SIZE = "640x360"
@@ -332,6 +334,7 @@ def main() -> None:
         "ptt_rounds": ptt_res["rounds"],
         "cores": os.cpu_count() or 0,
     }
+    results["calib_loop_s"] = calib_loop_s()
     print(json.dumps(results))
 
 
