@@ -187,9 +187,9 @@ class FairQueue:
         return now - self.last_shared < self.contention_s
 
     def budget(self, n: int, now: float) -> int:
-        """The size of the next batch: ``n``, or an eighth of it (at least 64) while the hub
+        """The size of the next batch: ``n``, or a sixteenth of it (at least 32) while the hub
         is shared."""
-        return min(n, max(64, n // 8)) if self.contended(now) else n
+        return min(n, max(32, n // 16)) if self.contended(now) else n
 
     def take(
         self, n: int, small: dict[str, int] | None = None, now: float = 0.0
@@ -199,7 +199,7 @@ class FairQueue:
 
         A batch is written in one transaction, and a frame that arrives meanwhile waits for
         it: so while several keys have been sending (within ``contention_s``), a batch is
-        an eighth of ``n`` (at least 64), and a flooding key's backlog goes out in small
+        a sixteenth of ``n`` (at least 32), and a flooding key's backlog goes out in small
         bites between the others' frames. A key sending alone gets whole batches (the
         throughput of one client's burst is unchanged).
         """

@@ -81,10 +81,10 @@ def test_a_light_key_goes_first_in_a_short_batch_beside_a_flood() -> None:
     _fill(q, "flood", 3000)
     _fill(q, "good", 2)
     batch = q.take(1024, now=5.0)
-    assert Counter(k for k, _ in batch) == {"good": 2, "flood": 126}
+    assert Counter(k for k, _ in batch) == {"good": 2, "flood": 62}
     assert [k for k, _ in batch[:2]] == ["good", "good"] and q.light == 2
     # while the contention lasts, the flood alone still goes in small bites …
-    assert len(q.take(1024, now=5.5)) == 128
+    assert len(q.take(1024, now=5.5)) == 64
     # … and once it has been alone for a while, in whole batches again
     assert len(q.take(1024, now=7.0)) == 1024
 
@@ -94,11 +94,11 @@ def test_equal_heavy_keys_share_equally_and_bounds_hold() -> None:
     assert _fill(q, "a", 500, bound=300) == 300  # the rest refused at the bound
     _fill(q, "b", 500)
     batch = q.take(1024, now=0.0)
-    assert Counter(k for k, _ in batch) == {"a": 64, "b": 64} and q.light == 0
+    assert Counter(k for k, _ in batch) == {"a": 32, "b": 32} and q.light == 0
     capped = q.take(1024, {"a": 8}, now=0.1)
     assert Counter(k for k, _ in capped)["a"] == 8
-    assert q.drop("a") == 300 - 64 - 8
-    assert q.size == 500 - 64 - len([k for k, _ in capped if k == "b"])
+    assert q.drop("a") == 300 - 32 - 8
+    assert q.size == 500 - 32 - len([k for k, _ in capped if k == "b"])
 
 
 def test_uploads_are_bounded_per_device_and_idle_ones_stop_counting() -> None:
