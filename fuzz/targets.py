@@ -310,6 +310,24 @@ def _bundle_seeds() -> list[bytes]:
     return [bundle.dumps().encode()]
 
 
+def province_answer(data: bytes) -> None:
+    """The provincial platform's answer to a relayed document: read, or ``ValueError``."""
+    from shared.relay.answers import read_answer
+
+    with contextlib.suppress(ValueError):
+        read_answer(data)
+
+
+def _answer_seeds() -> list[bytes]:
+    from shared.relay.answers import ack_for, error_for
+    from shared.relay.edxl import distribution_xml, read_distribution
+    from shared.relay.safexml import parse_untrusted
+
+    error = error_for("D-1", "province", T0, ["missing area"])
+    ack = ack_for(read_distribution(parse_untrusted(distribution_xml(error))), "province", T0)
+    return [distribution_xml(ack), distribution_xml(error)]
+
+
 # --- field devices ---------------------------------------------------------------------------
 
 
@@ -426,6 +444,12 @@ TARGETS: dict[str, Target] = {
         Target("cap", cap, _cap_seeds, "CAP / EDXL-DE / Atom warning documents"),
         Target("intake_json", intake_json, _intake_seeds, "department intake JSON bodies"),
         Target("exchange", exchange, _exchange_seeds, "signed exchange bundles (zip)"),
+        Target(
+            "province_answer",
+            province_answer,
+            _answer_seeds,
+            "the provincial platform's EDXL-DE answers",
+        ),
         Target("key_bundle", key_bundle, _bundle_seeds, "key bundle files and QR text"),
         Target("nmea", nmea, _nmea_seeds, "NMEA sentences from a GPS receiver"),
         Target("gpsd", gpsd, _gpsd_seeds, "gpsd JSON reports"),

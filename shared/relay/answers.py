@@ -72,6 +72,8 @@ def read_answer(body: bytes) -> Answer:
         dist = read_distribution(parse_untrusted(body, max_bytes=1024 * 1024))
     except XmlRejected as exc:
         raise ValueError(f"answer is not usable XML: {exc.reason}") from None
+    except Exception as exc:  # whatever else a damaged answer makes the reader raise
+        raise ValueError(f"answer is not a readable EDXL-DE document ({exc!s:.160})") from None
     if dist.type not in ("Ack", "Error"):
         raise ValueError(f"answer is an EDXL-DE {dist.type!r}, not Ack or Error")
     reasons = [
