@@ -17,7 +17,7 @@ import io
 import os
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +38,18 @@ class Target:
     run: Callable[[bytes], None]
     seeds: Callable[[], list[bytes]]
     about: str
+
+
+@contextlib.contextmanager
+def _as_file(data: bytes, suffix: str = "") -> Iterator[Path]:
+    """``data`` as a temporary file, for boundaries that read a path."""
+    fd, name = tempfile.mkstemp(prefix="fuzz-", suffix=suffix)
+    try:
+        os.write(fd, data)
+        os.close(fd)
+        yield Path(name)
+    finally:
+        os.unlink(name)
 
 
 # --- the backbone ---------------------------------------------------------------------------
@@ -282,14 +294,8 @@ def key_bundle(data: bytes) -> None:
     """A key bundle file (a USB stick) or the text read from the hall's QR code."""
     from shared.identity import BundleError, load_bundle, parse_bundle
 
-    fd, name = tempfile.mkstemp(prefix="fuzz-bundle-")
-    try:
-        os.write(fd, data)
-        os.close(fd)
-        with contextlib.suppress(BundleError):
-            load_bundle(Path(name))
-    finally:
-        os.unlink(name)
+    with _as_file(data, "") as path, contextlib.suppress(BundleError):
+        load_bundle(path)
     with contextlib.suppress(BundleError, UnicodeDecodeError):
         parse_bundle(data.decode("utf-8", "surrogatepass"))
 
@@ -365,14 +371,8 @@ def config(data: bytes) -> None:
     """A hub configuration file: read, or ``ConfigError``."""
     from shared.config import ConfigError, load_config
 
-    fd, name = tempfile.mkstemp(prefix="fuzz-config-", suffix=".toml")
-    try:
-        os.write(fd, data)
-        os.close(fd)
-        with contextlib.suppress(ConfigError):
-            load_config(Path(name))
-    finally:
-        os.unlink(name)
+    with _as_file(data, ".toml") as path, contextlib.suppress(ConfigError):
+        load_config(path)
 
 
 def _config_seeds() -> list[bytes]:
@@ -384,14 +384,8 @@ def mbtiles(data: bytes) -> None:
     """An MBTiles file given to the hall: usable, or ``MbtilesError``."""
     from command_center.map.mbtiles import Mbtiles, MbtilesError
 
-    fd, name = tempfile.mkstemp(prefix="fuzz-tiles-", suffix=".mbtiles")
-    try:
-        os.write(fd, data)
-        os.close(fd)
-        with contextlib.suppress(MbtilesError):
-            Mbtiles(Path(name)).close()
-    finally:
-        os.unlink(name)
+    with _as_file(data, ".mbtiles") as path, contextlib.suppress(MbtilesError):
+        Mbtiles(path).close()
 
 
 def _mbtiles_seeds() -> list[bytes]:

@@ -47,6 +47,15 @@ def _bad_utf8_report(sender: str) -> bytes:
     return frame.replace(b"TITLE", b"\xf2ITLE")
 
 
+def _known(hub: HubHandle, *names: str) -> bool:
+    """Whether the running hub has noticed these enrolments (it polls every 250 ms)."""
+    devices = hub.hub.devices
+    return all(
+        n in devices.by_name and devices.lookup(devices.by_name[n].public_key) is not None
+        for n in names
+    )
+
+
 def _audit(engine: object, action: str) -> list[tuple[str, str, str]]:
     with engine.connect() as conn:  # type: ignore[attr-defined]
         rows = conn.execute(
@@ -176,7 +185,7 @@ async def test_an_abusive_device_is_throttled_cut_off_alarmed_then_restored(
     )
     bad_bundle = hub.enroll("stolen-laptop", "field")
     hall = hub.enroll("hall", "leader")
-    await asyncio.sleep(0.3)  # the hub notices enrolments within 250 ms
+    await until(lambda: _known(hub, "stolen-laptop", "hall"))
     async with HubClient(hall, tmp_path / "hall.db") as client, Replica(hall) as picture:
         await client.wait_online(10)
         await asyncio.wait_for(picture.synced.wait(), 10)
@@ -255,7 +264,7 @@ async def test_revoking_the_device_clears_its_alarm(hub_factory: object, tmp_pat
     hub: HubHandle = hub_factory(abuse_throttle_after=2, abuse_cutoff_after=5)  # type: ignore[operator]
     bad_bundle = hub.enroll("lost", "field")
     hall = hub.enroll("hall", "leader")
-    await asyncio.sleep(0.3)
+    await until(lambda: _known(hub, "lost", "hall"))
     async with Replica(hall, topics=("alarm",)) as picture:
         await asyncio.wait_for(picture.synced.wait(), 10)
         bad = RawPeer(bad_bundle)
@@ -273,6 +282,10 @@ def test_a_flooding_device_does_not_starve_another(hub_factory: object) -> None:
     hub: HubHandle = hub_factory(client_queue_max=500)  # type: ignore[operator]
     flood = RawPeer(hub.enroll("flood", "field"))
     good = RawPeer(hub.enroll("good", "field"))
+    deadline = time.monotonic() + 10
+    while not _known(hub, "flood", "good"):
+        assert time.monotonic() < deadline, "the hub never noticed the enrolments"
+        time.sleep(0.02)
     try:
         ping = encode(Ping(id=new_id(), sender="flood", sent=utcnow()))
         answered = 0
@@ -362,7 +375,10 @@ def test_per_device_limits_refuse_the_device_over_them_only(hub_factory: object)
     other = RawPeer(hub.enroll("other", "field"))
     hub.enroll("callee", "field")
     hub.enroll("callee-2", "field")
-    time.sleep(0.3)  # the hub notices enrolments within 250 ms
+    deadline = time.monotonic() + 10
+    while not _known(hub, "greedy", "other", "callee", "callee-2"):
+        assert time.monotonic() < deadline, "the hub never noticed the enrolments"
+        time.sleep(0.02)
     try:
         # Unfinished uploads: two may be open, the third is refused with the limit named.
         for i in range(2):
@@ -471,46 +487,35 @@ async def test_a_stolen_device_attacks_a_hub_process_which_serves_on(tmp_path: P
                         f[rng.randrange(len(f))] ^= 1 << rng.randrange(8)
                     frames.append([bytes(f)])
                 frames.append([raw, raw])  # multipart
-            frames.append([b"\x00" * 70_000])  # oversized
-            frames.append([b"\x91" * 50_000 + b"\xc0"])  # nested 50,000 deep
-            frames.append([_bad_utf8_report("stolen")])
+            # Each answered before the flood throttles the device (its frames are then
+            # refused unread), so each answer can be checked.
             surrogate = encode(Ping(id="X", sender="stolen", sent=utcnow()))
-            frames.append([surrogate.replace(b"\xa1X", b"\xa3\xed\xb3\xbf", 1)])  # a surrogate
-            frames.append(
-                [msgspec.msgpack.encode({"kind": "position", "v": 1, "id": 5, "lat": "N"})]
-            )
+            named: list[tuple[str, list[bytes]]] = [
+                ("multipart", [surrogate, surrogate]),
+                ("oversized", [b"\x00" * 70_000]),
+                ("undecodable", [b"\x91" * 50_000 + b"\xc0"]),  # nested 50,000 deep
+                ("undecodable", [_bad_utf8_report("stolen")]),
+                ("undecodable", [surrogate.replace(b"\xa1X", b"\xa3\xed\xb3\xbf", 1)]),
+                ("invalid", [msgspec.msgpack.encode({"kind": "position", "v": 1, "lat": "N"})]),
+            ]
             # forbidden: a field device lowering the level, and speaking as the hall
-            frames.append(
-                [
-                    encode(
-                        LevelOverride(
-                            id=new_id(),
-                            sender="stolen",
-                            sent=utcnow(),
-                            incident_id="INC-A",
-                            level=4,
-                            reason="降级",
-                        )
-                    )
-                ]
-            )
-            frames.append(
-                [
-                    encode(
-                        LevelOverride(
-                            id=new_id(),
-                            sender="hall",
-                            sent=utcnow(),
-                            incident_id="INC-A",
-                            level=4,
-                            reason="冒充",
-                        )
-                    )
-                ]
-            )
+            for sender, code in (("stolen", "forbidden"), ("hall", "sender_mismatch")):
+                override = LevelOverride(
+                    id=new_id(),
+                    sender=sender,
+                    sent=utcnow(),
+                    incident_id="INC-A",
+                    level=4,
+                    reason="降级",
+                )
+                named.append((code, [encode(override)]))
             bad = RawPeer(load_bundle(files["stolen"]))
             acked = 0
             try:
+                for code, parts in named:
+                    bad.send(*parts)
+                    answer = decode_reply(bad.recv(timeout=10) or b"")
+                    assert isinstance(answer, Error) and answer.code == code, (code, answer)
                 for i, parts in enumerate(frames):
                     bad.send(*parts)
                     if i % 20 == 0:  # the other unit is served throughout
@@ -527,9 +532,9 @@ async def test_a_stolen_device_attacks_a_hub_process_which_serves_on(tmp_path: P
                     answers.append(decode_reply(raw))
             finally:
                 bad.close()
-            assert acked >= 5
             codes = {a.code for a in answers if isinstance(a, Error)}
-            assert {"undecodable", "multipart", "oversized", "forbidden"} <= codes, codes
+            assert "throttled" in codes or "undecodable" in codes, codes
+            assert acked >= 5
             assert hub.proc is not None and hub.proc.poll() is None
             incident = picture.get("incident", "INC-A")
             assert incident is not None and incident.level == 2  # the downgrade took no effect
