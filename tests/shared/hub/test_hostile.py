@@ -56,6 +56,14 @@ def _known(hub: HubHandle, *names: str) -> bool:
     )
 
 
+def _wait_known(hub: HubHandle, *names: str) -> None:
+    """:func:`_known`, waited for (for tests that do not run an event loop)."""
+    deadline = time.monotonic() + 10
+    while not _known(hub, *names):
+        assert time.monotonic() < deadline, "the hub never noticed the enrolments"
+        time.sleep(0.02)
+
+
 def _audit(engine: object, action: str) -> list[tuple[str, str, str]]:
     with engine.connect() as conn:  # type: ignore[attr-defined]
         rows = conn.execute(
@@ -282,10 +290,7 @@ def test_a_flooding_device_does_not_starve_another(hub_factory: object) -> None:
     hub: HubHandle = hub_factory(client_queue_max=500)  # type: ignore[operator]
     flood = RawPeer(hub.enroll("flood", "field"))
     good = RawPeer(hub.enroll("good", "field"))
-    deadline = time.monotonic() + 10
-    while not _known(hub, "flood", "good"):
-        assert time.monotonic() < deadline, "the hub never noticed the enrolments"
-        time.sleep(0.02)
+    _wait_known(hub, "flood", "good")
     try:
         ping = encode(Ping(id=new_id(), sender="flood", sent=utcnow()))
         answered = 0
@@ -375,10 +380,7 @@ def test_per_device_limits_refuse_the_device_over_them_only(hub_factory: object)
     other = RawPeer(hub.enroll("other", "field"))
     hub.enroll("callee", "field")
     hub.enroll("callee-2", "field")
-    deadline = time.monotonic() + 10
-    while not _known(hub, "greedy", "other", "callee", "callee-2"):
-        assert time.monotonic() < deadline, "the hub never noticed the enrolments"
-        time.sleep(0.02)
+    _wait_known(hub, "greedy", "other", "callee", "callee-2")
     try:
         # Unfinished uploads: two may be open, the third is refused with the limit named.
         for i in range(2):
