@@ -3,6 +3,7 @@
     command-center ctl --bundle FILE [--json] incident declare --id ID --title T --lat N --lon N
         [--type CODE] [--division 131102] [--dead N] [--missing N] [--injured N] [--loss CNY]
         [--area "LAT,LON;LAT,LON;…"] [--occurred ISO-TIME] [--from-draft POINT] [--exercise]
+    command-center ctl --bundle FILE incident update ID [--dead N …] [--reason TEXT]
     command-center ctl --bundle FILE incident list | incident show ID (with reports, response)
     command-center ctl --bundle FILE incident transition ID --to verified|responding|stabilised
     command-center ctl --bundle FILE incident override ID --level 1-4 --reason TEXT
@@ -55,6 +56,7 @@ from shared.protocol import (
     IncidentClose,
     IncidentDeclare,
     IncidentTransition,
+    IncidentUpdate,
     LevelOverride,
     Message,
     MonitoringReading,
@@ -121,6 +123,19 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--occurred", type=_time, help="when it happened (ISO time with offset)")
     p.add_argument("--from-draft", default="", help="confirm the draft of this monitoring point")
     p.add_argument("--exercise", action="store_true", help="a drill (演练)")
+    p = inc.add_parser("update", help="change facts of an incident (only the ones named)")
+    p.add_argument("id")
+    p.add_argument("--title")
+    p.add_argument("--lat", type=float)
+    p.add_argument("--lon", type=float)
+    p.add_argument("--type")
+    p.add_argument("--division")
+    for name in ("dead", "missing", "injured", "trapped", "evacuated"):
+        p.add_argument(f"--{name}", type=int)
+    p.add_argument("--loss", type=int, help="direct loss in CNY")
+    p.add_argument("--area", type=_area, help="affected area: LAT,LON;LAT,LON;…")
+    p.add_argument("--occurred", type=_time, help="when it happened (ISO time with offset)")
+    p.add_argument("--reason", default="", help="why (needed to lower a figure)")
     inc.add_parser("list")
     p = inc.add_parser("show")
     p.add_argument("id")
@@ -276,6 +291,25 @@ def _message(client: HubClient, args: argparse.Namespace) -> Message | None:
             occurred=args.occurred,
             from_draft=args.from_draft,
             exercise=args.exercise,
+        )
+    if w == "incident" and a == "update":
+        return client.make(
+            IncidentUpdate,
+            incident_id=args.id,
+            reason=args.reason,
+            title=args.title,
+            lat=args.lat,
+            lon=args.lon,
+            type_code=args.type,
+            division=args.division,
+            dead=args.dead,
+            missing=args.missing,
+            seriously_injured=args.injured,
+            trapped=args.trapped,
+            evacuated=args.evacuated,
+            direct_loss_cny=args.loss,
+            area=args.area,
+            occurred=args.occurred,
         )
     if w == "incident" and a == "transition":
         return client.make(IncidentTransition, incident_id=args.id, to=args.to, note=args.note)
@@ -448,6 +482,9 @@ async def _run(args: argparse.Namespace, bundle: Bundle) -> tuple[int, dict[str,
                     "id": msg.id,
                     "kind": type(msg).__struct_config__.tag,
                 }
+                subject = getattr(msg, "incident_id", None) or getattr(msg, "order_id", None)
+                if subject:
+                    out["subject"] = subject
                 if isinstance(msg, SituationReport) and msg.attachments:
                     out["attachments"] = msgspec.to_builtins(msg.attachments)
                 return 0, out
@@ -522,6 +559,8 @@ def run(args: argparse.Namespace, bundle: Bundle) -> int:
     elif "items" in out:
         for item in out["items"]:
             print(json.dumps(item, ensure_ascii=False, default=str))
+    elif "subject" in out:
+        print(f"stored: {out['kind']} {out['subject']} (message {out['id']})")
     elif "id" in out:
         print(f"stored ({out['kind']} {out['id']})")
     else:

@@ -327,3 +327,36 @@ async def until(predicate: Any, timeout: float = 10.0, step: float = 0.02) -> No
             return
         await asyncio.sleep(step)
     raise AssertionError("condition not reached")
+
+
+async def declare(client: Any, *incident_ids: str, timeout: float = 10.0) -> None:
+    """Declare test incidents (a report is taken only on an incident that exists) and wait
+    until the hub has them."""
+    from shared.protocol import IncidentDeclare
+
+    msgs = [
+        client.make(IncidentDeclare, incident_id=i, title=f"{i} 测试事件", lat=37.74, lon=115.67)
+        for i in incident_ids
+    ]
+    held: set[str] = set()
+    client.on_ack.append(lambda ref, status, latency: held.add(ref))
+    await client.submit(*msgs)
+    await until(lambda: all(m.id in held for m in msgs), timeout)
+
+
+def raw_declare(peer: Any, sender: str, incident_id: str) -> None:
+    """Declare a test incident through a :class:`RawPeer` and wait for its acknowledgement."""
+    from shared.protocol import Ack, IncidentDeclare, decode_reply, encode, new_id, utcnow
+
+    msg = IncidentDeclare(
+        id=new_id(),
+        sender=sender,
+        sent=utcnow(),
+        incident_id=incident_id,
+        title=f"{incident_id} 测试事件",
+        lat=37.74,
+        lon=115.67,
+    )
+    peer.send(encode(msg))
+    reply = decode_reply(peer.recv(timeout=10) or b"")
+    assert isinstance(reply, Ack) and reply.ref == msg.id, reply

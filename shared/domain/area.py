@@ -60,6 +60,10 @@ def check_area(
             f"the area is not a simple polygon ({kind}{where}): its edges must not cross; "
             "draw the points in order around the boundary"
         )
+    # A sliver thinner than any real area (a square gives 1/16, a 1 km road 10 m wide
+    # 1/400): the points lie on one line, give or take rounding.
+    if poly.area < 1e-4 * poly.length**2:
+        raise DomainError("the area has no extent: its points lie on one line")
     km2 = poly.area / 1e6
     if km2 > MAX_AREA_KM2:
         raise DomainError(

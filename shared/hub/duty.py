@@ -11,6 +11,7 @@ import msgspec
 from sqlalchemy import insert, select, update
 
 from shared.domain import DomainError, check_resource, check_shift, reading_severity
+from shared.domain.plans import Departments
 from shared.hub.common import HandlerBase, Pending, Refusal
 from shared.protocol import (
     DutyLogEntry,
@@ -87,19 +88,30 @@ def monitor_alarm(
 class DutyCommands(HandlerBase):
     """Resources, readings and duty handling of the persister (a mixin)."""
 
+    departments: Departments  # the response mixin's (the site's departments file)
+
     def _duty_command(
         self,
         conn: Any,
         msg: Any,
         device: str,
+        role: str,
         now: datetime,
         pending: Pending,
         audits: list[AuditRecord],
     ) -> None:
         match msg:
             case ResourceUpsert():
+                self._own_resource(role, device, msg.resource_id, None)
                 self._resource_upsert(conn, msg, device, now, pending, audits)
             case ResourceStatus():
+                before = self._current(pending, "resource", msg.resource_id)
+                self._own_resource(
+                    role,
+                    device,
+                    msg.resource_id,
+                    before.department if isinstance(before, ResourceState) else None,
+                )
                 self._resource_status(conn, msg, device, now, pending, audits)
             case MonitoringReading():
                 self._reading(conn, msg, device, now, pending, audits)
@@ -123,6 +135,29 @@ class DutyCommands(HandlerBase):
                 self._handover(conn, msg, device, now, pending, audits)
             case _:  # pragma: no cover - only duty kinds are routed here
                 raise Refusal("invalid", f"{type(msg).__name__} is not a duty command")
+
+    def _own_resource(
+        self, role: str, device: str, resource_id: str, department: str | None
+    ) -> None:
+        """A county changes only its own resources (``DEVICE/…``); a liaison only its
+        department's (departments.toml names each department's liaison device)."""
+        if role == "county" and not resource_id.startswith(f"{device}/"):
+            raise Refusal(
+                "forbidden",
+                f"a county device changes only its own resources ({device}/…); "
+                f"{resource_id!r} is not one of them",
+            )
+        if role == "liaison" and department is not None:
+            owner = next(
+                (d.liaison for d in self.departments.departments if d.code == department), None
+            )
+            if owner != device:
+                raise Refusal(
+                    "forbidden",
+                    f"resource {resource_id} belongs to department {department!r}"
+                    f"{f' (liaison {owner})' if owner else ''}; {device} changes only its "
+                    "own department's resources",
+                )
 
     def _resource_upsert(
         self,

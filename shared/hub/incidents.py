@@ -1,4 +1,5 @@
-"""Incident commands: declare (validated and graded), transition, override, close."""
+"""Incident commands: declare (create only), update facts under the authority table,
+transition, override, close. The rules are the domain's (``shared/domain/authority.py``)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,16 @@ from sqlalchemy import insert, select, update
 from shared.domain import (
     Casualties,
     DomainError,
+    Plans,
     check_area,
     check_place,
     check_transition,
     grading_for,
+    packaged_plans,
 )
+from shared.domain.authority import FactChange, check_changes, confined, regrade
+from shared.domain.checks import check_division, check_id, check_time, check_title
+from shared.domain.grading import LEVEL_NUMERALS
 from shared.hub.common import (
     HandlerBase,
     Pending,
@@ -27,34 +33,77 @@ from shared.protocol import (
     IncidentDeclare,
     IncidentState,
     IncidentTransition,
+    IncidentUpdate,
     LevelOverride,
     Message,
     ReportState,
 )
-from shared.protocol.state import MonitorAlarmState, WarningState
+from shared.protocol.state import MonitorAlarmState, ResponseState, WarningState
 from shared.store.audit import AuditRecord
 from shared.store.models import (
     Incident,
+    IncidentChange,
     IncidentTransitionRow,
 )
+
+TRANSITIONERS = frozenset({"county", "duty-officer", "leader"})
+"""Roles that may move an incident along its lifecycle (permissions.toml's
+``incident_transition``), so may declare one at a later status."""
+
+
+def facts_of(incident: IncidentState) -> dict[str, Any]:
+    """An incident's facts as the authority table names them (JSON-comparable values)."""
+    return {
+        "title": incident.title,
+        "place": [incident.lat, incident.lon],
+        "division": incident.division,
+        "area": [list(p) for p in incident.area] if incident.area else None,
+        "type_code": incident.type_code,
+        "occurred": incident.occurred,
+        "dead": incident.dead,
+        "missing": incident.missing,
+        "seriously_injured": incident.seriously_injured,
+        "trapped": incident.trapped,
+        "evacuated": incident.evacuated,
+        "direct_loss_cny": incident.direct_loss_cny,
+    }
 
 
 class IncidentCommands(HandlerBase):
     """Incident handling of the persister (a mixin); the rules are the domain's."""
+
+    plans: Plans = packaged_plans()
+    transitioners = TRANSITIONERS
 
     def _incident_command(
         self,
         conn: Any,
         msg: Message,
         device: str,
+        role: str,
         now: datetime,
         pending: Pending,
         audits: list[AuditRecord],
     ) -> None:
+        if isinstance(msg, IncidentTransition | LevelOverride | IncidentClose):
+            self._confine(role, device, msg.incident_id)
         match msg:
             case IncidentDeclare():
-                self._declare(conn, msg, device, now, pending)
-                audits.append(AuditRecord(device, "incident", msg.incident_id, msg.title))
+                self._declare(conn, msg, device, role, now, pending)
+                state = pending[("incident", msg.incident_id)]
+                assert isinstance(state, IncidentState)
+                audits.append(
+                    AuditRecord(
+                        device,
+                        "incident",
+                        msg.incident_id,
+                        f"{msg.title} · {state.type_code or '（无类型）'} · 级别 "
+                        f"{LEVEL_NUMERALS.get(state.level or 0, '（无）')} · "
+                        f"死亡 {msg.dead} 失踪 {msg.missing} 重伤 {msg.seriously_injured}",
+                    )
+                )
+            case IncidentUpdate():
+                self._update(conn, msg, device, role, now, pending, audits)
             case IncidentTransition():
                 before = self._transition(
                     conn, msg.incident_id, msg.to, msg.note, device, now, pending
@@ -94,12 +143,24 @@ class IncidentCommands(HandlerBase):
                 pending[("incident", msg.incident_id)] = msgspec.structs.replace(
                     incident, level=msg.level, override_reason=msg.reason, updated=now
                 )
+                conn.execute(
+                    insert(IncidentChange).values(
+                        incident_id=msg.incident_id,
+                        fact="level",
+                        before=json.dumps(incident.level),
+                        after=json.dumps(msg.level),
+                        by=device,
+                        at=now,
+                        source="override",
+                        reason=msg.reason,
+                    )
+                )
                 audits.append(
                     AuditRecord(
                         device,
                         "level_override",
                         msg.incident_id,
-                        f"level {msg.level}: {msg.reason}",
+                        f"level {incident.level} → {msg.level}: {msg.reason}",
                     )
                 )
                 self._ops.append(("level", msg.incident_id, msg.level))
@@ -126,44 +187,73 @@ class IncidentCommands(HandlerBase):
         conn: Any,
         msg: IncidentDeclare,
         device: str,
+        role: str,
         now: datetime,
         pending: Pending,
     ) -> None:
-        """Create or update an incident; with a type, validate and grade it (domain rules)."""
+        """Create an incident (validated and graded by the domain); an existing id is refused
+        ``conflict``: its facts change through :class:`IncidentUpdate`."""
+        self._confine(role, device, msg.incident_id)
         current = self._current(pending, "incident", msg.incident_id)
-        assert current is None or isinstance(current, IncidentState)
+        if current is not None:
+            raise Refusal(
+                "conflict",
+                f"incident {msg.incident_id!r} exists; change its facts with "
+                "`incident update` (a new incident needs a new id)",
+            )
+        if msg.status != "reported" and role not in self.transitioners:
+            raise Refusal(
+                "forbidden",
+                f"a {role} device declares incidents as reported; status {msg.status!r} is a "
+                "duty officer's step (incident_transition)",
+            )
         casualties = Casualties(
             msg.dead, msg.missing, msg.seriously_injured, msg.trapped, msg.evacuated
         )
-        area = current.area if current else None
+        area = None
+        type_code = msg.type_code
         try:
-            warnings = check_place(msg.lat, msg.lon)
+            check_id(msg.incident_id)
+            check_title(msg.title)
+            check_time(msg.occurred, now)
+            warnings = check_place(msg.lat, msg.lon) + check_division(msg.division)
             if msg.area is not None:
                 area, _km2, area_warnings = check_area(msg.area)
                 warnings += [w for w in area_warnings if w not in warnings]
-            graded = (
-                grading_for(msg.type_code, casualties, msg.direct_loss_cny)
-                if msg.type_code
-                else None
-            )
+            draft_type = self._draft(msg, pending) if msg.from_draft else ""
+            type_code = type_code or draft_type
+            graded = grading_for(type_code, casualties, msg.direct_loss_cny) if type_code else None
         except DomainError as exc:
             raise Refusal("invalid", str(exc)) from None
         computed = graded.level if graded else None
-        override = current.level if current and current.override_reason else None
-        level = override or computed or (None if graded else msg.level)
-        status = current.status if current else msg.status
+        level = computed or (None if graded else msg.level)
+        if msg.level is not None and graded is not None and msg.level != computed:
+            warnings.append(
+                f"requested level {LEVEL_NUMERALS[msg.level]} differs from the criteria's "
+                f"{LEVEL_NUMERALS.get(computed or 0, '（无）')}: the criteria's level stands; "
+                "a duty officer sets another with a level override and a reason"
+            )
         criteria = list(graded.triggered) if graded else []
+        row = conn.execute(
+            select(Incident.status).where(Incident.incident_id == msg.incident_id)
+        ).first()
+        if row is not None:
+            raise Refusal(
+                "conflict",
+                f"incident {msg.incident_id!r} is closed; a new incident needs a new id "
+                "(a closed incident is reopened by a duty officer)",
+            )
         values = {
             "title": msg.title,
             "lat": msg.lat,
             "lon": msg.lon,
             "level": level,
             "division": msg.division,
-            "status": status,
+            "status": msg.status,
             "updated": now,
             "updated_by": device,
             "exercise": msg.exercise,
-            "type_code": msg.type_code,
+            "type_code": type_code,
             "occurred": msg.occurred,
             "dead": msg.dead,
             "missing": msg.missing,
@@ -174,68 +264,26 @@ class IncidentCommands(HandlerBase):
             "computed_level": computed,
             "level_criteria": "\n".join(criteria),
             "area": json.dumps(area) if area else "",
+            "draft_of": msg.from_draft,
         }
-        if msg.from_draft:
-            # a monitoring alarm's draft (its point id) or an inbound warning's (warning:KEY)
-            topic, key = (
-                ("warning", msg.from_draft.removeprefix("warning:"))
-                if msg.from_draft.startswith("warning:")
-                else ("monitor", msg.from_draft)
-            )
-            draft = self._current(pending, topic, key)
-            if not isinstance(draft, MonitorAlarmState | WarningState) or draft.draft is None:
-                raise Refusal(
-                    "not_found",
-                    f"no incident draft {msg.from_draft!r} is waiting (its alarm may have "
-                    "cleared, its warning expired, or it was confirmed already)",
-                )
-            if draft.confirmed_as:
-                raise Refusal(
-                    "invalid",
-                    f"draft {msg.from_draft!r} was already confirmed as {draft.confirmed_as}",
-                )
-            values["draft_of"] = msg.from_draft
-            pending[(topic, key)] = msgspec.structs.replace(draft, confirmed_as=msg.incident_id)
-        if current is not None:
-            conn.execute(
-                update(Incident).where(Incident.incident_id == msg.incident_id).values(**values)
-            )
-        else:
-            row = conn.execute(
-                select(Incident.status).where(Incident.incident_id == msg.incident_id)
-            ).first()
-            if row is not None:
-                raise Refusal("invalid", f"incident {msg.incident_id!r} is closed")
-            conn.execute(
-                insert(Incident).values(incident_id=msg.incident_id, known_at=now, **values)
-            )
-        counts = (msg.dead, msg.missing, msg.seriously_injured, msg.trapped)
-        if current is None:
-            occurred = msg.occurred or now
-            self._ops.append(
-                ("track", msg.incident_id, now, occurred, msg.type_code, level, msg.exercise)
-            )
-        else:
-            if level != current.level:
-                self._ops.append(("level", msg.incident_id, level))
-            before = (current.dead, current.missing, current.seriously_injured, current.trapped)
-            if counts != before:
-                self._ops.append(("casualties", msg.incident_id, now))
+        conn.execute(insert(Incident).values(incident_id=msg.incident_id, known_at=now, **values))
+        occurred = msg.occurred or now
+        self._ops.append(("track", msg.incident_id, now, occurred, type_code, level, msg.exercise))
         pending[("incident", msg.incident_id)] = IncidentState(
             msg.incident_id,
             msg.title,
             msg.lat,
             msg.lon,
-            status,
+            msg.status,
             now,
             level,
             msg.division,
             msg.exercise,
             "",
-            msg.type_code,
+            type_code,
             computed,
             criteria,
-            current.override_reason if current else "",
+            "",
             msg.dead,
             msg.missing,
             msg.seriously_injured,
@@ -244,8 +292,260 @@ class IncidentCommands(HandlerBase):
             msg.direct_loss_cny,
             warnings,
             area,
-            msg.occurred or (current.occurred if current else None),
+            msg.occurred,
         )
+
+    def _draft(self, msg: IncidentDeclare, pending: Pending) -> str:
+        """Mark the draft a declaration confirms; returns the type the draft proposes."""
+        # a monitoring alarm's draft (its point id) or an inbound warning's (warning:KEY)
+        topic, key = (
+            ("warning", msg.from_draft.removeprefix("warning:"))
+            if msg.from_draft.startswith("warning:")
+            else ("monitor", msg.from_draft)
+        )
+        draft = self._current(pending, topic, key)
+        if not isinstance(draft, MonitorAlarmState | WarningState) or draft.draft is None:
+            raise Refusal(
+                "not_found",
+                f"no incident draft {msg.from_draft!r} is waiting (its alarm may have "
+                "cleared, its warning expired, or it was confirmed already); "
+                "`incident drafts` lists the waiting ones",
+            )
+        if draft.confirmed_as:
+            raise Refusal(
+                "conflict",
+                f"draft {msg.from_draft!r} was already confirmed as {draft.confirmed_as}",
+            )
+        pending[(topic, key)] = msgspec.structs.replace(draft, confirmed_as=msg.incident_id)
+        return str(getattr(draft.draft, "type_code", "") or "")
+
+    def _confine(self, role: str, device: str, incident_id: str) -> None:
+        """A county (or forward post) hub touches only incidents under its own prefix."""
+        if not confined(role, device, incident_id):
+            raise Refusal(
+                "forbidden",
+                f"a county device touches only its own incidents ({device}/…); "
+                f"{incident_id!r} is not one of them",
+            )
+
+    def _update(
+        self,
+        conn: Any,
+        msg: IncidentUpdate,
+        device: str,
+        role: str,
+        now: datetime,
+        pending: Pending,
+        audits: list[AuditRecord],
+    ) -> None:
+        """Change facts of an open incident under the authority table."""
+        self._confine(role, device, msg.incident_id)
+        current = self._open(conn, pending, msg.incident_id)
+        wanted: dict[str, Any] = {
+            f: getattr(msg, f)
+            for f in (
+                "title",
+                "division",
+                "type_code",
+                "occurred",
+                "dead",
+                "missing",
+                "seriously_injured",
+                "trapped",
+                "evacuated",
+                "direct_loss_cny",
+            )
+            if getattr(msg, f) is not None
+        }
+        if (msg.lat is None) != (msg.lon is None):
+            raise Refusal("invalid", "a place needs both latitude and longitude")
+        if msg.lat is not None and msg.lon is not None:
+            wanted["place"] = [msg.lat, msg.lon]
+        try:
+            if "title" in wanted:
+                check_title(wanted["title"])
+            check_time(msg.occurred, now)
+            if msg.area is not None:
+                wanted["area"] = [list(p) for p in check_area(msg.area)[0]]
+            changes = check_changes(role, facts_of(current), wanted, msg.reason)
+        except DomainError as exc:
+            raise Refusal(
+                "forbidden" if "may not" in str(exc) or "may raise" in str(exc) else "invalid",
+                f"incident {msg.incident_id}: {exc}",
+            ) from None
+        self._apply_facts(
+            conn, current, changes, device, now, "update", msg.reason, pending, audits
+        )
+
+    def _open(self, conn: Any, pending: Pending, incident_id: str) -> IncidentState:
+        current = self._current(pending, "incident", incident_id)
+        if isinstance(current, IncidentState):
+            return current
+        row = conn.execute(
+            select(Incident.status).where(Incident.incident_id == incident_id)
+        ).first()
+        if row is not None:
+            raise Refusal(
+                "invalid",
+                f"incident {incident_id!r} is closed: a closed incident changes only by reopening",
+            )
+        raise Refusal("not_found", f"no incident {incident_id!r}; `incident list` shows them")
+
+    def _apply_facts(
+        self,
+        conn: Any,
+        current: IncidentState,
+        changes: list[FactChange],
+        device: str,
+        now: datetime,
+        source: str,
+        reason: str,
+        pending: Pending,
+        audits: list[AuditRecord],
+    ) -> IncidentState:
+        """Write checked fact changes: re-validate, re-grade (upward only), record each change
+        (history and audit), move the deadline clocks, say what a type change means."""
+        if not changes:
+            return current
+        new = {c.fact: c.after for c in changes}
+        lat, lon = new.get("place", (current.lat, current.lon))
+        state = msgspec.structs.replace(
+            current,
+            title=new.get("title", current.title),
+            lat=lat,
+            lon=lon,
+            division=new.get("division", current.division),
+            type_code=new.get("type_code", current.type_code),
+            occurred=new.get("occurred", current.occurred),
+            area=[tuple(p) for p in new["area"]] if "area" in new else current.area,
+            dead=new.get("dead", current.dead),
+            missing=new.get("missing", current.missing),
+            seriously_injured=new.get("seriously_injured", current.seriously_injured),
+            trapped=new.get("trapped", current.trapped),
+            evacuated=new.get("evacuated", current.evacuated),
+            direct_loss_cny=new.get("direct_loss_cny", current.direct_loss_cny),
+            updated=now,
+        )
+        try:
+            warnings = check_place(state.lat, state.lon) + check_division(state.division)
+            graded = (
+                grading_for(
+                    state.type_code,
+                    Casualties(
+                        state.dead,
+                        state.missing,
+                        state.seriously_injured,
+                        state.trapped,
+                        state.evacuated,
+                    ),
+                    state.direct_loss_cny,
+                )
+                if state.type_code
+                else None
+            )
+        except DomainError as exc:
+            raise Refusal("invalid", f"incident {current.incident_id}: {exc}") from None
+        computed = graded.level if graded else None
+        level = regrade(
+            current.level, current.computed_level, computed, bool(current.override_reason)
+        )
+        if computed is not None and level is not None and computed > level:
+            warnings.append(
+                f"the criteria now give level {LEVEL_NUMERALS[computed]}; the level stays "
+                f"{LEVEL_NUMERALS[level]} until a duty officer lowers it with a reason"
+            )
+        changes = list(changes)
+        if level != current.level:
+            changes.append(FactChange("level", current.level, level))
+        state = msgspec.structs.replace(
+            state,
+            level=level,
+            computed_level=computed,
+            level_criteria=list(graded.triggered) if graded else [],
+            warnings=warnings,
+        )
+        conn.execute(
+            update(Incident)
+            .where(Incident.incident_id == current.incident_id)
+            .values(
+                title=state.title,
+                lat=state.lat,
+                lon=state.lon,
+                division=state.division,
+                type_code=state.type_code,
+                occurred=state.occurred,
+                area=json.dumps(state.area) if state.area else "",
+                dead=state.dead,
+                missing=state.missing,
+                seriously_injured=state.seriously_injured,
+                trapped=state.trapped,
+                evacuated=state.evacuated,
+                direct_loss_cny=state.direct_loss_cny,
+                level=level,
+                computed_level=computed,
+                level_criteria="\n".join(state.level_criteria),
+                updated=now,
+                updated_by=device,
+            )
+        )
+        conn.execute(
+            insert(IncidentChange),
+            [
+                {
+                    "incident_id": current.incident_id,
+                    "fact": c.fact,
+                    "before": json.dumps(c.before, default=str, ensure_ascii=False),
+                    "after": json.dumps(c.after, default=str, ensure_ascii=False),
+                    "by": device,
+                    "at": now,
+                    "source": "grading" if c.fact == "level" else source,
+                    "reason": reason,
+                }
+                for c in changes
+            ],
+        )
+        detail = "; ".join(c.describe() for c in changes)
+        if reason:
+            detail += f" ({reason})"
+        audits.append(AuditRecord(device, f"incident_{source}", current.incident_id, detail[:1000]))
+        if level != current.level:
+            self._ops.append(("level", current.incident_id, level))
+        counts = ("dead", "missing", "seriously_injured", "trapped")
+        if any(c.fact in counts for c in changes):
+            self._ops.append(("casualties", current.incident_id, now))
+        if state.type_code != current.type_code:
+            self._retyped(current, state, device, now, pending, audits)
+        pending[("incident", current.incident_id)] = state
+        return state
+
+    def _retyped(
+        self,
+        before: IncidentState,
+        after: IncidentState,
+        device: str,
+        now: datetime,
+        pending: Pending,
+        audits: list[AuditRecord],
+    ) -> None:
+        """A type change re-evaluates the running plan and says so on the response."""
+        response = self._current(pending, "response", after.incident_id)
+        if not isinstance(response, ResponseState) or not response.active:
+            return
+        try:
+            fitting = self.plans.for_type(after.type_code).code
+        except DomainError:
+            fitting = ""
+        if fitting == response.plan:
+            return
+        note = (
+            f"事件类型已由 {before.type_code or '（无）'} 改为 {after.type_code}：正在执行的预案 "
+            f"{response.plan} 不是新类型的预案{f' {fitting}' if fitting else ''}；"
+            "请领导终止并按新类型重新启动响应"
+        )
+        pending[("response", after.incident_id)] = msgspec.structs.replace(
+            response, warnings=[*response.warnings, note], updated=now
+        )
+        audits.append(AuditRecord(device, "plan_mismatch", after.incident_id, note))
 
     def _transition(
         self,

@@ -51,6 +51,7 @@ from shared.protocol import (
     IncidentClose,
     IncidentDeclare,
     IncidentTransition,
+    IncidentUpdate,
     LevelOverride,
     MediaSignal,
     Message,
@@ -350,7 +351,7 @@ class Persister(
     ) -> None:
         match msg:
             case SituationReport():
-                self._report(conn, msg, device, report_rows, pending, audits)
+                self._report(conn, msg, device, role, now, report_rows, pending, audits)
             case AttachmentChunk():
                 self._attachment_chunk(conn, msg, device, now)
             case ResponseCommand():
@@ -365,7 +366,7 @@ class Persister(
                 | DutyShift()
                 | ShiftHandover()
             ):
-                self._duty_command(conn, msg, device, now, pending, audits)
+                self._duty_command(conn, msg, device, role, now, pending, audits)
             case ExternalWarning():
                 self._warning(conn, msg, device, now, pending, audits)
             case Emergency() | EmergencyAck():
@@ -376,8 +377,14 @@ class Persister(
                 self._media(msg, device, role, now, pending, audits)
             case FloorRequest():
                 self._floor(msg, device, role, now, pending, audits)
-            case IncidentDeclare() | IncidentTransition() | LevelOverride() | IncidentClose():
-                self._incident_command(conn, msg, device, now, pending, audits)
+            case (
+                IncidentDeclare()
+                | IncidentUpdate()
+                | IncidentTransition()
+                | LevelOverride()
+                | IncidentClose()
+            ):
+                self._incident_command(conn, msg, device, role, now, pending, audits)
             case DispatchOrder() | OrderUpdate():
                 self._order_command(conn, msg, device, role, now, pending, audits)
             case _:  # pragma: no cover - the hub only passes the kinds above

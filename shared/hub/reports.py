@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 
 from shared.domain import DomainError, check_area
+from shared.domain.authority import FactChange
 from shared.hub.common import HUB_NAME, STAGES_SETTLED, HandlerBase, Pending, Refusal
 from shared.hub.limits import UploadBook
 from shared.protocol import (
@@ -23,7 +24,9 @@ from shared.protocol import (
 )
 from shared.store.audit import AuditRecord
 from shared.store.blobs import BlobError, BlobStore
-from shared.store.models import Attachment, Report, ReportAttachment
+from shared.store.models import Attachment, Incident, Report, ReportAttachment
+
+STAGE_NAMES = {"initial": "初报", "follow_up": "续报", "final": "终报"}
 
 
 class ReportCommands(HandlerBase):
@@ -34,6 +37,10 @@ class ReportCommands(HandlerBase):
     _held_checked: set[str]
     _report_counts: dict[str, int]
     """Reports stored per incident (filled on demand, moved on only after a commit)."""
+
+    # provided by the incident mixin
+    _apply_facts: Any
+    _confine: Any
 
     def _attachment_chunk(
         self, conn: Any, msg: AttachmentChunk, device: str, now: datetime
@@ -102,23 +109,42 @@ class ReportCommands(HandlerBase):
         conn: Any,
         msg: SituationReport,
         device: str,
+        role: str,
+        now: datetime,
         report_rows: list[dict[str, Any]],
         pending: Pending,
         audits: list[AuditRecord],
     ) -> None:
-        """A new immutable report version: its attachments must be whole; a report on a
-        drill is a drill report."""
+        """A new immutable report version on an open incident: its attachments must be
+        whole; a report on a drill is a drill report; its casualty figures raise the
+        incident's (never lower them) and regrade it."""
+        self._confine(role, device, msg.incident_id)
         exercise = msg.exercise
         incident = self._current(pending, "incident", msg.incident_id)
-        if isinstance(incident, IncidentState):
-            if incident.exercise:
-                exercise = True
-            elif msg.exercise:
+        if not isinstance(incident, IncidentState):
+            closed = conn.execute(
+                select(Incident.closed_reason).where(Incident.incident_id == msg.incident_id)
+            ).first()
+            if closed is not None:
                 raise Refusal(
                     "invalid",
-                    f"incident {msg.incident_id} is real, not an exercise: a drill report "
-                    "cannot be filed on it; use the drill's own incident",
+                    f"incident {msg.incident_id} is closed ({closed[0] or 'no reason given'}): "
+                    "a report on it is not taken; ask the duty officer to reopen it, or "
+                    "declare a new incident",
                 )
+            raise Refusal(
+                "not_found",
+                f"no incident {msg.incident_id!r}: declare it first (incident declare), or "
+                "check the id (incident list)",
+            )
+        if incident.exercise:
+            exercise = True
+        elif msg.exercise:
+            raise Refusal(
+                "invalid",
+                f"incident {msg.incident_id} is real, not an exercise: a drill report "
+                "cannot be filed on it; use the drill's own incident",
+            )
         for ref in msg.attachments:
             have, complete = self.blobs.have(ref.sha256)
             if not complete:
@@ -205,3 +231,22 @@ class ReportCommands(HandlerBase):
         audits.append(AuditRecord(device, "report", msg.incident_id, detail))
         for stage in STAGES_SETTLED.get(msg.stage, (msg.stage,)):
             self._ops.append(("filed", msg.incident_id, stage))
+        # Facts from the report: higher figures raise the incident's (and regrade it); lower
+        # ones are kept in the report and left for a duty officer to weigh.
+        raised = [
+            FactChange(fact, getattr(incident, fact), value)
+            for fact, value in (("dead", msg.dead), ("missing", msg.missing))
+            if value > getattr(incident, fact)
+        ]
+        if raised:
+            self._apply_facts(
+                conn,
+                incident,
+                raised,
+                device,
+                now,
+                "report",
+                f"{STAGE_NAMES.get(msg.stage, msg.stage)} {msg.id}",
+                pending,
+                audits,
+            )

@@ -37,6 +37,7 @@ from shared.protocol import (
     IncidentDeclare,
     IncidentState,
     IncidentTransition,
+    IncidentUpdate,
     Message,
     OrderStatus,
     OrderUpdate,
@@ -108,28 +109,48 @@ class Translator:
         before = self.incidents.get(inc.incident_id)
         self.incidents[inc.incident_id] = inc
         city_id = self.city_incident(inc.incident_id)
-        out: list[Message] = [
+        facts: dict[str, Any] = dict(
+            title=inc.title,
+            lat=inc.lat,
+            lon=inc.lon,
+            division=inc.division,
+            type_code=inc.type_code,
+            occurred=inc.occurred,
+            dead=inc.dead,
+            missing=inc.missing,
+            seriously_injured=inc.seriously_injured,
+            trapped=inc.trapped,
+            evacuated=inc.evacuated,
+            direct_loss_cny=inc.direct_loss_cny,
+            area=inc.area if inc.area and len(inc.area) >= 3 else None,
+        )
+        out: list[Message] = []
+        if before is None:
+            # Declared once, ever (a stable id: a restart's catch-up finds it held); the facts
+            # as they stand follow as an update, which changes nothing at the city if they
+            # are what it holds.
+            out.append(
+                self._msg(
+                    IncidentDeclare,
+                    _id("declare", inc.incident_id),
+                    incident_id=city_id,
+                    level=inc.level if not inc.type_code else None,
+                    exercise=inc.exercise,
+                    **facts,
+                )
+            )
+        out.append(
             self._msg(
-                IncidentDeclare,
+                IncidentUpdate,
                 _id("incident", inc.incident_id, inc.updated.isoformat()),
                 incident_id=city_id,
-                title=inc.title,
-                lat=inc.lat,
-                lon=inc.lon,
-                division=inc.division,
-                type_code=inc.type_code,
-                level=inc.level if not inc.type_code else None,
-                occurred=inc.occurred,
-                dead=inc.dead,
-                missing=inc.missing,
-                seriously_injured=inc.seriously_injured,
-                trapped=inc.trapped,
-                evacuated=inc.evacuated,
-                direct_loss_cny=inc.direct_loss_cny,
-                area=inc.area if inc.area and len(inc.area) >= 3 else None,
+                # the county platform changes its own incidents; a lowered figure was its
+                # duty officer's decision, recorded with the reason at the county
+                reason=f"{self.device} 县级平台同步",
                 exercise=inc.exercise,
+                **{k: v for k, v in facts.items() if k != "area" or v is not None},
             )
-        ]
+        )
         moved = before is None or before.status != inc.status
         if moved and inc.status in ("verified", "responding", "stabilised"):
             out.append(

@@ -152,7 +152,8 @@ class SituationReport(Message, frozen=True, tag="report"):
 
 
 class IncidentDeclare(Message, frozen=True, tag="incident"):
-    """Create an incident or update its facts.
+    """Create an incident. An id that exists is refused ``conflict``: facts of an existing
+    incident change through :class:`IncidentUpdate`, under the authority table.
 
     With a ``type_code`` (see ``shared/data/incident_types.toml``) the hub validates the
     type and computes the level from its criteria table and the casualty and loss facts; an
@@ -179,6 +180,32 @@ class IncidentDeclare(Message, frozen=True, tag="incident"):
     """The affected area as a (lat, lon) ring (WGS-84); must not cross itself."""
     from_draft: Annotated[str, msgspec.Meta(max_length=160)] = ""
     """The key of the draft (from a monitoring alarm) this declaration confirms."""
+
+
+class IncidentUpdate(Message, frozen=True, tag="incident_update"):
+    """Change facts of an existing incident; a field left out (None) is unchanged.
+
+    Who may change which fact is ``shared/data/authority.toml``: field devices may only raise
+    counts, a county only its own incidents, and lowering a count needs a ``reason``. The
+    level follows the facts upward only; lowering it is a :class:`LevelOverride`. A type
+    change re-grades the incident and says whether the running plan still fits.
+    """
+
+    incident_id: Name
+    reason: ShortText = ""
+    title: Annotated[str, msgspec.Meta(min_length=1, max_length=512)] | None = None
+    lat: Lat | None = None
+    lon: Lon | None = None
+    division: Annotated[str, msgspec.Meta(pattern=r"^\d{6}$")] | None = None
+    type_code: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+    occurred: AwareDatetime | None = None
+    dead: Count | None = None
+    missing: Count | None = None
+    seriously_injured: Count | None = None
+    trapped: Count | None = None
+    evacuated: Count | None = None
+    direct_loss_cny: Annotated[int, msgspec.Meta(ge=0, le=10**13)] | None = None
+    area: Annotated[list[tuple[Lat, Lon]], msgspec.Meta(max_length=2000)] | None = None
 
 
 class IncidentTransition(Message, frozen=True, tag="incident_transition"):
@@ -551,6 +578,7 @@ ErrorCode = Literal[
     "internal",
     "busy",
     "throttled",
+    "conflict",
 ]
 
 
@@ -577,6 +605,7 @@ Request = (
     | PositionReport
     | SituationReport
     | IncidentDeclare
+    | IncidentUpdate
     | IncidentTransition
     | LevelOverride
     | IncidentClose

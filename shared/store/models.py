@@ -179,6 +179,37 @@ class IncidentTransitionRow(Base):
     note: Mapped[str] = mapped_column(String(512), default="")
 
 
+class IncidentChange(Base):
+    """Every change of an incident's facts or level: which fact, before and after (JSON),
+    who, when, from what (an update, a report, grading, an override) and why."""
+
+    __tablename__ = "incident_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[str] = mapped_column(String(128), index=True)
+    fact: Mapped[str] = mapped_column(String(32))
+    before: Mapped[str] = mapped_column(Text, default="")
+    after: Mapped[str] = mapped_column(Text, default="")
+    by: Mapped[str] = mapped_column(String(128))
+    at: Mapped[datetime] = mapped_column(TZDateTime)
+    source: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(512), default="")
+
+
+class OrderEvent(Base):
+    """Every step of an order with the words that came with it (a decline's reason)."""
+
+    __tablename__ = "order_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    order_id: Mapped[str] = mapped_column(String(128), index=True)
+    from_state: Mapped[str] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    by: Mapped[str] = mapped_column(String(128))
+    at: Mapped[datetime] = mapped_column(TZDateTime)
+    note: Mapped[str] = mapped_column(String(512), default="")
+
+
 class Order(Base):
     """A dispatch order and its latest state."""
 
@@ -197,6 +228,8 @@ class Order(Base):
     issued_at: Mapped[datetime | None] = mapped_column(TZDateTime, nullable=True)
     fallback: Mapped[str | None] = mapped_column(String(128), nullable=True)
     resends: Mapped[int] = mapped_column(Integer, default=0)
+    # Added in migration 0008: the words of the latest answer.
+    note: Mapped[str] = mapped_column(String(512), default="")
 
 
 class Resource(Base):

@@ -92,7 +92,7 @@ def test_incident_report_and_order_actions_from_the_command_line(tmp_path: Path)
             "处置完毕",
         ]
         res = subprocess.run(close, capture_output=True, text=True, timeout=60)
-        assert res.returncode == 0 and res.stdout.startswith("stored (incident_close ")
+        assert res.returncode == 0 and res.stdout.startswith("stored: incident_close ")
         res = subprocess.run(close, capture_output=True, text=True, timeout=60)
         assert res.returncode == 1 and "refused: not_found no open incident 'HZ-1'" in res.stderr
 
@@ -149,7 +149,7 @@ def test_seed_assess_respond_and_keep_duty_from_the_command_line(tmp_path: Path)
         assert code == 0, out
         bowtie = "37.535,115.725;37.555,115.75;37.535,115.75;37.555,115.725"
         code, out = _ctl(
-            field, "incident", "declare", "--id", "HZ-1", "--title", "x", "--lat", "37.498",
+            field, "incident", "declare", "--id", "HZ-2", "--title", "x", "--lat", "37.498",
             "--lon", "115.741", "--area", bowtie,
         )  # fmt: skip
         assert code == 1 and "self-intersection" in str(out["error"])

@@ -20,6 +20,18 @@ def test_a_full_disk_refuses_the_new_photo_and_keeps_what_was_queued(
     team = hub.enroll("team-07", "field")
     bundle_file = tmp_path / "team.json"
     team.save(bundle_file)
+
+    async def declare_incident() -> None:
+        from shared.client import HubClient
+        from tests.support import declare
+
+        async with HubClient(team, tmp_path / "declare.db") as c:
+            await c.wait_online(10)
+            await declare(c, "X-1")
+
+    import asyncio
+
+    asyncio.run(declare_incident())
     script = textwrap.dedent(
         f"""
         import asyncio, json, resource, signal, sys

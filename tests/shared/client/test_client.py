@@ -9,6 +9,7 @@ from pathlib import Path
 from shared.client import HubClient, LinkState, Outbox
 from shared.protocol import Error, SituationReport
 from tests.conftest import HubHandle
+from tests.support import declare
 
 
 async def test_a_store_failure_is_retried_without_a_reconnect(
@@ -20,6 +21,7 @@ async def test_a_store_failure_is_retried_without_a_reconnect(
     async with HubClient(bundle, tmp_path / "ob.db") as c:
         c.on_error.append(errors.append)
         await c.wait_online(10)
+        await declare(c, "I-1")
         c.on_state.append(states.append)
         db = sqlite3.connect(hub.data_dir / "hub.db", isolation_level=None)
         db.execute("ALTER TABLE reports RENAME TO reports_away")  # the store now fails fast

@@ -29,7 +29,7 @@ from shared.protocol import (
 )
 from shared.store.models import AuditEntry
 from tests.conftest import HubHandle
-from tests.support import RawPeer, running_hub, until
+from tests.support import RawPeer, declare, raw_declare, running_hub, until
 
 
 def _bad_utf8_report(sender: str) -> bytes:
@@ -98,6 +98,7 @@ async def test_one_report_with_invalid_utf8_costs_only_itself_in_a_hub_process(
         # Another unit is still served: its report is stored and acknowledged.
         async with HubClient(load_bundle(files["unit-b"]), tmp_path / "b.db") as client:
             await client.wait_online(10)
+            await declare(client, "INC-1")
             report = client.make(
                 SituationReport, incident_id="INC-1", stage="initial", title="堤坝渗水"
             )
@@ -112,6 +113,7 @@ def test_a_value_the_store_refuses_costs_that_message_only(any_hub: HubHandle) -
     # PostgreSQL refuses NUL in text (SQLite keeps it): either way the hub goes on.
     peer = RawPeer(any_hub.enroll("unit-n", "field"))
     try:
+        raw_declare(peer, "unit-n", "INC-N")
         frames = []
         for title in ("a\x00b", "plain"):
             msg = SituationReport(
@@ -149,6 +151,7 @@ def test_a_handler_failure_costs_that_message_only(hub: HubHandle, monkeypatch: 
     monkeypatch.setattr(persister, "_report", failing)  # type: ignore[attr-defined]
     peer = RawPeer(hub.enroll("unit-f", "field"))
     try:
+        raw_declare(peer, "unit-f", "INC-F")
         msgs = [
             SituationReport(
                 id=new_id(),

@@ -22,6 +22,7 @@ from shared.protocol import (
     IncidentDeclare,
     IncidentState,
     IncidentTransition,
+    IncidentUpdate,
     LevelOverride,
     OrderStatus,
     OrderUpdate,
@@ -34,7 +35,7 @@ from shared.protocol import (
 )
 from shared.store.models import AuditEntry, IncidentTransitionRow, Position, Report
 from tests.conftest import HubHandle
-from tests.support import RawPeer
+from tests.support import RawPeer, declare
 
 
 def _pos(c: HubClient, unit: str, i: int = 0) -> PositionReport:
@@ -47,6 +48,7 @@ async def test_acks_follow_commit_and_resends_are_idempotent(
     bundle = any_hub.enroll("fire-01", "field")
     async with HubClient(bundle, tmp_path / "ob.db") as c:
         await c.wait_online(10)
+        await declare(c, "I-1")
         msgs = [_pos(c, f"FIRE-{i % 7}", i) for i in range(300)]
         reports = [
             c.make(SituationReport, incident_id="I-1", stage="initial", title=f"初报 {i}")
@@ -317,13 +319,19 @@ async def test_incidents_are_graded_moved_and_overridden_through_the_hub(
         await _until(lambda: r.get("incident", "HZ-1") is not None)
         assert (incident().level, incident().level_criteria) == (3, ["死亡 3 ≥ 3（Ⅲ级 较大）"])
 
-        assert isinstance(await _one(fc, fc.make(IncidentDeclare, **leak, dead=10)), str)
+        again = await _one(fc, fc.make(IncidentDeclare, **leak, dead=0))
+        assert isinstance(again, Error) and again.code == "conflict"  # never replaced
+        raised = fc.make(IncidentUpdate, incident_id="HZ-1", dead=10)
+        assert isinstance(await _one(fc, raised), str)
         await _until(lambda: incident().level == 2)
         assert incident().computed_level == 2 and incident().dead == 10
+        lowered = await _one(fc, fc.make(IncidentUpdate, incident_id="HZ-1", dead=0, reason="x"))
+        assert isinstance(lowered, Error) and lowered.code == "forbidden"
+        assert "never lower" in lowered.detail
 
-        bad = await _one(fc, fc.make(IncidentDeclare, **{**leak, "lat": 48.85, "lon": 2.35}))
+        bad = await _one(dc, dc.make(IncidentUpdate, incident_id="HZ-1", lat=48.85, lon=2.35))
         assert isinstance(bad, Error) and "outside China" in bad.detail
-        bad = await _one(fc, fc.make(IncidentDeclare, **{**leak, "type_code": "volcano"}))
+        bad = await _one(dc, dc.make(IncidentUpdate, incident_id="HZ-1", type_code="volcano"))
         assert isinstance(bad, Error) and "unknown incident type" in bad.detail
 
         skip = await _one(dc, dc.make(IncidentTransition, incident_id="HZ-1", to="stabilised"))
@@ -339,7 +347,7 @@ async def test_incidents_are_graded_moved_and_overridden_through_the_hub(
         assert isinstance(await _one(dc, over), str)
         await _until(lambda: incident().level == 1)
         # New facts are regraded, but the override stays in force.
-        assert isinstance(await _one(fc, fc.make(IncidentDeclare, **leak, dead=12)), str)
+        assert isinstance(await _one(fc, fc.make(IncidentUpdate, incident_id="HZ-1", dead=12)), str)
         await _until(lambda: incident().dead == 12)
         assert (incident().level, incident().computed_level) == (1, 2)
         assert incident().override_reason == "涉及饮用水源地"
@@ -414,7 +422,7 @@ async def test_reporting_deadlines_raise_and_clear_alarms(
         alarm = r.get("alarm", "HZ-1:to_province")
         assert alarm.due == t0 + timedelta(minutes=120) and alarm.name == "报送省级"
         # Casualties change: a 续报 becomes due; filing one settles it.
-        more = fc.make(IncidentDeclare, **facts, dead=12)
+        more = fc.make(IncidentUpdate, incident_id="HZ-1", dead=12)
         assert isinstance(await _one(fc, more), str)
         clock.now = t0 + timedelta(minutes=111 + 55)
         await _until(lambda: any(k.startswith("HZ-1:supplement@") for k in alarms()))

@@ -190,11 +190,18 @@ async def test_an_area_is_validated_and_kept(hub: HubHandle, tmp_path: Path) -> 
         await _until(lambda: r.get("incident", "HZ-1") is not None)
         assert r.get("incident", "HZ-1").area == [*square, square[0]]
         bowtie = [square[0], square[2], square[1], square[3]]
-        refused = await _answer(c, c.make(IncidentDeclare, **LEAK, area=bowtie))
+        refused = await _answer(
+            c, c.make(IncidentDeclare, **{**LEAK, "incident_id": "HZ-2"}, area=bowtie)
+        )
         assert refused is not None and "self-intersection near" in refused.detail
+        line = [(37.70, 115.60), (37.71, 115.61), (37.72, 115.62)]
+        refused = await _answer(
+            c, c.make(IncidentDeclare, **{**LEAK, "incident_id": "HZ-3"}, area=line)
+        )
+        assert refused is not None and "points lie on one line" in refused.detail
     with hub.engine.connect() as conn:
         stored = conn.execute(select(Incident.area)).scalar_one()
-    assert stored.startswith("[[37.7, 115.6]")  # the refused update changed nothing
+    assert stored.startswith("[[37.7, 115.6]")  # the refused declarations stored nothing
 
 
 async def test_activating_a_plan_orders_the_departments_and_opens_the_checklist(
@@ -415,6 +422,7 @@ async def test_resources_shelters_and_depots(hub: HubHandle, tmp_path: Path) -> 
             lat=37.73,
             lon=115.69,
             capacity=5000,
+            department="civil_affairs",
         )
         depot = dc.make(
             ResourceUpsert,
@@ -424,8 +432,16 @@ async def test_resources_shelters_and_depots(hub: HubHandle, tmp_path: Path) -> 
             lat=37.75,
             lon=115.66,
             stock={"帐篷": 800, "棉被": 5000},
+            department="civil_affairs",
         )
+        fire_team = dc.make(ResourceUpsert, **_resource("FIRE-TEAM-1"), department="fire")
         assert await _answer(dc, shelter) is None and await _answer(dc, depot) is None
+        assert await _answer(dc, fire_team) is None
+        # A liaison changes its own department's resources only.
+        err = await _answer(
+            lc, lc.make(ResourceStatus, resource_id="FIRE-TEAM-1", availability="unavailable")
+        )
+        assert err is not None and err.code == "forbidden" and "liaison-fire" in err.detail
         move_in = lc.make(ResourceStatus, resource_id="SH-1", occupancy=1200, note="第一批安置")
         assert await _answer(lc, move_in) is None
         issue = lc.make(ResourceStatus, resource_id="DEP-1", stock={"帐篷": 650, "棉被": 5000})
