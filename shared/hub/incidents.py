@@ -23,6 +23,7 @@ from shared.domain import (
 from shared.domain.authority import FactChange, check_changes, confined, regrade
 from shared.domain.checks import check_division, check_id, check_time, check_title
 from shared.domain.grading import LEVEL_NUMERALS
+from shared.domain.orders import FINAL as FINAL_ORDER_STATES
 from shared.hub.common import (
     HandlerBase,
     Pending,
@@ -36,9 +37,10 @@ from shared.protocol import (
     IncidentUpdate,
     LevelOverride,
     Message,
+    OrderStatus,
     ReportState,
 )
-from shared.protocol.state import MonitorAlarmState, ResponseState, WarningState
+from shared.protocol.state import MonitorAlarmState, ResponseState, StateValue, WarningState
 from shared.store.audit import AuditRecord
 from shared.store.models import (
     Incident,
@@ -74,6 +76,8 @@ class IncidentCommands(HandlerBase):
 
     plans: Plans = packaged_plans()
     transitioners = TRANSITIONERS
+    ended: list[tuple[str, str, StateValue]]
+    """Values published just before their removal in this batch (how an incident ended)."""
 
     def _incident_command(
         self,
@@ -165,7 +169,9 @@ class IncidentCommands(HandlerBase):
                 )
                 self._ops.append(("level", msg.incident_id, msg.level))
             case IncidentClose():
-                self._transition(conn, msg.incident_id, "closed", msg.reason, device, now, pending)
+                closed = self._transition(
+                    conn, msg.incident_id, "closed", msg.reason, device, now, pending
+                )
                 conn.execute(
                     update(Incident)
                     .where(Incident.incident_id == msg.incident_id)
@@ -173,8 +179,26 @@ class IncidentCommands(HandlerBase):
                         status="closed", closed_reason=msg.reason, updated=now, updated_by=device
                     )
                 )
+                # Ending is its own event: the closed incident is published, then removed,
+                # so the relay and the county link see how it ended.
+                self.ended.append(
+                    (
+                        "incident",
+                        msg.incident_id,
+                        msgspec.structs.replace(
+                            closed, status="closed", closed_reason=msg.reason, updated=now
+                        ),
+                    )
+                )
                 pending[("incident", msg.incident_id)] = None
                 self._ops.append(("untrack", msg.incident_id))
+                for key, value in self.state.topics["order"].items.items():
+                    if (
+                        isinstance(value, OrderStatus)
+                        and value.incident_id == msg.incident_id
+                        and value.state in FINAL_ORDER_STATES
+                    ):
+                        pending[("order", key)] = None
                 for key, value in self.state.topics["report"].items.items():
                     if isinstance(value, ReportState) and value.incident_id == msg.incident_id:
                         pending[("report", key)] = None

@@ -118,9 +118,12 @@ def load_state(
                     inc.occurred,
                 ),
             )
-        for o in conn.execute(
-            select(Order.__table__).where(Order.state.not_in(FINAL_ORDER_STATES))
-        ).all():
+        # Open orders, and finished ones of open incidents (they stay in view, with their
+        # words, until the incident closes).
+        open_set = set(open_ids)
+        for o in conn.execute(select(Order.__table__)).all():
+            if o.state in FINAL_ORDER_STATES and o.incident_id not in open_set:
+                continue
             state.set(
                 "order",
                 o.order_id,
@@ -136,6 +139,7 @@ def load_state(
                     o.issued_at,
                     o.fallback,
                     o.resends,
+                    o.note,
                 ),
             )
         for i in range(0, len(open_ids), 900):

@@ -11,7 +11,6 @@ from sqlalchemy import insert, select, update
 from shared.domain import (
     DomainError,
 )
-from shared.domain.orders import FINAL as FINAL_ORDER_STATES
 from shared.domain.orders import advance
 from shared.hub.common import (
     COMMANDERS,
@@ -30,6 +29,7 @@ from shared.protocol import (
 from shared.store.audit import AuditRecord
 from shared.store.models import (
     Order,
+    OrderEvent,
 )
 
 
@@ -72,8 +72,8 @@ class OrderCommands(HandlerBase):
                     )
                 if msg.state == "cancelled" and role not in COMMANDERS:
                     raise Refusal("forbidden", "only a leader or duty officer cancels an order")
-                if msg.state == current.state == "delivered":
-                    return  # a second delivery receipt changes nothing
+                if msg.state == current.state:
+                    return  # a repeated answer (a second receipt, a retry) changes nothing
                 try:
                     advance(domain_order(current), msg.state, by=device, at=now, reason=msg.note)
                 except DomainError as exc:
@@ -81,18 +81,30 @@ class OrderCommands(HandlerBase):
                 conn.execute(
                     update(Order)
                     .where(Order.order_id == msg.order_id)
-                    .values(state=msg.state, updated=now)
+                    .values(state=msg.state, updated=now, note=msg.note)
+                )
+                conn.execute(
+                    insert(OrderEvent).values(
+                        order_id=msg.order_id,
+                        from_state=current.state,
+                        to_state=msg.state,
+                        by=device,
+                        at=now,
+                        note=msg.note,
+                    )
                 )
                 alarm_key = f"order:{msg.order_id}"
                 if msg.state != "delivered" and self.state.get("alarm", alarm_key) is not None:
                     pending[("alarm", alarm_key)] = None  # answered: the alarm did its job
-                closed = msg.state in FINAL_ORDER_STATES
-                pending[("order", msg.order_id)] = (
-                    None
-                    if closed
-                    else msgspec.structs.replace(current, state=msg.state, updated=now)
+                # A finished order stays in the picture with its state and words (a declined
+                # order is what the leader must see next); it leaves with its incident.
+                pending[("order", msg.order_id)] = msgspec.structs.replace(
+                    current, state=msg.state, updated=now, note=msg.note
                 )
-                audits.append(AuditRecord(device, "order_update", msg.order_id, msg.state))
+                detail = f"{current.state} -> {msg.state}"
+                if msg.note:
+                    detail += f": {msg.note}"
+                audits.append(AuditRecord(device, "order_update", msg.order_id, detail))
             case _:  # pragma: no cover - only order kinds are routed here
                 raise Refusal("invalid", f"{type(msg).__name__} is not an order command")
 
@@ -118,6 +130,14 @@ class OrderCommands(HandlerBase):
         )
         if exists:
             raise Refusal("invalid", f"order id {order_id!r} is already used")
+        if incident_id is not None and not isinstance(
+            self._current(pending, "incident", incident_id), IncidentState
+        ):
+            raise Refusal(
+                "not_found",
+                f"no open incident {incident_id!r} for this order; check the id "
+                "(incident list), or send the order without an incident",
+            )
         for who in (recipient, fallback):
             if who is not None and not self.is_recipient(who):
                 raise Refusal(

@@ -158,6 +158,7 @@ class Persister(
             {r.code: r.stage for r in deadlines.config.rules} if deadlines is not None else {}
         )
         self._ops: list[tuple[Any, ...]] = []  # deadline events of the batch being written
+        self.ended: list[tuple[str, str, StateValue]] = []
         self.failures = 0
         """Messages whose handling raised something other than a refusal."""
         self.forbidden: list[str] = []
@@ -174,6 +175,7 @@ class Persister(
         results: list[tuple[bytes, str, AckStatus | None, Refusal | None]] = []
         committed = self._ts(now)
         self._ops = []
+        self.ended = []
         self.forbidden = []
         with self.engine.begin() as conn:
             ids = [m.id for _, m, _, _ in accepted]
@@ -212,7 +214,7 @@ class Persister(
                     continue
                 # Each request applies in full or not at all: its rows in a savepoint, its
                 # state changes in an overlay, its audit lines and deadline events counted.
-                marks = (len(report_rows), len(audits), len(self._ops))
+                marks = (len(report_rows), len(audits), len(self._ops), len(self.ended))
                 mine: dict[tuple[str, str], StateValue | None] = {}
                 savepoint = conn.begin_nested()
                 try:
@@ -222,6 +224,7 @@ class Persister(
                 except Refusal as exc:
                     savepoint.rollback()
                     del report_rows[marks[0] :], audits[marks[1] :], self._ops[marks[2] :]
+                    del self.ended[marks[3] :]
                     results.append((rid, msg.id, None, exc))
                     if exc.code == "forbidden":
                         self.forbidden.append(device)
@@ -233,6 +236,7 @@ class Persister(
                     # refuses such as NUL in PostgreSQL text) costs that message only.
                     savepoint.rollback()
                     del report_rows[marks[0] :], audits[marks[1] :], self._ops[marks[2] :]
+                    del self.ended[marks[3] :]
                     refusal = self.unexpected(msg, device, exc)
                     audits.append(
                         AuditRecord(device, "refused", KIND_OF[type(msg)], refusal.detail[:200])
@@ -264,6 +268,8 @@ class Persister(
         for row in report_rows:
             self._report_counts[row["incident_id"]] = row["version"]
         self._apply_deadline_ops(self._ops, now)
+        for topic, key, ending in self.ended:
+            self.state.set(topic, key, ending)
         for (topic, key), value in pending.items():
             self.state.set(topic, key, value)
         if units:

@@ -34,6 +34,7 @@ from shared.protocol import (
     CHUNK_MAX_BYTES,
     AttachmentChunk,
     DispatchOrder,
+    IncidentClose,
     IncidentDeclare,
     IncidentState,
     IncidentTransition,
@@ -109,6 +110,16 @@ class Translator:
         before = self.incidents.get(inc.incident_id)
         self.incidents[inc.incident_id] = inc
         city_id = self.city_incident(inc.incident_id)
+        if inc.status == "closed":  # the hub publishes how an incident ended, then drops it
+            return [
+                self._msg(
+                    IncidentClose,
+                    _id("close", inc.incident_id),
+                    incident_id=city_id,
+                    reason=f"{inc.closed_reason}（{self.device}）"[:512],
+                    exercise=inc.exercise,
+                )
+            ]
         facts: dict[str, Any] = dict(
             title=inc.title,
             lat=inc.lat,
@@ -240,7 +251,11 @@ class Translator:
                 _id("order", city_order, step),
                 order_id=city_order,
                 state=step,
-                note=f"{order.recipient}（{self.device}）",
+                note=(
+                    f"{order.note}（{order.recipient}，{self.device}）"
+                    if order.note
+                    else f"{order.recipient}（{self.device}）"
+                )[:512],
                 exercise=order.exercise,
             )
             # the county may publish two answers as one change; the city must see each step

@@ -128,6 +128,8 @@ class OrderStatus(msgspec.Struct, frozen=True, tag="order"):
     issued_at: datetime | None = None
     fallback: str | None = None
     resends: int = 0
+    note: str = ""
+    """The words of the latest answer (a decline's reason, a cancel's)."""
 
 
 class AlarmState(msgspec.Struct, frozen=True, tag="alarm"):

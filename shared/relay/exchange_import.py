@@ -17,6 +17,7 @@ from shared.protocol import IncidentClose, IncidentDeclare, SituationReport, utc
 from shared.relay.exchange import VerifiedBundle, import_ids
 
 _STATUSES = ("reported", "verified", "responding", "stabilised")
+_TRANSITIONERS = ("county", "duty-officer", "leader")
 
 
 async def import_bundle(
@@ -42,6 +43,8 @@ async def import_bundle(
             return "stored"
         if "already" in error.detail:
             return "already"
+        if error.code == "conflict" and isinstance(msg, IncidentDeclare):
+            return "exists"  # held here already: its facts stay, the reports add to them
         raise ValueError(f"{type(msg).__name__} {msg.id}: the hub refused it: {error.detail}")
 
     def make(cls: Any, item: str, **fields: Any) -> Any:
@@ -61,7 +64,11 @@ async def import_bundle(
             lon=inc.lon,
             level=inc.level if not inc.type_code else None,
             division=inc.division,
-            status=inc.status if inc.status in _STATUSES else "stabilised",
+            # the importer's role decides, as for anything it sends: a field device's
+            # incident starts as reported, whatever the other network had made of it
+            status=(inc.status if inc.status in _STATUSES else "stabilised")
+            if client.bundle.role in _TRANSITIONERS
+            else "reported",
             type_code=inc.type_code,
             occurred=inc.occurred,
             dead=inc.dead,
