@@ -19,9 +19,11 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import NoReturn
 
 import msgspec
 
+from command_center import exits
 from command_center.ctl import add_parser as add_ctl_parser
 from command_center.ctl import run as run_ctl
 from command_center.interconnect_cli import COMMANDS as INTERCONNECT_COMMANDS
@@ -29,9 +31,12 @@ from command_center.interconnect_cli import add_parsers as add_interconnect_pars
 from command_center.interconnect_cli import run as run_interconnect
 from shared.config import ConfigError, RelayDestination, default_data_dir, load_config
 from shared.hub import Hub
+from shared.hub.lock import DataFolderLock, HubRunning
 from shared.hub.service import (
+    NoHubHere,
     advertised_endpoints,
     hub_public_key,
+    is_new_folder,
     open_store,
     parse_listen,
 )
@@ -56,9 +61,18 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", help="database URL (default: SQLite in the data folder)")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with this project's exit code for a usage error (``exits.BAD_INPUT``; 2
+    means "no answer from the hub" here)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(exits.BAD_INPUT, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and docs)."""
-    parser = argparse.ArgumentParser(prog="command-center", description=__doc__.split("\n")[0])
+    parser = _Parser(prog="command-center", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("serve", help="run the hub headless")
@@ -95,7 +109,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", required=True)
     p.add_argument("--role", required=True, choices=ROLES)
     p.add_argument("--out", type=Path, required=True, help="bundle file to write")
-    p.add_argument("--valid-days", type=int, default=365)
+    p.add_argument(
+        "--valid-days",
+        type=_valid_days,
+        default=365,
+        help="how long the bundle is valid, 1-3650 days (default 365)",
+    )
+    p.add_argument("--no-expiry", action="store_true", help="a bundle that never expires")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument(
         "--qr",
         type=Path,
@@ -106,13 +127,16 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("name")
     p.add_argument("--reason", default="")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
 
     p = sub.add_parser("audit", help="audit log tools")
     _common(p)
     p.add_argument("action", choices=["verify"])
+    p.add_argument("--json", action="store_true", help="print one JSON object")
 
     p = sub.add_parser("devices", help="list enrolled devices")
     _common(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object per device")
 
     add_ctl_parser(sub)
     add_interconnect_parsers(sub, _common)
@@ -164,6 +188,8 @@ def _serve(args: argparse.Namespace) -> int:
         hub_cfg = parse_listen(args.listen, hub_cfg)
     data_dir: Path = args.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
+    lock = DataFolderLock(data_dir)
+    lock.acquire()  # before anything of a running hub (its logs, its hub.json) is touched
     setup_logging(
         data_dir / "logs",
         "hub",
@@ -194,8 +220,9 @@ def _serve(args: argparse.Namespace) -> int:
         upstream = msgspec.structs.replace(upstream, bundle=str(args.upstream))
     if args.upstream_orders_to:
         upstream = msgspec.structs.replace(upstream, orders_to=args.upstream_orders_to)
-    engine = open_store(data_dir, hub_cfg, args.db)
+    engine = open_store(data_dir, hub_cfg, args.db, create=True)
     hub = Hub(hub_cfg, data_dir, engine, relay=relay, upstream=upstream)
+    hub.lock = lock
     endpoints = hub.start()
     print(json.dumps({"ready": True, "endpoints": endpoints.as_dict()}), flush=True)
     done = threading.Event()
@@ -213,6 +240,19 @@ def _serve(args: argparse.Namespace) -> int:
             return 1
     hub.stop()
     return 0
+
+
+def _valid_days(text: str) -> int:
+    try:
+        days = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days") from None
+    if not 1 <= days <= 3650:
+        raise argparse.ArgumentTypeError(
+            f"{days} days: a bundle is valid 1 to 3650 days (use --no-expiry for one that "
+            "never expires)"
+        )
+    return days
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -257,7 +297,12 @@ def main(argv: list[str] | None = None) -> int:
             sys.stderr.flush()
             os._exit(code)
         config = load_config(args.config)
-        engine = open_store(args.data_dir, config.hub, args.db)
+        engine = open_store(
+            args.data_dir,
+            config.hub,
+            args.db,
+            create=args.command == "enroll" and is_new_folder(args.data_dir),
+        )
         try:
             if args.command == "enroll":
                 bundle = enroll(
@@ -266,10 +311,25 @@ def main(argv: list[str] | None = None) -> int:
                     role=args.role,
                     hub_public_key=hub_public_key(args.data_dir),
                     endpoints=advertised_endpoints(args.data_dir, config.hub),
-                    valid_days=args.valid_days or None,
+                    valid_days=None if args.no_expiry else args.valid_days,
                 )
                 bundle.save(args.out)
-                print(f"enrolled {args.name} as {args.role}; key bundle written to {args.out}")
+                if args.json:
+                    print(
+                        json.dumps(
+                            {
+                                "ok": True,
+                                "device": args.name,
+                                "role": args.role,
+                                "bundle": str(args.out),
+                                "expires": bundle.expires.isoformat() if bundle.expires else None,
+                                "endpoints": bundle.endpoints.as_dict(),
+                            },
+                            ensure_ascii=False,
+                        )
+                    )
+                else:
+                    print(f"enrolled {args.name} as {args.role}; key bundle written to {args.out}")
                 if args.qr:
                     import segno
 
@@ -278,25 +338,50 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"QR code of the bundle written to {args.qr} (it holds the secret key)")
             elif args.command == "revoke":
                 revoke(engine, args.name, reason=args.reason)
-                print(f"revoked {args.name}; a running hub cuts its session within 1 s")
+                if args.json:
+                    print(json.dumps({"ok": True, "revoked": args.name}, ensure_ascii=False))
+                else:
+                    print(f"revoked {args.name}; a running hub cuts its session within 1 s")
             elif args.command == "audit":
                 result = verify(engine)
+                if args.json:
+                    print(
+                        json.dumps(
+                            {
+                                "ok": result.ok,
+                                "entries": result.entries,
+                                "problems": result.problems,
+                            },
+                            ensure_ascii=False,
+                        )
+                    )
+                    return exits.OK if result.ok else exits.AUDIT_BROKEN
                 if result.ok:
                     print(f"audit log intact: {result.entries} entries")
                     return 0
                 print(f"audit log BROKEN ({result.entries} entries read):", file=sys.stderr)
                 for problem in result.problems:
                     print(f"  - {problem}", file=sys.stderr)
-                return 3
+                return exits.AUDIT_BROKEN
             elif args.command == "devices":
                 for d in list_devices(engine):
                     state = "revoked" if d.revoked_at else "active"
-                    print(f"{d.name}\t{d.role}\t{state}\t{d.public_key}")
+                    if args.json:
+                        row = {"device": d.name, "role": d.role, "state": state}
+                        print(json.dumps(row | {"public_key": d.public_key}, ensure_ascii=False))
+                    else:
+                        print(f"{d.name}\t{d.role}\t{state}\t{d.public_key}")
         finally:
             engine.dispose()
+    except NoHubHere as exc:
+        print(f"command-center: {exc}", file=sys.stderr)
+        return exits.NO_HUB
+    except HubRunning as exc:
+        print(f"command-center: {exc}", file=sys.stderr)
+        return exits.HUB_RUNNING
     except (ConfigError, StoreError, EnrolmentError, BundleError, ValueError) as exc:
         print(f"command-center: {exc}", file=sys.stderr)
-        return 2
+        return exits.BAD_INPUT
     return 0
 
 

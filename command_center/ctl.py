@@ -45,6 +45,7 @@ from typing import Any
 
 import msgspec
 
+from command_center import exits
 from shared.client import HubClient, Replica, UploadError, assess_incident, upload
 from shared.domain import DomainError, Wind, sample_data
 from shared.identity import Bundle
@@ -459,7 +460,7 @@ async def _run(args: argparse.Namespace, bundle: Bundle) -> tuple[int, dict[str,
             try:
                 await client.wait_online(args.timeout)
             except TimeoutError:
-                return 2, {
+                return exits.NO_ANSWER, {
                     "ok": False,
                     "error": f"no answer from the hub at "
                     f"{bundle.endpoints.request} within {args.timeout} s",
@@ -470,13 +471,16 @@ async def _run(args: argparse.Namespace, bundle: Bundle) -> tuple[int, dict[str,
                 else:
                     msg = _message(client, args)
             except msgspec.ValidationError as exc:
-                return 2, {"ok": False, "error": f"invalid input: {exc}"}
+                return exits.BAD_INPUT, {"ok": False, "error": f"invalid input: {exc}"}
             except (UploadError, OSError) as exc:
-                return 1, {"ok": False, "code": "attachment", "error": str(exc)}
+                return exits.BAD_INPUT, {"ok": False, "code": "attachment", "error": str(exc)}
             if msg is not None:
                 error = await client.submit_and_wait(msg, args.timeout)
                 if error is not None:
-                    return 1, {"ok": False, "id": msg.id, "code": error.code, "error": error.detail}
+                    return (
+                        exits.REFUSED,
+                        {"ok": False, "id": msg.id, "code": error.code, "error": error.detail},
+                    )
                 out: dict[str, Any] = {
                     "ok": True,
                     "id": msg.id,
@@ -503,11 +507,14 @@ def _read(args: argparse.Namespace, replica: Replica) -> tuple[int, dict[str, An
     if what == "assess":
         incident = replica.get("incident", args.id)
         if incident is None:
-            return 1, {"ok": False, "error": f"no open incident {args.id!r}"}
+            return exits.NOT_FOUND, {"ok": False, "error": f"no open incident {args.id!r}"}
         wind = None
         if args.wind_from is not None or args.wind_speed is not None:
             if args.wind_from is None or args.wind_speed is None:
-                return 2, {"ok": False, "error": "give both --wind-from and --wind-speed"}
+                return exits.BAD_INPUT, {
+                    "ok": False,
+                    "error": "give both --wind-from and --wind-speed",
+                }
             wind = Wind(args.wind_from, args.wind_speed)
         try:
             result = assess_incident(
@@ -517,12 +524,12 @@ def _read(args: argparse.Namespace, replica: Replica) -> tuple[int, dict[str, An
                 wind,
             )
         except DomainError as exc:
-            return 1, {"ok": False, "error": str(exc)}
+            return exits.BAD_INPUT, {"ok": False, "error": str(exc)}
         return 0, {"ok": True, "assessment": msgspec.to_builtins(result)}
     if what == "incident" and action == "show":
         incident = replica.get("incident", args.id)
         if incident is None:
-            return 1, {"ok": False, "error": f"no open incident {args.id!r}"}
+            return exits.NOT_FOUND, {"ok": False, "error": f"no open incident {args.id!r}"}
         reports = sorted(
             (r for r in items("report").values() if r.incident_id == args.id),
             key=lambda r: (r.version, r.sent),
@@ -537,7 +544,7 @@ def _read(args: argparse.Namespace, replica: Replica) -> tuple[int, dict[str, An
     if what == "response":
         response = replica.get("response", args.id)
         if response is None:
-            return 1, {"ok": False, "error": f"incident {args.id!r} has no response"}
+            return exits.NOT_FOUND, {"ok": False, "error": f"incident {args.id!r} has no response"}
         return 0, {"ok": True, "response": msgspec.to_builtins(response)}
     topic = READ_TOPICS[what][0]
     found = items(topic)

@@ -37,6 +37,11 @@ def add_parsers(sub: Any, common: Any) -> None:
         default=None,
         help="the provincial server's name or address (repeatable; default 127.0.0.1, localhost)",
     )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace a CA that exists (every certificate it issued stops being trusted)",
+    )
 
     p = sub.add_parser(
         "province-sim", help="a stand-in provincial platform: validates, acknowledges, records"
@@ -119,6 +124,13 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "pki":
         from shared.identity.pki import init_test_pki
 
+        if (args.folder / "ca.crt").exists() and not args.force:
+            print(
+                f"command-center: {args.folder / 'ca.crt'} exists: a new CA would make every "
+                "certificate it issued untrusted; give --force to replace it",
+                file=sys.stderr,
+            )
+            return 4  # exits.BAD_INPUT
         files = init_test_pki(args.folder, args.host)
         for role, f in files.items():
             print(json.dumps({"role": role, "cert": str(f.cert), "key": str(f.key)}))

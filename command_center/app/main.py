@@ -69,7 +69,7 @@ def run_window(
         bundle = load_bundle(bundle_path)
     except BundleError as exc:
         print(f"command-center: {exc}", file=sys.stderr)
-        return 2
+        return 4  # exits.BAD_INPUT
     if turn[0] or turn_only:
         from shared.media.agent import MediaError, ice_servers, peer_config
 
@@ -77,7 +77,7 @@ def run_window(
             peer_config(ice_servers(*turn), relay_only=turn_only)
         except MediaError as exc:
             print(f"command-center: {exc}", file=sys.stderr)
-            return 2
+            return 4  # exits.BAD_INPUT
     _install_excepthook()
     if QApplication.instance() is None:
         prepare_webengine(render)

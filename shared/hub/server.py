@@ -55,6 +55,7 @@ from shared.hub.guard import (
 )
 from shared.hub.limits import DeviceLimits
 from shared.hub.load import load_state
+from shared.hub.lock import DataFolderLock
 from shared.hub.media import sweep_media
 from shared.hub.persist import Persister
 from shared.hub.registry import DeviceCache
@@ -189,6 +190,7 @@ class Hub:
         site_plans = load_site_plans(config)  # first: a bad plan stops the hub before it binds
         self.config = config
         self.data_dir = data_dir
+        self.lock = DataFolderLock(data_dir)
         self.engine = engine
         self.permissions = permissions
         # role -> kinds it may send, so the hot loop checks with one set lookup
@@ -275,7 +277,13 @@ class Hub:
     # --- life cycle ---------------------------------------------------------------------
 
     def start(self) -> Endpoints:
-        """Bind the sockets, load the picture from the store, write ``hub.json``, run."""
+        """Take the data folder's lock, bind the sockets, load the picture from the store,
+        write ``hub.json``, run.
+
+        Raises:
+            HubRunning: another hub runs on this data folder (nothing of it is touched).
+        """
+        self.lock.acquire()
         self.devices.refresh()
         self.devices.take_changes()
         load_state(self.engine, self.state, self.deadlines, now=self.clock())
@@ -410,9 +418,11 @@ class Hub:
         self.zap.stop()
         self.ctx.destroy(linger=0)
         self.engine.dispose()
-        hub_json = self.data_dir / "hub.json"
-        if hub_json.exists():
-            hub_json.unlink()
+        if self.lock.held:  # only the hub that wrote it removes it
+            hub_json = self.data_dir / "hub.json"
+            if hub_json.exists():
+                hub_json.unlink()
+            self.lock.release()
 
     def wait(self) -> None:
         """Block until the loop ends."""

@@ -17,8 +17,46 @@ def store_url(data_dir: Path, config: HubConfig, override: str | None = None) ->
     return override or config.db or sqlite_url(data_dir / "hub.db")
 
 
-def open_store(data_dir: Path, config: HubConfig, override: str | None = None) -> Engine:
-    """The migrated store of this data folder."""
+class NoHubHere(ValueError):
+    """A data folder that holds no hub (a mistyped ``--data-dir``, say)."""
+
+
+def is_new_folder(data_dir: Path) -> bool:
+    """A folder that does not exist yet, or is empty: where a new hub may be made."""
+    return not data_dir.exists() or (data_dir.is_dir() and not any(data_dir.iterdir()))
+
+
+def holds_hub(data_dir: Path, config: HubConfig, override: str | None = None) -> bool:
+    """Whether ``data_dir`` holds a hub: its SQLite store, or (with a database server) the
+    hub's keys."""
+    if override or config.db:
+        return (data_dir / "keys" / "hub.json").is_file()
+    return (data_dir / "hub.db").is_file()
+
+
+def open_store(
+    data_dir: Path,
+    config: HubConfig,
+    override: str | None = None,
+    *,
+    create: bool = False,
+) -> Engine:
+    """The migrated store of this data folder.
+
+    An administration command never creates or blesses an empty store: without ``create``
+    a folder that holds no hub is refused. With it (``serve``, and ``enroll`` into a folder
+    that is absent or empty) the hub's store is made.
+
+    Raises:
+        NoHubHere: no hub in ``data_dir`` (the message names the path looked at).
+    """
+    if not create and not holds_hub(data_dir, config, override):
+        looked = "keys/hub.json" if override or config.db else "hub.db"
+        raise NoHubHere(
+            f"no hub in {data_dir.resolve()} (looked for {looked} there): check --data-dir; "
+            "a new hub's folder is made by `serve`, or by the first `enroll` into an empty "
+            "or new folder"
+        )
     return open_engine(store_url(data_dir, config, override))
 
 

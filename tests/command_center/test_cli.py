@@ -15,7 +15,7 @@ def test_enroll_revoke_and_audit_verify(tmp_path: Path) -> None:
     res = hub.cli("enroll", "--name", "fire-01", "--role", "field", "--out", str(out))
     assert res.returncode == 0 and out.exists(), res.stderr
     res = hub.cli("enroll", "--name", "fire-01", "--role", "field", "--out", str(out))
-    assert res.returncode == 2 and "already enrolled" in res.stderr
+    assert res.returncode == 4 and "already enrolled" in res.stderr
     res = hub.cli("enroll", "--name", "x", "--role", "emperor", "--out", str(out))
     assert res.returncode != 0 and "emperor" in res.stderr
     assert hub.cli("revoke", "fire-01", "--reason", "lost").returncode == 0
@@ -37,12 +37,15 @@ def test_bad_config_and_db_are_explained(tmp_path: Path) -> None:
     cfg.write_text("[hub]\nrequest_port = 'seven'\n")
     hub = HubProcess(tmp_path)
     res = hub.cli("devices", "--config", str(cfg))
-    assert res.returncode == 2 and "request_port" in res.stderr and "Traceback" not in res.stderr
+    assert res.returncode == 4 and "request_port" in res.stderr and "Traceback" not in res.stderr
     cfg.write_text("[hub]\nnonsense = 1\n")
     res = hub.cli("devices", "--config", str(cfg))
-    assert res.returncode == 2 and "nonsense" in res.stderr
+    assert res.returncode == 4 and "nonsense" in res.stderr
+    from shared.hub.service import hub_public_key
+
+    hub_public_key(tmp_path)  # a hub's folder (its keys) whose database server is away
     res = HubProcess(tmp_path, db="postgresql+psycopg://x@127.0.0.1:1/none").cli("devices")
-    assert res.returncode == 2 and "cannot reach the database" in res.stderr
+    assert res.returncode == 4 and "cannot reach the database" in res.stderr
 
 
 def test_enroll_can_show_the_bundle_as_a_qr_code(tmp_path: Path) -> None:
@@ -106,4 +109,4 @@ def test_the_window_takes_media_options_and_explains_bad_ones(
             text=True,
             timeout=60,
         )
-        assert res.returncode == 2 and words in res.stderr, res.stderr
+        assert res.returncode == 4 and words in res.stderr, res.stderr

@@ -106,7 +106,7 @@ def test_a_missing_hub_and_a_bad_bundle_are_explained(tmp_path: Path) -> None:
         text=True,
         timeout=60,
     )
-    assert res.returncode == 2 and "not a key bundle" in res.stderr
+    assert res.returncode == 4 and "not a key bundle" in res.stderr
 
 
 def test_seed_assess_respond_and_keep_duty_from_the_command_line(tmp_path: Path) -> None:
@@ -164,7 +164,7 @@ def test_seed_assess_respond_and_keep_duty_from_the_command_line(tmp_path: Path)
             field, "report", "submit", "--incident", "HZ-1", "--stage", "follow_up", "--title",
             "续报", "--attach", str(tmp_path / "missing.jpg"),
         )  # fmt: skip
-        assert code == 1 and "no such file" in str(out["error"])
+        assert code == 4 and "no such file" in str(out["error"])
 
         code, out = _ctl(duty, "assess", "HZ-1", "--wind-from", "0", "--wind-speed", "4")
         assert code == 0, out
@@ -176,7 +176,7 @@ def test_seed_assess_respond_and_keep_duty_from_the_command_line(tmp_path: Path)
         assert km == sorted(km) and len(km) == 5  # nearest first (arrival depends on the kind)
         assert result["suggested_level"] == 3  # type: ignore[index]
         code, out = _ctl(duty, "assess", "HZ-1", "--wind-from", "0")
-        assert code == 2 and "both" in str(out["error"])
+        assert code == 4 and "both" in str(out["error"])
 
         code, out = _ctl(duty, "incident", "transition", "HZ-1", "--to", "verified")
         assert code == 0

@@ -130,9 +130,9 @@ def test_a_report_travels_from_ctl_through_a_hub_process_to_the_province_process
 
 def test_unusable_settings_are_explained(tmp_path: Path) -> None:
     res = _run("province-sim", "--record", str(tmp_path / "r"))
-    assert res.returncode == 2 and "give --pki DIR" in res.stderr and "Traceback" not in res.stderr
+    assert res.returncode == 4 and "give --pki DIR" in res.stderr and "Traceback" not in res.stderr
     res = _run("province-sim", "--record", str(tmp_path / "r"), "--pki", str(tmp_path / "none"))
-    assert res.returncode == 2 and "unusable" in res.stderr
+    assert res.returncode == 4 and "unusable" in res.stderr
     data = tmp_path / "hub"
     res = _run(
         "serve",
@@ -143,7 +143,7 @@ def test_unusable_settings_are_explained(tmp_path: Path) -> None:
         "--relay-url",
         "https://127.0.0.1:1/edxl",
     )
-    assert res.returncode == 2 and "ca file '' not found" in res.stderr, res.stderr
+    assert res.returncode == 4 and "ca file '' not found" in res.stderr, res.stderr
 
 
 def test_exchange_bundles_from_the_command_line(tmp_path: Path) -> None:

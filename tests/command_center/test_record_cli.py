@@ -1,0 +1,95 @@
+"""The record's administration, used as a person would from the command line: one hub per
+data folder, no blessing of a mistyped folder, validity days, the CA kept, JSON everywhere,
+one exit-code table."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from command_center import exits
+from tests.support import HubProcess, free_ports, running_hub
+
+
+def _cc(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "command_center", *args], capture_output=True, text=True, timeout=60
+    )
+
+
+def test_a_second_hub_on_one_data_folder_is_refused_and_touches_nothing(tmp_path: Path) -> None:
+    data = tmp_path / "hub"
+    data.mkdir()
+    with running_hub(data) as hub:
+        info = json.loads((data / "hub.json").read_text("utf-8"))
+        port = free_ports(3)[0]
+        second = _cc("serve", "--data-dir", str(data), "--listen", f"127.0.0.1:{port}")
+        assert second.returncode == exits.HUB_RUNNING, second.stderr
+        assert f"pid {hub.proc.pid}" in second.stderr and info["endpoints"]["request"] in (
+            second.stderr
+        )
+        assert "Traceback" not in second.stderr
+        # the running hub's hub.json is untouched: enrolment writes its endpoints
+        assert json.loads((data / "hub.json").read_text("utf-8")) == info
+        out = tmp_path / "team.json"
+        res = hub.cli("enroll", "--name", "team-1", "--role", "field", "--out", str(out), "--json")
+        assert res.returncode == exits.OK, res.stderr
+        assert json.loads(res.stdout)["endpoints"] == info["endpoints"]
+    assert not (data / "hub.json").exists()  # the hub that wrote it removed it at stop
+
+
+def test_admin_commands_refuse_a_folder_that_holds_no_hub(tmp_path: Path) -> None:
+    typo = tmp_path / "hub-dta"
+    for args in (("audit", "verify"), ("devices",), ("revoke", "x"), ("relay", "status")):
+        res = _cc(*args, "--data-dir", str(typo))
+        assert res.returncode == exits.NO_HUB, (args, res.stdout, res.stderr)
+        assert f"no hub in {typo}" in res.stderr and "hub.db" in res.stderr
+        assert "intact" not in res.stdout
+    assert not typo.exists()  # nothing was created
+    home = tmp_path / "home"  # a folder with other things in it is not a new hub's folder
+    home.mkdir()
+    (home / "notes.txt").write_text("x")
+    res = _cc("enroll", "--data-dir", str(home), "--name", "a", "--role", "field", "--out", "a")
+    assert res.returncode == exits.NO_HUB and not (home / "hub.db").exists()
+
+
+def test_validity_days_and_json_answers(tmp_path: Path) -> None:
+    hub = HubProcess(tmp_path / "hub")
+    out = tmp_path / "t.json"
+    for days in ("-1", "0", "5000", "abc"):
+        res = hub.cli(
+            "enroll", "--name", "t", "--role", "field", "--out", str(out), "--valid-days", days
+        )
+        assert res.returncode == exits.BAD_INPUT and "days" in res.stderr, res.stderr
+        assert not out.exists()
+    res = hub.cli("enroll", "--name", "t", "--role", "field", "--out", str(out), "--json")
+    assert res.returncode == exits.OK and json.loads(res.stdout)["expires"] is not None
+    res = hub.cli("enroll", "--name", "u", "--role", "field", "--out", str(out), "--no-expiry")
+    assert res.returncode == exits.OK, res.stderr
+    res = hub.cli("revoke", "t", "--json")
+    assert json.loads(res.stdout) == {"ok": True, "revoked": "t"}
+    devices = [json.loads(line) for line in hub.cli("devices", "--json").stdout.splitlines()]
+    assert {(d["device"], d["state"]) for d in devices} == {("t", "revoked"), ("u", "active")}
+    res = hub.cli("audit", "verify", "--json")
+    assert res.returncode == exits.OK and json.loads(res.stdout)["ok"] is True
+    res = hub.cli("enroll", "--name", "t", "--role", "emperor", "--out", str(out))
+    assert res.returncode == exits.BAD_INPUT  # a usage error is not "no answer from the hub"
+
+
+def test_pki_init_keeps_a_ca_without_force(tmp_path: Path) -> None:
+    pki = tmp_path / "pki"
+    assert _cc("pki", "init", str(pki)).returncode == exits.OK
+    ca = (pki / "ca.crt").read_bytes()
+    res = _cc("pki", "init", str(pki))
+    assert res.returncode == exits.BAD_INPUT and "--force" in res.stderr
+    assert (pki / "ca.crt").read_bytes() == ca
+    assert _cc("pki", "init", str(pki), "--force").returncode == exits.OK
+    assert (pki / "ca.crt").read_bytes() != ca
+
+
+def test_the_exit_codes_are_documented() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "record-integrity.md").read_text()
+    for code, name in exits.NAMES.items():
+        assert f"| {code} | {name} |" in doc, (code, name)
