@@ -32,6 +32,7 @@ from shared.protocol import (
     utcnow,
 )
 from shared.relay.guarded_http import GuardedServer, HttpLimits, read_body
+from shared.relay.intake_ledger import Ledger, body_digest
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,17 @@ class Stored(msgspec.Struct, kw_only=True):
 
     status: Literal["stored", "queued"]
     message_id: str
+
+
+class RequestState(msgspec.Struct, kw_only=True):
+    """What a request became, as ``GET /v1/requests/{request_id}`` tells it: ``stored``,
+    ``queued`` (the hub has not answered yet) or ``refused`` with the hub's reason."""
+
+    request_id: str
+    status: Literal["stored", "queued", "refused"]
+    message_id: str
+    reason: str = ""
+    updated: str = ""
 
 
 class Problem(msgspec.Struct, kw_only=True):
@@ -278,6 +290,17 @@ class Department:
 
 
 DEPARTMENT = web.RequestKey("department", Department)
+DIGEST = web.RequestKey("digest", str)
+REQUEST_ID = web.RequestKey("request_id", str)
+
+
+def msg_request_id(request: web.Request) -> str:
+    return request[REQUEST_ID]
+
+
+def _refusal_http(code: str) -> int:
+    """The HTTP status of a hub refusal: 403 for what this department may not do."""
+    return 403 if code in ("forbidden", "revoked") else 422
 
 
 class Intake:
@@ -299,12 +322,21 @@ class Intake:
         self._runner: web.AppRunner | None = None
         self.server: GuardedServer | None = None
         self.port = 0
+        self.ledger: Ledger | None = None
 
     async def start(self, host: str, port: int, tls: Any) -> int:
         """Connect every department's liaison and listen."""
         self.outbox_dir.mkdir(parents=True, exist_ok=True)
+        ledger = self.ledger = Ledger(self.outbox_dir / "requests.db")
         for cn, bundle in self.bundles.items():
             dep = Department(cn, bundle, self.outbox_dir / f"{bundle.device}.db")
+            # a queued request is settled when the hub answers it, whenever that is
+            dep.client.on_ack.append(lambda ref, _s, _l: ledger.settle(ref, "stored", 201))
+            dep.client.on_error.append(
+                lambda err: ledger.settle(
+                    err.ref or "", "refused", _refusal_http(err.code), err.detail
+                )
+            )
             await dep.start()
             self.departments[cn] = dep
         app = web.Application(
@@ -315,6 +347,7 @@ class Intake:
         app.router.add_post("/v1/resources/status", self.on_resource_status)
         app.router.add_get("/v1/orders", self.on_orders)
         app.router.add_post("/v1/orders/{order_id}/answer", self.on_order_answer)
+        app.router.add_get("/v1/requests/{request_id}", self.on_request_state)
         self._runner = web.AppRunner(
             app, access_log=None, **GuardedServer.handler_options(self.limits)
         )
@@ -331,6 +364,8 @@ class Intake:
             await self._runner.cleanup()
         for dep in self.departments.values():
             await dep.aclose()
+        if self.ledger is not None:
+            self.ledger.close()
 
     @web.middleware
     async def _guard(self, request: web.Request, handler: Any) -> web.StreamResponse:
@@ -363,16 +398,55 @@ class Intake:
         decoded = decode_body(raw, kind)
         if isinstance(decoded, str):
             return _problem(400, decoded)
+        request[DIGEST] = body_digest(request.path.encode() + b"\n" + raw)
         return decoded
 
-    async def _submit(self, dep: Department, msg: Any) -> web.Response:
+    async def _submit(self, request: web.Request, dep: Department, msg: Any) -> web.Response:
+        """Send one request to the hub: a reused request_id with another body is a 409, an
+        exact retry of an answered request gets its answer again, the rest goes to the hub
+        (201 stored, 202 queued and settled later, 403/422 refused with the reason)."""
+        assert self.ledger is not None
+        request_id: str = msg_request_id(request)
+        digest: str = request[DIGEST]
+        held = self.ledger.get(dep.cn, request_id)
+        if held is not None and held.digest != digest:
+            return _problem(
+                409,
+                f"request_id {request_id!r} was used at {held.updated} for another request "
+                f"({held.status}); a new request needs a new request_id",
+            )
+        if held is not None and held.status == "stored":
+            return _json(201, Stored(status="stored", message_id=held.message_id))
+        if held is not None and held.status == "refused":
+            return _problem(held.http, held.reason)
+        self.ledger.record(dep.cn, request_id, digest, msg.id, "queued", 202)
         try:
             error = await dep.client.submit_and_wait(msg, self.timeout_s)
         except TimeoutError:
             return _json(202, Stored(status="queued", message_id=msg.id))
         if error is not None:
-            return _problem(422, error.detail)
+            http = _refusal_http(error.code)
+            self.ledger.record(dep.cn, request_id, digest, msg.id, "refused", http, error.detail)
+            return _problem(http, error.detail)
+        self.ledger.record(dep.cn, request_id, digest, msg.id, "stored", 201)
         return _json(201, Stored(status="stored", message_id=msg.id))
+
+    async def on_request_state(self, request: web.Request) -> web.Response:
+        """GET /v1/requests/{request_id}: what a request became (a 202 settled later)."""
+        assert self.ledger is not None
+        dep: Department = request[DEPARTMENT]
+        request_id = request.match_info["request_id"]
+        held = self.ledger.get(dep.cn, request_id)
+        if held is None:
+            return _problem(404, f"no request {request_id!r} from this department")
+        state = RequestState(
+            request_id=request_id,
+            status=held.status,  # type: ignore[arg-type]
+            message_id=held.message_id,
+            reason=held.reason,
+            updated=held.updated,
+        )
+        return _json(200, state)
 
     async def on_report(self, request: web.Request) -> web.Response:
         """POST /v1/reports."""
@@ -395,7 +469,8 @@ class Intake:
             source="department",
             author=(body.author or dep.cn)[:512],
         )
-        return await self._submit(dep, msg)
+        request[REQUEST_ID] = body.request_id
+        return await self._submit(request, dep, msg)
 
     async def on_resource_status(self, request: web.Request) -> web.Response:
         """POST /v1/resources/status."""
@@ -413,7 +488,8 @@ class Intake:
             stock=body.stock,
             note=body.note,
         )
-        return await self._submit(dep, msg)
+        request[REQUEST_ID] = body.request_id
+        return await self._submit(request, dep, msg)
 
     async def on_orders(self, request: web.Request) -> web.Response:
         """GET /v1/orders."""
@@ -425,11 +501,12 @@ class Intake:
         """POST /v1/orders/{order_id}/answer."""
         dep: Department = request[DEPARTMENT]
         order_id = request.match_info["order_id"]
-        if order_id not in dep.inbox.orders:
-            return _problem(422, f"no open order {order_id!r} is addressed to this department")
         body = await self._body(request, OrderAnswerBody)
         if isinstance(body, web.Response):
             return body
+        held = self.ledger.get(dep.cn, body.request_id) if self.ledger else None
+        if order_id not in dep.inbox.orders and held is None:
+            return _problem(422, f"no order {order_id!r} is addressed to this department")
         msg = OrderUpdate(
             id=message_id(dep.cn, body.request_id),
             sender=dep.client.bundle.device,
@@ -438,7 +515,8 @@ class Intake:
             state=body.state,
             note=body.note,
         )
-        return await self._submit(dep, msg)
+        request[REQUEST_ID] = body.request_id
+        return await self._submit(request, dep, msg)
 
 
 def _view(o: OrderStatus) -> OrderView:

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from shared.client import HubClient, Replica, issue_order
 from shared.identity.pki import init_test_pki, issue
-from shared.protocol import IncidentDeclare
+from shared.protocol import IncidentDeclare, ResourceUpsert
 from shared.relay import client_tls
 from shared.relay.intake import Intake, openapi
 from shared.relay.province_sim import server_tls
@@ -78,6 +78,14 @@ async def test_a_department_platform_reports_and_answers_orders(
         rep = lr.get("report", stored["message_id"])
         assert rep.source == "department" and rep.sender == "liaison-fire" and rep.injured == 2
 
+        async with s.get(f"{base}/v1/requests/fire-2026-0001") as r:
+            state = await r.json()
+            assert r.status == 200 and state["status"] == "stored", state
+        async with s.post(f"{base}/v1/reports", json={**body, "dead": 3}) as r:
+            # the same request_id with another body: a conflict, not a silent drop
+            assert r.status == 409 and "new request_id" in (await r.json())["error"]
+        async with s.get(f"{base}/v1/requests/nothing-like-it") as r:
+            assert r.status == 404
         async with s.post(f"{base}/v1/reports", json={**body, "stage": "middle"}) as r:
             assert r.status == 400 and "stage" in (await r.json())["error"]
         async with s.post(f"{base}/v1/reports", data=b"{not json") as r:
@@ -107,7 +115,36 @@ async def test_a_department_platform_reports_and_answers_orders(
             assert r.status == 201, await r.text()
         await _until(lambda: lr.get("order", order_id).state == "acknowledged")
         async with s.post(f"{base}/v1/orders/O-unknown/answer", json=answer) as r:
+            assert r.status == 409  # its request_id was the answer to another order
+        fresh = {**answer, "request_id": "fire-ans-0002"}
+        async with s.post(f"{base}/v1/orders/O-unknown/answer", json=fresh) as r:
             assert r.status == 422
+        for state in ("accepted", "en_route", "on_scene", "completed"):
+            step = {"request_id": f"fire-ans-{state}", "state": state, "note": "处置完毕"}
+            async with s.post(f"{base}/v1/orders/{order_id}/answer", json=step) as r:
+                assert r.status == 201, await r.text()
+        await _until(lambda: lr.get("order", order_id).state == "completed")
+        async with s.post(f"{base}/v1/orders/{order_id}/answer", json=step) as r:
+            assert r.status == 201, await r.text()  # a retried final answer: still stored
+        assert lr.get("order", order_id).note == "处置完毕"  # the words are kept
+        # another department's resource: refused as this department's overreach
+        team = lc.make(
+            ResourceUpsert,
+            resource_id="MED-TEAM-1",
+            resource_type="team",
+            name="市急救中心一组",
+            lat=37.7,
+            lon=115.6,
+            department="health",
+        )
+        assert await lc.submit_and_wait(team, 10) is None
+        move = {
+            "request_id": "fire-res-1",
+            "resource_id": "MED-TEAM-1",
+            "availability": "unavailable",
+        }
+        async with s.post(f"{base}/v1/resources/status", json=move) as r:
+            assert r.status == 403 and "health" in (await r.json())["error"]
     with hub.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(Report)).scalar_one() == 1
 
