@@ -18,7 +18,7 @@ from sqlalchemy import delete, select
 from shared.client import HubClient, Replica, upload
 from shared.config import ConfigError, RelayConfig, RelayDestination
 from shared.identity.pki import init_test_pki
-from shared.protocol import IncidentDeclare, ResponseCommand, SituationReport
+from shared.protocol import IncidentClose, IncidentDeclare, ResponseCommand, SituationReport
 from shared.relay import Schemas, parse_untrusted, read_alert, read_distribution
 from shared.relay.province_sim import ProvinceSim, server_tls
 from shared.store.models import RelayAlert, RelayDelivery
@@ -101,10 +101,28 @@ async def test_a_first_report_with_a_photo_reaches_the_province_and_the_ferry(
         )
         assert await lc.submit_and_wait(respond, 10) is None
         await _until(lambda: len(sim.received) >= 2)
-        await _until(lambda: getattr(r.get("relay", "province"), "delivered", 0) >= 2)
+        # Closing reaches the province too (a false alarm: Cancel); the drill's close does not.
+        for incident_id in ("DRILL-1", "HZ-7"):
+            close = lc.make(IncidentClose, incident_id=incident_id, reason="核实为误报")
+            assert await lc.submit_and_wait(close, 10) is None
+        await _until(lambda: len(sim.received) >= 3)
+        await _until(lambda: getattr(r.get("relay", "province"), "delivered", 0) >= 3)
         await asyncio.sleep(0.5)  # nothing else (the drill) arrives late
-    assert [e["valid"] for e in sim.received] == [True, True]
-    assert [e["type"] for e in sim.received] == ["Report", "Update"]
+    assert [e["valid"] for e in sim.received] == [True, True, True]
+    assert [e["type"] for e in sim.received][:2] == ["Report", "Update"]
+    assert {e["incident"] for e in sim.received} == {"HZ-7"}
+    cancel = read_alert(
+        parse_untrusted(
+            read_distribution(
+                parse_untrusted((sim.record / "received" / sim.received[2]["file"]).read_bytes())
+            )
+            .contents[0]
+            .xml
+            or b""
+        )
+    )
+    assert cancel.msg_type == "Cancel" and "核实为误报" in cancel.infos[0].description
+    assert len(cancel.references) == 2  # the 初报 and the response before it
     assert {e["incident"] for e in sim.received} == {"HZ-7"}
     doc = (sim.record / "received" / sim.received[0]["file"]).read_bytes()
     dist = read_distribution(parse_untrusted(doc, max_bytes=10**8))
@@ -126,7 +144,7 @@ async def test_a_first_report_with_a_photo_reaches_the_province_and_the_ferry(
     )
     assert update.msg_type == "Update" and update.references == [alert.reference()]
     ferry = sorted((tmp_path / "ferry").glob("*.xml"))
-    assert len(ferry) == 2 and (tmp_path / "ferry" / "manifest.sha256").is_file()
+    assert len(ferry) == 3 and (tmp_path / "ferry" / "manifest.sha256").is_file()
     status = r.get("relay", "province")
     assert status.queued == 0 and status.last_ack.startswith("ACK-") and status.transport == "https"
 
