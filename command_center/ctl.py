@@ -46,7 +46,7 @@ from typing import Any
 import msgspec
 
 from command_center import exits
-from shared.client import HubClient, Replica, UploadError, assess_incident, upload
+from shared.client import HubClient, LinkState, Replica, UploadError, assess_incident, upload
 from shared.domain import DomainError, Wind, sample_data
 from shared.identity import Bundle
 from shared.protocol import (
@@ -453,17 +453,39 @@ READ_TOPICS = {
 }
 
 
+async def _connect(client: HubClient, timeout: float) -> bool:
+    """Wait until the hub answers; True when it refused this device's key instead."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        if client.state == LinkState.REFUSED:
+            return True
+        try:
+            await client.wait_online(0.05)
+            return False
+        except TimeoutError:
+            continue
+    return client.state == LinkState.REFUSED
+
+
 async def _run(args: argparse.Namespace, bundle: Bundle) -> tuple[int, dict[str, Any]]:
     # A private outbox: an action the hub never answered stays queued only for this run.
     with tempfile.TemporaryDirectory(prefix="ctl-") as tmp:
         async with HubClient(bundle, Path(tmp) / "outbox.db") as client:
-            try:
-                await client.wait_online(args.timeout)
-            except TimeoutError:
+            refused = await _connect(client, args.timeout)
+            if refused:
+                return exits.REFUSED, {
+                    "ok": False,
+                    "code": "revoked",
+                    "error": f"the hub at {bundle.endpoints.request} refuses this device's key "
+                    f"({bundle.device}): it was revoked, or enrolled on another hub; ask the "
+                    "administrator for a new key bundle (command-center enroll)",
+                }
+            if client.state != LinkState.ONLINE:
                 return exits.NO_ANSWER, {
                     "ok": False,
                     "error": f"no answer from the hub at "
-                    f"{bundle.endpoints.request} within {args.timeout} s",
+                    f"{bundle.endpoints.request} within {args.timeout} s: is it running "
+                    "(command-center serve), and is that address reachable from here?",
                 }
             try:
                 if args.what == "report":

@@ -93,3 +93,20 @@ def test_the_exit_codes_are_documented() -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "record-integrity.md").read_text()
     for code, name in exits.NAMES.items():
         assert f"| {code} | {name} |" in doc, (code, name)
+
+
+def test_a_revoked_device_is_told_so_and_a_missing_hub_is_not_called_a_refusal(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "hub"
+    data.mkdir()
+    bundle = tmp_path / "duty.json"
+    with running_hub(data) as hub:
+        res = hub.cli("enroll", "--name", "duty-9", "--role", "duty-officer", "--out", str(bundle))
+        assert res.returncode == exits.OK, res.stderr
+        assert hub.cli("revoke", "duty-9", "--reason", "laptop lost").returncode == exits.OK
+        res = _cc("ctl", "--bundle", str(bundle), "--timeout", "20", "incident", "list")
+        assert res.returncode == exits.REFUSED, (res.stdout, res.stderr)
+        assert "refuses this device's key" in res.stderr and "revoked" in res.stderr
+    res = _cc("ctl", "--bundle", str(bundle), "--timeout", "1", "incident", "list")
+    assert res.returncode == exits.NO_ANSWER and "is it running" in res.stderr
