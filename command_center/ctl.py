@@ -54,14 +54,17 @@ from shared.protocol import (
     DispatchOrder,
     DutyLogEntry,
     DutyShift,
+    Error,
     IncidentClose,
     IncidentDeclare,
+    IncidentRecord,
     IncidentTransition,
     IncidentUpdate,
     LevelOverride,
     Message,
     MonitoringReading,
     OrderUpdate,
+    RecordQuery,
     ResourceStatus,
     ResourceUpsert,
     ResponseCommand,
@@ -514,13 +517,31 @@ async def _run(args: argparse.Namespace, bundle: Bundle) -> tuple[int, dict[str,
                 if isinstance(msg, SituationReport) and msg.attachments:
                     out["attachments"] = msgspec.to_builtins(msg.attachments)
                 return 0, out
+            record: IncidentRecord | None = None
+            if args.what == "incident" and getattr(args, "action", None) == "show":
+                reply = await client.request(
+                    client.make(RecordQuery, incident_id=args.id), args.timeout
+                )
+                if isinstance(reply, Error):
+                    return exits.REFUSED, {"ok": False, "code": reply.code, "error": reply.detail}
+                assert isinstance(reply, IncidentRecord)
+                if not reply.found:
+                    return exits.NOT_FOUND, {
+                        "ok": False,
+                        "error": f"no incident {args.id!r}, open or closed (incident list shows "
+                        "the open ones)",
+                    }
+                record = reply
         async with Replica(bundle, topics=READ_TOPICS[args.what]) as replica:
             await asyncio.wait_for(replica.synced.wait(), args.timeout)
-            return _read(args, replica)
+            return _read(args, replica, record)
 
 
-def _read(args: argparse.Namespace, replica: Replica) -> tuple[int, dict[str, Any]]:
-    """Answer a read-only command from the picture."""
+def _read(
+    args: argparse.Namespace, replica: Replica, record: IncidentRecord | None = None
+) -> tuple[int, dict[str, Any]]:
+    """Answer a read-only command from the picture (and, for ``incident show``, the
+    incident's whole record from the store)."""
     what, action = args.what, getattr(args, "action", None)
 
     def items(topic: str) -> dict[str, Any]:
@@ -549,9 +570,16 @@ def _read(args: argparse.Namespace, replica: Replica) -> tuple[int, dict[str, An
             return exits.BAD_INPUT, {"ok": False, "error": str(exc)}
         return 0, {"ok": True, "assessment": msgspec.to_builtins(result)}
     if what == "incident" and action == "show":
+        assert record is not None
+        history = {
+            "changes": record.changes,
+            "transitions": record.transitions,
+            "reports": record.reports,  # with their text
+            "orders": record.orders,  # with every answer and its words
+        }
         incident = replica.get("incident", args.id)
-        if incident is None:
-            return exits.NOT_FOUND, {"ok": False, "error": f"no open incident {args.id!r}"}
+        if incident is None:  # closed: the record is all there is
+            return 0, {"ok": True, "incident": record.incident, "record": history}
         reports = sorted(
             (r for r in items("report").values() if r.incident_id == args.id),
             key=lambda r: (r.version, r.sent),
@@ -562,6 +590,7 @@ def _read(args: argparse.Namespace, replica: Replica) -> tuple[int, dict[str, An
             "incident": msgspec.to_builtins(incident),
             "reports": msgspec.to_builtins(reports),
             "response": msgspec.to_builtins(response),
+            "record": history,
         }
     if what == "response":
         response = replica.get("response", args.id)

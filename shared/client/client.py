@@ -33,6 +33,7 @@ from shared.protocol import (
     Hello,
     InboxQuery,
     InboxStatus,
+    IncidentRecord,
     Message,
     Ping,
     Pong,
@@ -332,6 +333,7 @@ class HubClient:
                     | Welcome(ref=ref)
                     | InboxStatus(ref=ref)
                     | AttachmentStatus(ref=ref)
+                    | IncidentRecord(ref=ref)
                 ):
                     waiter = self._waiters.get(ref)
                     if waiter is not None and not waiter.done():

@@ -58,6 +58,7 @@ from shared.hub.load import load_state
 from shared.hub.lock import DataFolderLock
 from shared.hub.media import sweep_media
 from shared.hub.persist import Persister
+from shared.hub.record import read_record
 from shared.hub.registry import DeviceCache
 from shared.hub.state import StateStore
 from shared.hub.warnings import expired_warnings
@@ -80,6 +81,7 @@ from shared.protocol import (
     Pong,
     PresenceState,
     ProtocolError,
+    RecordQuery,
     SnapshotRequest,
     Welcome,
     decode_request,
@@ -104,7 +106,9 @@ SNAPSHOT_WINDOW_S = 2.0
 once on joining and once per gap)."""
 Request = tuple[bytes, zmq.Frame, int, str]
 """A request as read: routing id, payload frame, extra parts, the sender's CURVE key."""
-_ANSWERED_HERE = frozenset({"ping", "hello", "inbox_query", "attachment_query"})  # no commit needed
+_ANSWERED_HERE = frozenset(
+    {"ping", "hello", "inbox_query", "attachment_query", "record_query"}
+)  # no commit needed
 _HANDSHAKE_EVENTS = (
     zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
     | zmq.EVENT_HANDSHAKE_FAILED_AUTH
@@ -638,7 +642,7 @@ class Hub:
         replies: list[tuple[bytes, bytes]] = []
         accepted: list[tuple[bytes, Message, str, str]] = []
         audits: list[AuditRecord] = []
-        queries: list[tuple[bytes, InboxQuery | AttachmentQuery, str]] = []
+        queries: list[tuple[bytes, InboxQuery | AttachmentQuery | RecordQuery, str]] = []
         seen: dict[str, tuple[DeviceInfo, bytes]] = {}
         conduct = self.conduct
         for rid, frame, extra, key in batch:
@@ -670,6 +674,8 @@ class Hub:
             try:
                 if isinstance(query, InboxQuery):
                     replies.append((rid, self.persister.inbox_status(query, self.clock())))
+                elif isinstance(query, RecordQuery):
+                    replies.append((rid, read_record(self.engine, query, self.clock())))
                 else:
                     replies.append((rid, self.persister.attachment_status(query, self.clock())))
             except SQLAlchemyError as exc:
@@ -752,7 +758,7 @@ class Hub:
         replies: list[tuple[bytes, bytes]],
         accepted: list[tuple[bytes, Message, str, str]],
         audits: list[AuditRecord],
-        queries: list[tuple[bytes, InboxQuery | AttachmentQuery, str]],
+        queries: list[tuple[bytes, InboxQuery | AttachmentQuery | RecordQuery, str]],
         seen: dict[str, tuple[DeviceInfo, bytes]],
         now: float,
     ) -> None:
@@ -824,7 +830,7 @@ class Hub:
                     ref=msg.id,
                 )
                 replies.append((rid, encode(welcome)))
-            case InboxQuery() | AttachmentQuery():
+            case InboxQuery() | AttachmentQuery() | RecordQuery():
                 queries.append((rid, msg, dev.name))
 
     def _refused(

@@ -522,6 +522,13 @@ class InboxQuery(Message, frozen=True, tag="inbox_query"):
     ids: Annotated[list[str], msgspec.Meta(max_length=10_000)]
 
 
+class RecordQuery(Message, frozen=True, tag="record_query"):
+    """Ask for an incident's whole record, open or closed: its facts, every change, every
+    lifecycle step, every report with its text, every order with its answers."""
+
+    incident_id: Name
+
+
 # --- hub answers -------------------------------------------------------------------------
 
 
@@ -553,6 +560,19 @@ class AttachmentStatus(Message, frozen=True, tag="attachment_status"):
     sha256: str
     have: int
     complete: bool
+
+
+class IncidentRecord(Message, frozen=True, tag="record"):
+    """Answer to :class:`RecordQuery` (``found`` False: no incident by that id). The parts
+    are plain JSON objects (rows of the store), newest last."""
+
+    ref: str
+    found: bool
+    incident: dict[str, object] = msgspec.field(default_factory=dict)
+    changes: list[dict[str, object]] = msgspec.field(default_factory=list)
+    transitions: list[dict[str, object]] = msgspec.field(default_factory=list)
+    reports: list[dict[str, object]] = msgspec.field(default_factory=list)
+    orders: list[dict[str, object]] = msgspec.field(default_factory=list)
 
 
 class InboxStatus(Message, frozen=True, tag="inbox_status"):
@@ -612,6 +632,7 @@ Request = (
     | DispatchOrder
     | OrderUpdate
     | InboxQuery
+    | RecordQuery
     | AttachmentChunk
     | AttachmentQuery
     | ResponseCommand
@@ -631,7 +652,7 @@ Request = (
 )
 """Everything a client may send on the request socket."""
 
-Reply = Welcome | Pong | Ack | AckBatch | InboxStatus | AttachmentStatus | Error
+Reply = Welcome | Pong | Ack | AckBatch | InboxStatus | AttachmentStatus | IncidentRecord | Error
 """Everything the hub sends back on the request socket."""
 
 KIND_OF: dict[type, str] = {t: str(t.__struct_config__.tag) for t in Request.__args__}

@@ -1,0 +1,107 @@
+"""An incident's whole record, read from the store (open or closed): the answer to
+:class:`~shared.protocol.RecordQuery`."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from shared.hub.common import HUB_NAME
+from shared.protocol import IncidentRecord, RecordQuery, encode, new_id
+from shared.store.models import (
+    Incident,
+    IncidentChange,
+    IncidentTransitionRow,
+    Order,
+    OrderEvent,
+    Report,
+)
+
+_CAP = 2000  # rows per part: a record is for reading, not for bulk export
+
+
+def _row(row: Any, skip: tuple[str, ...] = ()) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for key, value in row._mapping.items():
+        if key in skip:
+            continue
+        out[key] = value.isoformat() if isinstance(value, datetime) else value
+    return out
+
+
+def _json(text: str) -> object:
+    return json.loads(text) if text else None
+
+
+def read_record(engine: Engine, query: RecordQuery, now: datetime) -> bytes:
+    """The encoded :class:`IncidentRecord` for ``query``."""
+    incident_id = query.incident_id
+    with engine.connect() as conn:
+        inc = conn.execute(
+            select(Incident.__table__).where(Incident.incident_id == incident_id)
+        ).first()
+        if inc is None:
+            record = IncidentRecord(
+                id=new_id(), sender=HUB_NAME, sent=now, ref=query.id, found=False
+            )
+            return encode(record)
+        incident = _row(inc)
+        if incident.get("area"):
+            incident["area"] = json.loads(str(incident["area"]))
+        changes = [
+            _row(r)
+            | {"before": json.loads(r.before or "null"), "after": json.loads(r.after or "null")}
+            for r in conn.execute(
+                select(IncidentChange.__table__)
+                .where(IncidentChange.incident_id == incident_id)
+                .order_by(IncidentChange.id)
+                .limit(_CAP)
+            )
+        ]
+        transitions = [
+            _row(r, ("id",))
+            for r in conn.execute(
+                select(IncidentTransitionRow.__table__)
+                .where(IncidentTransitionRow.incident_id == incident_id)
+                .order_by(IncidentTransitionRow.id)
+                .limit(_CAP)
+            )
+        ]
+        reports = [
+            _row(r, ("id",))
+            for r in conn.execute(
+                select(Report.__table__)
+                .where(Report.incident_id == incident_id)
+                .order_by(Report.version)
+                .limit(_CAP)
+            )
+        ]
+        orders = []
+        for o in conn.execute(
+            select(Order.__table__).where(Order.incident_id == incident_id).limit(_CAP)
+        ):
+            events = [
+                _row(e, ("id", "order_id"))
+                for e in conn.execute(
+                    select(OrderEvent.__table__)
+                    .where(OrderEvent.order_id == o.order_id)
+                    .order_by(OrderEvent.id)
+                )
+            ]
+            orders.append(_row(o, ("msg_id",)) | {"events": events})
+    record = IncidentRecord(
+        id=new_id(),
+        sender=HUB_NAME,
+        sent=now,
+        ref=query.id,
+        found=True,
+        incident=incident,
+        changes=changes,
+        transitions=transitions,
+        reports=reports,
+        orders=orders,
+    )
+    return encode(record)
