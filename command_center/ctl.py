@@ -141,6 +141,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--occurred", type=_time, help="when it happened (ISO time with offset)")
     p.add_argument("--reason", default="", help="why (needed to lower a figure)")
     inc.add_parser("list")
+    inc.add_parser("drafts", help="incident drafts waiting to be confirmed (--from-draft KEY)")
     p = inc.add_parser("show")
     p.add_argument("id")
     p = inc.add_parser("transition")
@@ -445,7 +446,7 @@ async def _report(client: HubClient, args: argparse.Namespace) -> Message:
 
 
 READ_TOPICS = {
-    "incident": ("incident", "report", "response"),
+    "incident": ("incident", "report", "response", "monitor", "warning"),
     "order": ("order",),
     "alarms": ("alarm",),
     "assess": ("incident", "resource"),
@@ -569,6 +570,17 @@ def _read(
         except DomainError as exc:
             return exits.BAD_INPUT, {"ok": False, "error": str(exc)}
         return 0, {"ok": True, "assessment": msgspec.to_builtins(result)}
+    if what == "incident" and action == "drafts":
+        drafts = []
+        for topic, prefix in (("monitor", ""), ("warning", "warning:")):
+            for key, value in sorted(items(topic).items()):
+                draft = getattr(value, "draft", None)
+                if draft is not None and not getattr(value, "confirmed_as", ""):
+                    drafts.append(
+                        {"from_draft": f"{prefix}{key}", "source": topic}
+                        | msgspec.to_builtins(draft)
+                    )
+        return 0, {"ok": True, "items": drafts}
     if what == "incident" and action == "show":
         assert record is not None
         history = {

@@ -11,6 +11,7 @@ import msgspec
 from sqlalchemy import insert, select, update
 
 from shared.domain import DomainError, check_resource, check_shift, reading_severity
+from shared.domain.checks import check_time
 from shared.domain.plans import Departments
 from shared.hub.common import HandlerBase, Pending, Refusal
 from shared.protocol import (
@@ -303,6 +304,10 @@ class DutyCommands(HandlerBase):
         pending: Pending,
         audits: list[AuditRecord],
     ) -> None:
+        try:
+            check_time(msg.measured, now, "measured")
+        except DomainError as exc:
+            raise Refusal("invalid", f"reading of {msg.point_id}: {exc}") from None
         point = self._current(pending, "resource", msg.point_id)
         if not isinstance(point, ResourceState) or point.resource_type != "monitoring_point":
             raise Refusal(

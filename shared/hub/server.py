@@ -303,9 +303,13 @@ class Hub:
         cfg = self.config
         host = cfg.listen_host
         bind_host = "*" if host in ("0.0.0.0", "") else host
-        self.router = self._bind(zmq.ROUTER, f"tcp://{bind_host}:{cfg.request_port}")
-        self.pub = self._bind(zmq.PUB, f"tcp://{bind_host}:{cfg.publish_port}")
-        self.snap = self._bind(zmq.ROUTER, f"tcp://{bind_host}:{cfg.snapshot_port}")
+        try:
+            self.router = self._bind(zmq.ROUTER, f"tcp://{bind_host}:{cfg.request_port}")
+            self.pub = self._bind(zmq.PUB, f"tcp://{bind_host}:{cfg.publish_port}")
+            self.snap = self._bind(zmq.ROUTER, f"tcp://{bind_host}:{cfg.snapshot_port}")
+        except ValueError:
+            self.stop()  # a port in use: release what was taken, say which port
+            raise
         self._router_monitor = self.router.get_monitor_socket(_HANDSHAKE_EVENTS)
         adv = cfg.advertised_host()
         self.endpoints = Endpoints(
@@ -385,10 +389,14 @@ class Hub:
             try:
                 sock.bind(endpoint)
                 return sock
-            except zmq.ZMQError:
+            except zmq.ZMQError as exc:
                 if time.monotonic() >= deadline:
                     sock.close(linger=0)
-                    raise
+                    raise ValueError(
+                        f"cannot listen on {endpoint}: {exc.strerror} (another program holds "
+                        "the port, or the address is not this machine's); choose another "
+                        "with --listen HOST:PORT or [hub] request_port"
+                    ) from None
                 time.sleep(0.02)
 
     def _write_hub_json(self) -> None:

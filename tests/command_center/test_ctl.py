@@ -203,6 +203,18 @@ def test_seed_assess_respond_and_keep_duty_from_the_command_line(tmp_path: Path)
         code, out = _ctl(duty, "monitor", "list")
         (alarm,) = out["items"]  # type: ignore[misc]
         assert alarm["severity"] == "alarm" and alarm["draft"]["type_code"] == "flood"
+        code, out = _ctl(duty, "incident", "drafts")
+        (draft,) = out["items"]  # type: ignore[misc]
+        assert draft["from_draft"] == "WL-FUYANG-1" and draft["type_code"] == "flood"
+        code, out = _ctl(
+            duty, "incident", "declare", "--id", "FL-9", "--title", draft["title"],
+            "--lat", str(draft["lat"]), "--lon", str(draft["lon"]), "--from-draft", "WL-FUYANG-1",
+        )  # fmt: skip
+        assert code == 0, out
+        code, out = _ctl(duty, "incident", "show", "FL-9")
+        assert out["incident"]["type_code"] == "flood"  # the draft's type, not none
+        code, out = _ctl(duty, "incident", "drafts")
+        assert out["items"] == []  # confirmed: no longer waiting
 
         code, _ = _ctl(duty, "duty", "log", "--text", "接市气象台暴雨预警", "--category", "call")
         assert code == 0

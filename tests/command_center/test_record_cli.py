@@ -110,3 +110,16 @@ def test_a_revoked_device_is_told_so_and_a_missing_hub_is_not_called_a_refusal(
         assert "refuses this device's key" in res.stderr and "revoked" in res.stderr
     res = _cc("ctl", "--bundle", str(bundle), "--timeout", "1", "incident", "list")
     assert res.returncode == exits.NO_ANSWER and "is it running" in res.stderr
+
+
+def test_a_port_in_use_is_named_not_a_traceback(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        res = _cc("serve", "--data-dir", str(tmp_path / "hub"), "--listen", f"127.0.0.1:{port}")
+    assert res.returncode == exits.BAD_INPUT, res.stderr
+    assert f"cannot listen on tcp://127.0.0.1:{port}" in res.stderr
+    assert "Traceback" not in res.stderr

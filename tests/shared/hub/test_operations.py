@@ -366,6 +366,11 @@ async def test_readings_raise_alarms_and_draft_an_incident_to_confirm(
         unknown = sc.make(MonitoringReading, point_id="NOPE", value=1.0, measured=t)
         err = await _answer(sc, unknown)
         assert err is not None and "no monitoring point 'NOPE'" in err.detail
+        future = datetime(2030, 1, 1, tzinfo=UTC)  # a gateway with its clock years ahead
+        ahead = sc.make(MonitoringReading, point_id="WL-FUYANG-1", value=30.0, measured=future)
+        err = await _answer(sc, ahead)
+        assert err is not None and "in the future" in err.detail
+        assert r.get("resource", "WL-FUYANG-1").last_value == 23.6  # not shown as current
         # The duty officer confirms the draft as an incident.
         d = alarm.draft
         confirm = dc.make(
@@ -374,11 +379,12 @@ async def test_readings_raise_alarms_and_draft_an_incident_to_confirm(
             title=d.title,
             lat=d.lat,
             lon=d.lon,
-            type_code=d.type_code,
-            from_draft="WL-FUYANG-1",
+            from_draft="WL-FUYANG-1",  # no type given: the draft's type is kept
         )
         assert await _answer(dc, confirm) is None
         await _until(lambda: r.get("monitor", "WL-FUYANG-1").confirmed_as == "FL-1")
+        await _until(lambda: r.get("incident", "FL-1") is not None)
+        assert d.type_code and r.get("incident", "FL-1").type_code == d.type_code
         again = dc.make(
             IncidentDeclare, **{**LEAK, "incident_id": "FL-2"}, from_draft="WL-FUYANG-1"
         )
