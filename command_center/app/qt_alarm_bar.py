@@ -95,7 +95,8 @@ class QtAlarmBar(QWidget):
             out.append((f"!emergency:{key}", text, True))
         for key, a in self.picture.alarms.items():
             if key.startswith("order:"):
-                text = tr("指令未确认：{what}").format(what=a.incident_id or tr(a.name))
+                what = a.detail or a.incident_id or tr(a.name)
+                text = tr("指令未确认：{what}").format(what=what)
                 out.append((key, text, True))
                 continue
             if key.startswith("device:"):  # a device cut off for sending malformed data

@@ -87,6 +87,8 @@ class OrderEscalation(HandlerBase):
                                     "overdue",
                                     now,
                                     order.exercise,
+                                    f"{order.order_id} → {order.recipient}"
+                                    + (f"（{order.incident_id}）" if order.incident_id else ""),
                                 ),
                             )
                         )

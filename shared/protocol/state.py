@@ -143,6 +143,9 @@ class AlarmState(msgspec.Struct, frozen=True, tag="alarm"):
     kind: str
     raised: datetime
     exercise: bool = False
+    detail: str = ""
+    """What the alarm is about, in words (an order alarm: the order, its recipient and
+    incident)."""
 
 
 class ResourceState(msgspec.Struct, frozen=True, tag="resource"):

@@ -510,6 +510,7 @@ async def test_orders_are_delivered_once_and_escalate_when_nobody_answers(
         clock.now = t0 + timedelta(seconds=901)
         await _until(lambda: order("O-2").recipient == "police-liaison")
         assert lr.get("alarm", "order:O-2").name == "指令未签收"
+        assert lr.get("alarm", "order:O-2").detail.startswith("O-2 → ")  # which, to whom
         await _until(lambda: order("O-2").state == "delivered")  # the fallback's inbox
         assert "O-2" in inbox.orders
         await inbox.update("O-2", "acknowledged")
