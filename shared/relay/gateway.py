@@ -67,7 +67,11 @@ class WarningGateway:
                     },
                 )
             if item.accepted and self.client is not None:
-                entry["stored"] = await self._send(item)
+                entry["stored"] = stored = await self._send(item)
+                if isinstance(stored, str) and stored.startswith("refused"):
+                    # valid CAP, but the hub refused it: not accepted, and the reason is its
+                    entry["accepted"] = False
+                    entry["reason"] = stored
             alerts.append(entry)
         accepted = [a for a in alerts if a["accepted"]]
         return {

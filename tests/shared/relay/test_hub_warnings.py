@@ -187,3 +187,20 @@ def test_the_ingest_command_says_per_file_what_it_did(tmp_path: Path) -> None:
         assert lines[0]["alerts"][0]["stored"] is True
         assert (drop / "done" / "a.xml").exists() and (drop / "rejected" / "b.xml").exists()
         assert "status Draft" in (drop / "rejected" / "b.xml.reason.txt").read_text()
+        # A bundle the hub refuses (not a gateway's): not "accepted", and a failing exit.
+        field = data / "field.json"
+        res = hub.cli("enroll", "--name", "f-1", "--role", "field", "--out", str(field))
+        assert res.returncode == 0
+        res = subprocess.run(
+            [
+                sys.executable, "-m", "command_center", "warnings", "ingest",
+                str(drop / "done" / "a.xml"), "--bundle", str(field),
+                "--outbox", str(tmp_path / "f-outbox.db"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )  # fmt: skip
+        line = json.loads(res.stdout.splitlines()[-1])
+        assert res.returncode == 1 and line["accepted"] is False, res.stdout
+        assert "refused by the hub" in line["reason"]
