@@ -32,6 +32,13 @@ def _row(row: Any, skip: tuple[str, ...] = ()) -> dict[str, object]:
     return out
 
 
+def stored_report_text(engine: Engine, report_id: str) -> str:
+    """A report's full text from the store (the picture holds only its title)."""
+    with engine.connect() as conn:
+        text = conn.execute(select(Report.text).where(Report.msg_id == report_id).limit(1)).scalar()
+    return str(text or "")
+
+
 def _json(text: str) -> object:
     return json.loads(text) if text else None
 

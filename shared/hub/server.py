@@ -58,7 +58,7 @@ from shared.hub.load import load_state
 from shared.hub.lock import DataFolderLock
 from shared.hub.media import sweep_media
 from shared.hub.persist import Persister
-from shared.hub.record import read_record
+from shared.hub.record import read_record, stored_report_text
 from shared.hub.registry import DeviceCache
 from shared.hub.state import StateStore
 from shared.hub.warnings import expired_warnings
@@ -335,7 +335,12 @@ class Hub:
         assert self.upstream_settings is not None and self.endpoints is not None
         local = self._link_bundle()
         self.upstream = UpstreamLink(
-            self.city_bundle, local, self.upstream_settings, self.data_dir, self.blobs
+            self.city_bundle,
+            local,
+            self.upstream_settings,
+            self.data_dir,
+            self.blobs,
+            report_text=lambda report_id: stored_report_text(self.engine, report_id),
         )
         topics = self.state.topics
         self.upstream.start(

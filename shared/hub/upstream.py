@@ -22,7 +22,7 @@ import asyncio
 import hashlib
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -66,10 +66,18 @@ def _id(*parts: object) -> str:
 class Translator:
     """County picture changes → messages for the city (pure: testable without sockets)."""
 
-    def __init__(self, device: str, prefix: str, link_device: str) -> None:
+    def __init__(
+        self,
+        device: str,
+        prefix: str,
+        link_device: str,
+        report_text: Callable[[str], str] = lambda report_id: "",
+    ) -> None:
         self.device = device
         self.prefix = prefix
         self.link_device = link_device
+        self.report_text = report_text
+        """The full text of a county report (the picture holds only its title)."""
         self.incidents: dict[str, IncidentState] = {}
         self.orders: dict[str, OrderStatus] = {}
 
@@ -203,9 +211,11 @@ class Translator:
                 incident_id=self.city_incident(rep.incident_id),
                 stage=rep.stage,  # type: ignore[arg-type]
                 title=rep.title,
+                text=self.report_text(rep.report_id),  # every word, not just the title
                 dead=rep.dead,
                 missing=rep.missing,
                 injured=rep.injured,
+                area=rep.area if rep.area and len(rep.area) >= 3 else None,
                 source="county",
                 author=f"{rep.author or rep.sender}（{self.device}）"[:512],
                 attachments=rep.attachments,
@@ -291,6 +301,7 @@ class UpstreamLink(BatchFeed):
         settings: UpstreamSettings,
         data_dir: Path,
         blobs: BlobStore | None,
+        report_text: Callable[[str], str] = lambda report_id: "",
     ) -> None:
         self.city_bundle = city_bundle
         self.local_bundle = local_bundle
@@ -298,7 +309,10 @@ class UpstreamLink(BatchFeed):
         self.data_dir = data_dir
         self.blobs = blobs
         device = city_bundle.device
-        self.translator = Translator(device, settings.prefix or device, local_bundle.device)
+        self.report_text = report_text
+        self.translator = Translator(
+            device, settings.prefix or device, local_bundle.device, report_text
+        )
         super().__init__()
         self._status: RelayState | None = None
         self._status_lock = threading.Lock()
@@ -380,7 +394,8 @@ class UpstreamLink(BatchFeed):
     async def _catch_up(self, city: Any, picture: list[StateValue]) -> None:
         """Send what the city lacks of the county's picture (after a crash or a first link)."""
         msgs: list[Message] = []
-        fresh = Translator(self.translator.device, self.translator.prefix, self.local_bundle.device)
+        t = self.translator
+        fresh = Translator(t.device, t.prefix, self.local_bundle.device, self.report_text)
         order = {"incident": 0, "resource": 1, "report": 2}
         values = [v for v in picture if isinstance(v, IncidentState | ResourceState | ReportState)]
         values.sort(key=lambda v: order[str(type(v).__struct_config__.tag)])

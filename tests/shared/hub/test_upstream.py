@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from shared.client import HubClient, OrderInbox, Replica, issue_order, upload
 from shared.config import ConfigError, UpstreamSettings
-from shared.protocol import IncidentDeclare, ResourceUpsert, SituationReport
+from shared.protocol import IncidentClose, IncidentDeclare, ResourceUpsert, SituationReport
 from shared.store.models import Incident, Report
 from tests.support import until as _until
 
@@ -64,6 +64,7 @@ async def test_county_items_go_up_once_and_city_orders_come_down_and_are_answere
             incident_id="ZQ-1",
             stage="initial",
             title="初报：仓库起火",
+            text="仓库三层起火，已疏散工人40名",
             author="县值班员",
             attachments=[ref],
         )
@@ -87,6 +88,9 @@ async def test_county_items_go_up_once_and_city_orders_come_down_and_are_answere
         assert (
             up.incident_id == city_id and up.source == "county" and "county-zaoqiang" in up.author
         )
+        with city.engine.connect() as conn:  # every word reaches the city, not just the title
+            text = conn.execute(select(Report.text).where(Report.msg_id == report.id)).scalar()
+        assert text == "仓库三层起火，已疏散工人40名"
         assert (city.data_dir / "attachments" / ref.sha256[:2] / ref.sha256).read_bytes() == PHOTO
         await _until(lambda: lr.get("resource", "county-zaoqiang/ZQ-FIRE-1") is not None)
 
@@ -101,6 +105,11 @@ async def test_county_items_go_up_once_and_city_orders_come_down_and_are_answere
         await inbox.update(mirrored, "acknowledged")
         await inbox.update(mirrored, "accepted", "已出动两个中队")
         await _until(lambda: lr.get("order", order_id).state == "accepted")
+        # the final state crosses the link too, with its words
+        for step in ("en_route", "on_scene", "completed"):
+            await inbox.update(mirrored, step, "疏散完毕" if step == "completed" else "")  # type: ignore[arg-type]
+        await _until(lambda: lr.get("order", order_id).state == "completed")
+        assert lr.get("order", order_id).note.startswith("疏散完毕")
 
         # a 续报 later goes up too; nothing comes back down as a county incident
         follow = dc.make(
@@ -108,6 +117,17 @@ async def test_county_items_go_up_once_and_city_orders_come_down_and_are_answere
         )
         assert await dc.submit_and_wait(follow, 10) is None
         await _until(lambda: lr.get("report", follow.id) is not None)
+        # the county closes its incident: the city's copy closes with the county's reason
+        close = dc.make(IncidentClose, incident_id="ZQ-1", reason="明火扑灭，现场移交")
+        assert await dc.submit_and_wait(close, 10) is None
+        await _until(lambda: lr.get("incident", city_id) is None)
+        with city.engine.connect() as conn:
+            status, reason = conn.execute(
+                select(Incident.status, Incident.closed_reason).where(
+                    Incident.incident_id == city_id
+                )
+            ).one()
+        assert status == "closed" and reason.startswith("明火扑灭，现场移交")
         # the county hall sees its link to the city like a relay destination
         await _until(lambda: getattr(dr.get("relay", "city"), "queued", None) == 0)
         assert dr.get("relay", "city").transport == "upstream"
