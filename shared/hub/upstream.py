@@ -344,6 +344,7 @@ class UpstreamLink(BatchFeed):
         orders = Replica(self.city_bundle, topics=("order",))
         inbox = OrderInbox(city, orders)
         inbox.on_new.append(lambda o: self._mirror(local, o))
+        orders.listeners.append(lambda _t, _k, v: self._cancelled(local, v))
         catch_up: asyncio.Task[None] | None = None
         try:
             await city.start()
@@ -425,6 +426,25 @@ class UpstreamLink(BatchFeed):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         self.mirrored += 1
+
+    def _cancelled(self, local: Any, value: StateValue | None) -> None:
+        """The city cancelled an order to the county: the county's copy is cancelled too."""
+        if not isinstance(value, OrderStatus) or value.state != "cancelled":
+            return
+        if value.recipient != self.translator.device:
+            return
+        msg = OrderUpdate(
+            id=_id("cancel", value.order_id),  # one cancel, however often it is seen
+            sender=self.local_bundle.device,
+            sent=utcnow(),
+            exercise=value.exercise,
+            order_id=f"{CITY_ORDER_PREFIX}{value.order_id}",
+            state="cancelled",
+            note=f"市指挥部撤销：{value.note}"[:512] if value.note else "市指挥部撤销",
+        )
+        task = asyncio.get_running_loop().create_task(local.submit(msg))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def _note_status(self, city: Any) -> None:
         queued = city.queued()

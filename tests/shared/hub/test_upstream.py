@@ -15,7 +15,13 @@ from sqlalchemy import func, select
 
 from shared.client import HubClient, OrderInbox, Replica, issue_order, upload
 from shared.config import ConfigError, UpstreamSettings
-from shared.protocol import IncidentClose, IncidentDeclare, ResourceUpsert, SituationReport
+from shared.protocol import (
+    IncidentClose,
+    IncidentDeclare,
+    OrderUpdate,
+    ResourceUpsert,
+    SituationReport,
+)
 from shared.store.models import Incident, Report
 from tests.support import until as _until
 
@@ -110,6 +116,14 @@ async def test_county_items_go_up_once_and_city_orders_come_down_and_are_answere
             await inbox.update(mirrored, step, "疏散完毕" if step == "completed" else "")  # type: ignore[arg-type]
         await _until(lambda: lr.get("order", order_id).state == "completed")
         assert lr.get("order", order_id).note.startswith("疏散完毕")
+        # a city cancel reaches the county's copy
+        second, refusal = await issue_order(lc, "county-zaoqiang", "再派一个中队", city_id)
+        assert refusal is None
+        await _until(lambda: f"city/{second}" in inbox.orders)
+        cancel = lc.make(OrderUpdate, order_id=second, state="cancelled", note="已由市级力量处置")
+        assert await lc.submit_and_wait(cancel, 10) is None
+        await _until(lambda: dr.get("order", f"city/{second}").state == "cancelled")
+        assert "已由市级力量处置" in dr.get("order", f"city/{second}").note
 
         # a 续报 later goes up too; nothing comes back down as a county incident
         follow = dc.make(
