@@ -400,16 +400,26 @@ class UpstreamLink(BatchFeed):
         order = {"incident": 0, "resource": 1, "report": 2}
         values = [v for v in picture if isinstance(v, IncidentState | ResourceState | ReportState)]
         values.sort(key=lambda v: order[str(type(v).__struct_config__.tag)])
+        reports: list[ReportState] = []
         for v in values:
-            if self._own(v):
+            if not self._own(v):
+                continue
+            if isinstance(v, ReportState):
+                reports.append(v)  # asked about first: its photos are read only if missing
+            else:
                 msgs += fresh.messages(v, self.blobs)
-        if not msgs:
+        if not msgs and not reports:
             return
         try:
             await city.wait_online(3600)
-            held = await city.query_inbox([m.id for m in msgs], timeout=120)
+            held = await city.query_inbox(
+                [m.id for m in msgs] + [r.report_id for r in reports], timeout=120
+            )
         except TimeoutError:
             return
+        for rep in reports:
+            if rep.report_id not in held:
+                msgs += fresh.messages(rep, self.blobs)
         missing = [m for m in msgs if m.id not in held]
         if missing:
             log.warning("upstream catching up", extra={"messages": len(missing)})
