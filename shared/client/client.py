@@ -318,7 +318,9 @@ class HubClient:
                         self._set_state(LinkState.REFUSED)
                     if ref is not None and ref in self._inflight:
                         self._inflight.pop(ref, None)
-                        if code in RETRYABLE:
+                        if code in RETRYABLE or code == "revoked":
+                            # (revoked: kept, not dropped; a device re-keyed under the same
+                            # name sends what it queued meanwhile)
                             # The hub could not store it: resend from the oldest unacked
                             # message a little later (the hub drops resends it holds).
                             self._retry_at = time.monotonic() + self.heartbeat_s

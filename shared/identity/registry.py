@@ -72,12 +72,38 @@ def enroll(
     now = datetime.now(UTC)
     expires = now + timedelta(days=valid_days) if valid_days else None
     with engine.begin() as conn:
-        exists = conn.execute(select(Device.id).where(Device.name == name)).first()
-        if exists:
+        exists = conn.execute(
+            select(Device.id, Device.revoked_at, Device.role).where(Device.name == name)
+        ).first()
+        if exists and exists.revoked_at is None:
             raise EnrolmentError(
                 f"a device named {name!r} is already enrolled; revoke it first or pick another name"
             )
         rev = _bump_revision(conn)
+        if exists:
+            # Re-keying a revoked device under its name: what it queued while revoked (its
+            # outbox, sent as this name) is taken under the new key.
+            conn.execute(
+                update(Device)
+                .where(Device.id == exists.id)
+                .values(
+                    role=role,
+                    public_key=keys.public,
+                    enrolled_at=now,
+                    expires_at=expires,
+                    revoked_at=None,
+                    revision=rev,
+                )
+            )
+            append(
+                conn,
+                [
+                    AuditRecord(
+                        actor, "rekey", name, f"role={exists.role}->{role} key={keys.public}"
+                    )
+                ],
+            )
+            return Bundle(name, role, keys, hub_public_key, endpoints, now, expires)
         conn.execute(
             insert(Device).values(
                 name=name,

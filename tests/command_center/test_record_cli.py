@@ -123,3 +123,42 @@ def test_a_port_in_use_is_named_not_a_traceback(tmp_path: Path) -> None:
     assert res.returncode == exits.BAD_INPUT, res.stderr
     assert f"cannot listen on tcp://127.0.0.1:{port}" in res.stderr
     assert "Traceback" not in res.stderr
+
+
+async def test_re_keying_a_revoked_device_keeps_what_it_queued(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from shared.client import HubClient
+    from shared.identity import load_bundle
+    from shared.protocol import PositionReport
+
+    data = tmp_path / "hub"
+    data.mkdir()
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    outbox = tmp_path / "outbox.db"
+    with running_hub(data) as hub:
+        res = hub.cli("enroll", "--name", "county-x", "--role", "county", "--out", str(old))
+        assert res.returncode == exits.OK
+        assert hub.cli("revoke", "county-x", "--reason", "key leaked").returncode == exits.OK
+        async with HubClient(load_bundle(old), outbox) as c:  # refused: everything stays queued
+            made = [
+                c.make(
+                    PositionReport,
+                    unit_id=f"U-{i}",
+                    lat=37.7,
+                    lon=115.7,
+                    fix_time=datetime.now(UTC),
+                )
+                for i in range(20)
+            ]
+            await c.submit(*made)
+            assert c.queued() == 20
+        res = hub.cli("enroll", "--name", "county-x", "--role", "county", "--out", str(new))
+        assert res.returncode == exits.OK, res.stderr  # re-keyed under its name
+        async with HubClient(load_bundle(new), outbox) as c:
+            await c.wait_online(10)
+            assert await c.drain(20)
+            held = await c.query_inbox([m.id for m in made])
+        assert held == {m.id: 1 for m in made}
+        res = hub.cli("audit", "verify")
+        assert res.returncode == exits.OK
