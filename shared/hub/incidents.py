@@ -118,7 +118,7 @@ class IncidentCommands(HandlerBase):
                     .values(status=msg.to, updated=now, updated_by=device)
                 )
                 pending[("incident", msg.incident_id)] = msgspec.structs.replace(
-                    before, status=msg.to, updated=now
+                    before, status=msg.to, updated=now, status_note=msg.note
                 )
                 audits.append(
                     AuditRecord(

@@ -74,6 +74,20 @@ class OrderCommands(HandlerBase):
                     raise Refusal("forbidden", "only a leader or duty officer cancels an order")
                 if msg.state == current.state:
                     return  # a repeated answer (a second receipt, a retry) changes nothing
+                if current.state == "issued" and msg.state == "acknowledged":
+                    # acknowledging proves delivery: the receipt is recorded first (a person
+                    # answering from the command line need not send it by hand)
+                    conn.execute(
+                        insert(OrderEvent).values(
+                            order_id=msg.order_id,
+                            from_state="issued",
+                            to_state="delivered",
+                            by=device,
+                            at=now,
+                            note="签收随确认",
+                        )
+                    )
+                    current = msgspec.structs.replace(current, state="delivered")
                 try:
                     advance(domain_order(current), msg.state, by=device, at=now, reason=msg.note)
                 except DomainError as exc:

@@ -178,7 +178,7 @@ class Translator:
                     _id("transition", inc.incident_id, inc.status),
                     incident_id=city_id,
                     to=inc.status,
-                    note=f"{self.device}：状态变更",
+                    note=f"{inc.status_note or '状态变更'}（{self.device}）"[:512],
                     exercise=inc.exercise,
                 )
             )

@@ -78,6 +78,8 @@ class IncidentState(msgspec.Struct, frozen=True, tag="incident"):
     warnings: list[str] = msgspec.field(default_factory=list)
     area: list[tuple[float, float]] | None = None
     occurred: datetime | None = None
+    status_note: str = ""
+    """Why the incident reached its status (the note of its last lifecycle step)."""
 
 
 PresenceStatus = Literal["online", "stale", "offline"]

@@ -18,11 +18,12 @@ from shared.config import ConfigError, UpstreamSettings
 from shared.protocol import (
     IncidentClose,
     IncidentDeclare,
+    IncidentTransition,
     OrderUpdate,
     ResourceUpsert,
     SituationReport,
 )
-from shared.store.models import Incident, Report
+from shared.store.models import Incident, IncidentTransitionRow, Report
 from tests.support import until as _until
 
 PHOTO = hashlib.shake_256(b"county").digest(700_000)
@@ -131,6 +132,23 @@ async def test_county_items_go_up_once_and_city_orders_come_down_and_are_answere
         )
         assert await dc.submit_and_wait(follow, 10) is None
         await _until(lambda: lr.get("report", follow.id) is not None)
+        # a lifecycle step goes up with its note
+        step = dc.make(IncidentTransition, incident_id="ZQ-1", to="responding", note="启动县级响应")
+        assert await dc.submit_and_wait(step, 10) is None
+        await _until(lambda: lr.get("incident", city_id).status == "responding")
+        with city.engine.connect() as conn:
+            notes = (
+                conn.execute(
+                    select(IncidentTransitionRow.note).where(
+                        IncidentTransitionRow.incident_id == city_id
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        assert any(n.startswith("启动县级响应") for n in notes), notes
+        calm = dc.make(IncidentTransition, incident_id="ZQ-1", to="stabilised", note="火势控制")
+        assert await dc.submit_and_wait(calm, 10) is None
         # the county closes its incident: the city's copy closes with the county's reason
         close = dc.make(IncidentClose, incident_id="ZQ-1", reason="明火扑灭，现场移交")
         assert await dc.submit_and_wait(close, 10) is None
