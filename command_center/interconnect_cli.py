@@ -201,6 +201,18 @@ def _relay_status(args: argparse.Namespace) -> int:
                 "last_error": b.last_error,
             }
             print(json.dumps(out, ensure_ascii=False))
+        upstream = args.data_dir / "upstream-outbox.db"
+        if upstream.is_file():  # a county hub: its link to the city is a destination too
+            from shared.client.outbox import Outbox
+
+            box = Outbox(upstream)
+            try:
+                queued = box.count()
+            finally:
+                box.close()
+            out = {"destination": "city", "transport": "upstream", "queued": queued}
+            print(json.dumps(out, ensure_ascii=False))
+            names.append("city")
         if not names:
             print("no relay destination has been used on this store", file=sys.stderr)
     finally:

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -163,6 +166,19 @@ async def test_county_items_go_up_once_and_city_orders_come_down_and_are_answere
         # the county hall sees its link to the city like a relay destination
         await _until(lambda: getattr(dr.get("relay", "city"), "queued", None) == 0)
         assert dr.get("relay", "city").transport == "upstream"
+        # and so does `relay status` on the county's data folder
+        res = subprocess.run(
+            [
+                *(sys.executable, "-m", "command_center", "relay", "status"),
+                *("--data-dir", str(county.data_dir)),
+                *("--db", county.engine.url.render_as_string(hide_password=False)),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        lines = [json.loads(line) for line in res.stdout.splitlines()]
+        assert {"destination": "city", "transport": "upstream", "queued": 0} in lines, res
         await asyncio.sleep(1.0)
     with city.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(Report)).scalar_one() == 2
