@@ -173,6 +173,13 @@ def load_config(path: Path | None) -> Config:
         raise ConfigError(f"configuration {path} is not valid TOML: {exc}") from None
     except RecursionError:
         raise ConfigError(f"configuration {path} nests too deeply") from None
+    hub = raw.get("hub")
+    if isinstance(hub, dict) and isinstance(hub.get("request_port"), int):
+        # The three ports go together, as with --listen: publish and snapshot follow the
+        # request port unless they are given (bundles carry all three).
+        port = hub["request_port"]
+        hub.setdefault("publish_port", port + 1 if port else 0)
+        hub.setdefault("snapshot_port", port + 2 if port else 0)
     try:
         return msgspec.convert(raw, Config)
     except msgspec.ValidationError as exc:

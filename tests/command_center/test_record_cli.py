@@ -162,3 +162,28 @@ async def test_re_keying_a_revoked_device_keeps_what_it_queued(tmp_path: Path) -
         assert held == {m.id: 1 for m in made}
         res = hub.cli("audit", "verify")
         assert res.returncode == exits.OK
+
+
+def test_setting_only_the_request_port_moves_all_three(tmp_path: Path) -> None:
+    cfg = tmp_path / "hub.toml"
+    cfg.write_text("[hub]\nrequest_port = 9701\n", "utf-8")
+    hub = HubProcess(tmp_path / "hub")
+    out = tmp_path / "t.json"
+    res = hub.cli(
+        "enroll",
+        "--config",
+        str(cfg),
+        "--name",
+        "t",
+        "--role",
+        "field",
+        "--out",
+        str(out),
+        "--json",
+    )
+    assert res.returncode == exits.OK, res.stderr
+    assert json.loads(res.stdout)["endpoints"] == {
+        "request": "tcp://127.0.0.1:9701",
+        "publish": "tcp://127.0.0.1:9702",
+        "snapshot": "tcp://127.0.0.1:9703",
+    }
