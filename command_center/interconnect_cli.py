@@ -42,6 +42,14 @@ def add_parsers(sub: Any, common: Any) -> None:
         action="store_true",
         help="replace a CA that exists (every certificate it issued stops being trusted)",
     )
+    p.add_argument(
+        "--department",
+        action="append",
+        default=[],
+        metavar="CN",
+        help="also a department platform's client certificate, e.g. fire.dept.hengshui "
+        "(repeatable; the intake maps the common name to the department's liaison)",
+    )
 
     p = sub.add_parser(
         "province-sim", help="a stand-in provincial platform: validates, acknowledges, records"
@@ -131,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 4  # exits.BAD_INPUT
-        files = init_test_pki(args.folder, args.host)
+        files = init_test_pki(args.folder, args.host, args.department)
         for role, f in files.items():
             print(json.dumps({"role": role, "cert": str(f.cert), "key": str(f.key)}))
         return 0
@@ -374,7 +382,7 @@ def _intake(args: argparse.Namespace) -> int:
     config = load_intake_config(args.config)
     bundles = {c.certificate_cn: load_bundle(Path(c.bundle)) for c in config.clients}
     host, port = _listen(args.listen)
-    tls = _server_tls(args)
+    tls = _server_tls(args, "intake")
     door = Intake(bundles, args.outboxes or default_data_dir() / "intake")
 
     async def main() -> None:
@@ -396,16 +404,17 @@ def _listen(addr: str) -> tuple[str, int]:
     return host, int(port_text)
 
 
-def _server_tls(args: argparse.Namespace) -> Any:
-    """The server's TLS context from --pki DIR (its ``province`` certificate) or
-    --ca/--cert/--key; client certificates signed by the CA are required."""
+def _server_tls(args: argparse.Namespace, stem: str = "province") -> Any:
+    """The server's TLS context from --pki DIR (its ``STEM`` certificate: the province
+    simulator's or the intake's own) or --ca/--cert/--key; client certificates signed by
+    the CA are required."""
     import ssl
 
     from shared.relay.province_sim import server_tls
 
     ca = args.ca or (args.pki / "ca.crt" if args.pki else None)
-    cert = args.cert or (args.pki / "province.crt" if args.pki else None)
-    key = args.key or (args.pki / "province.key" if args.pki else None)
+    cert = args.cert or (args.pki / f"{stem}.crt" if args.pki else None)
+    key = args.key or (args.pki / f"{stem}.key" if args.pki else None)
     if not (ca and cert and key):
         raise ValueError("give --pki DIR, or --ca, --cert and --key")
     try:

@@ -128,17 +128,21 @@ def issue(
     return _write(folder, stem, cert, key)
 
 
-def init_test_pki(folder: Path, server_hosts: list[str] | None = None) -> dict[str, CertFiles]:
-    """A CA, a provincial server certificate and a city client certificate in ``folder``."""
+def init_test_pki(
+    folder: Path, server_hosts: list[str] | None = None, departments: list[str] | None = None
+) -> dict[str, CertFiles]:
+    """A CA, a provincial server certificate, the city's client certificate, the city
+    intake's own server certificate and one client certificate per department common name
+    (``fire.dept.hengshui`` → ``fire.crt``) in ``folder``."""
     ca = make_ca(folder, "Hebei test root CA")
-    return {
+    hosts = server_hosts or ["127.0.0.1", "localhost"]
+    files = {
         "ca": ca,
-        "province": issue(
-            ca,
-            folder,
-            "province",
-            "province.hebei.test",
-            hosts=server_hosts or ["127.0.0.1", "localhost"],
-        ),
+        "province": issue(ca, folder, "province", "province.hebei.test", hosts=hosts),
         "city": issue(ca, folder, "city", "131100.emergency.hengshui"),
+        "intake": issue(ca, folder, "intake", "intake.131100.emergency.hengshui", hosts=hosts),
     }
+    for cn in departments or []:
+        stem = cn.split(".", 1)[0]
+        files[stem] = issue(ca, folder, stem, cn)
+    return files

@@ -85,8 +85,18 @@ def test_pki_init_keeps_a_ca_without_force(tmp_path: Path) -> None:
     res = _cc("pki", "init", str(pki))
     assert res.returncode == exits.BAD_INPUT and "--force" in res.stderr
     assert (pki / "ca.crt").read_bytes() == ca
-    assert _cc("pki", "init", str(pki), "--force").returncode == exits.OK
+    res = _cc("pki", "init", str(pki), "--force", "--department", "fire.dept.hengshui")
+    assert res.returncode == exits.OK
     assert (pki / "ca.crt").read_bytes() != ca
+    from cryptography import x509
+
+    def cn(stem: str) -> str:
+        cert = x509.load_pem_x509_certificate((pki / f"{stem}.crt").read_bytes())
+        return str(cert.subject.rfc4514_string())
+
+    # a department's client certificate, and the intake's own (not the province's)
+    assert "CN=fire.dept.hengshui" in cn("fire")
+    assert "CN=intake.131100.emergency.hengshui" in cn("intake")
 
 
 def test_the_exit_codes_are_documented() -> None:
