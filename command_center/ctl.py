@@ -496,6 +496,8 @@ async def _run(args: argparse.Namespace, bundle: Bundle) -> tuple[int, dict[str,
                     msg: Message | None = await _report(client, args)
                 else:
                     msg = _message(client, args)
+                if msg is not None:  # every limit checked here, before anything is sent
+                    msgspec.convert(msgspec.to_builtins(msg), type(msg), strict=False)
             except msgspec.ValidationError as exc:
                 return exits.BAD_INPUT, {"ok": False, "error": f"invalid input: {exc}"}
             except (UploadError, OSError) as exc:

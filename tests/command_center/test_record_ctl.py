@@ -132,3 +132,8 @@ def test_the_record_cannot_be_overwritten_and_keeps_every_word(tmp_path: Path) -
         ):
             code, out = _ctl(duty, "incident", "declare", *args)
             assert code == exits.REFUSED and words in out["error"], (args, out)
+        code, out = _ctl(
+            duty, "incident", "declare", "--id", "E-5", "--title", "x", *PLACE,
+            "--dead", "100000000000000000000",
+        )  # fmt: skip
+        assert code == exits.BAD_INPUT and "<= 10000000" in out["error"], out
