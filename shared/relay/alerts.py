@@ -163,14 +163,33 @@ class AlertFactory:
             self.closed_sent.add(inc.incident_id)
             false_alarm = before is not None and before.status == "reported"
             return [self._close(inc, cancel=false_alarm)]
-        if inc.level != self.level_sent.get(inc.incident_id):
+        retyped = before is not None and before.type_code != inc.type_code
+        if inc.level != self.level_sent.get(inc.incident_id) or retyped:
             stamp = int(inc.updated.timestamp())
-            ident = self._identifier(inc.incident_id, f"L{inc.level or 0}.{stamp}")
-            text = f"事件级别调整为{_level_text(inc.level)}。"
-            if inc.override_reason:
-                text += f"理由：{inc.override_reason}。"
-            return [self._event("level", inc, ident, "级别调整", text, [])]
+            text = ""
+            if retyped:
+                assert before is not None
+                text += (
+                    f"事件类型由{self._type_name(before.type_code)}调整为"
+                    f"{self._type_name(inc.type_code)}。"
+                )
+            if inc.level != self.level_sent.get(inc.incident_id):
+                text += f"事件级别调整为{_level_text(inc.level)}。"
+                if inc.override_reason:
+                    text += f"理由：{inc.override_reason}。"
+            what = f"T{_UNSAFE.sub('_', inc.type_code)}." if retyped else ""
+            ident = self._identifier(inc.incident_id, f"{what}L{inc.level or 0}.{stamp}")
+            heading = "类型调整" if retyped else "级别调整"
+            return [self._event("level", inc, ident, heading, text, [])]
         return []
+
+    def _type_name(self, code: str) -> str:
+        if not code:
+            return "（未分类）"
+        try:
+            return f"{self.types.type(code).name}（{code}）"
+        except DomainError:
+            return code
 
     def _report(self, rep: ReportState) -> list[AlertEvent]:
         if rep.report_id in self.reports_seen:

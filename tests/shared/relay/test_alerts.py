@@ -84,6 +84,14 @@ def test_follow_ups_level_changes_responses_and_closing_chain_on(schemas: Schema
     assert [e.kind for e in raised] == ["level"]
     assert raised[0].alert.infos[0].severity == "Severe"
     assert f.observe(incident(level=2, updated=T0 + timedelta(minutes=31))) == []  # no change
+    # a type change reaches the province as an Update in the chain, level unchanged
+    [retyped] = f.observe(
+        incident(level=2, type_code="hazchem.explosion", updated=T0 + timedelta(minutes=33))
+    )
+    assert retyped.alert.msg_type == "Update" and "类型调整" in retyped.alert.infos[0].headline
+    assert "hazchem.explosion" in retyped.alert.infos[0].description
+    back = f.observe(incident(level=2, updated=T0 + timedelta(minutes=34)))  # and back again
+    assert len(back) == 1
 
     step = ResponseStep("activate", 2, "市长", T0 + timedelta(minutes=40))
     resp = ResponseState("INC-20260712-001", "危化品事故专项预案", 2, True, T0, history=[step])
@@ -95,8 +103,8 @@ def test_follow_ups_level_changes_responses_and_closing_chain_on(schemas: Schema
     assert closed.alert.msg_type == "Update"
     assert closed.alert.infos[0].urgency == "Past"
     assert closed.alert.infos[0].response_type == ["AllClear"]
-    assert len(closed.alert.references) == 4
-    for event in (raised[0], activated, closed):
+    assert len(closed.alert.references) == 6
+    for event in (raised[0], retyped, activated, closed):
         doc = distribution_xml(envelope(event, f.settings, None))
         assert schemas.problems(parse_untrusted(doc)) == []
 
