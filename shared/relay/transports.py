@@ -182,11 +182,7 @@ class HttpsTransport:
                 body = await resp.content.read(1024 * 1024 + 1)
                 status = resp.status
         except (aiohttp.ClientError, TimeoutError, ssl.SSLError, OSError) as exc:
-            reason = f"{self.url}: {type(exc).__name__}: {exc}"[:500]
-            if "reset" in str(exc).lower() or isinstance(exc, ssl.SSLError):
-                # TLS 1.3 servers refuse a client certificate after the handshake: a reset
-                reason += " (check that the far end trusts this platform's client certificate)"
-            raise DeliveryFailed(reason, retry=True) from None
+            raise DeliveryFailed(self._why(exc), retry=True) from None
         try:
             answer = read_answer(body)
         except ValueError as exc:
@@ -199,6 +195,34 @@ class HttpsTransport:
         reasons = "; ".join(answer.reasons)[:1500] or f"HTTP {status}"
         retry = status >= 500 or status in (408, 429)
         raise DeliveryFailed(f"HTTP {status} {answer.answer_id}: {reasons}", retry=retry)
+
+    def _why(self, exc: BaseException) -> str:
+        """Which side's trust failed, in words a platform administrator can act on."""
+        reason = f"{self.url}: {type(exc).__name__}: {exc}"[:500]
+        verify = isinstance(exc, ssl.SSLCertVerificationError) or isinstance(
+            getattr(exc, "os_error", None) or getattr(exc, "__cause__", None),
+            ssl.SSLCertVerificationError,
+        )
+        if verify or "certificate verify failed" in str(exc):
+            return reason + (
+                " (this platform does not trust the far end's server certificate: check the "
+                "CA file given as the destination's ca, and the server's name or address)"
+            )
+        text = str(exc).lower()
+        if (
+            "reset" in text
+            or "disconnected" in text
+            or "alert" in text
+            or isinstance(exc, ssl.SSLError)
+        ):
+            # TLS 1.3 servers refuse a client certificate after the handshake: a reset, a
+            # disconnect or an alert is what this side sees
+            return reason + (
+                " (the far end closed the connection during or after the TLS handshake: it "
+                "most likely does not trust this platform's client certificate; check the "
+                "destination's cert and key, and that the far end trusts their CA)"
+            )
+        return reason
 
     async def aclose(self) -> None:
         if self._session is not None:

@@ -113,7 +113,23 @@ async def test_a_client_without_a_certificate_of_the_pki_is_refused_and_keeps_it
     assert province.received == []
     status = relay.status("province")
     assert status.queued == 1 and status.attempts == 1
-    assert "certificate" in status.last_error
+    assert "does not trust this platform's client certificate" in status.last_error
+    await transport.aclose()
+
+
+async def test_a_province_this_platform_does_not_trust_is_named_as_such(
+    engine: Engine, pki: dict, province: ProvinceSim, tmp_path: Path
+) -> None:
+    other_ca = make_ca(tmp_path / "other", "Other CA")
+    # presents a good client certificate, but trusts another CA than the province's
+    tls = client_tls(other_ca.cert, pki["city"].cert, pki["city"].key)
+    transport = HttpsTransport(f"https://127.0.0.1:{province.port}/edxl", tls, timeout_s=5)
+    clock = Clock(T0)
+    relay = _relayer(engine, [transport], clock)
+    relay.enqueue(relay.changes(_report_batch(1, clock)))
+    assert await relay.deliver_due() == 0
+    error = relay.status("province").last_error
+    assert "this platform does not trust the far end's server certificate" in error, error
     await transport.aclose()
 
 
