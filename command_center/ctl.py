@@ -273,6 +273,24 @@ def add_parser(sub: Any) -> None:
     what.add_parser("alarms")
 
 
+def _facts(args: argparse.Namespace) -> dict[str, Any]:
+    """An incident's facts as ``incident declare`` and ``incident update`` take them."""
+    return {
+        "lat": args.lat,
+        "lon": args.lon,
+        "type_code": args.type,
+        "division": args.division,
+        "dead": args.dead,
+        "missing": args.missing,
+        "seriously_injured": args.injured,
+        "trapped": args.trapped,
+        "evacuated": args.evacuated,
+        "direct_loss_cny": args.loss,
+        "area": args.area,
+        "occurred": args.occurred,
+    }
+
+
 def _message(client: HubClient, args: argparse.Namespace) -> Message | None:
     """The message an action sends, or None for a read-only command."""
     w, a = args.what, getattr(args, "action", None)
@@ -281,21 +299,10 @@ def _message(client: HubClient, args: argparse.Namespace) -> Message | None:
             IncidentDeclare,
             incident_id=args.id,
             title=args.title,
-            lat=args.lat,
-            lon=args.lon,
-            type_code=args.type,
-            division=args.division,
             level=args.level,
-            dead=args.dead,
-            missing=args.missing,
-            seriously_injured=args.injured,
-            trapped=args.trapped,
-            evacuated=args.evacuated,
-            direct_loss_cny=args.loss,
-            area=args.area,
-            occurred=args.occurred,
             from_draft=args.from_draft,
             exercise=args.exercise,
+            **_facts(args),
         )
     if w == "incident" and a == "update":
         return client.make(
@@ -303,18 +310,7 @@ def _message(client: HubClient, args: argparse.Namespace) -> Message | None:
             incident_id=args.id,
             reason=args.reason,
             title=args.title,
-            lat=args.lat,
-            lon=args.lon,
-            type_code=args.type,
-            division=args.division,
-            dead=args.dead,
-            missing=args.missing,
-            seriously_injured=args.injured,
-            trapped=args.trapped,
-            evacuated=args.evacuated,
-            direct_loss_cny=args.loss,
-            area=args.area,
-            occurred=args.occurred,
+            **_facts(args),
         )
     if w == "incident" and a == "transition":
         return client.make(IncidentTransition, incident_id=args.id, to=args.to, note=args.note)

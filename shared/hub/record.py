@@ -39,6 +39,21 @@ def stored_report_text(engine: Engine, report_id: str) -> str:
     return str(text or "")
 
 
+def _rows(
+    conn: Any, model: Any, incident_id: str, order: Any, skip: tuple[str, ...]
+) -> list[dict[str, object]]:
+    """One part of the record: ``model``'s rows of the incident, oldest first."""
+    return [
+        _row(r, skip)
+        for r in conn.execute(
+            select(model.__table__)
+            .where(model.incident_id == incident_id)
+            .order_by(order)
+            .limit(_CAP)
+        )
+    ]
+
+
 def _json(text: str) -> object:
     return json.loads(text) if text else None
 
@@ -59,33 +74,13 @@ def read_record(engine: Engine, query: RecordQuery, now: datetime) -> bytes:
         if incident.get("area"):
             incident["area"] = json.loads(str(incident["area"]))
         changes = [
-            _row(r)
-            | {"before": json.loads(r.before or "null"), "after": json.loads(r.after or "null")}
-            for r in conn.execute(
-                select(IncidentChange.__table__)
-                .where(IncidentChange.incident_id == incident_id)
-                .order_by(IncidentChange.id)
-                .limit(_CAP)
-            )
+            row | {"before": _json(str(row["before"])), "after": _json(str(row["after"]))}
+            for row in _rows(conn, IncidentChange, incident_id, IncidentChange.id, ())
         ]
-        transitions = [
-            _row(r, ("id",))
-            for r in conn.execute(
-                select(IncidentTransitionRow.__table__)
-                .where(IncidentTransitionRow.incident_id == incident_id)
-                .order_by(IncidentTransitionRow.id)
-                .limit(_CAP)
-            )
-        ]
-        reports = [
-            _row(r, ("id",))
-            for r in conn.execute(
-                select(Report.__table__)
-                .where(Report.incident_id == incident_id)
-                .order_by(Report.version)
-                .limit(_CAP)
-            )
-        ]
+        transitions = _rows(
+            conn, IncidentTransitionRow, incident_id, IncidentTransitionRow.id, ("id",)
+        )
+        reports = _rows(conn, Report, incident_id, Report.version, ("id",))
         orders = []
         for o in conn.execute(
             select(Order.__table__).where(Order.incident_id == incident_id).limit(_CAP)
