@@ -134,7 +134,9 @@ class QtDispatchBoard(QWidget):
                 o.recipient,
                 tr(STATE_NAMES.get(o.state, o.state)),
                 o.incident_id or "",
-                (tr("【演练】") if o.exercise else "") + o.text,
+                (tr("【演练】") if o.exercise else "")
+                + o.text
+                + (tr("｜答复：{note}").format(note=o.note) if o.note else ""),
                 f"{since:.0f}",
             ]
             for col, value in enumerate(cells):
@@ -143,6 +145,7 @@ class QtDispatchBoard(QWidget):
                     item = QTableWidgetItem()
                     self.table.setItem(row, col, item)
                 item.setText(value)
+                item.setToolTip(value)
             self._paint(row, o.state in WAITING)
         known = {self.recipient.itemText(i) for i in range(self.recipient.count())}
         for name, p in sorted(self.picture.presence.items()):

@@ -500,6 +500,10 @@
         <translation>Device {device} keeps sending malformed data (cut off: check it and revoke it)</translation>
     </message>
     <message>
+        <source>｜答复：{note}</source>
+        <translation> | answer: {note}</translation>
+    </message>
+    <message>
         <source>指令未确认：{what}</source>
         <translation>Order not acknowledged: {what}</translation>
     </message>

@@ -174,6 +174,15 @@ def test_an_order_issued_from_the_window_reaches_a_liaison_and_its_answer_shows(
             await _until(lambda: board.state_of(order_id) == "已送达")  # receipted, flashing
             await inbox.update(order_id, "acknowledged")
             await _until(lambda: board.state_of(order_id) == "已确认")
+            # A decline stays on the board, with its reason.
+            await inbox.update(order_id, "declined", "警力不足，请改派")
+            await _until(lambda: board.state_of(order_id) == "已拒绝")
+            row = next(
+                r
+                for r in range(board.table.rowCount())
+                if board.table.item(r, 0).text() == order_id
+            )
+            assert "答复：警力不足，请改派" in board.table.item(row, 4).text()
             window.grab().save(str(artifacts / "command-hall-dispatch.png"))
             window.close()
 
