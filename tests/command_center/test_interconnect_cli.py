@@ -29,6 +29,7 @@ def test_a_report_travels_from_ctl_through_a_hub_process_to_the_province_process
         "ca",
         "province",
         "city",
+        "intake",
     ]
     port = free_ports(1)[0]
     record = tmp_path / "province"
