@@ -1,6 +1,7 @@
 """A device's order inbox: its orders, kept live, with delivery receipts sent automatically.
 
-The hub publishes every open order; the inbox keeps those addressed to this device and
+The hub publishes every open order, and finished ones (with their state and words) until
+their incident closes; the inbox keeps those addressed to this device and
 answers each one still ``issued`` with a ``delivered`` receipt — again for every resend,
 since a receipt may have been lost (the hub records delivery once and ignores repeats).
 Offline the inbox still holds what it last saw, and receipts wait in the durable outbox.
@@ -14,6 +15,7 @@ from collections.abc import Callable
 
 from shared.client.client import HubClient
 from shared.client.replica import Replica
+from shared.domain.orders import FINAL
 from shared.protocol import OrderStatus, OrderUpdate, StateValue
 from shared.protocol.messages import OrderUpdateState
 
@@ -40,7 +42,9 @@ class OrderInbox:
             return
         fresh = key not in self.orders
         self.orders[key] = value
-        if fresh:
+        # A finished order stays in view (with its state and words), but is never "new":
+        # a restart's snapshot must not announce yesterday's completed orders again.
+        if fresh and value.state not in FINAL:
             for callback in self.on_new:
                 callback(value)
         if value.state == "issued" and (key, value.resends) not in self._receipted:
