@@ -149,7 +149,15 @@ def load_intake_config(path: Path) -> IntakeConfig:
 
 def openapi() -> dict[str, Any]:
     """The OpenAPI 3.1 description of the intake, from the bodies it decodes."""
-    bodies = (ReportBody, ResourceStatusBody, OrderAnswerBody, OrderView, Stored, Problem)
+    bodies = (
+        ReportBody,
+        ResourceStatusBody,
+        OrderAnswerBody,
+        OrderView,
+        Stored,
+        RequestState,
+        Problem,
+    )
     (_, components) = msgspec.json.schema_components(
         bodies, ref_template="#/components/schemas/{name}"
     )
@@ -189,8 +197,13 @@ def openapi() -> dict[str, Any]:
                         "content": {"application/json": {"schema": ref("Stored")}},
                     },
                     "202": {
-                        "description": "Queued: sent when the command centre answers.",
+                        "description": "Queued: settled when the command centre answers "
+                        "(ask GET /v1/requests/{request_id}).",
                         "content": {"application/json": {"schema": ref("Stored")}},
+                    },
+                    "409": {
+                        "description": "This request_id was used for another request.",
+                        "content": {"application/json": {"schema": ref("Problem")}},
                     },
                 }
             ),
@@ -204,7 +217,9 @@ def openapi() -> dict[str, Any]:
             "description": (
                 "For department platforms on the government intranet. Mutual TLS: present the "
                 "client certificate the city's PKI issued to your platform. Every write carries "
-                "a request_id; resending the same request_id is safe (stored once)."
+                "a request_id; resending the same request is safe (stored once, the same "
+                "answer again), the same request_id with another body is 409, and a request "
+                "answered 202 is settled later: GET /v1/requests/{request_id} tells which."
             ),
         },
         "servers": [{"url": "https://intake.example.intranet:8444"}],
@@ -228,6 +243,31 @@ def openapi() -> dict[str, Any]:
                                     }
                                 },
                             }
+                        }
+                    ),
+                }
+            },
+            "/v1/requests/{request_id}": {
+                "get": {
+                    "summary": "What a request became (stored, queued, refused with the reason)",
+                    "parameters": [
+                        {
+                            "name": "request_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "responses": answers(
+                        {
+                            "200": {
+                                "description": "The request's state.",
+                                "content": {"application/json": {"schema": ref("RequestState")}},
+                            },
+                            "404": {
+                                "description": "No request with this id from this department.",
+                                "content": {"application/json": {"schema": ref("Problem")}},
+                            },
                         }
                     ),
                 }
