@@ -123,7 +123,7 @@ def prepare_webengine(render: str = "auto") -> None:
             flags += " " + flag
     if "--js-flags" not in flags:
         # V8 favouring memory over speed: the page's script is small work (a batch every
-        # 50 ms) and the renderer holds ~150 MiB less (`./run bench map`, README).
+        # 50 ms) and the renderer holds ~150 MiB less (`./run bench map`, docs/benchmarks.md).
         flags += " --js-flags=--optimize-for-size"
     os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = flags.strip()
     scheme = QWebEngineUrlScheme(QByteArray(SCHEME))
