@@ -20,7 +20,7 @@ from shared.domain import (
     grading_for,
     packaged_plans,
 )
-from shared.domain.authority import FactChange, check_changes, confined, regrade
+from shared.domain.authority import FACTS, FactChange, check_changes, confined, regrade
 from shared.domain.checks import check_division, check_id, check_time, check_title
 from shared.domain.grading import LEVEL_NUMERALS
 from shared.domain.orders import FINAL as FINAL_ORDER_STATES
@@ -365,21 +365,12 @@ class IncidentCommands(HandlerBase):
         """Change facts of an open incident under the authority table."""
         self._confine(role, device, msg.incident_id)
         current = self._open(conn, pending, msg.incident_id)
+        # every fact the message names (place and area are checked below: they are not
+        # fields of the message as such)
         wanted: dict[str, Any] = {
             f: getattr(msg, f)
-            for f in (
-                "title",
-                "division",
-                "type_code",
-                "occurred",
-                "dead",
-                "missing",
-                "seriously_injured",
-                "trapped",
-                "evacuated",
-                "direct_loss_cny",
-            )
-            if getattr(msg, f) is not None
+            for f in FACTS
+            if f not in ("place", "area") and getattr(msg, f) is not None
         }
         if (msg.lat is None) != (msg.lon is None):
             raise Refusal("invalid", "a place needs both latitude and longitude")
