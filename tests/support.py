@@ -318,15 +318,19 @@ class LossProxy:
         await asyncio.gather(pump(reader, up_w, True), pump(up_r, writer, False))
 
 
-async def until(predicate: Any, timeout: float = 10.0, step: float = 0.02) -> None:
-    """Wait until ``predicate()`` is true; fail the test after ``timeout`` seconds."""
+async def until(predicate: Any, timeout: float = 10.0, step: float = 0.02, what: str = "") -> None:
+    """Wait until ``predicate()`` is true; fail the test after ``timeout`` seconds, saying
+    ``what`` was awaited."""
     import asyncio
 
-    for _ in range(int(timeout / step)):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
         if predicate():
             return
         await asyncio.sleep(step)
-    raise AssertionError("condition not reached")
+    if predicate():
+        return
+    raise AssertionError(f"not reached in {timeout:g} s: {what or predicate}")
 
 
 async def declare(client: Any, *incident_ids: str, timeout: float = 10.0) -> None:

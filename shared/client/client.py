@@ -22,6 +22,7 @@ import zmq
 import zmq.asyncio
 from zmq.utils.monitor import parse_monitor_message
 
+from shared.aio import cancel_and_wait
 from shared.client.link import LinkState, curve_client, next_backoff
 from shared.client.outbox import Outbox
 from shared.identity.keys import Bundle
@@ -143,14 +144,12 @@ class HubClient:
         if self._closed:
             return
         self._closed = True
+        for task in self._tasks:
+            await cancel_and_wait(task)
+        # Read after the watcher has stopped: it replaces the reader when it reopens.
         reader = getattr(self, "_reader_task", None)  # none when the client never started
         if reader is not None:
-            self._tasks.append(reader)
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+            await cancel_and_wait(reader)
         await self._flush_acked_async()
         for fut in self._waiters.values():
             if not fut.done():
@@ -471,9 +470,7 @@ class HubClient:
             log.warning("hub refused the handshake; retrying in %.0f s", self._backoff)
             old_sock, old_mon = self._sock, self._monitor
             assert old_sock is not None
-            self._reader_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reader_task
+            await cancel_and_wait(self._reader_task)
             old_sock.disable_monitor()
             old_sock.close(linger=0)
             old_mon.close(linger=0)

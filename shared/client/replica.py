@@ -9,7 +9,6 @@ hub restarted) each trigger a fresh snapshot.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from typing import Any
 import zmq
 import zmq.asyncio
 
+from shared.aio import cancel_and_wait
 from shared.client.link import curve_client
 from shared.identity.keys import Bundle
 from shared.protocol import (
@@ -89,9 +89,7 @@ class Replica:
     async def aclose(self) -> None:
         """Stop and close the sockets."""
         if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait(self._task)
         if self._sub is not None:
             self._sub.close(linger=0)
         if self._own_ctx:

@@ -31,6 +31,8 @@ from aiortc.codecs import get_capabilities
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from aiortc.rtcrtpparameters import RTCRtpCodecCapability, RTCRtpCodecParameters
 
+from shared.aio import cancel_and_wait
+
 if TYPE_CHECKING:
     Pkt: TypeAlias = av.Packet[Any]
 else:
@@ -191,9 +193,7 @@ class Worker:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait(self._task)
             self._task = None
         self._stopped()
 

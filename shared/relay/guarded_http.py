@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 import logging
 import ssl
 import time
@@ -30,6 +29,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from shared.aio import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -177,9 +178,7 @@ class GuardedServer:
     async def stop(self) -> None:
         """Stop listening and close every connection."""
         if self._sweeper is not None:
-            self._sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
+            await cancel_and_wait(self._sweeper)
         if self._server is not None:
             self._server.close()
         for conn in list(self._conns.values()):
