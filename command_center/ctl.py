@@ -126,6 +126,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--area", type=_area, help="affected area: LAT,LON;LAT,LON;…")
     p.add_argument("--occurred", type=_time, help="when it happened (ISO time with offset)")
     p.add_argument("--from-draft", default="", help="confirm the draft of this monitoring point")
+    p.add_argument(
+        "--received", type=_time, help="when the call came in (starts the reporting clocks)"
+    )
     p.add_argument("--exercise", action="store_true", help="a drill (演练)")
     p = inc.add_parser("update", help="change facts of an incident (only the ones named)")
     p.add_argument("id")
@@ -301,6 +304,7 @@ def _message(client: HubClient, args: argparse.Namespace) -> Message | None:
             title=args.title,
             level=args.level,
             from_draft=args.from_draft,
+            received=args.received,
             exercise=args.exercise,
             **_facts(args),
         )

@@ -364,3 +364,20 @@ def raw_declare(peer: Any, sender: str, incident_id: str) -> None:
     peer.send(encode(msg))
     reply = decode_reply(peer.recv(timeout=10) or b"")
     assert isinstance(reply, Ack) and reply.ref == msg.id, reply
+
+
+def run_in_qt(qapp: Any, scenario: Any) -> None:
+    """Run ``scenario()`` on a qasync loop over the test's QApplication, then close the loop
+    (joining its executor threads: a QThread must not outlive the test)."""
+    import asyncio
+
+    import qasync
+
+    qapp.setQuitOnLastWindowClosed(False)
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(scenario())
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)

@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 import traceback
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -24,14 +25,17 @@ from shared.client import (
     Replica,
     SituationPicture,
     UploadError,
+    act,
     confirm_draft,
     file_written_report,
     issue_order,
+    new_incident_id,
     respond,
+    take_call,
     write_duty_log,
 )
 from shared.identity import BundleError, load_bundle
-from shared.protocol import EmergencyAck, IncidentDraft
+from shared.protocol import EmergencyAck, IncidentDeclare, IncidentDraft, Message
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +127,17 @@ def run_window(
         error = await client.submit_and_wait(client.make(EmergencyAck, alert_id=alert_id), 10)
         return None if error is None else error.detail
 
+    async def act_on(kind: type[Message], **fields: Any) -> str | None:
+        return await act(client, kind, **fields)
+
+    async def call_taken(
+        fields: dict[str, Any], *, source: str, caller: str, phone: str, text: str
+    ) -> str | None:
+        declare = client.make(IncidentDeclare, **fields)
+        return await take_call(
+            client, declare, source=source, caller=caller, phone=phone, text=text
+        )
+
     hall_media: list[Any] = []
 
     def media() -> tuple[Any, Path | None]:
@@ -156,6 +171,9 @@ def run_window(
         write_log=write_log,
         confirm_draft=confirm,
         file_written=written,
+        act=act_on,
+        take_call=call_taken,
+        new_incident_id=lambda: new_incident_id(datetime.now(UTC)),
     )
     window.link_state = lambda: client.state
     window.hub_address = bundle.endpoints.request

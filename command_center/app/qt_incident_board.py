@@ -8,6 +8,7 @@ import html
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -27,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from command_center.app.i18n import N_, refused, tr
+from command_center.app.qt_incident_forms import Act, QtDeclareForm, QtIncidentSteps, TakeCall
 from command_center.app.theme import INCIDENT_COLOURS
 from command_center.app.ui_actions import UiActions
 from shared.client import SituationPicture
@@ -98,6 +101,9 @@ class QtIncidentBoard(QWidget):
         parent: QWidget | None = None,
         *,
         file_written: FileWritten | None = None,
+        act: Act | None = None,
+        take_call: TakeCall | None = None,
+        new_id: Callable[[], str] = lambda: "",
     ) -> None:
         super().__init__(parent)
         self.picture = picture
@@ -105,6 +111,16 @@ class QtIncidentBoard(QWidget):
         self._counties = {p.code: tr(p.name) for p in county_seats()}
         self._types = {t.code: tr(t.name) for t in classification().types}
         layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        self.take = QPushButton(tr("接报登记"))
+        self.take.setToolTip(tr("登记电话、群众或部门报来的事件：登记即开始报告时限计时"))
+        self.declare = QPushButton(tr("新建事件"))
+        for b in (self.take, self.declare):
+            b.setMinimumHeight(40)
+            b.setEnabled(take_call is not None)
+            top.addWidget(b)
+        top.addStretch(1)
+        layout.addLayout(top)
         filters = QHBoxLayout()
         self.level = self._combo(
             filters, tr("全部等级"), [(str(lv), level_text(lv)) for lv in (1, 2, 3, 4)]
@@ -117,14 +133,41 @@ class QtIncidentBoard(QWidget):
         self.table = QTableWidget(0, len(HEADERS))
         self.table.setHorizontalHeaderLabels([tr(h) for h in HEADERS])
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # Whole ids, levels, statuses and counties; the title takes the rest (and wraps its
+        # full text into a tooltip when even that is too narrow).
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.setWordWrap(True)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.itemSelectionChanged.connect(self.on_selection_changed)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self.on_context_menu)
         self.detail = QTextBrowser()
+        self.form = QtDeclareForm(picture, take_call, new_id)
+        self.form.done.connect(self.select)
+        self.form_area = QScrollArea()
+        self.form_area.setWidgetResizable(True)
+        self.form_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.form_area.setWidget(self.form)
+        self.form_area.hide()
+        self.form.closed.connect(self.close_form)
+        self.take.clicked.connect(lambda: self.open_form(call=True))
+        self.declare.clicked.connect(lambda: self.open_form(call=False))
+        self.steps = QtIncidentSteps(picture, act)
+        self.table.cellDoubleClicked.connect(lambda _r, _c: self.steps.reason.setFocus())
+        lower = QWidget()
+        lower_layout = QVBoxLayout(lower)
+        lower_layout.setContentsMargins(0, 0, 0, 0)
+        lower_layout.addWidget(self.steps)
+        lower_layout.addWidget(self.detail, 1)
         split.addWidget(self.table)
-        split.addWidget(self.detail)
-        split.setSizes([300, 300])
+        split.addWidget(lower)
+        split.addWidget(self.form_area)
+        split.setCollapsible(2, False)
+        self.split = split
         layout.addWidget(split, 1)
         row = QHBoxLayout()
         self.export = QPushButton(tr("导出报告（PDF）"))
@@ -141,6 +184,7 @@ class QtIncidentBoard(QWidget):
         self.current: str | None = None
         self.shown: list[str] = []
         self._actions = UiActions()
+        self.show_detail()
 
     def _combo(self, row: QHBoxLayout, everything: str, items: list[tuple[str, str]]) -> QComboBox:
         box = QComboBox()
@@ -193,6 +237,7 @@ class QtIncidentBoard(QWidget):
                     item = QTableWidgetItem()
                     self.table.setItem(row, col, item)
                 item.setText(value)
+                item.setToolTip(value)
             colour = INCIDENT_COLOURS.get(inc.level or 0)
             level_item = self.table.item(row, 2)
             if level_item is not None and colour:
@@ -255,6 +300,35 @@ class QtIncidentBoard(QWidget):
             answered,
         )
 
+    def open_form(self, *, call: bool) -> None:
+        """Open the declaration form with room to work in: the list stays above it."""
+        self.form.open(call=call)
+        self.form_area.show()
+        h = max(self.split.height(), 600)
+        self.split.setSizes([h * 3 // 10, 0, h * 7 // 10])
+
+    def close_form(self) -> None:
+        """Put the form away; the list and the detail share the panel again."""
+        self.form_area.hide()
+        h = max(self.split.height(), 600)
+        self.split.setSizes([h // 2, h // 2, 0])
+
+    def on_context_menu(self, pos: Any) -> None:
+        """Right-click on a row: its next step, a level override, closing it."""
+        from PySide6.QtWidgets import QMenu
+
+        item = self.table.itemAt(pos)
+        if item is None:
+            return
+        self.table.selectRow(item.row())
+        menu = QMenu(self)
+        for button in (self.steps.step, self.steps.override, self.steps.close_button):
+            action = menu.addAction(button.text())
+            action.setEnabled(button.isEnabled())
+            action.triggered.connect(button.click)
+        menu.popup(self.table.viewport().mapToGlobal(pos))
+        self.menu = menu
+
     def on_selection_changed(self) -> None:
         """Show the chosen incident."""
         rows = {i.row() for i in self.table.selectedIndexes()}
@@ -272,8 +346,11 @@ class QtIncidentBoard(QWidget):
         """The selected incident's facts, report timeline and deadline countdowns."""
         e = html.escape
         inc = self.picture.incidents.get(self.current or "")
+        self.steps.show_incident(inc.incident_id if inc else None)
         if inc is None:
-            self.detail.setHtml(f"<p style='color:#9fb3c8'>{e(tr('选择一个事件查看详情'))}</p>")
+            empty = tr("暂无事件。用“接报登记”登记电话报告，或“新建事件”立案")
+            hint = tr("选择一个事件查看详情") if self.picture.incidents else empty
+            self.detail.setHtml(f"<p style='color:#9fb3c8'>{e(hint)}</p>")
             return
         now = datetime.now(UTC)
         casualties = tr(
@@ -291,6 +368,8 @@ class QtIncidentBoard(QWidget):
             f" · {e(self._counties.get(inc.division or '', tr('未知区县')))}"
             f" · {e(casualties)}</p>",
         ]
+        for warning in inc.warnings:
+            parts.append(f"<p style='color:#facc15'>⚠ {e(warning)}</p>")
         if inc.level_criteria:
             basis = tr("定级依据：{criteria}").format(criteria="；".join(inc.level_criteria))
             parts.append(f"<p style='color:#9fb3c8'>{e(basis)}</p>")

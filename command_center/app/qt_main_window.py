@@ -26,6 +26,7 @@ from command_center.app.qt_assessment_panel import QtAssessmentPanel, Respond
 from command_center.app.qt_dispatch_board import IssueOrder, QtDispatchBoard
 from command_center.app.qt_duty_panel import QtDutyPanel, WriteLog
 from command_center.app.qt_incident_board import FileWritten, QtIncidentBoard
+from command_center.app.qt_incident_forms import Act, TakeCall
 from command_center.app.qt_situation_view import QtSituationView
 from command_center.app.qt_statistics import QtStatistics
 from command_center.app.qt_unit_table import QtUnitTable
@@ -53,6 +54,9 @@ class QtMainWindow(QMainWindow):
         confirm_draft: ConfirmDraft | None = None,
         file_written: FileWritten | None = None,
         ack_emergency: AckEmergency | None = None,
+        act: Act | None = None,
+        take_call: TakeCall | None = None,
+        new_incident_id: Callable[[], str] = lambda: "",
         media: Callable[[], tuple[Any, Path | None]] | None = None,
     ) -> None:
         super().__init__()
@@ -93,7 +97,13 @@ class QtMainWindow(QMainWindow):
             self.problem.show()
         self.table = QtUnitTable(picture)
         self.dispatch = QtDispatchBoard(picture, issue_order)
-        self.incidents = QtIncidentBoard(picture, file_written=file_written)
+        self.incidents = QtIncidentBoard(
+            picture,
+            file_written=file_written,
+            act=act,
+            take_call=take_call,
+            new_id=new_incident_id,
+        )
         self.assessment = QtAssessmentPanel(picture, respond)
         self.incidents.selected.connect(self.assessment.show_incident)
         self.tabs = QTabWidget()
@@ -118,7 +128,12 @@ class QtMainWindow(QMainWindow):
         self.tabs.currentChanged.connect(self.on_tab_changed)
         if isinstance(self.view, QtMapView):
             self.view.bridge.clicked.connect(self.on_map_clicked)
+            self.view.bridge.picked.connect(self.incidents.form.set_point)
+            self.view.bridge.polygon.connect(self.incidents.form.set_area)
+            self.incidents.form.pick.connect(self.view.pick_point)
             self.assessment.zone.connect(self.view.show_hazard)
+        else:
+            self.incidents.form.pick_button.setEnabled(False)
         self.split = QSplitter(Qt.Orientation.Horizontal)
         self.split.addWidget(self.view)
         self.split.addWidget(self.tabs)

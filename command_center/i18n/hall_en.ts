@@ -1131,5 +1131,233 @@
         <source>衡水市</source>
         <translation>Hengshui City</translation>
     </message>
+    <message>
+        <source>接报登记</source>
+        <translation>Take a call</translation>
+    </message>
+    <message>
+        <source>登记电话、群众或部门报来的事件：登记即开始报告时限计时</source>
+        <translation>Record an incident reported by phone, the public or a department: the reporting clocks start when it is recorded</translation>
+    </message>
+    <message>
+        <source>新建事件</source>
+        <translation>New incident</translation>
+    </message>
+    <message>
+        <source>暂无事件。用“接报登记”登记电话报告，或“新建事件”立案</source>
+        <translation>No incidents. Use “Take a call” to record a phone report, or “New incident” to open one</translation>
+    </message>
+    <message>
+        <source>核实</source>
+        <translation>Verify</translation>
+    </message>
+    <message>
+        <source>启动响应</source>
+        <translation>Respond</translation>
+    </message>
+    <message>
+        <source>姓名或单位</source>
+        <translation>Name or organisation</translation>
+    </message>
+    <message>
+        <source>何时何地发生了什么，例如：景县化工厂储罐泄漏</source>
+        <translation>What happened, when and where, e.g. tank leak at the Jing County chemical plant</translation>
+    </message>
+    <message>
+        <source>未分类（不定级）</source>
+        <translation>Unclassified (no grading)</translation>
+    </message>
+    <message>
+        <source>输入地名（区县、场所）或在地图上点选</source>
+        <translation>Type a place name (county, facility) or pick it on the map</translation>
+    </message>
+    <message>
+        <source>地图点选</source>
+        <translation>Pick on map</translation>
+    </message>
+    <message>
+        <source>（选定地点后自动判定）</source>
+        <translation>(found once a place is chosen)</translation>
+    </message>
+    <message>
+        <source>死亡</source>
+        <translation>Dead</translation>
+    </message>
+    <message>
+        <source>失踪</source>
+        <translation>Missing</translation>
+    </message>
+    <message>
+        <source>重伤</source>
+        <translation>Seriously injured</translation>
+    </message>
+    <message>
+        <source>被困</source>
+        <translation>Trapped</translation>
+    </message>
+    <message>
+        <source>转移</source>
+        <translation>Evacuated</translation>
+    </message>
+    <message>
+        <source> 万元</source>
+        <translation> ×10,000 CNY</translation>
+    </message>
+    <message>
+        <source>按分级标准计算</source>
+        <translation>From the grading criteria</translation>
+    </message>
+    <message>
+        <source>未绘制（可在地图左上角用多边形工具绘制）</source>
+        <translation>Not drawn (use the polygon tool at the map's top left)</translation>
+    </message>
+    <message>
+        <source>报告人所述情况：现场情况、已采取措施、需要的支援</source>
+        <translation>What the caller said: the scene, measures taken, support needed</translation>
+    </message>
+    <message>
+        <source>演练</source>
+        <translation>Exercise</translation>
+    </message>
+    <message>
+        <source>标题 *</source>
+        <translation>Title *</translation>
+    </message>
+    <message>
+        <source>地点 *</source>
+        <translation>Place *</translation>
+    </message>
+    <message>
+        <source>发生时间</source>
+        <translation>Occurred</translation>
+    </message>
+    <message>
+        <source>伤亡</source>
+        <translation>Casualties</translation>
+    </message>
+    <message>
+        <source>直接经济损失</source>
+        <translation>Direct loss</translation>
+    </message>
+    <message>
+        <source>请求等级</source>
+        <translation>Requested level</translation>
+    </message>
+    <message>
+        <source>影响范围</source>
+        <translation>Affected area</translation>
+    </message>
+    <message>
+        <source>情况说明</source>
+        <translation>Account</translation>
+    </message>
+    <message>
+        <source>提交</source>
+        <translation>Submit</translation>
+    </message>
+    <message>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>⚠ 该点不在衡水市境内，请核对</source>
+        <translation>⚠ This point is outside Hengshui: please check</translation>
+    </message>
+    <message>
+        <source>说明或理由（调整等级、关闭事件时必填）</source>
+        <translation>Note or reason (required to change the level or close)</translation>
+    </message>
+    <message>
+        <source>下一步</source>
+        <translation>Next step</translation>
+    </message>
+    <message>
+        <source>调整等级</source>
+        <translation>Set level</translation>
+    </message>
+    <message>
+        <source>关闭事件</source>
+        <translation>Close incident</translation>
+    </message>
+    <message>
+        <source>事件已关闭</source>
+        <translation>Incident closed</translation>
+    </message>
+    <message>
+        <source>来源</source>
+        <translation>Source</translation>
+    </message>
+    <message>
+        <source>报告人</source>
+        <translation>Caller</translation>
+    </message>
+    <message>
+        <source>联系电话</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <source>接报时间</source>
+        <translation>Received</translation>
+    </message>
+    <message>
+        <source>区县：{name}</source>
+        <translation>County: {name}</translation>
+    </message>
+    <message>
+        <source>本机为只读，不能登记事件</source>
+        <translation>This station is read-only and cannot record incidents</translation>
+    </message>
+    <message>
+        <source>请填写理由：会记入事件记录并随报送</source>
+        <translation>Give a reason: it is kept in the incident record and reported up</translation>
+    </message>
+    <message>
+        <source>请填写标题：何时何地发生了什么</source>
+        <translation>Give a title: what happened, when and where</translation>
+    </message>
+    <message>
+        <source>请选定地点：输入地名或在地图上点选</source>
+        <translation>Choose the place: type a name or pick it on the map</translation>
+    </message>
+    <message>
+        <source>发生时间晚于现在，请核对</source>
+        <translation>The time it occurred is in the future: please check</translation>
+    </message>
+    <message>
+        <source>接报时间晚于现在，请核对</source>
+        <translation>The time received is in the future: please check</translation>
+    </message>
+    <message>
+        <source>接报时间早于发生时间，请核对</source>
+        <translation>The time received is before it occurred: please check</translation>
+    </message>
+    <message>
+        <source>已提交：{step}</source>
+        <translation>Sent: {step}</translation>
+    </message>
+    <message>
+        <source>等级已调整为 {level}</source>
+        <translation>Level set to {level}</translation>
+    </message>
+    <message>
+        <source>{numeral}级</source>
+        <translation>Level {numeral}</translation>
+    </message>
+    <message>
+        <source>找不到地名“{name}”：请输入区县或场所名称，或在地图上点选</source>
+        <translation>No place called “{name}”: type a county or facility name, or pick it on the map</translation>
+    </message>
+    <message>
+        <source>已绘制 {n} 个顶点</source>
+        <translation>Drawn, {n} vertices</translation>
+    </message>
+    <message>
+        <source>已登记：{id}</source>
+        <translation>Recorded: {id}</translation>
+    </message>
+    <message>
+        <source>下一步：{step}</source>
+        <translation>Next: {step}</translation>
+    </message>
 </context>
 </TS>

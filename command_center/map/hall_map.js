@@ -17,6 +17,7 @@ window.hall = (function () {
     frames: [],
     applied: 0,
     lastApplyMs: 0,
+    picking: false,
   };
 
   function esc(text) {
@@ -86,6 +87,11 @@ window.hall = (function () {
       state.layers.drawn.addLayer(e.layer);
       const ring = e.layer.getLatLngs()[0].map((p) => [p.lat, p.lng]);
       send("polygonDrawn", JSON.stringify(ring));
+    });
+    map.on("click", (e) => {
+      if (!state.picking) return;
+      pick(false);
+      send("pointPicked", e.latlng.lat, e.latlng.lng);
     });
     if (window.qt && window.QWebChannel) {
       new QWebChannel(qt.webChannelTransport, (channel) => {
@@ -263,6 +269,12 @@ window.hall = (function () {
     return state.applied;
   }
 
+  function pick(on) {
+    // The next click on the map is the place of an incident being declared.
+    state.picking = Boolean(on);
+    state.map.getContainer().style.cursor = state.picking ? "crosshair" : "";
+  }
+
   function focus(ring) {
     // Bring a zone into view (the leader selected an incident): close enough to read it.
     state.map.fitBounds(L.latLngBounds(ring), { maxZoom: 13, padding: [60, 60] });
@@ -294,5 +306,8 @@ window.hall = (function () {
     return (f.length - 1) * 1000 / (f[f.length - 1] - f[0]);
   }
 
-  return { init, apply, counts, unitAt, fps, startFps, focus, map: () => state.map };
+  return {
+    init, apply, counts, unitAt, fps, startFps, focus, pick,
+    pickingNow: () => state.picking, map: () => state.map,
+  };
 })();

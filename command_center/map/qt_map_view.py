@@ -219,6 +219,7 @@ class MapBridge(QObject):
     ready = Signal()
     clicked = Signal(str, str)
     polygon = Signal(list)
+    picked = Signal(float, float)
 
     @Slot()
     def pageReady(self) -> None:
@@ -227,6 +228,10 @@ class MapBridge(QObject):
     @Slot(str, str)
     def mapClicked(self, kind: str, key: str) -> None:
         self.clicked.emit(kind, key)
+
+    @Slot(float, float)
+    def pointPicked(self, lat: float, lon: float) -> None:
+        self.picked.emit(float(lat), float(lon))
 
     @Slot(str)
     def polygonDrawn(self, ring_json: str) -> None:
@@ -363,6 +368,11 @@ class QtMapView(QWebEngineView):
         zones = {"set": [[f"hazard:{incident_id}", [list(p) for p in ring], level]], "del": []}
         self.page().runJavaScript(f"hall.apply({json.dumps({'zones': zones})})")
         self.page().runJavaScript(f"hall.focus({json.dumps([list(p) for p in ring])})")
+
+    def pick_point(self, on: bool) -> None:
+        """Report the next click on the map as a place (``bridge.picked``), or stop."""
+        if self.page_ready:
+            self.page().runJavaScript(f"hall.pick({'true' if on else 'false'})")
 
     def unit_count(self) -> int:
         """Units sent to the map and still on it."""

@@ -1,10 +1,13 @@
 """The client core shared by the field unit, the liaison client and the command hall."""
 
 from shared.client.actions import (
+    act,
     confirm_draft,
     file_written_report,
     issue_order,
+    new_incident_id,
     respond,
+    take_call,
     write_duty_log,
 )
 from shared.client.assess import assess_incident, context_from_resources, domain_incident
@@ -29,13 +32,16 @@ __all__ = [
     "SituationPicture",
     "SnapshotTimeout",
     "UploadError",
+    "act",
     "assess_incident",
     "confirm_draft",
     "context_from_resources",
     "domain_incident",
     "file_written_report",
     "issue_order",
+    "new_incident_id",
     "respond",
+    "take_call",
     "upload",
     "write_duty_log",
 ]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from shared.client.attachments import upload
 from shared.client.client import HubClient
 from shared.protocol import (
@@ -9,10 +12,70 @@ from shared.protocol import (
     DutyLogEntry,
     IncidentDeclare,
     IncidentDraft,
+    Message,
     ResponseCommand,
     SituationReport,
     new_id,
 )
+
+
+async def act(
+    client: HubClient, kind: type[Message], timeout: float = 10.0, **fields: Any
+) -> str | None:
+    """Send one message of ``kind`` made from ``fields`` (a transition, an override, a
+    close …) and wait: None when the hub stored it, else the hub's reason for refusing.
+
+    Raises:
+        TimeoutError: no answer in time (the message stays queued in the durable outbox).
+    """
+    error = await client.submit_and_wait(client.make(kind, **fields), timeout)
+    return None if error is None else error.detail
+
+
+def new_incident_id(now: datetime) -> str:
+    """An incident id a duty officer can read out on the phone: HS-20261129-0K3F9A
+    (the local date and six characters of a fresh unique id)."""
+    return f"HS-{now.astimezone():%Y%m%d}-{new_id()[-6:]}"
+
+
+async def take_call(
+    client: HubClient,
+    declare: IncidentDeclare,
+    *,
+    source: str = "",
+    caller: str = "",
+    phone: str = "",
+    text: str = "",
+    timeout: float = 10.0,
+) -> str | None:
+    """接报登记: declare the incident a call (or a walk-in, a department …) tells of, then
+    file what the caller said as its first report (初报) from ``source`` (without a
+    source: only the declaration). None when all is stored, else the hub's reason for
+    refusing the first one refused.
+
+    Raises:
+        TimeoutError: no answer in time (what was sent stays queued in the outbox).
+    """
+    error = await client.submit_and_wait(declare, timeout)
+    if error is not None or not source:
+        return None if error is None else error.detail
+    words = [text.strip()]
+    if caller or phone:
+        words.append("报告人：" + "，".join(w for w in (caller.strip(), phone.strip()) if w))
+    report = client.make(
+        SituationReport,
+        incident_id=declare.incident_id,
+        stage="initial",
+        title=declare.title,
+        text="\n".join(w for w in words if w),
+        source=source,
+        author=caller.strip(),
+        dead=declare.dead,
+        missing=declare.missing,
+        injured=declare.seriously_injured,
+    )
+    error = await client.submit_and_wait(report, timeout)
+    return None if error is None else error.detail
 
 
 async def issue_order(

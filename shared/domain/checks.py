@@ -69,3 +69,31 @@ def check_time(value: datetime | None, now: datetime, what: str = "occurred") ->
             f"says {now.isoformat(timespec='seconds')}, tolerance "
             f"{int(CLOCK_SKEW.total_seconds())} s); check the date and the device's clock"
         )
+
+
+RECEIVED_MAX_AGE = timedelta(days=1)
+"""How long after a call a duty officer may still declare with its time received."""
+
+
+def check_received(received: datetime | None, occurred: datetime | None, now: datetime) -> datetime:
+    """When the reporting clocks start: ``received`` if it is a plausible time (not in the
+    future, not before ``occurred``, within :data:`RECEIVED_MAX_AGE`), else ``now``.
+
+    Raises:
+        DomainError: an implausible time, saying which and why.
+    """
+    if received is None:
+        return now
+    check_time(received, now, "received")
+    if occurred is not None and received < occurred:
+        raise DomainError(
+            f"received {received.isoformat(timespec='seconds')} is before the incident "
+            f"occurred ({occurred.isoformat(timespec='seconds')}); check both times"
+        )
+    if received < now - RECEIVED_MAX_AGE:
+        raise DomainError(
+            f"received {received.isoformat(timespec='seconds')} is more than "
+            f"{RECEIVED_MAX_AGE.days} day ago; declare with the current time and say when "
+            "it was received in the report text"
+        )
+    return min(received, now)

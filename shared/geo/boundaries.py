@@ -14,7 +14,7 @@ from importlib import resources
 from typing import Any
 
 from shared.geo.gcj02 import gcj02_to_wgs84
-from shared.geo.places import city_centre, county_seats
+from shared.geo.places import Place, city_centre, county_seats
 
 _LAND = "data/datasets/administrative/amap/land"
 
@@ -86,3 +86,33 @@ def hengshui_boundaries() -> dict[str, Any]:
             }
         )
     return {"type": "FeatureCollection", "features": features}
+
+
+@cache
+def _county_shapes() -> list[tuple[Place, Any]]:
+    from shapely.geometry import shape
+    from shapely.prepared import prep
+
+    seats = {p.code: p for p in county_seats()}
+    out = []
+    for feature in hengshui_boundaries()["features"]:
+        code = feature["properties"]["code"]
+        if feature["properties"]["level"] == "county" and code in seats:
+            out.append((seats[code], prep(shape(feature["geometry"]))))
+    return out
+
+
+def division_at(lat: float, lon: float) -> Place | None:
+    """The county-level division of Hengshui containing the point (WGS-84), or None when
+    the point is outside the city.
+
+    Raises:
+        BoundaryError: the boundary data is not installed (says what to install).
+    """
+    from shapely.geometry import Point
+
+    point = Point(lon, lat)
+    for seat, area in _county_shapes():
+        if area.contains(point):
+            return seat
+    return None

@@ -21,7 +21,13 @@ from shared.domain import (
     packaged_plans,
 )
 from shared.domain.authority import FACTS, FactChange, check_changes, confined, regrade
-from shared.domain.checks import check_division, check_id, check_time, check_title
+from shared.domain.checks import (
+    check_division,
+    check_id,
+    check_received,
+    check_time,
+    check_title,
+)
 from shared.domain.grading import LEVEL_NUMERALS
 from shared.domain.orders import FINAL as FINAL_ORDER_STATES
 from shared.hub.common import (
@@ -240,6 +246,7 @@ class IncidentCommands(HandlerBase):
             check_id(msg.incident_id)
             check_title(msg.title)
             check_time(msg.occurred, now)
+            known_at = check_received(msg.received, msg.occurred, now)
             warnings = check_place(msg.lat, msg.lon) + check_division(msg.division)
             if msg.area is not None:
                 area, _km2, area_warnings = check_area(msg.area)
@@ -290,9 +297,13 @@ class IncidentCommands(HandlerBase):
             "area": json.dumps(area) if area else "",
             "draft_of": msg.from_draft,
         }
-        conn.execute(insert(Incident).values(incident_id=msg.incident_id, known_at=now, **values))
-        occurred = msg.occurred or now
-        self._ops.append(("track", msg.incident_id, now, occurred, type_code, level, msg.exercise))
+        conn.execute(
+            insert(Incident).values(incident_id=msg.incident_id, known_at=known_at, **values)
+        )
+        occurred = msg.occurred or known_at
+        self._ops.append(
+            ("track", msg.incident_id, known_at, occurred, type_code, level, msg.exercise)
+        )
         pending[("incident", msg.incident_id)] = IncidentState(
             msg.incident_id,
             msg.title,

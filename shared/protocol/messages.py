@@ -180,6 +180,10 @@ class IncidentDeclare(Message, frozen=True, tag="incident"):
     """The affected area as a (lat, lon) ring (WGS-84); must not cross itself."""
     from_draft: Annotated[str, msgspec.Meta(max_length=160)] = ""
     """The key of the draft (from a monitoring alarm) this declaration confirms."""
+    received: AwareDatetime | None = None
+    """When the city learned of it (the duty officer took the call): the reporting clocks
+    run from here. Default: when the hub stores the declaration. Not before ``occurred``,
+    not in the future, at most a day ago."""
 
 
 class IncidentUpdate(Message, frozen=True, tag="incident_update"):

@@ -15,8 +15,9 @@ from shared.media.agent import MediaAgent, Stream
 from shared.media.hall import HallMedia
 from shared.media.sources import LocalMedia
 from shared.protocol import FloorRequest, IncidentDeclare
-from tests.command_center.test_window import _run_in_qt, _until
 from tests.conftest import HubHandle
+from tests.support import run_in_qt as _run_in_qt
+from tests.support import until as _until
 
 
 def test_the_video_wall_watches_forwards_talks_and_records(

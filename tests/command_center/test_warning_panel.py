@@ -21,8 +21,9 @@ from shared.config import RelayConfig, RelayDestination
 from shared.protocol import SituationReport
 from shared.relay import parse_untrusted, read_distribution
 from shared.relay.gateway import WarningGateway
-from tests.command_center.test_window import _run_in_qt, _until
 from tests.shared.relay.warning_samples import US_FLOOD, cma_blizzard
+from tests.support import run_in_qt as _run_in_qt
+from tests.support import until as _until
 
 
 def test_warnings_are_listed_drawn_and_confirmed_and_the_relay_queue_shows(

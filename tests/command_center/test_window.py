@@ -20,6 +20,8 @@ from shared.geo import county_seats
 from shared.protocol import IncidentState, PositionReport, UnitState, utcnow
 from shared.sim import make_units
 from tests.conftest import HubHandle
+from tests.support import run_in_qt as _run_in_qt
+from tests.support import until as _until
 
 
 def _unit(i: int, age_s: float = 0.0) -> UnitState:
@@ -306,29 +308,6 @@ def test_the_window_explains_a_revoked_key(hub: HubHandle, tmp_path: Path) -> No
     assert res.returncode == 0, res.stderr[-2000:]
     problem = json.loads(res.stdout.strip().splitlines()[-1])["problem"]
     assert "拒绝了本机的密钥" in problem and "command-center enroll" in problem
-
-
-def _run_in_qt(qapp: Any, scenario: Any) -> None:
-    """Run ``scenario()`` on a qasync loop over the test's QApplication, then close the loop
-    (joining its executor threads: a QThread must not outlive the test)."""
-    import qasync
-
-    qapp.setQuitOnLastWindowClosed(False)
-    loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(loop)
-    try:
-        loop.run_until_complete(scenario())
-    finally:
-        loop.close()
-        asyncio.set_event_loop(None)
-
-
-async def _until(predicate: Any, timeout: float = 10.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if predicate():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("condition not reached")
 
 
 def test_the_duty_panel_shows_who_is_on_duty_and_writes_the_log(

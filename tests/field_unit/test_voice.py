@@ -15,8 +15,8 @@ from shared.media.agent import MediaAgent
 from shared.media.hall import HallMedia
 from shared.media.meter import VoiceMeter
 from shared.media.sources import LocalMedia
-from tests.command_center.test_window import _run_in_qt
 from tests.conftest import HubHandle
+from tests.support import run_in_qt as _run_in_qt
 from tests.support import until
 
 

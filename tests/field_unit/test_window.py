@@ -15,7 +15,7 @@ from shared.client import HubClient, Replica, SituationPicture, issue_order
 from shared.field import FieldSession
 from shared.gps import Fix
 from shared.protocol import EmergencyAck, IncidentDeclare
-from tests.command_center.test_window import _run_in_qt
+from tests.support import run_in_qt as _run_in_qt
 from tests.support import until
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.identity import revoke
-from tests.command_center.test_window import _run_in_qt
+from tests.support import run_in_qt as _run_in_qt
 
 
 def test_the_wizard_keeps_a_good_bundle_and_explains_bad_ones(

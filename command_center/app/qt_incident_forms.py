@@ -1,0 +1,514 @@
+"""Acting on incidents from the hall: 接报登记 (a call taken), a new incident, the next
+lifecycle step, a level override and closing — the same messages the command line sends,
+with the hub's refusals shown in words and the field at fault highlighted."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from PySide6.QtCore import QDateTime, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QDateTimeEdit,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from command_center.app.i18n import N_, refused, tr
+from command_center.app.ui_actions import UiActions
+from shared.client import SituationPicture
+from shared.domain import classification
+from shared.geo import county_seats
+from shared.protocol import IncidentClose, IncidentTransition, LevelOverride
+
+Act = Callable[..., Awaitable[str | None]]
+"""act(kind, **fields): send one message; None when stored, else the hub's refusal."""
+
+TakeCall = Callable[..., Awaitable[str | None]]
+"""take_call(declare fields, source=…, caller=…, phone=…, text=…): declare, then 初报."""
+
+CALL_SOURCES = {
+    "phone": N_("电话"),
+    "public": N_("群众"),
+    "department": N_("部门"),
+    "county": N_("县区"),
+    "written": N_("书面"),
+    "monitoring": N_("监测"),
+}
+NEXT_STEP = {"reported": "verified", "verified": "responding", "responding": "stabilised"}
+STEP_NAMES = {"verified": N_("核实"), "responding": N_("启动响应"), "stabilised": N_("已控制")}
+INVALID = "border: 2px solid #ff5c5c;"
+TOUCH = 40
+"""Minimum height of the forms' buttons (the hall is worked with a mouse, often standing)."""
+
+
+def _mark(widget: QWidget, bad: bool) -> None:
+    widget.setStyleSheet(INVALID if bad else "")
+
+
+def _now_edit() -> QDateTimeEdit:
+    edit = QDateTimeEdit(QDateTime.currentDateTime())
+    edit.setDisplayFormat("yyyy-MM-dd HH:mm")
+    edit.setCalendarPopup(True)
+    return edit
+
+
+def _aware(edit: QDateTimeEdit) -> datetime:
+    return datetime.fromtimestamp(edit.dateTime().toSecsSinceEpoch(), UTC)
+
+
+class QtDeclareForm(QWidget):
+    """A call taken (接报登记) or an incident declared by the duty officer (新建事件)."""
+
+    pick = Signal(bool)
+    """Asks the map to report the next click as the incident's place (or to stop)."""
+    done = Signal(str)
+    """The id of the incident stored (the board selects it)."""
+    closed = Signal()
+
+    def __init__(
+        self,
+        picture: SituationPicture,
+        take_call: TakeCall | None,
+        new_id: Callable[[], str],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.picture = picture
+        self.take_call = take_call
+        self.new_id = new_id
+        self.area: list[tuple[float, float]] | None = None
+        self._actions = UiActions()
+        outer = QVBoxLayout(self)
+        self.heading = QLabel()
+        self.heading.setObjectName("formTitle")
+        outer.addWidget(self.heading)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.source = QComboBox()
+        for code, name in CALL_SOURCES.items():
+            self.source.addItem(tr(name), code)
+        self.caller = QLineEdit()
+        self.caller.setPlaceholderText(tr("姓名或单位"))
+        self.phone = QLineEdit()
+        self.received = _now_edit()
+        self.title_edit = QLineEdit()
+        self.title_edit.setPlaceholderText(tr("何时何地发生了什么，例如：景县化工厂储罐泄漏"))
+        self.kind = QComboBox()
+        self.kind.addItem(tr("未分类（不定级）"), "")
+        cls = classification()
+        for c_code, c in cls.classes.items():
+            types = [t for t in cls.types if t.class_ == c_code]
+            if not types:
+                continue
+            self.kind.addItem(f"— {tr(c.name)} —", None)
+            self.kind.model().item(self.kind.count() - 1).setEnabled(False)  # type: ignore[attr-defined]
+            for t in types:
+                self.kind.addItem(tr(t.name), t.code)
+                for s in t.subtypes:
+                    self.kind.addItem(f"    {tr(s.name)}", s.code)
+        self.place = QLineEdit()
+        self.place.setPlaceholderText(tr("输入地名（区县、场所）或在地图上点选"))
+        self.place.returnPressed.connect(self.on_place_entered)
+        self.pick_button = QPushButton(tr("地图点选"))
+        self.pick_button.setCheckable(True)
+        self.pick_button.toggled.connect(self.pick.emit)
+        self.lat = QDoubleSpinBox()
+        self.lon = QDoubleSpinBox()
+        for box, low, high in ((self.lat, -90.0, 90.0), (self.lon, -180.0, 180.0)):
+            box.setRange(low, high)
+            box.setDecimals(5)
+            box.setSingleStep(0.001)
+            box.valueChanged.connect(self.on_point_changed)
+        self.division = QLabel(tr("（选定地点后自动判定）"))
+        self.occurred = _now_edit()
+        self.counts: dict[str, QSpinBox] = {}
+        grid = QGridLayout()
+        names = {
+            "dead": N_("死亡"),
+            "missing": N_("失踪"),
+            "seriously_injured": N_("重伤"),
+            "trapped": N_("被困"),
+            "evacuated": N_("转移"),
+        }
+        for i, (key, name) in enumerate(names.items()):
+            spin = QSpinBox()
+            spin.setRange(0, 10_000_000)
+            spin.setMinimumHeight(TOUCH)
+            row, col = divmod(i, 3)
+            grid.addWidget(QLabel(tr(name)), row * 2, col)
+            grid.addWidget(spin, row * 2 + 1, col)
+            self.counts[key] = spin
+        self.loss = QDoubleSpinBox()
+        self.loss.setRange(0, 1_000_000_000)
+        self.loss.setDecimals(1)
+        self.loss.setSuffix(tr(" 万元"))
+        self.level = QComboBox()
+        self.level.addItem(tr("按分级标准计算"), None)
+        for lv, numeral in ((1, "Ⅰ"), (2, "Ⅱ"), (3, "Ⅲ"), (4, "Ⅳ")):
+            self.level.addItem(tr("{numeral}级").format(numeral=numeral), lv)
+        self.area_label = QLabel(tr("未绘制（可在地图左上角用多边形工具绘制）"))
+        self.text = QPlainTextEdit()
+        self.text.setPlaceholderText(tr("报告人所述情况：现场情况、已采取措施、需要的支援"))
+        self.text.setFixedHeight(80)
+        self.exercise = QCheckBox(tr("演练"))
+        where = QHBoxLayout()
+        where.addWidget(self.place, 1)
+        where.addWidget(self.pick_button)
+        point = QHBoxLayout()
+        point.addWidget(QLabel(tr("纬度")))
+        point.addWidget(self.lat)
+        point.addWidget(QLabel(tr("经度")))
+        point.addWidget(self.lon)
+        point.addWidget(self.division, 1)
+        self.call_rows: list[QWidget] = []
+        for label, field in (
+            (tr("来源"), self.source),
+            (tr("报告人"), self.caller),
+            (tr("联系电话"), self.phone),
+            (tr("接报时间"), self.received),
+        ):
+            form.addRow(label, field)
+            self.call_rows.append(field)
+        form.addRow(tr("标题 *"), self.title_edit)
+        form.addRow(tr("类型"), self.kind)
+        form.addRow(tr("地点 *"), where)
+        form.addRow("", point)
+        form.addRow(tr("发生时间"), self.occurred)
+        form.addRow(tr("伤亡"), grid)
+        form.addRow(tr("直接经济损失"), self.loss)
+        form.addRow(tr("请求等级"), self.level)
+        form.addRow(tr("影响范围"), self.area_label)
+        form.addRow(tr("情况说明"), self.text)
+        self.text_row = self.text
+        form.addRow("", self.exercise)
+        outer.addLayout(form)
+        buttons = QHBoxLayout()
+        self.submit = QPushButton(tr("提交"))
+        self.submit.setMinimumHeight(TOUCH)
+        self.submit.clicked.connect(self.on_submit_clicked)
+        self.cancel = QPushButton(tr("取消"))
+        self.cancel.setMinimumHeight(TOUCH)
+        self.cancel.clicked.connect(self.close_form)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        buttons.addWidget(self.submit)
+        buttons.addWidget(self.cancel)
+        buttons.addStretch(1)
+        outer.addWidget(self.message)
+        outer.addLayout(buttons)
+        outer.addStretch(1)
+        self.form = form
+        self.call = True
+
+    # --- opening -------------------------------------------------------------------------
+
+    def open(self, *, call: bool) -> None:
+        """Start a fresh form: a call taken (with caller and time received), or a new
+        incident declared by the duty officer."""
+        self.call = call
+        self.heading.setText(tr("接报登记") if call else tr("新建事件"))
+        for field in self.call_rows:
+            self.form.setRowVisible(field, call)
+        self.source.setCurrentIndex(0)
+        for edit in (self.caller, self.phone, self.title_edit, self.place):
+            edit.clear()
+        self.text.clear()
+        self.received.setDateTime(QDateTime.currentDateTime())
+        self.occurred.setDateTime(QDateTime.currentDateTime())
+        self.kind.setCurrentIndex(0)
+        for spin in self.counts.values():
+            spin.setValue(0)
+        self.loss.setValue(0)
+        self.level.setCurrentIndex(0)
+        self.exercise.setChecked(False)
+        self.lat.setValue(0)
+        self.lon.setValue(0)
+        self.set_area(None)
+        self.message.setText("")
+        for w in (self.title_edit, self.place, self.lat, self.lon, self.received):
+            _mark(w, False)
+        names = [p.name for p in county_seats()] + sorted(
+            {r.name for r in self.picture.resources.values() if r.name}
+        )
+        self.place.setCompleter(QCompleter(names, self.place))
+        self.show()
+        self.title_edit.setFocus()
+
+    def close_form(self) -> None:
+        """Put the form away (the map stops picking)."""
+        self.pick_button.setChecked(False)
+        self.hide()
+        self.closed.emit()
+
+    # --- the place -----------------------------------------------------------------------
+
+    def places(self) -> dict[str, tuple[float, float]]:
+        """Named places the duty officer may type: county seats and known facilities."""
+        out = {p.name: (p.lat, p.lon) for p in county_seats()}
+        for r in self.picture.resources.values():
+            if r.name:
+                out.setdefault(r.name, (r.lat, r.lon))
+        return out
+
+    def on_place_entered(self) -> None:
+        """A typed place name: its point (exact name first, then a name containing it)."""
+        text = self.place.text().strip()
+        known = self.places()
+        hit = known.get(text) or next((p for n, p in known.items() if text and text in n), None)
+        if hit is None:
+            _mark(self.place, True)
+            self.message.setText(
+                tr("找不到地名“{name}”：请输入区县或场所名称，或在地图上点选").format(name=text)
+            )
+            return
+        _mark(self.place, False)
+        self.message.setText("")
+        self.set_point(*hit)
+
+    def set_point(self, lat: float, lon: float) -> None:
+        """The incident's place (from the map, a typed name or the boxes)."""
+        self.lat.setValue(lat)
+        self.lon.setValue(lon)
+        self.pick_button.setChecked(False)
+
+    def on_point_changed(self) -> None:
+        """Say which county the point is in (the hub derives the division the same way)."""
+        self.division.setText(self._division_text())
+
+    def _division_text(self) -> str:
+        code = self.division_code()
+        if code is None:
+            if self.lat.value() == 0 and self.lon.value() == 0:
+                return tr("（选定地点后自动判定）")
+            return tr("⚠ 该点不在衡水市境内，请核对")
+        names = {p.code: tr(p.name) for p in county_seats()}
+        return tr("区县：{name}").format(name=names.get(code, code))
+
+    def division_code(self) -> str | None:
+        """The county containing the point, or None (outside the city, or no data)."""
+        from shared.geo.boundaries import BoundaryError, division_at
+
+        try:
+            place = division_at(self.lat.value(), self.lon.value())
+        except BoundaryError:
+            return None
+        return place.code if place else None
+
+    def set_area(self, ring: list[tuple[float, float]] | None) -> None:
+        """The affected area drawn on the map (None: none)."""
+        self.area = ring
+        self.area_label.setText(
+            tr("已绘制 {n} 个顶点").format(n=len(ring))
+            if ring
+            else tr("未绘制（可在地图左上角用多边形工具绘制）")
+        )
+
+    # --- sending -------------------------------------------------------------------------
+
+    def fields(self) -> dict[str, Any]:
+        """The declaration's fields as the form holds them."""
+        loss = round(self.loss.value() * 10_000)
+        return {
+            "incident_id": self.new_id(),
+            "title": self.title_edit.text().strip(),
+            "lat": self.lat.value(),
+            "lon": self.lon.value(),
+            "type_code": self.kind.currentData() or "",
+            "division": self.division_code(),
+            "level": self.level.currentData(),
+            "occurred": _aware(self.occurred),
+            "received": _aware(self.received) if self.call else None,
+            "direct_loss_cny": loss,
+            "area": self.area,
+            "exercise": self.exercise.isChecked(),
+            **{k: s.value() for k, s in self.counts.items()},
+        }
+
+    def problems(self) -> list[tuple[QWidget, str]]:
+        """What must be put right before sending, with the field at fault."""
+        out: list[tuple[QWidget, str]] = []
+        if not self.title_edit.text().strip():
+            out.append((self.title_edit, tr("请填写标题：何时何地发生了什么")))
+        if self.lat.value() == 0 and self.lon.value() == 0:
+            out.append((self.place, tr("请选定地点：输入地名或在地图上点选")))
+        now = QDateTime.currentDateTime().addSecs(300)
+        if self.occurred.dateTime() > now:
+            out.append((self.occurred, tr("发生时间晚于现在，请核对")))
+        if self.call and self.received.dateTime() > now:
+            out.append((self.received, tr("接报时间晚于现在，请核对")))
+        if self.call and self.received.dateTime() < self.occurred.dateTime():
+            out.append((self.received, tr("接报时间早于发生时间，请核对")))
+        return out
+
+    def on_submit_clicked(self) -> None:
+        """Check the form, then declare (and, for a call, file what the caller said)."""
+        for w in (self.title_edit, self.place, self.occurred, self.received):
+            _mark(w, False)
+        problems = self.problems()
+        if problems:
+            for widget, _text in problems:
+                _mark(widget, True)
+            problems[0][0].setFocus()
+            self.message.setText("；".join(text for _w, text in problems))
+            return
+        if self.take_call is None:
+            self.message.setText(tr("本机为只读，不能登记事件"))
+            return
+        fields = self.fields()
+        incident_id = fields["incident_id"]
+        self.message.setText(tr("正在提交…"))
+
+        def answered(refusal: str | None) -> None:
+            if refusal:
+                self.message.setText(refused(refusal))
+                return
+            self.message.setText(tr("已登记：{id}").format(id=incident_id))
+            self.close_form()
+            self.done.emit(incident_id)
+
+        call = {
+            "source": self.source.currentData() if self.call else "",
+            "caller": self.caller.text(),
+            "phone": self.phone.text(),
+            "text": self.text.toPlainText(),
+        }
+        self._actions.start(
+            self.submit,
+            self.take_call(fields, **call),
+            tr("指挥中心未应答：已排队，恢复连接后发送"),
+            answered,
+        )
+
+
+class QtIncidentSteps(QWidget):
+    """The selected incident's next lifecycle step, a level override and closing, each
+    with its note or reason."""
+
+    def __init__(self, picture: SituationPicture, act: Act | None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.picture = picture
+        self.act = act
+        self.incident_id: str | None = None
+        self._actions = UiActions()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        self.reason = QLineEdit()
+        self.reason.setPlaceholderText(tr("说明或理由（调整等级、关闭事件时必填）"))
+        self.step = QPushButton(tr("下一步"))
+        self.step.clicked.connect(self.on_step_clicked)
+        self.level = QComboBox()
+        for lv, numeral in ((1, "Ⅰ"), (2, "Ⅱ"), (3, "Ⅲ"), (4, "Ⅳ")):
+            self.level.addItem(tr("{numeral}级").format(numeral=numeral), lv)
+        self.override = QPushButton(tr("调整等级"))
+        self.override.clicked.connect(self.on_override_clicked)
+        self.close_button = QPushButton(tr("关闭事件"))
+        self.close_button.clicked.connect(self.on_close_clicked)
+        for b in (self.step, self.override, self.close_button):
+            b.setMinimumHeight(TOUCH)
+        row.addWidget(self.step)
+        row.addWidget(self.level)
+        row.addWidget(self.override)
+        row.addWidget(self.close_button)
+        layout.addLayout(row)
+        layout.addWidget(self.reason)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        layout.addWidget(self.message)
+        self.show_incident(None)
+
+    def show_incident(self, incident_id: str | None) -> None:
+        """Offer the steps of ``incident_id`` (None: nothing selected)."""
+        if incident_id != self.incident_id:
+            self.message.setText("")
+            self.reason.clear()
+            _mark(self.reason, False)
+        self.incident_id = incident_id
+        inc = self.picture.incidents.get(incident_id or "")
+        usable = inc is not None and self.act is not None
+        nxt = NEXT_STEP.get(inc.status) if inc else None
+        self.step.setText(
+            tr("下一步：{step}").format(step=tr(STEP_NAMES[nxt])) if nxt else tr("下一步")
+        )
+        self.step.setEnabled(usable and nxt is not None)
+        self.override.setEnabled(usable)
+        self.close_button.setEnabled(usable)
+        if inc is not None and inc.level in (1, 2, 3, 4):
+            self.level.setCurrentIndex(inc.level - 1)
+
+    def _needs_reason(self) -> str | None:
+        text = self.reason.text().strip()
+        if not text:
+            _mark(self.reason, True)
+            self.reason.setFocus()
+            self.message.setText(tr("请填写理由：会记入事件记录并随报送"))
+            return None
+        _mark(self.reason, False)
+        return text
+
+    def _send(self, button: QPushButton, kind: type, done: str, **fields: Any) -> None:
+        assert self.act is not None and self.incident_id is not None
+        self.message.setText(tr("正在提交…"))
+
+        def answered(refusal: str | None) -> None:
+            if refusal:
+                self.message.setText(refused(refusal))
+            else:
+                self.message.setText(done)
+                self.reason.clear()
+
+        self._actions.start(
+            button,
+            self.act(kind, incident_id=self.incident_id, **fields),
+            tr("指挥中心未应答：已排队，恢复连接后发送"),
+            answered,
+        )
+
+    def on_step_clicked(self) -> None:
+        """Move the incident to its next status, with the note typed (may be empty)."""
+        inc = self.picture.incidents.get(self.incident_id or "")
+        nxt = NEXT_STEP.get(inc.status) if inc else None
+        if nxt is None:
+            return
+        self._send(
+            self.step,
+            IncidentTransition,
+            tr("已提交：{step}").format(step=tr(STEP_NAMES[nxt])),
+            to=nxt,
+            note=self.reason.text().strip(),
+        )
+
+    def on_override_clicked(self) -> None:
+        """Set the level by hand (a reason is required and kept)."""
+        reason = self._needs_reason()
+        if reason is None:
+            return
+        level = self.level.currentData()
+        self._send(
+            self.override,
+            LevelOverride,
+            tr("等级已调整为 {level}").format(level=self.level.currentText()),
+            level=level,
+            reason=reason,
+        )
+
+    def on_close_clicked(self) -> None:
+        """Close the incident (a reason is required: 终报已报, 误报 …)."""
+        reason = self._needs_reason()
+        if reason is None:
+            return
+        self._send(self.close_button, IncidentClose, tr("事件已关闭"), reason=reason)

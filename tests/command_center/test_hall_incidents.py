@@ -1,0 +1,191 @@
+"""Commanding incidents from the hall with the mouse and keyboard, against a real hub: a
+call taken (接报登记) with its place typed or clicked on the map, the lifecycle steps, a level
+override with its reason, closing; mistakes highlighted, refusals shown in words."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from command_center.app.qt_main_window import QtMainWindow
+from shared.client import HubClient, Replica, SituationPicture, act, new_incident_id, take_call
+from shared.protocol import IncidentDeclare, Message
+from tests.conftest import HubHandle
+from tests.support import run_in_qt, until
+
+
+def test_a_call_is_taken_stepped_regraded_and_closed_from_the_hall(
+    hub: HubHandle, tmp_path: Path, qapp: Any, artifacts: Path
+) -> None:
+    from PySide6.QtCore import QDateTime, Qt
+    from PySide6.QtTest import QTest
+
+    leader = hub.enroll("hall-1", "leader")
+
+    async def scenario() -> None:
+        picture = SituationPicture()
+        async with HubClient(leader, tmp_path / "hall.db") as hc, Replica(leader) as hr:
+            hr.listeners.append(picture.on_update)
+            await hc.wait_online(10)
+
+            async def act_on(kind: type[Message], **fields: Any) -> str | None:
+                return await act(hc, kind, **fields)
+
+            async def call_taken(fields: dict[str, Any], **call: str) -> str | None:
+                return await take_call(hc, hc.make(IncidentDeclare, **fields), **call)  # type: ignore[arg-type]
+
+            window = QtMainWindow(
+                picture,
+                hr,
+                act=act_on,
+                take_call=call_taken,
+                new_incident_id=lambda: new_incident_id(datetime.now(UTC)),
+            )
+            window.resize(1920, 1080)
+            window.show()
+            board = window.incidents
+            form = board.form
+            click = QTest.mouseClick
+            left = Qt.MouseButton.LeftButton
+            assert "暂无事件" in board.detail.toPlainText()  # an empty board says what to do
+
+            # 接报登记 with nothing filled in: the title and the place are marked, nothing sent.
+            click(board.take, left)
+            assert form.isVisible() and form.heading.text() == "接报登记"
+            assert form.submit.height() >= 40 and form.title_edit.height() > 20
+            click(form.submit, left)
+            assert "请填写标题" in form.message.text() and "请选定地点" in form.message.text()
+            assert "ff5c5c" in form.title_edit.styleSheet()
+            assert "ff5c5c" in form.place.styleSheet()
+            assert not picture.incidents
+
+            # Chinese is typed through the input method, which QTest cannot drive: the texts
+            # are set as the input method would commit them; keys and clicks are real.
+            # A place that does not exist is named as such.
+            form.place.setText("不存在的地方")
+            QTest.keyClick(form.place, Qt.Key.Key_Return)
+            assert "找不到地名" in form.message.text()
+
+            # A time received more than a day ago: the hub refuses, the form says why.
+            form.title_edit.setText("景县化工厂储罐泄漏")
+            form.place.clear()
+            form.place.setText("景县")
+            QTest.keyClick(form.place, Qt.Key.Key_Return)
+            assert form.division.text() == "区县：景县"
+            form.occurred.setDateTime(QDateTime.currentDateTime().addDays(-3))
+            form.received.setDateTime(QDateTime.currentDateTime().addDays(-2))
+            click(form.submit, left)
+            await until(lambda: "指挥中心拒绝" in form.message.text(), what="the refusal")
+            assert "more than 1 day ago" in form.message.text()
+            assert not picture.incidents
+
+            # Put right: the call is declared and what the caller said filed as its 初报.
+            received = QDateTime.currentDateTime().addSecs(-600)
+            form.occurred.setDateTime(received.addSecs(-300))
+            form.received.setDateTime(received)
+            form.kind.setCurrentIndex(form.kind.findData("hazchem.leak"))
+            form.counts["dead"].setValue(2)
+            form.caller.setText("张三")
+            QTest.keyClicks(form.phone, "13800000000")
+            form.text.setPlainText("储罐阀门泄漏，有刺激性气味，厂区已疏散")
+            window.grab().save(str(artifacts / "hall-take-call.png"))
+            click(form.submit, left)
+            await until(lambda: len(picture.incidents) == 1, what="the declared incident")
+            (inc,) = picture.incidents.values()
+            assert inc.incident_id.startswith("HS-")
+            assert (inc.title, inc.type_code, inc.division, inc.dead) == (
+                "景县化工厂储罐泄漏",
+                "hazchem.leak",
+                "131127",
+                2,
+            )
+            await until(lambda: not form.isVisible(), what="the form put away once stored")
+            assert board.current == inc.incident_id and "已登记" in form.message.text()
+            await until(lambda: len(picture.reports_of(inc.incident_id)) == 1, what="初报")
+            (rep,) = picture.reports_of(inc.incident_id)
+            assert (rep.stage, rep.source, rep.author) == ("initial", "phone", "张三")
+
+            # The lifecycle, one click per step, then a level override that needs a reason.
+            steps = board.steps
+            for status, label in (("verified", "核实"), ("responding", "启动响应")):
+                await until(lambda t=f"下一步：{label}": steps.step.text() == t, what=label)
+                await until(steps.step.isEnabled, what="the step button free again")
+                click(steps.step, left)
+                await until(
+                    lambda s=status: picture.incidents[inc.incident_id].status == s, what=status
+                )
+            steps.level.setCurrentIndex(steps.level.findData(2))
+            click(steps.override, left)
+            assert "请填写理由" in steps.message.text() and "ff5c5c" in steps.reason.styleSheet()
+            steps.reason.setText("周边村庄需转移，市级统一指挥")
+            click(steps.override, left)
+            await until(lambda: picture.incidents[inc.incident_id].level == 2, what="Ⅱ级")
+            await until(lambda: "等级已调整" in steps.message.text())
+            window.grab().save(str(artifacts / "hall-incident-steps.png"))
+
+            # Closing needs a reason too, and a responding incident is first stabilised:
+            # the hub's refusal says so in its words.
+            await until(steps.close_button.isEnabled, what="the close button free again")
+            steps.reason.setText("险情排除，终报已报")
+            click(steps.close_button, left)
+            await until(lambda: "指挥中心拒绝" in steps.message.text(), what="the refusal")
+            assert "allowed: stabilised" in steps.message.text()
+            await until(lambda: steps.step.text() == "下一步：已控制", what="the next step")
+            click(steps.step, left)
+            await until(lambda: picture.incidents[inc.incident_id].status == "stabilised")
+            await until(steps.close_button.isEnabled, what="the close button free again")
+            steps.reason.setText("险情排除，终报已报")
+            click(steps.close_button, left)
+            await until(lambda: not picture.incidents, what="the incident closed")
+            board.refresh()
+            assert board.table.rowCount() == 0
+            window.close()
+
+    run_in_qt(qapp, scenario)
+
+
+def test_the_place_is_picked_with_a_click_on_the_map(
+    hub: HubHandle, tmp_path: Path, qapp: Any
+) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from command_center.map.qt_map_view import QtMapView
+
+    leader = hub.enroll("hall-1", "leader")
+
+    async def scenario() -> None:
+        picture = SituationPicture()
+        async with Replica(leader) as hr:
+            window = QtMainWindow(picture, hr)
+            window.resize(1920, 1080)
+            window.show()
+            assert isinstance(window.view, QtMapView)
+            await until(lambda: window.view.page_ready, 30, what="the map page")
+            form = window.incidents.form
+            window.incidents.open_form(call=False)
+            assert form.pick_button.height() >= 30  # the form has room, not a collapsed pane
+            assert form.heading.text() == "新建事件" and not form.source.isVisible()
+            QTest.mouseClick(form.pick_button, Qt.MouseButton.LeftButton)
+            assert form.pick_button.isChecked()
+            # The click arrives as the page sees one (Leaflet's click event at a point).
+            await until(lambda: _js(window.view, "hall.pickingNow()") is True, what="pick mode")
+            window.view.page().runJavaScript(
+                "hall.map().fire('click', {latlng: L.latLng(37.5445, 115.7367)})"
+            )
+            await until(lambda: abs(form.lat.value() - 37.5445) < 1e-4, what="the picked point")
+            assert abs(form.lon.value() - 115.7367) < 1e-4
+            assert form.division.text() == "区县：枣强县"
+            assert not form.pick_button.isChecked()
+            window.close()
+
+    run_in_qt(qapp, scenario)
+
+
+def _js(view: Any, script: str) -> Any:
+    """The last result of ``script`` run on the page (None until it has answered)."""
+    box = getattr(view, "_js_box", {})
+    view._js_box = box
+    view.page().runJavaScript(script, 0, lambda r: box.__setitem__(script, r))
+    return box.get(script)
