@@ -14,23 +14,30 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
-from command_center.app.i18n import N_, tr, tr_filled
+from command_center.app.i18n import N_, refused, tr, tr_filled
+from command_center.app.names import UNIT_TYPES
+from command_center.app.qt_dispatch_board import IssueOrder, cannot_receive, order_text
 from command_center.app.qt_incident_board import NUMERALS, level_text
 from command_center.app.ui_actions import UiActions
 from shared.client import SituationPicture, context_from_resources, domain_incident
+from shared.client.recipients import team_recipient
 from shared.domain import (
     Assessment,
     AssessmentContext,
     DomainError,
     Wind,
     assess,
+    classification,
     sample_data,
 )
 from shared.domain.plans import RESPONSE_WARNINGS
@@ -52,11 +59,19 @@ class QtAssessmentPanel(QWidget):
     """(incident id, zone ring as (lat, lon)) — for the map."""
 
     def __init__(
-        self, picture: SituationPicture, respond: Respond | None, parent: QWidget | None = None
+        self,
+        picture: SituationPicture,
+        respond: Respond | None,
+        parent: QWidget | None = None,
+        *,
+        issue: IssueOrder | None = None,
     ) -> None:
         super().__init__(parent)
         self.picture = picture
         self.respond = respond
+        self.issue = issue
+        self.dispatched: dict[tuple[str, str], str] = {}
+        """(incident, team) → what the 派遣 button says now (sent, queued …)."""
         self.incident_id: str | None = None
         self.result: Assessment | None = None
         layout = QVBoxLayout(self)
@@ -72,6 +87,8 @@ class QtAssessmentPanel(QWidget):
         self.wind_speed.setRange(0, 60)
         self.wind_speed.setValue(3.0)
         row.addWidget(self.wind_speed)
+        self.wind_from.valueChanged.connect(self.on_wind_changed)
+        self.wind_speed.valueChanged.connect(self.on_wind_changed)
         self.run = QPushButton(tr("研判"))
         self.run.clicked.connect(self.assess)
         row.addWidget(self.run)
@@ -79,6 +96,18 @@ class QtAssessmentPanel(QWidget):
         layout.addLayout(row)
         self.report = QTextBrowser()
         layout.addWidget(self.report, 1)
+        self.teams_title = QLabel(tr("最近可用队伍"))
+        layout.addWidget(self.teams_title)
+        self.teams = QTableWidget(0, 4)
+        self.teams.setHorizontalHeaderLabels([tr("队伍"), tr("距离 / 到达"), tr("接收终端"), ""])
+        self.teams.verticalHeader().setVisible(False)
+        self.teams.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        header = self.teams.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.teams.verticalHeader().setDefaultSectionSize(44)
+        self.teams.setMinimumHeight(44 * 5 + 30)
+        layout.addWidget(self.teams)
         act = QHBoxLayout()
         self.level = QComboBox()
         for lv in (4, 3, 2, 1):
@@ -95,6 +124,37 @@ class QtAssessmentPanel(QWidget):
         layout.addWidget(self.status)
         self._actions = UiActions()
         self._context: AssessmentContext | None = None
+
+    def on_wind_changed(self) -> None:
+        """Wind typed in: the zone is recomputed at once (a plume, or why not)."""
+        if self.incident_id is not None:
+            self.assess()
+
+    def zone_text(self, a: Assessment) -> str:
+        """The zone in words, and why the wind was not used when it was given."""
+        from shared.domain.assessment import assessment_params
+
+        area = f"{a.zone_area_km2}"
+        if a.zone_model == "plume":
+            return tr(
+                "危险区：下风向扩散扇区（风从 {deg}° 来，风速 {speed} m/s），面积 {area} km²"
+            ).format(
+                deg=f"{self.wind_from.value():.0f}",
+                speed=f"{self.wind_speed.value():.1f}",
+                area=area,
+            )
+        radius = a.zone_model.removeprefix("radius ").removesuffix(" m")
+        text = tr("危险区：以事发点为中心半径 {radius} m，面积 {area} km²").format(
+            radius=radius, area=area
+        )
+        if self.wind_from.value() >= 0:
+            names = {t.code: t.name for t in classification().types}
+            names.update({s.code: s.name for t in classification().types for s in t.subtypes})
+            kinds = "、".join(tr(names.get(c, c)) for c in assessment_params().plume.types)
+            text += tr("（风向风速只用于{kinds}类事件的下风向扩散扇区，本事件类型不适用）").format(
+                kinds=kinds
+            )
+        return text
 
     def resources_changed(self) -> None:
         """The resources moved on: the next assessment rebuilds its indexes."""
@@ -133,6 +193,82 @@ class QtAssessmentPanel(QWidget):
         self.activate.setEnabled(self.respond is not None)
         self._update_button()
         self.report.setHtml(self._html(result))
+        self._fill_teams(result)
+
+    def _fill_teams(self, a: Assessment) -> None:
+        """The nearest teams, each with who receives an order and a 派遣 button."""
+        self.teams.setRowCount(len(a.nearest_teams))
+        for row, t in enumerate(a.nearest_teams):
+            resource = self.picture.resources.get(t.team_id)
+            target = team_recipient(resource, self.picture.presence) if resource else None
+            kind = tr(UNIT_TYPES.get(t.kind, t.kind)) if t.kind else ""
+            eta = tr("{km} km，约 {minutes} 分钟").format(
+                km=t.distance_km, minutes=f"{t.eta_min:.0f}"
+            )
+            receiver = ((target.device or tr("✕ 无")) if target is not None else tr("✕ 无")) + (
+                f"（{target.through}）" if target is not None and target.through else ""
+            )
+            name = f"{t.name}（{kind}）" if kind else t.name
+            for col, value in enumerate((name, eta, receiver)):
+                item = QTableWidgetItem(value)
+                item.setToolTip(value)
+                self.teams.setItem(row, col, item)
+            said = self.dispatched.get((a.incident_id, t.team_id))
+            button = QPushButton(said or tr("派遣"))
+            button.setObjectName(f"dispatch:{t.team_id}")
+            button.setMinimumHeight(40)
+            button.setEnabled(self.issue is not None and said is None)
+            button.clicked.connect(
+                lambda _c=False, b=button, tid=t.team_id: self.on_dispatch_clicked(b, tid)
+            )
+            self.teams.setCellWidget(row, 3, button)
+
+    def dispatch_button(self, team_id: str) -> QPushButton | None:
+        """The 派遣 button of ``team_id`` in the current list."""
+        for row in range(self.teams.rowCount()):
+            w = self.teams.cellWidget(row, 3)
+            if isinstance(w, QPushButton) and w.objectName() == f"dispatch:{team_id}":
+                return w
+        return None
+
+    def on_dispatch_clicked(self, button: QPushButton, team_id: str) -> None:
+        """Order the team out to the incident, through whoever receives for it."""
+        inc = self.picture.incidents.get(self.incident_id or "")
+        resource = self.picture.resources.get(team_id)
+        if self.issue is None or inc is None or resource is None:
+            return
+        target = team_recipient(resource, self.picture.presence)
+        if target.device is None:
+            self.status.setText(cannot_receive(target))
+            return
+        text = order_text(
+            target,
+            tr("请立即出动前往“{title}”（{lat:.5f}, {lon:.5f}），到达后报告。").format(
+                title=inc.title, lat=inc.lat, lon=inc.lon
+            ),
+        )
+        key = (inc.incident_id, team_id)
+        self.status.setText(tr("正在派遣 {team} …").format(team=resource.name))
+
+        def answered(refusal: str | None) -> None:
+            if refusal:
+                self.status.setText(refused(refusal))
+                return
+            self.dispatched[key] = tr("已派遣")
+            button.setText(tr("已派遣"))
+            button.setEnabled(False)
+            self.status.setText(
+                tr("已派遣 {team}，指令发往 {device}").format(
+                    team=resource.name, device=target.device
+                )
+            )
+
+        self._actions.start(
+            button,
+            self.issue(target.device, text, inc.incident_id),
+            tr("指挥中心未应答：指令已排队，连接恢复后自动发送"),
+            answered,
+        )
 
     def _update_button(self) -> None:
         response = self.picture.responses.get(self.incident_id or "")
@@ -147,9 +283,7 @@ class QtAssessmentPanel(QWidget):
         kinds = "、".join(
             f"{tr(KIND_NAMES.get(k, k))} {n}" for k, n in sorted(a.facilities_by_kind.items())
         )
-        zone = tr("危险区：{model}，面积 {area} km²").format(
-            model=a.zone_model, area=a.zone_area_km2
-        )
+        zone = self.zone_text(a)
         inside = tr("区内设施：{kinds}；区内人口约 {people} 人（样例人口网格）").format(
             kinds=kinds or tr("无"), people=f"{a.population_inside:,}"
         )
@@ -162,13 +296,7 @@ class QtAssessmentPanel(QWidget):
         if a.level_criteria:
             basis = tr("依据：{criteria}").format(criteria="；".join(a.level_criteria))
             parts.append(f"<p style='color:#9fb3c8'>{e(basis)}</p>")
-        parts.append(f"<h4>{e(tr('最近可用队伍'))}</h4><ol>")
-        for t in a.nearest_teams:
-            eta = tr("{km} km，约 {minutes} 分钟到达").format(
-                km=t.distance_km, minutes=f"{t.eta_min:.0f}"
-            )
-            parts.append(f"<li>{e(t.name)} — {e(eta)}</li>")
-        parts.append(f"</ol><h4>{e(tr('可用避难场所'))}</h4><ol>")
+        parts.append(f"<h4>{e(tr('可用避难场所'))}</h4><ol>")
         for s in a.shelters:
             room = tr("空余 {free} 人，{km} km").format(free=f"{s.free:,}", km=s.distance_km)
             parts.append(f"<li>{e(s.name)} — {e(room)}</li>")

@@ -7,10 +7,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
+    QCompleter,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -23,8 +24,10 @@ from PySide6.QtWidgets import (
 )
 
 from command_center.app.i18n import N_, tr
+from command_center.app.names import RECIPIENT_KINDS, ROLE_NAMES, UNIT_TYPES
 from command_center.app.ui_actions import UiActions
 from shared.client import SituationPicture
+from shared.client.recipients import Recipient, recipients
 
 HEADERS = [N_("指令"), N_("接收方"), N_("状态"), N_("事件"), N_("内容"), N_("已过(秒)")]
 STATE_NAMES = {
@@ -46,6 +49,37 @@ IssueOrder = Callable[[str, str, str | None], Awaitable[str | None]]
 """(recipient, text, incident) → None when the hub stored it, else the refusal."""
 
 
+def recipient_label(r: Recipient) -> str:
+    """How a recipient is listed: 【队伍】消防特勤一队（消防）→ liaison-fire."""
+    detail = tr(UNIT_TYPES.get(r.detail, ROLE_NAMES.get(r.detail, r.detail))) if r.detail else ""
+    head = tr("【{kind}】{name}").format(kind=tr(RECIPIENT_KINDS[r.kind]), name=r.name)
+    if detail and r.kind != "department":
+        head += tr("（{detail}）").format(detail=detail)
+    if r.device is None:
+        return head + " " + tr("✕ 无可接收的终端")
+    if r.device != r.name:
+        head += f" → {r.device}"
+    return head
+
+
+def cannot_receive(r: Recipient) -> str:
+    """Why an order to ``r`` cannot be sent, and what to do."""
+    if r.missing:
+        return tr(
+            "{name} 无法接收指令：终端 {device} 未登记或不接收指令，请电话通知并为其登记终端"
+        ).format(name=r.name, device=r.missing)
+    return tr("{name} 无法接收指令：没有登记终端，也没有所属部门的联络员，请电话通知").format(
+        name=r.name
+    )
+
+
+def order_text(r: Recipient, text: str) -> str:
+    """The order as sent: when it goes through someone else's device, it names who is meant."""
+    if r.kind in ("team", "unit") and r.device != r.name:
+        return tr("【{name}】{text}").format(name=r.name, text=text)
+    return text
+
+
 class QtDispatchBoard(QWidget):
     """Orders in flight and the issue form."""
 
@@ -62,8 +96,16 @@ class QtDispatchBoard(QWidget):
         form = QHBoxLayout()
         self.recipient = QComboBox()
         self.recipient.setEditable(True)
-        self.recipient.setPlaceholderText(tr("接收方（终端名）"))
-        self.recipient.setMinimumWidth(170)
+        self.recipient.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.recipient.setPlaceholderText(tr("搜索单位、队伍、部门或终端"))
+        self.recipient.setToolTip(tr("输入名称的任意部分筛选；也可直接输入终端名"))
+        self.recipient.setMinimumWidth(260)
+        completer = self.recipient.completer()
+        assert completer is not None  # an editable combo box has one
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self.choices: dict[str, Recipient] = {}
+        """Label shown → recipient."""
         self.incident = QComboBox()
         self.incident.setEditable(True)
         self.incident.setMinimumWidth(110)
@@ -73,8 +115,10 @@ class QtDispatchBoard(QWidget):
         self.send.setMinimumHeight(40)
         self.send.clicked.connect(self.on_send_clicked)
         self.send.setEnabled(issue is not None)
-        for w in (self.recipient, self.incident):
-            form.addWidget(w)
+        form.addWidget(QLabel(tr("接收方")))
+        form.addWidget(self.recipient)
+        form.addWidget(QLabel(tr("事件")))
+        form.addWidget(self.incident)
         form.addWidget(self.text, 1)
         form.addWidget(self.send)
         layout.addLayout(form)
@@ -93,10 +137,30 @@ class QtDispatchBoard(QWidget):
         self._timer.start(600)
         self._actions = UiActions()
 
+    def choose(self, key: str, incident_id: str | None = None) -> bool:
+        """Put the recipient ``key`` (``team:ID``, ``unit:ID`` …) and the incident in the
+        form, ready for the order's words; False when there is no such recipient."""
+        self.refresh()
+        for label, r in self.choices.items():
+            if r.key == key:
+                self.recipient.setCurrentText(label)
+                if incident_id:
+                    self.incident.setCurrentText(incident_id)
+                self.text.setFocus()
+                return True
+        return False
+
     def on_send_clicked(self) -> None:
         """Issue the order in the form (asynchronously; the answer shows below the form)."""
-        recipient = self.recipient.currentText().strip()
+        typed = self.recipient.currentText().strip()
         text = self.text.text().strip()
+        chosen = self.choices.get(typed)
+        if chosen is not None and chosen.device is None:
+            self.result.setText(cannot_receive(chosen))
+            return
+        recipient = chosen.device if chosen is not None and chosen.device else typed
+        if chosen is not None and text:
+            text = order_text(chosen, text)
         incident = self.incident.currentText().strip() or None
         if not recipient or not text:
             self.result.setText(tr("请填写接收方和指令内容"))
@@ -147,14 +211,26 @@ class QtDispatchBoard(QWidget):
                 item.setText(value)
                 item.setToolTip(value)
             self._paint(row, o.state in WAITING)
-        known = {self.recipient.itemText(i) for i in range(self.recipient.count())}
-        for name, p in sorted(self.picture.presence.items()):
-            if p.role in ("liaison", "field", "county") and name not in known:
-                self.recipient.addItem(name)
+        self._refresh_recipients()
         known = {self.incident.itemText(i) for i in range(self.incident.count())}
         for key in sorted(self.picture.incidents):
             if key not in known:
                 self.incident.addItem(key)
+
+    def _refresh_recipients(self) -> None:
+        """The picker's list: devices, departments, teams and units, by name and type."""
+        choices = {recipient_label(r): r for r in recipients(self.picture)}
+        if list(choices) == list(self.choices):
+            self.choices = choices
+            return
+        self.choices = choices
+        typed = self.recipient.currentText()
+        self.recipient.blockSignals(True)
+        self.recipient.clear()
+        for label in choices:
+            self.recipient.addItem(label)
+        self.recipient.setCurrentText(typed)
+        self.recipient.blockSignals(False)
 
     def state_of(self, order_id: str) -> str | None:
         """The state shown for ``order_id`` (tests and the status line)."""

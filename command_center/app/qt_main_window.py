@@ -104,13 +104,14 @@ class QtMainWindow(QMainWindow):
             take_call=take_call,
             new_id=new_incident_id,
         )
-        self.assessment = QtAssessmentPanel(picture, respond)
+        self.assessment = QtAssessmentPanel(picture, respond, issue=issue_order)
         self.incidents.selected.connect(self.assessment.show_incident)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.incidents, tr("事件"))
         self.tabs.addTab(self.assessment, tr("研判"))
         self.tabs.addTab(self.table, tr("单位"))
         self.tabs.addTab(self.dispatch, tr("调度"))
+        self.table.dispatch.connect(self.dispatch_to)
         self.duty = QtDutyPanel(picture, write_log)
         self.tabs.addTab(self.duty, tr("值班"))
         self.statistics = QtStatistics(picture)
@@ -339,9 +340,24 @@ class QtMainWindow(QMainWindow):
             media.start()
         return self.video_wall
 
+    def dispatch_to(self, key: str) -> None:
+        """The dispatch tab, with ``key`` (``unit:ID``, ``team:ID`` …) as the recipient and
+        the selected incident filled in, ready for the order's words."""
+        self.tabs.setCurrentWidget(self.dispatch)
+        if not self.dispatch.choose(key, self.incidents.current):
+            self.dispatch.result.setText(tr("找不到接收方 {key}").format(key=key))
+
     def on_map_clicked(self, kind: str, key: str) -> None:
-        """A click on an incident opens it on the board; on a warning, in the warnings tab."""
-        if kind == "incident":
+        """A click on an incident opens it on the board; on a warning, in the warnings tab;
+        on a unit, its row in the unit list; on a team, the dispatch form for it."""
+        if kind == "unit":
+            self.tabs.setCurrentWidget(self.table)
+            self.table.select_unit(key)
+        elif kind == "resource":
+            res = self.picture.resources.get(key)
+            if res is not None and res.resource_type == "team":
+                self.dispatch_to(f"team:{key}")
+        elif kind == "incident":
             self.tabs.setCurrentWidget(self.incidents)
             self.incidents.select(key)
         elif kind == "warning":

@@ -1359,5 +1359,133 @@
         <source>下一步：{step}</source>
         <translation>Next: {step}</translation>
     </message>
+    <message>
+        <source>消防</source>
+        <translation>Fire</translation>
+    </message>
+    <message>
+        <source>急救</source>
+        <translation>Ambulance</translation>
+    </message>
+    <message>
+        <source>公安</source>
+        <translation>Police</translation>
+    </message>
+    <message>
+        <source>救援</source>
+        <translation>Rescue</translation>
+    </message>
+    <message>
+        <source>其他</source>
+        <translation>Other</translation>
+    </message>
+    <message>
+        <source>终端</source>
+        <translation>Device</translation>
+    </message>
+    <message>
+        <source>队伍</source>
+        <translation>Team</translation>
+    </message>
+    <message>
+        <source>现场终端</source>
+        <translation>field device</translation>
+    </message>
+    <message>
+        <source>部门联络员</source>
+        <translation>department liaison</translation>
+    </message>
+    <message>
+        <source>县级平台</source>
+        <translation>county platform</translation>
+    </message>
+    <message>
+        <source>已派遣</source>
+        <translation>Dispatched</translation>
+    </message>
+    <message>
+        <source>距离 / 到达</source>
+        <translation>Distance / arrival</translation>
+    </message>
+    <message>
+        <source>接收终端</source>
+        <translation>Receiving device</translation>
+    </message>
+    <message>
+        <source>危险区：以事发点为中心半径 {radius} m，面积 {area} km²</source>
+        <translation>Hazard zone: radius {radius} m around the scene, {area} km²</translation>
+    </message>
+    <message>
+        <source>危险区：下风向扩散扇区（风从 {deg}° 来，风速 {speed} m/s），面积 {area} km²</source>
+        <translation>Hazard zone: downwind sector (wind from {deg}°, {speed} m/s), {area} km²</translation>
+    </message>
+    <message>
+        <source>（风向风速只用于{kinds}类事件的下风向扩散扇区，本事件类型不适用）</source>
+        <translation> (wind is used only for the downwind sector of {kinds} incidents; it does not apply to this type)</translation>
+    </message>
+    <message>
+        <source>{km} km，约 {minutes} 分钟</source>
+        <translation>{km} km, about {minutes} min</translation>
+    </message>
+    <message>
+        <source>✕ 无</source>
+        <translation>✕ none</translation>
+    </message>
+    <message>
+        <source>派遣</source>
+        <translation>Dispatch</translation>
+    </message>
+    <message>
+        <source>请立即出动前往“{title}”（{lat:.5f}, {lon:.5f}），到达后报告。</source>
+        <translation>Proceed at once to “{title}” ({lat:.5f}, {lon:.5f}) and report on arrival.</translation>
+    </message>
+    <message>
+        <source>正在派遣 {team} …</source>
+        <translation>Dispatching {team} …</translation>
+    </message>
+    <message>
+        <source>已派遣 {team}，指令发往 {device}</source>
+        <translation>{team} dispatched; the order went to {device}</translation>
+    </message>
+    <message>
+        <source>【{kind}】{name}</source>
+        <translation>[{kind}] {name}</translation>
+    </message>
+    <message>
+        <source>✕ 无可接收的终端</source>
+        <translation>✕ no device can receive</translation>
+    </message>
+    <message>
+        <source>{name} 无法接收指令：没有登记终端，也没有所属部门的联络员，请电话通知</source>
+        <translation>{name} cannot receive orders: no enrolled device and no department liaison; call them</translation>
+    </message>
+    <message>
+        <source>搜索单位、队伍、部门或终端</source>
+        <translation>Search units, teams, departments or devices</translation>
+    </message>
+    <message>
+        <source>输入名称的任意部分筛选；也可直接输入终端名</source>
+        <translation>Type any part of a name to filter; or type a device name</translation>
+    </message>
+    <message>
+        <source>（{detail}）</source>
+        <translation> ({detail})</translation>
+    </message>
+    <message>
+        <source>{name} 无法接收指令：终端 {device} 未登记或不接收指令，请电话通知并为其登记终端</source>
+        <translation>{name} cannot receive orders: device {device} is not enrolled or takes no orders; call them and enrol their device</translation>
+    </message>
+    <message>
+        <source>【{name}】{text}</source>
+        <translation>[{name}] {text}</translation>
+    </message>
+    <message>
+        <source>找不到接收方 {key}</source>
+        <translation>No recipient {key}</translation>
+    </message>
+    <message>
+        <source>派遣…</source>
+        <translation>Dispatch…</translation>
+    </message>
 </context>
 </TS>

@@ -189,3 +189,105 @@ def _js(view: Any, script: str) -> Any:
     view._js_box = box
     view.page().runJavaScript(script, 0, lambda r: box.__setitem__(script, r))
     return box.get(script)
+
+
+def test_a_team_proposed_by_the_assessment_is_dispatched_and_its_liaison_answers(
+    hub: HubHandle, tmp_path: Path, qapp: Any, artifacts: Path
+) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from shared.client import OrderInbox, issue_order
+    from shared.domain import sample_data
+    from shared.protocol import ResourceUpsert
+
+    leader = hub.enroll("hall-1", "leader")
+    fire = hub.enroll("liaison-fire", "liaison")
+
+    async def scenario() -> None:
+        picture = SituationPicture()
+        async with (
+            HubClient(leader, tmp_path / "hall.db") as hc,
+            Replica(leader) as hr,
+            HubClient(fire, tmp_path / "fire.db") as fc,
+            Replica(fire, topics=("order",)) as fr,
+        ):
+            inbox = OrderInbox(fc, fr)
+            hr.listeners.append(picture.on_update)
+            await hc.wait_online(10)
+            data = sample_data()
+            await hc.submit(
+                *[hc.make(ResourceUpsert, sample=True, **msgspec_fields(r)) for r in data.resources]
+            )
+            await hc.submit(
+                hc.make(
+                    IncidentDeclare,
+                    incident_id="HZ-1",
+                    title="枣强化工园区氨气泄漏",
+                    lat=37.5445,
+                    lon=115.7367,
+                    type_code="hazchem.leak",
+                    status="verified",
+                    division="131121",
+                )
+            )
+            assert await hc.drain(20)
+            await until(lambda: len(picture.resources) == 105 and "HZ-1" in picture.incidents)
+
+            async def issue(recipient: str, text: str, incident: str | None) -> str | None:
+                return (await issue_order(hc, recipient, text, incident))[1]
+
+            window = QtMainWindow(picture, hr, issue_order=issue)
+            window.resize(1920, 1080)
+            window.show()
+            window.incidents.refresh()
+            window.incidents.table.selectRow(0)
+            panel = window.assessment
+            window.tabs.setCurrentWidget(panel)
+            assert panel.teams.rowCount() == 5
+            teams = [picture.resources[t.team_id] for t in panel.result.nearest_teams]  # type: ignore[union-attr]
+            fire_team = next(t for t in teams if t.department == "fire")
+            other = next(t for t in teams if t.department not in ("fire",))
+            # A team whose department has no enrolled liaison: said so, nothing sent.
+            button = panel.dispatch_button(other.resource_id)
+            assert button is not None
+            QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+            assert "无法接收指令" in panel.status.text() and not picture.orders
+            # A fire team: the order goes to the fire brigade's liaison, naming the team.
+            button = panel.dispatch_button(fire_team.resource_id)
+            assert button is not None and button.isEnabled()
+            QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+            await until(lambda: len(inbox.orders) == 1, what="the order at the liaison")
+            (order,) = inbox.orders.values()
+            assert order.text.startswith(
+                f"【{fire_team.name}】请立即出动前往“枣强化工园区氨气泄漏”"
+            )
+            assert order.incident_id == "HZ-1"
+            await until(lambda: panel.dispatch_button(fire_team.resource_id).text() == "已派遣")  # type: ignore[union-attr]
+            await inbox.update(order.order_id, "acknowledged")
+            window.tabs.setCurrentWidget(window.dispatch)
+            await until(lambda: window.dispatch.state_of(order.order_id) == "已确认")
+            window.tabs.setCurrentWidget(panel)
+            window.grab().save(str(artifacts / "hall-dispatch-from-assessment.png"))
+
+            # The picker lists devices, departments, teams and units, searched by any part.
+            board = window.dispatch
+            labels = list(board.choices)
+            assert any(label.startswith("【部门】市消防救援支队") for label in labels)
+            assert any(f"【队伍】{fire_team.name}" in label for label in labels)
+            assert any("【终端】liaison-fire" in label for label in labels)
+            window.dispatch_to(f"team:{fire_team.resource_id}")
+            assert window.tabs.currentWidget() is board
+            assert board.recipient.currentText().startswith(f"【队伍】{fire_team.name}")
+            board.text.setText("携带防化装备")
+            QTest.mouseClick(board.send, Qt.MouseButton.LeftButton)
+            await until(lambda: len(inbox.orders) == 2, what="the second order")
+            second = next(o for o in inbox.orders.values() if o.order_id != order.order_id)
+            assert second.text == f"【{fire_team.name}】携带防化装备"
+            window.close()
+
+    run_in_qt(qapp, scenario)
+
+
+def msgspec_fields(struct: Any) -> dict[str, Any]:
+    return {f: getattr(struct, f) for f in struct.__struct_fields__}

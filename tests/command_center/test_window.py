@@ -160,7 +160,7 @@ def test_an_order_issued_from_the_window_reaches_a_liaison_and_its_answer_shows(
             window.show()
             window.tabs.setCurrentWidget(window.dispatch)
             board = window.dispatch
-            await _until(lambda: board.recipient.findText("liaison-police") >= 0)
+            await _until(lambda: any("liaison-police" in label for label in board.choices))
             # A recipient nobody enrolled: refused, and the board says why.
             board.recipient.setCurrentText("nobody")
             board.text.setText("前往现场")
@@ -249,7 +249,8 @@ def test_assessing_an_incident_and_activating_its_plan_from_the_window(
             assert result is not None and result.zone_model == "plume"
             assert "CHEM-131121" in result.facilities_inside and result.population_inside > 0
             text = panel.report.toPlainText()
-            assert "化工企业" in text and "最近可用队伍" in text and "Ⅲ级 较大" in text
+            assert "化工企业" in text and "Ⅲ级 较大" in text
+            assert panel.teams.rowCount() == 5  # the nearest teams, each with 派遣
             assert panel.level.currentData() == 3  # the suggested level is preselected
             panel.level.setCurrentIndex(panel.level.findData(4))
             QTest.mouseClick(panel.activate, Qt.MouseButton.LeftButton)
