@@ -345,6 +345,10 @@ class QtVideoWall(QWidget):
         if self.library is None:
             return
         cards = self.library.cards()
+        if not all(c.ended for c in cards):
+            # a recording still being written (or closed just after the wall was told):
+            # shown as 录制中 and looked at again until its card says it has ended
+            QTimer.singleShot(500, self._refresh_recordings)
         ids = [c.recording_id for c in cards]
         shown = [
             self.recording_list.item(i).data(Qt.ItemDataRole.UserRole)
@@ -617,6 +621,10 @@ class QtVideoWall(QWidget):
 
     def export_to(self, recording_id: str, folder: Path) -> None:
         assert self.library is not None
+        card = next((c for c in self.library.cards() if c.recording_id == recording_id), None)
+        if card is not None and not card.ended:
+            self.say(tr("录制尚未结束：结束后才能导出（导出文件带校验值）"))
+            return
         try:
             out = self.library.export(recording_id, folder)
             self.say(tr("已导出: {p}").format(p=out))

@@ -1487,5 +1487,9 @@
         <source>派遣…</source>
         <translation>Dispatch…</translation>
     </message>
+    <message>
+        <source>录制尚未结束：结束后才能导出（导出文件带校验值）</source>
+        <translation>Still recording: export once it has ended (an export carries its checksum)</translation>
+    </message>
 </context>
 </TS>

@@ -142,7 +142,18 @@ def test_the_video_wall_watches_forwards_talks_and_records(
                 await _until(lambda: tile.feed is None, 10)
                 await _until(lambda: wall.recording_list.count() >= 1, 10)
                 lib = wall.library
-                card = next(c for c in lib.cards() if c.peer == "unit-a")
+                # listed at once; 录制中 until its card is closed, then its size
+                await _until(lambda: any(c.peer == "unit-a" and c.ended for c in lib.cards()), 10)
+                card = next(c for c in lib.cards() if c.peer == "unit-a" and c.ended)
+
+                def shown_as() -> str:
+                    for i in range(wall.recording_list.count()):
+                        item = wall.recording_list.item(i)
+                        if item.data(Qt.ItemDataRole.UserRole) == card.recording_id:
+                            return str(item.text())
+                    return ""
+
+                await _until(lambda: shown_as().endswith(" MB"), 10)
                 assert card.incident_id == "HZ-1" and card.video_packets > 30 and card.bytes > 0
                 row = next(
                     i
