@@ -9,12 +9,15 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from PySide6.QtCore import QTimer, QUrl
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QWidget
 
 from command_center.app.i18n import tr
 from command_center.app.ui_actions import UiActions
 from shared.client import SituationPicture
+from shared.geo.boundaries import describe_place
+from shared.protocol import EmergencyState, UnitState
 from shared.tones import write_tone
 
 AckEmergency = Callable[[str], Awaitable[str | None]]
@@ -29,8 +32,22 @@ def alarm_tone(path: Path) -> Path:
     return write_tone(path, TONE_HZ)
 
 
+class _ClickableLabel(QLabel):
+    clicked = Signal()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit()
+        super().mousePressEvent(event)
+
+
 class QtAlarmBar(QWidget):
-    """Open alarms, newest first, with sound for new ones."""
+    """Open alarms, newest first, with sound for new ones. An SOS names the place and,
+    clicked (or 定位), takes the hall to it; once acknowledged it leaves the bar for the
+    alarm history (报警记录), which keeps who acknowledged it and when."""
+
+    locate = Signal(str)
+    """An emergency's alert id: show me where it is."""
 
     def __init__(
         self,
@@ -45,9 +62,15 @@ class QtAlarmBar(QWidget):
         self.setObjectName("alarmbar")
         row = QHBoxLayout(self)
         row.setContentsMargins(6, 2, 6, 2)
-        self.label = QLabel(tr("无报警"))
+        self.label = _ClickableLabel(tr("无报警"))
         self.label.setObjectName("alarms")
+        self.label.clicked.connect(self.on_label_clicked)
         row.addWidget(self.label, 1)
+        self.locate_button = QPushButton(tr("定位"))
+        self.locate_button.setToolTip(tr("在地图上显示求救人员的位置，并在单位列表中选中"))
+        self.locate_button.clicked.connect(self.on_label_clicked)
+        self.locate_button.hide()
+        row.addWidget(self.locate_button)
         self.ack = QPushButton(tr("确认求救"))
         self.ack.setObjectName("sosack")
         self.ack.clicked.connect(self.on_ack_clicked)
@@ -56,6 +79,13 @@ class QtAlarmBar(QWidget):
         self.mute = QPushButton(tr("静音"))
         self.mute.clicked.connect(self.on_mute_clicked)
         row.addWidget(self.mute)
+        self.history_button = QPushButton(tr("报警记录"))
+        self.history_button.clicked.connect(self.on_history_clicked)
+        row.addWidget(self.history_button)
+        self.history: list[str] = []
+        """Alarms that left the bar, newest first: what, where, who acknowledged, when."""
+        self._in_history: set[str] = set()
+        self.menu: QMenu | None = None
         self._actions = UiActions()
         self.known: set[str] = set()
         self.muted = False
@@ -82,15 +112,10 @@ class QtAlarmBar(QWidget):
         """(key, text, urgent) for every open alarm, urgent ones first."""
         out: list[tuple[str, str, bool]] = []
         for key, e in self.picture.emergencies.items():
-            what = tr("人员倒地（无移动）") if e.kind == "man_down" else tr("紧急求救 SOS")
-            where = f" {e.lat:.5f},{e.lon:.5f}" if e.lat is not None and e.lon is not None else ""
-            state = (
-                tr("已由 {who} 确认").format(who=e.acknowledged_by)
-                if e.acknowledged_by
-                else tr("未确认")
-            )
-            text = tr("{what}：{who}{where}（{state}）").format(
-                what=what, who=e.callsign or e.device, where=where, state=state
+            if e.acknowledged_by:
+                continue  # in the history; the field unit knows the hall is acting
+            text = tr("{what}：{who} {where}（未确认，点击定位）").format(
+                what=self._what(e), who=e.callsign or e.device, where=self.where(e)
             )
             out.append((f"!emergency:{key}", text, True))
         for key, a in self.picture.alarms.items():
@@ -117,8 +142,79 @@ class QtAlarmBar(QWidget):
         out.sort(key=lambda e: (not e[2], e[0]))
         return out
 
+    @staticmethod
+    def _what(e: EmergencyState) -> str:
+        return tr("人员倒地（无移动）") if e.kind == "man_down" else tr("紧急求救 SOS")
+
+    def where(self, e: EmergencyState) -> str:
+        """The place of an emergency in words: 武邑县，距阜城县驻地 7.5 km."""
+        lat, lon = self.position(e)
+        if lat is None or lon is None:
+            return tr("（位置未知）")
+        named = [(r.name, r.lat, r.lon) for r in self.picture.resources.values() if r.name]
+        place = describe_place(lat, lon, named)
+        county = tr(place.county) if place.county else tr("衡水市境外")
+        if place.near is None or place.near_m is None:
+            return county
+        distance = (
+            f"{place.near_m:.0f} m" if place.near_m < 1000 else f"{place.near_m / 1000:.1f} km"
+        )
+        return tr("{county}，距{near} {distance}").format(
+            county=county, near=place.near, distance=distance
+        )
+
+    def position(self, e: EmergencyState) -> tuple[float | None, float | None]:
+        """Where the person is now: their unit's latest fix, else the alert's own point."""
+        unit = self.unit_of(e)
+        if unit is not None:
+            return unit.lat, unit.lon
+        return e.lat, e.lon
+
+    def unit_of(self, e: EmergencyState) -> UnitState | None:
+        """The unit on the map the emergency's device reports (None: none)."""
+        units = [u for u in self.picture.units.values() if u.device == e.device]
+        if e.callsign:
+            units = [u for u in units if u.callsign == e.callsign] or units
+        return max(units, key=lambda u: u.fix_time) if units else None
+
+    def _record_history(self) -> None:
+        for e in self.picture.emergencies.values():
+            if e.acknowledged_by and e.alert_id not in self._in_history:
+                self._in_history.add(e.alert_id)
+                when = (e.acknowledged_at or e.last_seen).astimezone().strftime("%H:%M:%S")
+                raised = e.raised.astimezone().strftime("%H:%M:%S")
+                self.history.insert(
+                    0,
+                    tr("{raised} {what}：{who} {where} — {by} 于 {when} 确认").format(
+                        raised=raised,
+                        what=self._what(e),
+                        who=e.callsign or e.device,
+                        where=self.where(e),
+                        by=e.acknowledged_by,
+                        when=when,
+                    ),
+                )
+        self.history_button.setText(
+            tr("报警记录 {n}").format(n=len(self.history)) if self.history else tr("报警记录")
+        )
+
+    def on_history_clicked(self) -> None:
+        """The alarms that left the bar, newest first."""
+        menu = QMenu(self)
+        for line in self.history[:30] or [tr("暂无记录")]:
+            menu.addAction(line).setEnabled(bool(self.history))
+        menu.popup(self.history_button.mapToGlobal(self.history_button.rect().bottomLeft()))
+        self.menu = menu
+
+    def on_label_clicked(self) -> None:
+        """A click on the bar (or 定位): the oldest unacknowledged emergency, on the map."""
+        waiting = self.unacknowledged()
+        if waiting:
+            self.locate.emit(waiting[0])
+
     def refresh(self) -> None:
         """Rewrite the line; sound for alarms not seen before."""
+        self._record_history()
         entries = self.entries()
         keys = {k for k, _, _ in entries}
         new = keys - self.known
@@ -129,6 +225,7 @@ class QtAlarmBar(QWidget):
             if self.sound is not None:
                 self.sound.play()
         waiting = self.unacknowledged()
+        self.locate_button.setVisible(bool(waiting))
         self.ack.setVisible(bool(waiting))
         self.ack.setEnabled(bool(waiting) and self.ack_emergency is not None)
         if self.sound is not None:

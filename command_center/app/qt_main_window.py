@@ -112,6 +112,7 @@ class QtMainWindow(QMainWindow):
         self.tabs.addTab(self.table, tr("单位"))
         self.tabs.addTab(self.dispatch, tr("调度"))
         self.table.dispatch.connect(self.dispatch_to)
+        self.alarms.locate.connect(self.locate_emergency)
         self.duty = QtDutyPanel(picture, write_log)
         self.tabs.addTab(self.duty, tr("值班"))
         self.statistics = QtStatistics(picture)
@@ -339,6 +340,21 @@ class QtMainWindow(QMainWindow):
             self.tabs.blockSignals(False)
             media.start()
         return self.video_wall
+
+    def locate_emergency(self, alert_id: str) -> None:
+        """An SOS clicked in the bar: the map flies to the person and rings them; their unit
+        is selected in the unit list."""
+        e = self.picture.emergencies.get(alert_id)
+        if e is None:
+            return
+        lat, lon = self.alarms.position(e)
+        who = e.callsign or e.device
+        if lat is not None and lon is not None and isinstance(self.view, QtMapView):
+            self.view.highlight(lat, lon, f"SOS {who}")
+        unit = self.alarms.unit_of(e)
+        if unit is not None:
+            self.tabs.setCurrentWidget(self.table)
+            self.table.select_unit(unit.unit_id)
 
     def dispatch_to(self, key: str) -> None:
         """The dispatch tab, with ``key`` (``unit:ID``, ``team:ID`` …) as the recipient and

@@ -1491,5 +1491,45 @@
         <source>录制尚未结束：结束后才能导出（导出文件带校验值）</source>
         <translation>Still recording: export once it has ended (an export carries its checksum)</translation>
     </message>
+    <message>
+        <source>定位</source>
+        <translation>Locate</translation>
+    </message>
+    <message>
+        <source>在地图上显示求救人员的位置，并在单位列表中选中</source>
+        <translation>Show the person on the map and select their unit</translation>
+    </message>
+    <message>
+        <source>报警记录</source>
+        <translation>Alarm history</translation>
+    </message>
+    <message>
+        <source>（位置未知）</source>
+        <translation>(position unknown)</translation>
+    </message>
+    <message>
+        <source>衡水市境外</source>
+        <translation>outside Hengshui</translation>
+    </message>
+    <message>
+        <source>{county}，距{near} {distance}</source>
+        <translation>{county}, {distance} from {near}</translation>
+    </message>
+    <message>
+        <source>暂无记录</source>
+        <translation>Nothing yet</translation>
+    </message>
+    <message>
+        <source>{what}：{who} {where}（未确认，点击定位）</source>
+        <translation>{what}: {who} {where} (unacknowledged — click to locate)</translation>
+    </message>
+    <message>
+        <source>报警记录 {n}</source>
+        <translation>Alarm history {n}</translation>
+    </message>
+    <message>
+        <source>{raised} {what}：{who} {where} — {by} 于 {when} 确认</source>
+        <translation>{raised} {what}: {who} {where} — acknowledged by {by} at {when}</translation>
+    </message>
 </context>
 </TS>

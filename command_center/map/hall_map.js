@@ -275,6 +275,21 @@ window.hall = (function () {
     state.map.getContainer().style.cursor = state.picking ? "crosshair" : "";
   }
 
+  function highlight(lat, lon, label) {
+    // An emergency located from the alarm bar: fly there, ring it, name it.
+    if (state.highlight) state.highlight.remove();
+    state.highlight = L.layerGroup([
+      L.circleMarker([lat, lon], { radius: 26, color: "#ff2d2d", weight: 4, fill: false,
+                                   className: "hall-sos-ring" }),
+      L.circleMarker([lat, lon], { radius: 6, color: "#ff2d2d", fillColor: "#ff2d2d",
+                                   fillOpacity: 1 })
+        .bindTooltip(esc(label), { permanent: true, direction: "top", offset: [0, -24],
+                                   className: "hall-sos-label" }),
+    ]).addTo(state.map);
+    state.map.flyTo([lat, lon], 15, { duration: 0.8 });
+    return true;
+  }
+
   function focus(ring) {
     // Bring a zone into view (the leader selected an incident): close enough to read it.
     state.map.fitBounds(L.latLngBounds(ring), { maxZoom: 13, padding: [60, 60] });
@@ -307,7 +322,12 @@ window.hall = (function () {
   }
 
   return {
-    init, apply, counts, unitAt, fps, startFps, focus, pick,
+    init, apply, counts, unitAt, fps, startFps, focus, pick, highlight,
+    highlighted: () => {
+      if (!state.highlight) return null;
+      const c = state.map.getCenter();
+      return [c.lat, c.lng];
+    },
     pickingNow: () => state.picking, map: () => state.map,
   };
 })();

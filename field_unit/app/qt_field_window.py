@@ -44,6 +44,20 @@ LINK_NAMES = {
 }
 
 
+def sos_state_text(active: bool, acknowledged_by: str) -> str:
+    """What the person who pressed SOS needs to know, in plain words."""
+    if not active:
+        return ""
+    if acknowledged_by:
+        return (
+            f"指挥中心已收到并确认您的求救（{acknowledged_by}），正在组织救援。"
+            "只有在您已经安全时才按“我已安全·取消求救”：取消后指挥中心会收到“本人取消”。"
+        )
+    return (
+        "求救已发出，每 3 秒重发一次，直到指挥中心确认。只有在您已经安全时才按“我已安全·取消求救”。"
+    )
+
+
 class QtFieldWindow(QMainWindow):
     """Composes the panels of the session's profile."""
 
@@ -70,6 +84,11 @@ class QtFieldWindow(QMainWindow):
         self.sos.clicked.connect(self.on_sos_clicked)
         strip.addWidget(self.sos)
         outer.addLayout(strip)
+        self.sos_state = QLabel("")
+        self.sos_state.setObjectName("sosstate")
+        self.sos_state.setWordWrap(True)
+        self.sos_state.hide()
+        outer.addWidget(self.sos_state)
         self.prealarm = QLabel("长时间未移动：您还好吗？30 秒内不确认将自动发出求救")
         self.prealarm.setObjectName("prealarm")
         self.prealarm.hide()
@@ -157,7 +176,9 @@ class QtFieldWindow(QMainWindow):
             active = self.session.sos.active
             self.sos.setProperty("active", active)
             ack = self.session.sos.acknowledged_by
-            self.sos.setText(("已确认·取消" if ack else "求救中·取消") if active else "SOS")
+            self.sos.setText("我已安全·取消求救" if active else "SOS")
+            self.sos_state.setText(sos_state_text(active, ack))
+            self.sos_state.setVisible(active)
             self.sos.style().unpolish(self.sos)
             self.sos.style().polish(self.sos)
         if "man_down" in changed:

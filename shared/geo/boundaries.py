@@ -9,9 +9,12 @@ positions from ``hengshui.toml``.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 from typing import Any
+
+import msgspec
 
 from shared.geo.gcj02 import gcj02_to_wgs84
 from shared.geo.places import Place, city_centre, county_seats
@@ -116,3 +119,39 @@ def division_at(lat: float, lon: float) -> Place | None:
         if area.contains(point):
             return seat
     return None
+
+
+class PlaceDescription(msgspec.Struct, frozen=True):
+    """Where a point is, as people say it: the county, and the nearest named place."""
+
+    county: str | None
+    """The county-level division's name; None outside Hengshui (or without boundary data)."""
+    near: str | None = None
+    """The nearest named place within ``NEAR_M`` metres."""
+    near_m: float | None = None
+
+
+NEAR_M = 10_000.0
+"""How far a named place may be and still help someone find the point."""
+
+
+def describe_place(
+    lat: float, lon: float, named: Iterable[tuple[str, float, float]] = ()
+) -> PlaceDescription:
+    """The county containing the point and the nearest of ``named`` (name, lat, lon) —
+    the county seats are always among them, as 某县驻地 (where its government sits)."""
+    from shared.gps.throttle import distance_m
+
+    try:
+        seat = division_at(lat, lon)
+    except BoundaryError:
+        seat = None
+    best: tuple[float, str] | None = None
+    candidates = [*((f"{p.name}驻地", p.lat, p.lon) for p in county_seats()), *named]
+    for name, plat, plon in candidates:
+        d = distance_m(lat, lon, plat, plon)
+        if d <= NEAR_M and (best is None or d < best[0]):
+            best = (d, name)
+    if best is None:
+        return PlaceDescription(seat.name if seat else None)
+    return PlaceDescription(seat.name if seat else None, best[1], round(best[0]))

@@ -4,6 +4,7 @@ override with its reason, closing; mistakes highlighted, refusals shown in words
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -291,3 +292,91 @@ def test_a_team_proposed_by_the_assessment_is_dispatched_and_its_liaison_answers
 
 def msgspec_fields(struct: Any) -> dict[str, Any]:
     return {f: getattr(struct, f) for f in struct.__struct_fields__}
+
+
+def test_an_sos_clicked_in_the_bar_takes_the_hall_to_the_person(
+    hub: HubHandle, tmp_path: Path, qapp: Any, artifacts: Path
+) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from command_center.map.qt_map_view import QtMapView
+    from shared.protocol import Emergency, EmergencyAck, PositionReport, utcnow
+
+    leader = hub.enroll("hall-1", "leader")
+    field = hub.enroll("fire-7", "field")
+
+    async def scenario() -> None:
+        picture = SituationPicture()
+        async with (
+            HubClient(leader, tmp_path / "hall.db") as hc,
+            Replica(leader) as hr,
+            HubClient(field, tmp_path / "field.db") as fc,
+        ):
+            hr.listeners.append(picture.on_update)
+
+            async def ack(alert_id: str) -> str | None:
+                return await act(hc, EmergencyAck, alert_id=alert_id)
+
+            window = QtMainWindow(picture, hr, ack_emergency=ack)
+            window.resize(1920, 1080)
+            window.show()
+            assert isinstance(window.view, QtMapView)
+            await until(lambda: window.view.page_ready, 30, what="the map page")
+            others = [
+                fc.make(
+                    PositionReport,
+                    unit_id=f"OTHER-{i}",
+                    lat=37.70 + i / 100,
+                    lon=115.60,
+                    fix_time=utcnow(),
+                    callsign=f"其他{i:02d}",
+                    unit_type="police",
+                )
+                for i in range(30)
+            ]
+            me = fc.make(
+                PositionReport,
+                unit_id="FIRE-7",
+                lat=37.81513,
+                lon=116.08244,
+                fix_time=utcnow(),
+                callsign="消防七中队",
+                unit_type="fire",
+            )
+            await fc.submit(*others, me)
+            await until(lambda: len(picture.units) == 31, what="the units")
+            sos = fc.make(
+                Emergency, alert_id="SOS-1", lat=37.81513, lon=116.08244, callsign="消防七中队"
+            )
+            await fc.submit(sos)
+            bar = window.alarms
+            await until(lambda: "消防七中队" in bar.label.text(), what="the SOS in the bar")
+            text = bar.label.text()
+            assert "武邑县，距阜城县驻地 7.5 km" in text and "37.815" not in text
+            assert bar.locate_button.isVisible()
+            QTest.mouseClick(bar.label, Qt.MouseButton.LeftButton)
+            # the unit list shows the person's unit selected (not the last, cut-off row)
+            assert window.tabs.currentWidget() is window.table
+            row = window.table.shown.index("FIRE-7")
+            assert window.table.selectedItems() and window.table.currentRow() in (row, -1)
+            assert {i.row() for i in window.table.selectedItems()} == {row}
+            rect = window.table.visualItemRect(window.table.item(row, 0))
+            assert window.table.viewport().rect().contains(rect.center())
+            # the map flew there and rings it
+            centre: list[Any] = []
+
+            def centred() -> bool:
+                script = "JSON.stringify(hall.highlighted())"
+                window.view.page().runJavaScript(script, 0, centre.append)
+                got = json.loads(centre[-1]) if centre and centre[-1] else None
+                return got is not None and abs(got[0] - 37.81513) + abs(got[1] - 116.08244) < 0.01
+
+            await until(centred, what="the map centred on the ringed person")
+            window.grab().save(str(artifacts / "hall-sos-located.png"))
+            QTest.mouseClick(bar.ack, Qt.MouseButton.LeftButton)
+            await until(lambda: "消防七中队" not in bar.label.text(), what="the bar cleared")
+            assert "hall-1" in bar.history[0] and "武邑县" in bar.history[0]
+            window.close()
+
+    run_in_qt(qapp, scenario)

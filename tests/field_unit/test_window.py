@@ -121,9 +121,21 @@ def test_the_field_window_answers_orders_reports_and_raises_sos(
             await until(
                 lambda: bar.ack.isVisible() and "紧急求救 SOS：消防七中队" in bar.label.text(), 10
             )
+            # the place in words, not raw coordinates; the field window says what is going on
+            assert "（未确认，点击定位）" in bar.label.text() and "37.551" not in bar.label.text()
+            assert "求救已发出" in window.sos_state.text()
+            assert window.sos.text() == "我已安全·取消求救"
+            # a click on the bar takes the hall to the person's unit
+            QTest.mouseClick(bar.label, Qt.MouseButton.LeftButton)
+            if any(u.device == alert.device for u in picture.units.values()):
+                assert hall_window.tabs.currentWidget() is hall_window.table
+                assert hall_window.table.selectedItems()
             QTest.mouseClick(bar.ack, Qt.MouseButton.LeftButton)
-            await until(lambda: window.sos.text() == "已确认·取消", 10)
-            await until(lambda: "已由 leader-1 确认" in bar.label.text(), 10)
+            await until(lambda: "已收到并确认您的求救（leader-1）" in window.sos_state.text(), 10)
+            # acknowledged: it leaves the bar for the history, with who and when
+            await until(lambda: "紧急求救" not in bar.label.text(), 10)
+            assert not bar.ack.isVisible()
+            assert bar.history_button.text() == "报警记录 1" and "leader-1" in bar.history[0]
             hall_window.grab().save(str(artifacts / "command-hall-sos.png"))
             hall_window.close()
             window.on_theme_clicked()
