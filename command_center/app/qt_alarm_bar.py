@@ -111,13 +111,17 @@ class QtAlarmBar(QWidget):
     def entries(self) -> list[tuple[str, str, bool]]:
         """(key, text, urgent) for every open alarm, urgent ones first."""
         out: list[tuple[str, str, bool]] = []
-        for key, e in self.picture.emergencies.items():
+        # emergencies first, the newest first: a new SOS is never behind older ones
+        newest = sorted(self.picture.emergencies.items(), key=lambda kv: kv[1].raised)
+        rank: dict[str, int] = {}
+        for order, (key, e) in enumerate(reversed(newest)):
             if e.acknowledged_by:
                 continue  # in the history; the field unit knows the hall is acting
             text = tr("{what}：{who} {where}（未确认，点击定位）").format(
                 what=self._what(e), who=e.callsign or e.device, where=self.where(e)
             )
             out.append((f"!emergency:{key}", text, True))
+            rank[f"!emergency:{key}"] = order
         for key, a in self.picture.alarms.items():
             if key.startswith("order:"):
                 what = a.detail or a.incident_id or tr(a.name)
@@ -139,7 +143,8 @@ class QtAlarmBar(QWidget):
             limit = tr("（报警值 {t}）") if urgent else tr("（预警值 {t}）")
             text = f"{m.name} {m.value:g}" + limit.format(t=f"{m.threshold:g}")
             out.append((f"monitor:{key}", text, urgent))
-        out.sort(key=lambda e: (not e[2], e[0]))
+        # urgent first; among them emergencies (newest first), then the rest by key
+        out.sort(key=lambda e: (not e[2], rank.get(e[0], len(rank)), e[0]))
         return out
 
     @staticmethod
@@ -239,7 +244,9 @@ class QtAlarmBar(QWidget):
         else:
             urgent = sum(1 for _, _, u in entries if u)
             head = tr("报警 {n}（紧急 {urgent}）：").format(n=len(entries), urgent=urgent)
-            self.label.setText(head + "　｜　".join(t for _, t, _ in entries[:6]))
+            shown = "　｜　".join(t for _, t, _ in entries[:6])
+            more = tr("　｜　另有 {n} 条").format(n=len(entries) - 6) if len(entries) > 6 else ""
+            self.label.setText(head + shown + more)
             self.label.setProperty("level", "urgent" if urgent else "warning")
         self._repolish()
 

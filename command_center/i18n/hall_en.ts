@@ -1531,5 +1531,9 @@
         <source>{raised} {what}：{who} {where} — {by} 于 {when} 确认</source>
         <translation>{raised} {what}: {who} {where} — acknowledged by {by} at {when}</translation>
     </message>
+    <message>
+        <source>　｜　另有 {n} 条</source>
+        <translation>  |  {n} more</translation>
+    </message>
 </context>
 </TS>

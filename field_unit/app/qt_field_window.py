@@ -131,6 +131,7 @@ class QtFieldWindow(QMainWindow):
         """How many times the new-order ring started (tests read it; CI has no speakers)."""
         self._tasks: set[asyncio.Task[Any]] = set()
         self._changed: set[str] = {"orders", "fix", "sos"}
+        self._soon = False
         session.on_change.append(self.on_session_changed)
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.on_timer_tick)
@@ -162,11 +163,16 @@ class QtFieldWindow(QMainWindow):
         super().closeEvent(event)
 
     def on_session_changed(self, what: str) -> None:
-        """Note what changed; the next tick redraws it."""
+        """Note what changed; the next tick redraws it — at once for a new order or the
+        hall's answer to an SOS (people wait for those), batched for the rest."""
         self._changed.add(what)
+        if what in ("orders", "sos") and not self._soon:
+            self._soon = True
+            QTimer.singleShot(0, self.on_timer_tick)
 
     def on_timer_tick(self) -> None:
         """Redraw what changed; the status strip every tick."""
+        self._soon = False
         changed, self._changed = self._changed, set()
         if "orders" in changed:
             self.orders.refresh()

@@ -30,6 +30,8 @@ from shared.protocol import (
     Ack,
     AckBatch,
     AttachmentStatus,
+    Emergency,
+    EmergencyAck,
     Error,
     Hello,
     InboxQuery,
@@ -51,6 +53,10 @@ M = TypeVar("M", bound=Message)
 
 RETRYABLE = frozenset({"store_unavailable", "busy", "throttled"})
 """Refusals that say "later", not "never": the message stays in the outbox and is resent."""
+
+
+URGENT = (Emergency, EmergencyAck)
+"""Kinds sent ahead of the outbox's queue."""
 
 
 class HubClient:
@@ -187,7 +193,29 @@ class HubClient:
         """
         rows = [(m.id, str(type(m).__struct_config__.tag), encode(m)) for m in messages]
         await asyncio.to_thread(self.outbox.add, rows)
+        urgent = [
+            (r[0], r[2]) for m, r in zip(messages, rows, strict=True) if isinstance(m, URGENT)
+        ]
+        await self._send_urgent(urgent)
         self._wake.set()
+
+    async def _send_urgent(self, items: list[tuple[str, bytes]]) -> None:
+        """An SOS (or the hall's acknowledgement of one) leaves at once, ahead of whatever
+        the outbox holds before it (a photo's chunks, a backlog of positions); it stays in
+        the outbox until acknowledged like everything else, so a lost one is resent."""
+        if not items or self.state != LinkState.ONLINE or self._sock is None:
+            return
+        now = time.monotonic()
+        for msg_id, payload in items:
+            if msg_id in self._inflight:
+                continue
+            try:
+                await self._sock.send(payload, zmq.NOBLOCK)
+            except (zmq.Again, zmq.ZMQError):
+                return  # the sender sends it in its turn
+            self._inflight[msg_id] = now
+            self._first_sent.setdefault(msg_id, now)
+            self.stats["sent"] += 1
 
     async def submit_and_wait(self, msg: Message, timeout: float = 10.0) -> Error | None:
         """Submit durably and wait for the hub's answer: None once acknowledged (stored), or

@@ -177,6 +177,17 @@ def load_site_plans(cfg: HubConfig) -> tuple[Plans, Departments] | None:
         raise ConfigError(f"plans: {exc}") from None
 
 
+_URGENT_KINDS = (b"\xa4kind\xa9emergency", b"\xa4kind\xademergency_ack")
+"""How an Emergency and an EmergencyAck begin (msgpack: the tag is the first key)."""
+
+
+def _urgent(frame: Any) -> bool:
+    """An SOS or its acknowledgement, from the first bytes (no decoding: a frame that only
+    looks like one is merely taken first, and validated like any other)."""
+    head = bytes(frame.buffer[:24]) if hasattr(frame, "buffer") else bytes(frame[:24])
+    return any(tag in head for tag in _URGENT_KINDS)
+
+
 class Hub:
     """The situation-data hub. ``start()`` binds and runs it on its own thread."""
 
@@ -651,6 +662,16 @@ class Hub:
             )
 
     def _process(self, batch: list[Request]) -> None:
+        """Admit, store and answer a batch — an SOS (and the hall's acknowledgement of one)
+        first, in a short transaction of its own, ahead of whatever else arrived with it."""
+        if len(batch) > 1:
+            urgent = [r for r in batch if _urgent(r[1])]
+            if urgent and len(urgent) < len(batch):
+                self._process_batch(urgent)
+                batch = [r for r in batch if not _urgent(r[1])]
+        self._process_batch(batch)
+
+    def _process_batch(self, batch: list[Request]) -> None:
         now_mono = time.monotonic()
         replies: list[tuple[bytes, bytes]] = []
         accepted: list[tuple[bytes, Message, str, str]] = []

@@ -9,7 +9,7 @@ from pathlib import Path
 from shared.client import HubClient, LinkState, Outbox
 from shared.protocol import Error, SituationReport
 from tests.conftest import HubHandle
-from tests.support import declare
+from tests.support import declare, until
 
 
 async def test_a_store_failure_is_retried_without_a_reconnect(
@@ -75,3 +75,30 @@ async def test_closing_while_a_refused_key_waits_to_retry_is_clean(
     await asyncio.sleep(0.2)  # inside the back-off: the refused socket is already closed
     await client.aclose()  # must not raise
     assert client.state is LinkState.CLOSED
+
+
+async def test_an_sos_overtakes_what_the_outbox_holds(hub: HubHandle, tmp_path: Path) -> None:
+    """With thousands of positions queued before it (one in flight at a time), an SOS
+    reaches the hub while most of them still wait; it stays durable until acknowledged."""
+    from shared.client import Replica
+    from shared.protocol import Emergency, PositionReport, utcnow
+
+    field = hub.enroll("fire-07", "field")
+    hall = hub.enroll("hall-1", "leader")
+    async with (
+        HubClient(field, tmp_path / "ob.db", window=1) as c,
+        Replica(hall, topics=("emergency",)) as r,
+    ):
+        await c.wait_online(10)
+        backlog = [
+            c.make(PositionReport, unit_id="U-1", lat=37.7, lon=115.6, fix_time=utcnow())
+            for _ in range(3000)
+        ]
+        await c.submit(*backlog)
+        sos = c.make(Emergency, alert_id="SOS-1", callsign="消防七中队")
+        await c.submit(sos)
+        await until(lambda: r.get("emergency", "SOS-1") is not None, 10, 0.005, "the SOS")
+        assert c.queued() > 1000  # most of the backlog still waits behind it
+        assert await c.drain(60)
+        held = await c.query_inbox([sos.id])
+    assert held == {sos.id: 1}

@@ -556,3 +556,41 @@ async def test_a_stolen_device_attacks_a_hub_process_which_serves_on(tmp_path: P
         engine.dispose()
     log = (data / "hub-stdout.log").read_text(errors="replace")
     assert "hub loop failed" not in log and "Traceback" not in log
+
+
+def test_an_sos_arriving_with_a_flood_of_positions_is_answered_first(hub: HubHandle) -> None:
+    """A batch read by the hub with thousands of positions and one SOS behind them: the
+    SOS is stored and answered in a transaction of its own, ahead of the rest."""
+    from shared.protocol import AckBatch, Emergency, PositionReport, decode_reply, encode, utcnow
+
+    bundle = hub.enroll("fire-07", "field")
+    peer = RawPeer(bundle)
+    try:
+        now = utcnow()
+        positions = [
+            PositionReport(
+                id=new_id(), sender="fire-07", sent=now, unit_id="U", lat=37.7, lon=115.6,
+                fix_time=now,
+            )
+            for _ in range(2000)
+        ]  # fmt: skip
+        sos = Emergency(id=new_id(), sender="fire-07", sent=now, alert_id="SOS-1")
+        for p in positions:
+            peer.send(encode(p))
+        peer.send(encode(sos))
+        answered: list[str] = []  # message ids in the order the hub acknowledged them
+        while len(answered) < 2001:
+            frame = peer.recv(10)
+            assert frame is not None, f"answers stopped at {len(answered)}"
+            reply = decode_reply(frame)
+            answered += (
+                list(reply.ok) + list(reply.duplicate)
+                if isinstance(reply, AckBatch)
+                else [reply.ref]
+            )  # type: ignore[union-attr]
+        # the hub reads up to a batch at a time: the SOS is first of the batch it came in
+        assert answered.index(sos.id) < answered.index(positions[-1].id)
+        after = answered[answered.index(sos.id) + 1 :]
+        assert positions[-1].id in after
+    finally:
+        peer.close()
