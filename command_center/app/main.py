@@ -177,10 +177,14 @@ def run_window(
     )
     window.link_state = lambda: client.state
     window.hub_address = bundle.endpoints.request
-    window.resize(1600, 900)
     settings = QSettings("Hengshui", "CommandHall")
-    window.restore_layout(settings)
-    window.show()
+    if window.restore_layout(settings):
+        window.show()
+    else:  # first start: the whole screen (the hall is a wall display), not a small window
+        primary = app.primaryScreen()
+        if primary is not None:
+            window.resize(primary.availableGeometry().size())
+        window.showMaximized()
     problem = None
     if desk_screen is not None:
         problem = window.split_screens((screen or 1) - 1, desk_screen - 1)

@@ -131,6 +131,12 @@ class QtDispatchBoard(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         layout.addWidget(self.table, 1)
+        self.legend = QLabel(
+            tr("红色闪烁：指令已下达或已送达，接收方尚未确认；确认后停止。空表：暂无指令")
+        )
+        self.legend.setWordWrap(True)
+        self.legend.setStyleSheet("color: #9fb3c8;")
+        layout.addWidget(self.legend)
         self._flash = False
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.on_flash_timer)

@@ -303,9 +303,11 @@ class QtMainWindow(QMainWindow):
         settings.setValue("window/font_scale", self.font_scale)
         settings.sync()
 
-    def restore_layout(self, settings: QSettings) -> None:
-        """Bring back what :meth:`save_layout` kept (missing values are left alone)."""
+    def restore_layout(self, settings: QSettings) -> bool:
+        """Bring back what :meth:`save_layout` kept (missing values are left alone); False
+        when there was no saved window (the first start: the caller fills the screen)."""
         geometry = settings.value("window/geometry")
+        saved = isinstance(geometry, QByteArray)
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
         split = settings.value("window/split")
@@ -317,6 +319,7 @@ class QtMainWindow(QMainWindow):
         scale = settings.value("window/font_scale")
         if scale is not None:
             self.scale_fonts(float(scale))
+        return saved
 
     def on_tab_changed(self, _index: int) -> None:
         """Charts are drawn when they are looked at; the video wall starts when first shown."""

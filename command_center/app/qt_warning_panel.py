@@ -37,6 +37,11 @@ _ORDER = {name: i for i, name in enumerate(SEVERITY)}
 ConfirmDraft = Callable[[str, IncidentDraft], Awaitable[str | None]]
 """(draft_of, draft) → None when the incident was declared, else the refusal."""
 
+NO_RELAY = N_(
+    "未配置报送目的地：在指挥中心的 hub.toml 中加 [[relay.destinations]]（省级平台地址与证书，"
+    "或摆渡目录），或以 serve --relay-url 启动；见 docs/interconnection.md"
+)
+
 
 def relay_line(st: RelayState, now: datetime) -> tuple[str, bool]:
     """One destination's queue as a sentence, and whether it needs attention."""
@@ -102,7 +107,7 @@ class QtWarningPanel(QWidget):
         self.status = QLabel("" if confirm else tr("只读：未连接指挥中心"))
         layout.addWidget(self.status)
         layout.addWidget(QLabel(tr("向上报送（省级平台）")))
-        self.relay = QLabel(tr("未配置报送目的地"))
+        self.relay = QLabel(tr(NO_RELAY))
         self.relay.setWordWrap(True)
         self.relay.setObjectName("relay")
         layout.addWidget(self.relay)
@@ -142,7 +147,7 @@ class QtWarningPanel(QWidget):
         now = datetime.now(UTC)
         lines = [relay_line(st, now) for _, st in sorted(self.picture.relay.items())]
         if not lines:
-            self.relay.setText(tr("未配置报送目的地"))
+            self.relay.setText(tr(NO_RELAY))
             return
         self.relay.setText(
             "<br>".join(

@@ -1535,5 +1535,13 @@
         <source>　｜　另有 {n} 条</source>
         <translation>  |  {n} more</translation>
     </message>
+    <message>
+        <source>红色闪烁：指令已下达或已送达，接收方尚未确认；确认后停止。空表：暂无指令</source>
+        <translation>Flashing red: the order is issued or delivered and the recipient has not yet acknowledged it; it stops once acknowledged. An empty table: no orders</translation>
+    </message>
+    <message>
+        <source>未配置报送目的地：在指挥中心的 hub.toml 中加 [[relay.destinations]]（省级平台地址与证书，或摆渡目录），或以 serve --relay-url 启动；见 docs/interconnection.md</source>
+        <translation>No reporting destination configured: add [[relay.destinations]] to the hub's hub.toml (the provincial platform's address and certificates, or a ferry folder), or start serve with --relay-url; see docs/interconnection.md</translation>
+    </message>
 </context>
 </TS>

@@ -24,6 +24,9 @@ from shared.domain.orders import recipient_answers
 from shared.field import ANSWERS, FieldError, FieldSession
 from shared.field.orders import NEEDS_ANSWER
 
+TOUCH_PX = 48
+"""The smallest height of a control a gloved finger must hit."""
+
 STATE_NAMES = {
     "issued": "新指令",
     "delivered": "新指令",
@@ -56,11 +59,13 @@ class QtOrdersPanel(QWidget):
         layout.addWidget(self.detail)
         self.note = QLineEdit()
         self.note.setPlaceholderText("说明（拒绝时必填）")
+        self.note.setMinimumHeight(TOUCH_PX)
         layout.addWidget(self.note)
         self.buttons = QHBoxLayout()
         layout.addLayout(self.buttons)
         attach = QHBoxLayout()
         self.attach = QPushButton("附照片…")
+        self.attach.setMinimumHeight(TOUCH_PX)
         self.attach.clicked.connect(self.on_attach_clicked)
         self.files: list[Path] = []
         self.files_label = QLabel("")
@@ -84,9 +89,13 @@ class QtOrdersPanel(QWidget):
             if o.state in NEEDS_ANSWER:
                 item.setForeground(Qt.GlobalColor.red)
             self.list.addItem(item)
+        ringing = self.session.orders.ringing()
         if selected in self._ids:
             self.list.setCurrentRow(self._ids.index(selected))
-        ringing = self.session.orders.ringing()
+        elif ringing:
+            # nothing chosen and a new order waits: open it, with its answer buttons (the
+            # list is unanswered first, newest first)
+            self.list.setCurrentRow(0)
         self.ring.setVisible(bool(ringing))
         self.ring.setText(f"有 {len(ringing)} 条新指令，请确认收到" if ringing else "")
         self.on_list_selection_changed()
@@ -105,15 +114,20 @@ class QtOrdersPanel(QWidget):
                 w.deleteLater()
         order_id = self.selected()
         order = self.session.orders.orders.get(order_id or "")
+        answers = recipient_answers(order.state) if order is not None else []
+        # the note and photos belong to an answer: shown only when there is one to give
+        for w in (self.note, self.attach, self.files_label):
+            w.setVisible(bool(answers))
         if order is None:
-            self.detail.setText("")
+            self.detail.setText("暂无指令" if not self._ids else "选择一条指令查看并答复")
             return
         incident = f"（事件 {order.incident_id}）" if order.incident_id else ""
         self.detail.setText(
             f"{order.text}{incident}\n来自 {order.issued_by} · {order.updated.astimezone():%H:%M}"
         )
-        for state in recipient_answers(order.state):
+        for state in answers:
             button = QPushButton(ANSWERS[state])
+            button.setMinimumHeight(TOUCH_PX)
             button.setObjectName(f"answer-{state}")
             button.clicked.connect(lambda _=False, s=state: self.on_answer_clicked(s))
             self.buttons.addWidget(button)

@@ -25,6 +25,13 @@ from field_unit.app.qt_sketch_map import QtSketchDialog
 from shared.field import FieldError, FieldSession, FormProblem
 
 STAGES = (("initial", "初报"), ("follow_up", "续报"), ("final", "终报"))
+TOUCH_PX = 48
+"""The smallest height of a control a gloved finger must hit."""
+INVALID = "border: 2px solid #ff5c5c;"
+TOUCH_STYLE = (
+    "QSpinBox { min-height: 48px; min-width: 120px; font-size: 20px; }"
+    "QSpinBox::up-button, QSpinBox::down-button { width: 40px; }"
+)
 
 
 class QtReportPanel(QWidget):
@@ -42,18 +49,27 @@ class QtReportPanel(QWidget):
         self.stage = QComboBox()
         for code, name in STAGES:
             self.stage.addItem(name, code)
+        top.addWidget(QLabel("事件"))
         top.addWidget(self.incident, 2)
+        top.addWidget(QLabel("报告类别"))
         top.addWidget(self.stage, 1)
+        for w in (self.incident, self.stage):
+            w.setMinimumHeight(TOUCH_PX)
         layout.addLayout(top)
         self.title = QLineEdit()
         self.title.setPlaceholderText("标题（必填）")
-        layout.addWidget(self.title)
+        self.title.setMinimumHeight(TOUCH_PX)
+        title_row = QHBoxLayout()
+        title_row.addWidget(QLabel("标题＊"))
+        title_row.addWidget(self.title, 1)
+        layout.addLayout(title_row)
         self.form = QFormLayout()
         layout.addLayout(self.form)
         counts = QHBoxLayout()
         self.dead, self.missing, self.injured = QSpinBox(), QSpinBox(), QSpinBox()
         for label, box in (("死亡", self.dead), ("失踪", self.missing), ("受伤", self.injured)):
             box.setRange(0, 100000)
+            box.setStyleSheet(TOUCH_STYLE)
             counts.addWidget(QLabel(label))
             counts.addWidget(box)
         layout.addLayout(counts)
@@ -72,6 +88,8 @@ class QtReportPanel(QWidget):
         self.files: list[Path] = []
         self.files_label = QLabel("")
         self.send = QPushButton("发送报告")
+        for b in (self.sketch, self.attach, self.send):
+            b.setMinimumHeight(TOUCH_PX)
         self.send.clicked.connect(self.on_send_clicked)
         row.addWidget(self.attach)
         row.addWidget(self.files_label, 1)
@@ -138,7 +156,27 @@ class QtReportPanel(QWidget):
         self.send.setEnabled(False)
         self._task = asyncio.get_event_loop().create_task(self._send())
 
+    def _mark(self, problems: list[str]) -> None:
+        """Highlight every field a problem names (and clear the others)."""
+        self.title.setStyleSheet(INVALID if any("标题" in p for p in problems) else "")
+        self.incident.setStyleSheet(INVALID if any("事件" in p for p in problems) else "")
+        template = self.session.template_for(self.incident.currentText().strip())
+        for f in template.fields:
+            edit = self.fields.get(f.key)
+            if edit is not None:
+                edit.setStyleSheet(INVALID if any(f.label in p for p in problems) else "")
+        for problem in problems:  # the first field at fault takes the cursor
+            for widget, word in ((self.incident, "事件"), (self.title, "标题")):
+                if word in problem:
+                    widget.setFocus()
+                    return
+
     async def _send(self) -> None:
+        if not self.incident.currentText().strip():
+            self._mark(["请选择或填写事件编号"])
+            self.status.setText("请补全：请选择或填写事件编号（在上方“事件”框）")
+            self.send.setEnabled(True)
+            return
         try:
             report_id = await self.session.send_report(
                 self.incident.currentText().strip(),
@@ -153,10 +191,12 @@ class QtReportPanel(QWidget):
                 area=self.area,
             )
         except FormProblem as exc:
-            self.status.setText("请补全：" + "；".join(exc.problems))
+            self._mark(exc.problems)
+            self.status.setText("请补全（已标红）：" + "；".join(exc.problems))
         except FieldError as exc:
             self.status.setText(str(exc))
         else:
+            self._mark([])
             link = self.session.client.state.value
             where = "正在发送" if link == "online" else "无网络：已排队，恢复后自动发送"
             self.status.setText(f"报告 {report_id[-6:]} {where}")

@@ -53,7 +53,7 @@ def test_the_field_window_answers_orders_reports_and_raises_sos(
             assert refusal is None
             await until(lambda: window.orders.list.count() == 1, 10)
             assert window.orders.ring.isVisible()
-            window.orders.list.setCurrentRow(0)
+            # the new order is open with its answers, no tap needed
             ack = window.orders.findChild(QPushButton, "answer-acknowledged")
             assert ack is not None and ack.height() >= 48  # gloves
             QTest.mouseClick(ack, Qt.MouseButton.LeftButton)
@@ -68,6 +68,9 @@ def test_the_field_window_answers_orders_reports_and_raises_sos(
             QTest.mouseClick(window.report.send, Qt.MouseButton.LeftButton)
             await until(lambda: "请补全" in window.report.status.text(), 5)
             assert "受淹区域" in window.report.status.text()
+            assert "ff5c5c" in window.report.fields["where"].styleSheet()  # the field is marked
+            assert "ff5c5c" not in window.report.title.styleSheet()
+            assert window.report.dead.height() >= 48  # gloved fingers
             window.report.title.setText("人民路积水")
             window.report.fields["where"].setText("人民路与长安路口")
             window.report.fields["depth"].setText("0.6")
@@ -154,6 +157,7 @@ def test_the_liaison_window_rings_for_new_orders_and_signs_in(
 ) -> None:
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QPushButton
 
     from field_unit.app.qt_field_window import QtFieldWindow
 
@@ -169,8 +173,14 @@ def test_the_liaison_window_rings_for_new_orders_and_signs_in(
             window.resize(1366, 768)
             window.show()
             assert not window.sos.isVisible() and window.tabs.tabText(2) == "值班"
+            # no order: no answer box or photo button, and the panel says so
+            assert not window.orders.note.isVisible() and not window.orders.attach.isVisible()
+            assert window.orders.detail.text() == "暂无指令"
             await issue_order(lc, "liaison-water", "调度两台排涝泵车至冀州区")
             await until(lambda: window.orders.ring.isVisible(), 10)
+            # the new order opens itself with its answer buttons, note and photos
+            assert window.orders.findChild(QPushButton, "answer-acknowledged") is not None
+            assert window.orders.note.isVisible() and window.orders.attach.isVisible()
             assert "1 条新指令" in window.orders.ring.text()
             assert window.ring is None or window.rang >= 1  # it rings (no speakers in CI)
             window.tabs.setCurrentIndex(2)
