@@ -141,9 +141,12 @@ class QtMainWindow(QMainWindow):
         self.split.addWidget(self.tabs)
         self.split.setStretchFactor(0, 3)
         self.split.setStretchFactor(1, 2)
+        self.split.splitterMoved.connect(self._split_moved)
         body.addWidget(self.split)
         outer.addLayout(body, 1)
         self.font_scale = 1.0
+        self._split_set = False
+        """Whether the map/panel split was restored or set for the window's size."""
         self.desk: QWidget | None = None
         """The panels' own window when the map has the wall to itself."""
         self._shortcuts()
@@ -246,6 +249,17 @@ class QtMainWindow(QMainWindow):
             shortcut.activated.connect(action)
             self.shortcuts.append(shortcut)
 
+    def resizeEvent(self, event: Any) -> None:
+        """Until someone moves the divider, the map takes three fifths of any screen (on a
+        4K wall as on a laptop) and the panels the rest."""
+        super().resizeEvent(event)
+        if not self._split_set and self.split.parent() is not None:
+            width = max(1, self.split.width())
+            self.split.setSizes([width * 3 // 5, width - width * 3 // 5])
+
+    def _split_moved(self, _pos: int, _index: int) -> None:
+        self._split_set = True
+
     def toggle_full_screen(self) -> None:
         """Full screen on the wall display, or back."""
         if self.isFullScreen():
@@ -313,6 +327,7 @@ class QtMainWindow(QMainWindow):
         split = settings.value("window/split")
         if isinstance(split, QByteArray):
             self.split.restoreState(split)
+            self._split_set = True
         tab = settings.value("window/tab")
         if tab is not None:
             self.tabs.setCurrentIndex(int(tab))
