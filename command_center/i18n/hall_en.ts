@@ -1543,5 +1543,85 @@
         <source>未配置报送目的地：在指挥中心的 hub.toml 中加 [[relay.destinations]]（省级平台地址与证书，或摆渡目录），或以 serve --relay-url 启动；见 docs/interconnection.md</source>
         <translation>No reporting destination configured: add [[relay.destinations]] to the hub's hub.toml (the provincial platform's address and certificates, or a ferry folder), or start serve with --relay-url; see docs/interconnection.md</translation>
     </message>
+    <message>
+        <source>失联（超时未报位置）</source>
+        <translation>Lost (no position lately)</translation>
+    </message>
+    <message>
+        <source>Ⅰ级</source>
+        <translation>Level Ⅰ</translation>
+    </message>
+    <message>
+        <source>Ⅱ级</source>
+        <translation>Level Ⅱ</translation>
+    </message>
+    <message>
+        <source>Ⅲ级</source>
+        <translation>Level Ⅲ</translation>
+    </message>
+    <message>
+        <source>Ⅳ级</source>
+        <translation>Level Ⅳ</translation>
+    </message>
+    <message>
+        <source>重点设施（学校、医院、危化企业）</source>
+        <translation>Key facilities (schools, hospitals, chemical plants)</translation>
+    </message>
+    <message>
+        <source>避难场所，标注为 已安置/容量</source>
+        <translation>Shelters, labelled occupied/capacity</translation>
+    </message>
+    <message>
+        <source>救援队伍</source>
+        <translation>Rescue teams</translation>
+    </message>
+    <message>
+        <source>车辆装备</source>
+        <translation>Vehicles and equipment</translation>
+    </message>
+    <message>
+        <source>物资储备库</source>
+        <translation>Supply depots</translation>
+    </message>
+    <message>
+        <source>专家</source>
+        <translation>Experts</translation>
+    </message>
+    <message>
+        <source>监测点</source>
+        <translation>Monitoring points</translation>
+    </message>
+    <message>
+        <source>实线：危险区（颜色为等级）</source>
+        <translation>Solid: hazard zone (colour = level)</translation>
+    </message>
+    <message>
+        <source>虚线：预警区域（颜色为严重程度）</source>
+        <translation>Dashed: warning area (colour = severity)</translation>
+    </message>
+    <message>
+        <source>带数字的圆：该处聚合的数量，放大后展开</source>
+        <translation>Circle with a number: that many items here; zoom in to spread them</translation>
+    </message>
+    <message>
+        <source>图例</source>
+        <translation>Legend</translation>
+    </message>
+    <message>
+        <source>单位（箭头指向行进方向）</source>
+        <translation>Units (the arrow points where they head)</translation>
+    </message>
+    <message>
+        <source>事件（颜色为等级）</source>
+        <translation>Incidents (colour = level)</translation>
+    </message>
+    <message>
+        <source>资源</source>
+        <translation>Resources</translation>
+    </message>
+    <message>
+        <source>区域</source>
+        <translation>Areas</translation>
+    </message>
 </context>
 </TS>

@@ -269,6 +269,21 @@ window.hall = (function () {
     return state.applied;
   }
 
+  function legend(html) {
+    // What the symbols mean, bottom right; a click folds it away (and back).
+    if (state.legend) state.legend.remove();
+    const control = L.control({ position: "bottomright" });
+    control.onAdd = () => {
+      const div = L.DomUtil.create("div", "hall-legend");
+      div.innerHTML = html;  // built by the window from its own translated texts
+      L.DomEvent.disableClickPropagation(div);
+      div.addEventListener("click", () => div.classList.toggle("hall-legend-folded"));
+      return div;
+    };
+    state.legend = control.addTo(state.map);
+    return true;
+  }
+
   function pick(on) {
     // The next click on the map is the place of an incident being declared.
     state.picking = Boolean(on);
@@ -322,7 +337,7 @@ window.hall = (function () {
   }
 
   return {
-    init, apply, counts, unitAt, fps, startFps, focus, pick, highlight,
+    init, apply, counts, unitAt, fps, startFps, focus, pick, highlight, legend,
     highlighted: () => {
       if (!state.highlight) return null;
       const c = state.map.getCenter();

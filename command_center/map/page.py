@@ -147,6 +147,7 @@ def build_page(
                 class_name="hall-label-icon",
             ),
             interactive=False,
+            z_index_offset=10_000,  # above unit and incident clusters (clicks pass through)
         ).add_to(basemap)
     basemap.add_to(m)
     if mbtiles is not None:

@@ -213,6 +213,52 @@ class HallSchemeHandler(QWebEngineUrlSchemeHandler):
         job.reply(QByteArray(media), buf)
 
 
+def legend_html() -> str:
+    """The map's legend: what each symbol and colour means, in the window's language."""
+    import html
+
+    e = html.escape
+
+    def row(symbol: str, colour: str, text: str) -> str:
+        return f"<div><span style='color:{colour}'>{e(symbol)}</span> {e(text)}</div>"
+
+    units = [
+        ("▲", "#ff6b35", tr("消防")),
+        ("▲", "#ffffff", tr("急救")),
+        ("▲", "#3b82f6", tr("公安")),
+        ("▲", "#facc15", tr("救援")),
+        ("▲", "#5b6673", tr("失联（超时未报位置）")),
+    ]
+    incidents = [
+        ("●", "#ff2d2d", tr("Ⅰ级")),
+        ("●", "#ff8c1a", tr("Ⅱ级")),
+        ("●", "#ffd60a", tr("Ⅲ级")),
+        ("●", "#3b82f6", tr("Ⅳ级")),
+        ("●", "#9ca3af", tr("未定级")),
+    ]
+    resources = [
+        ("■", "#94a3b8", tr("重点设施（学校、医院、危化企业）")),
+        ("⌂", "#3ddc84", tr("避难场所，标注为 已安置/容量")),
+        ("★", "#facc15", tr("救援队伍")),
+        ("▣", "#facc15", tr("车辆装备")),
+        ("◆", "#60a5fa", tr("物资储备库")),
+        ("●", "#c084fc", tr("专家")),
+        ("◉", "#22d3ee", tr("监测点")),
+    ]
+    parts = [f"<b>{e(tr('图例'))}</b>"]
+    parts.append(f"<div class='hall-legend-head'>{e(tr('单位（箭头指向行进方向）'))}</div>")
+    parts += [row(*u) for u in units]
+    parts.append(f"<div class='hall-legend-head'>{e(tr('事件（颜色为等级）'))}</div>")
+    parts += [row(*i) for i in incidents]
+    parts.append(f"<div class='hall-legend-head'>{e(tr('资源'))}</div>")
+    parts += [row(*r) for r in resources]
+    parts.append(f"<div class='hall-legend-head'>{e(tr('区域'))}</div>")
+    parts.append(row("▭", "#ff8c1a", tr("实线：危险区（颜色为等级）")))
+    parts.append(row("▭", "#ffd60a", tr("虚线：预警区域（颜色为严重程度）")))
+    parts.append(row("⬤", "#1d4ed8", tr("带数字的圆：该处聚合的数量，放大后展开")))
+    return "".join(parts)
+
+
 class MapBridge(QObject):
     """The page's side of the QWebChannel: events from the map."""
 
@@ -319,6 +365,7 @@ class QtMapView(QWebEngineView):
 
     def _on_ready(self) -> None:
         self.page_ready = True
+        self.page().runJavaScript(f"hall.legend({json.dumps(legend_html(), ensure_ascii=False)})")
         self._pending_units |= set(self.picture.units) | self._on_map
         self._pending_incidents |= set(self.picture.incidents)
         self._pending_resources |= set(self.picture.resources)

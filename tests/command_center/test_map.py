@@ -278,6 +278,21 @@ def test_resources_and_monitoring_alarms_show_on_the_map(qtbot: Any, artifacts: 
     picture.on_update("resource", "SH-131102", None)
     view.apply(picture.take_changes())
     qtbot.waitUntil(lambda: _counts(qtbot, view)["resources"] == 104, timeout=5000)
+    # the legend names every symbol drawn; a click folds it away
+    legend = _js_json(qtbot, view, "document.querySelector('.hall-legend').innerText")
+    for text in ("图例", "救援队伍", "避难场所", "失联", "Ⅰ级", "预警区域", "聚合"):
+        assert text in legend
+    # county names stay above the clusters
+    label_z = _js_json(
+        qtbot, view, "Number(document.querySelector('.hall-label-icon').style.zIndex)"
+    )
+    cluster_z = _js_json(
+        qtbot,
+        view,
+        "Math.max(...[...document.querySelectorAll('.marker-cluster, .hall-resource-cluster')]"
+        ".map(e => Number(e.style.zIndex)), 0)",
+    )
+    assert label_z > cluster_z
     view.grab().save(str(artifacts / "map-resources.png"))
     assert view.guard.blocked == []
 
