@@ -293,6 +293,16 @@ class QtAssessmentPanel(QWidget):
             f"<p>{e(inside)}</p>",
             f"<p>{e(tr('建议等级：'))}<b>{e(level_text(a.suggested_level))}</b></p>",
         ]
+        inc = self.picture.incidents.get(a.incident_id)
+        if inc is not None and inc.level != a.suggested_level:
+            differs = tr(
+                "事件当前定为 {current}，与研判建议不同；如需调整，在“事件”页调整等级并写明理由"
+            )
+            parts.append(
+                f"<p style='color:#facc15'>⚠ {e(differs.format(current=level_text(inc.level)))}</p>"
+            )
+        if not a.nearest_teams:
+            parts.append(f"<p style='color:#9fb3c8'>{e(tr('附近没有可用的救援队伍'))}</p>")
         if a.level_criteria:
             basis = tr("依据：{criteria}").format(criteria="；".join(a.level_criteria))
             parts.append(f"<p style='color:#9fb3c8'>{e(basis)}</p>")

@@ -349,13 +349,17 @@ class QtMainWindow(QMainWindow):
             from command_center.app.qt_video_wall import QtVideoWall
 
             media, recordings = self._media_factory()
+            sizes = self.split.sizes()  # the wall's tiles must not push the map aside
             self.video_wall = QtVideoWall(media, self.picture, recordings)
+            self.video_wall.setMinimumWidth(0)
             index = self.tabs.indexOf(self.video_tab)
             self.tabs.blockSignals(True)
             self.tabs.removeTab(index)
             self.tabs.insertTab(index, self.video_wall, tr("视频"))
             self.tabs.setCurrentIndex(index)
             self.tabs.blockSignals(False)
+            if self.split.indexOf(self.tabs) >= 0:
+                self.split.setSizes(sizes)
             media.start()
         return self.video_wall
 

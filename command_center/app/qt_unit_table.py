@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QHeaderView, QMenu, QTableWidget, QTableWidgetItem, QWidget
 
 from command_center.app.i18n import N_, tr
@@ -35,6 +36,19 @@ class QtUnitTable(QTableWidget):
         self.customContextMenuRequested.connect(self.on_context_menu)
         self.cellDoubleClicked.connect(lambda row, _c: self._dispatch_row(row))
         self.menu: QMenu | None = None
+
+    def paintEvent(self, event: Any) -> None:
+        """An empty list says why it is empty."""
+        super().paintEvent(event)
+        if self.rowCount() == 0:
+            painter = QPainter(self.viewport())
+            painter.setPen(QColor("#9fb3c8"))
+            painter.drawText(
+                self.viewport().rect(),
+                int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap),
+                tr("暂无单位：现场终端上线并上报位置后显示在这里"),
+            )
+            painter.end()
 
     def _dispatch_row(self, row: int) -> None:
         if 0 <= row < len(self.shown):

@@ -1623,5 +1623,17 @@
         <source>区域</source>
         <translation>Areas</translation>
     </message>
+    <message>
+        <source>事件当前定为 {current}，与研判建议不同；如需调整，在“事件”页调整等级并写明理由</source>
+        <translation>The incident is now at {current}, not what the assessment suggests; to change it, set the level on the Incidents tab with a reason</translation>
+    </message>
+    <message>
+        <source>附近没有可用的救援队伍</source>
+        <translation>No available rescue team nearby</translation>
+    </message>
+    <message>
+        <source>暂无单位：现场终端上线并上报位置后显示在这里</source>
+        <translation>No units yet: they appear here once field devices come online and report positions</translation>
+    </message>
 </context>
 </TS>

@@ -65,14 +65,21 @@ def test_the_video_wall_watches_forwards_talks_and_records(
                 return m, recordings
 
             window = QtMainWindow(picture, hr, media=media, use_map=False)
-            window.resize(1600, 900)
+            window.resize(1920, 1080)
             window.show()
             try:
                 # the tab starts the wall when first looked at
                 assert window.video_wall is None
+                before = window.split.sizes()
                 window.tabs.setCurrentWidget(window.video_tab)
                 wall = window.video_wall
                 assert wall is not None and window.tabs.currentWidget() is wall
+                # the wall opens in the panel as it was: the map keeps its width
+                from PySide6.QtCore import QCoreApplication, QEvent
+
+                # let the new tab's layout request be handled, as the next frame would
+                QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+                assert window.split.sizes() == before, (before, window.split.sizes())
                 await _until(
                     lambda: (
                         "HZ-1" in picture.incidents
