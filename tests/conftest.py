@@ -80,6 +80,20 @@ class HubHandle:
         # The hub polls the device table every 250 ms; tests need not wait for it.
         return bundle
 
+    def revoke(self, name: str, reason: str) -> None:
+        """Revoke ``name`` and return once the running hub refuses its key (it reads the
+        device table every 250 ms): a condition, not a fixed wait."""
+        import time
+
+        from shared.identity import revoke
+
+        key = self.bundles[name].keys.public
+        revoke(self.engine, name, reason=reason)
+        deadline = time.monotonic() + 10
+        while self.hub.devices.lookup(key) is not None:
+            assert time.monotonic() < deadline, f"the hub still accepts {name}'s key"
+            time.sleep(0.01)
+
 
 @pytest.fixture
 def hub_factory(tmp_path: Path) -> Iterator[object]:

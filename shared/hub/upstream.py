@@ -318,6 +318,8 @@ class UpstreamLink(BatchFeed):
         self._status_lock = threading.Lock()
         self.forwarded = 0
         self.mirrored = 0
+        self.catch_ups = 0
+        """Catch-ups finished (after each link to the city): what the city lacked is sent."""
         self._tasks: set[asyncio.Task[None]] = set()
 
     # --- hub side (thread-safe) -----------------------------------------------------------
@@ -394,6 +396,12 @@ class UpstreamLink(BatchFeed):
 
     async def _catch_up(self, city: Any, picture: list[StateValue]) -> None:
         """Send what the city lacks of the county's picture (after a crash or a first link)."""
+        try:
+            await self._send_missing(city, picture)
+        finally:
+            self.catch_ups += 1
+
+    async def _send_missing(self, city: Any, picture: list[StateValue]) -> None:
         msgs: list[Message] = []
         t = self.translator
         fresh = Translator(t.device, t.prefix, self.local_bundle.device, self.report_text)

@@ -56,7 +56,8 @@ async def test_a_report_with_a_photo_made_while_the_hub_is_down_arrives_once(
             assert await dc.submit_and_wait(declare, 10) is None
         session = FieldSession(load_bundle(data / "team-07.json"), tmp_path / "field")
         await session.start()
-        await asyncio.sleep(0.5)  # the session has the incident's type (flood form)
+        # the session has the incident's type (the flood form)
+        await until(lambda: "DK-1" in session.incidents, 10, what="the incident at the unit")
         hub.stop()
         await until(lambda: session.client.state.value != "online", 10)
         photo = tmp_path / "管涌.jpg"
@@ -112,9 +113,13 @@ async def test_sos_repeats_until_the_hall_acknowledges_and_can_be_cancelled(
                 is None
             )
             await until(lambda: session.sos.acknowledged_by == "duty-1", 10)
+            task = session.sos._task
+            assert task is not None
+            await until(task.done, 5, what="the repeats stopped")
             sent = session.sos.sent
-            await asyncio.sleep(1.0)
-            assert session.sos.sent == sent  # no more repeats once acknowledged
+            # no more repeats once acknowledged: the repeating task has ended, so nothing
+            # can send again (its period is sos_repeat_s; waiting it out proves less)
+            assert session.sos.sent == sent
             await session.sos.cancel()
             await until(lambda: hall.get("emergency", alert) is None, 10)
     finally:

@@ -553,7 +553,13 @@ async def test_a_request_refused_half_way_leaves_nothing_behind(
         assert await _answer(lc, taken) is None
         err = await _answer(lc, start)
         assert err is not None and "is already used" in err.detail
-        await asyncio.sleep(0.3)
+        # a later change, published after anything the refused request could have left:
+        # once it is here, whatever that request published would be here too
+        marker = lc.make(DutyLogEntry, text="标记")
+        assert await _answer(lc, marker) is None
+        await _until(
+            lambda: any(getattr(v, "text", "") == "标记" for v in r.items["duty"].values())
+        )
         assert r.get("response", "HZ-1") is None
         assert r.get("order", f"R{start.id}-emergency") is None
         assert r.get("incident", "HZ-1").status == "verified"

@@ -5,7 +5,6 @@ existed is caught up; nothing loops."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import subprocess
@@ -179,9 +178,12 @@ async def test_county_items_go_up_once_and_city_orders_come_down_and_are_answere
         )
         lines = [json.loads(line) for line in res.stdout.splitlines()]
         assert {"destination": "city", "transport": "upstream", "queued": 0} in lines, res
-        await asyncio.sleep(1.0)
-    with city.engine.connect() as conn:
-        assert conn.execute(select(func.count()).select_from(Report)).scalar_one() == 2
+
+        def city_reports() -> int:
+            with city.engine.connect() as conn:
+                return int(conn.execute(select(func.count()).select_from(Report)).scalar_one())
+
+        await _until(lambda: city_reports() == 2, 10)
     with county.engine.connect() as conn:
         assert conn.execute(select(Incident.incident_id)).scalars().all() == ["ZQ-1"]
         assert conn.execute(select(func.count()).select_from(Report)).scalar_one() == 2
@@ -220,8 +222,11 @@ async def test_what_the_county_had_before_the_link_is_caught_up(
         level="county",
         upstream=UpstreamSettings(bundle=str(path), orders_to="duty-zq"),
     )
-    await asyncio.sleep(2.0)  # a restart sends nothing the city holds
-    assert again.hub.upstream is not None and again.hub.upstream.forwarded == 0
+    # a restart sends nothing the city holds: once its catch-up is done, nothing went up
+    assert again.hub.upstream is not None
+    link = again.hub.upstream
+    await _until(lambda: link.catch_ups >= 1, 20)
+    assert link.forwarded == 0
     with city.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(Report)).scalar_one() == 1
 
