@@ -381,3 +381,30 @@ def run_in_qt(qapp: Any, scenario: Any) -> None:
     finally:
         loop.close()
         asyncio.set_event_loop(None)
+
+
+async def page_painted(view: Any, timeout: float = 10.0) -> None:
+    """Wait until a web view's page has painted two frames since now (what a screenshot
+    of a map needs after the last change), not a fixed time."""
+    token = new_token()
+    view.page().runJavaScript(
+        "requestAnimationFrame(() => requestAnimationFrame(() => "
+        f"{{ window.__painted = {token}; }}))"
+    )
+    seen: list[Any] = []
+
+    def done() -> bool:
+        view.page().runJavaScript("window.__painted", 0, seen.append)
+        return bool(seen) and seen[-1] == token
+
+    await until(done, timeout, 0.02, "the page painted")
+
+
+def new_token() -> int:
+    """A number not used before in this process."""
+    global _TOKENS
+    _TOKENS += 1
+    return _TOKENS
+
+
+_TOKENS = 0

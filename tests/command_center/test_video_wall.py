@@ -4,7 +4,6 @@ hall taking the floor, the feed recorded, played back and exported, a tile full 
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -134,14 +133,13 @@ def test_the_video_wall_watches_forwards_talks_and_records(
                 QTest.mousePress(wall.ptt_button, Qt.MouseButton.LeftButton)
                 # the leader pre-empts the field unit
                 await _until(lambda: "本席 正在讲话" in wall.talker.text(), 10)
-                await asyncio.sleep(1.0)
+                await _until(lambda: tile.image is not None, 10)  # a picture in the tile
                 window.grab().save(str(artifacts / "command-hall-video-wall.png"))
                 QTest.mouseRelease(wall.ptt_button, Qt.MouseButton.LeftButton)
                 await _until(lambda: "空闲" in wall.talker.text(), 10)
                 # full screen and back
                 wall.toggle_full(tile)
                 assert wall.full is not None and wall.full.isVisible()
-                await asyncio.sleep(0.3)
                 wall.full.close()
                 assert wall.full is None and tile.isVisible()
                 # end it: the tile clears, the recording appears, plays back, exports

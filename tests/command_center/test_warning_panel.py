@@ -4,7 +4,6 @@ click, and the relay's queue shown (the confirmed incident's 初报 delivered)."
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from shared.protocol import SituationReport
 from shared.relay import parse_untrusted, read_distribution
 from shared.relay.gateway import WarningGateway
 from tests.shared.relay.warning_samples import US_FLOOD, cma_blizzard
+from tests.support import page_painted
 from tests.support import run_in_qt as _run_in_qt
 from tests.support import until as _until
 
@@ -107,7 +107,7 @@ def test_warnings_are_listed_drawn_and_confirmed_and_the_relay_queue_shows(
                 await _until(lambda: bool(counts))
                 assert json.loads(counts[0])["warnings"] == 2
                 assert json.loads(counts[0])["zones"] == 1  # the report's sketched area
-            await asyncio.sleep(0.5)
+                await page_painted(window.view)
             window.grab().save(str(artifacts / "command-hall-warnings.png"))
             window.close()
         docs = sorted((tmp_path / "ferry").glob("*.xml"), key=lambda p: p.stat().st_mtime)

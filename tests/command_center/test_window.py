@@ -19,6 +19,7 @@ from shared.geo import county_seats
 from shared.protocol import IncidentState, PositionReport, UnitState, utcnow
 from shared.sim import make_units
 from tests.conftest import HubHandle
+from tests.support import page_painted
 from tests.support import run_in_qt as _run_in_qt
 from tests.support import until as _until
 
@@ -264,8 +265,8 @@ def test_assessing_an_incident_and_activating_its_plan_from_the_window(
                 window.view.page().runJavaScript("JSON.stringify(hall.counts())", 0, zones.append)
                 await _until(lambda: bool(zones))
                 assert json.loads(zones[0])["zones"] == 1  # the hazard zone is drawn
+                await page_painted(window.view)
             window.tabs.setCurrentWidget(panel)
-            await asyncio.sleep(0.5)
             window.grab().save(str(artifacts / "command-hall-assessment.png"))
             window.close()
 

@@ -57,7 +57,8 @@ def test_push_to_talk_from_the_field_window(
                 listen = asyncio.ensure_future(hall_ear.run(hall.groups["HZ-1"].listen("hall-1")))
                 QTest.mousePress(window.voice.ptt, Qt.MouseButton.LeftButton)
                 await until(lambda: "本机 正在讲话" in window.voice.group.text(), 10)
-                await asyncio.sleep(3.2)
+                # the hall hears the team: wait for two of its timed tones
+                await until(lambda: len(hall_ear.delays_ms) >= 2, 15, what="two tones heard")
                 window.grab().save(str(artifacts / "field-unit-push-to-talk.png"))
                 # the hall heard the team's voice (its timed tones), promptly
                 assert len(hall_ear.delays_ms) >= 2 and all(0 < d < 400 for d in hall_ear.delays_ms)

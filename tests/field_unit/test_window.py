@@ -5,7 +5,6 @@ both profiles (day and night)."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -78,8 +77,8 @@ def test_the_field_window_answers_orders_reports_and_raises_sos(
             window.report.on_sketch_clicked()  # the small map of the incident
             dialog = window.report.dialog
             assert dialog is not None
-            await asyncio.sleep(0.2)
             canvas = dialog.canvas
+            await until(lambda: canvas.isVisible() and canvas.width() > 100, 5, what="the map")
             w, h = canvas.width(), canvas.height()
             for fx, fy in ((0.4, 0.4), (0.6, 0.4), (0.6, 0.6), (0.4, 0.6)):
                 QTest.mouseClick(
@@ -99,8 +98,7 @@ def test_the_field_window_answers_orders_reports_and_raises_sos(
             assert sent.area is not None and len(sent.area) == 5  # closed ring
             lats = [p[0] for p in sent.area]
             assert min(lats) < 37.55 < max(lats)  # drawn around the incident
-            window.tabs.setCurrentIndex(0)
-            await asyncio.sleep(0.3)
+            window.tabs.setCurrentIndex(0)  # (grab() draws the widgets as they are now)
             window.grab().save(str(artifacts / "field-unit-day.png"))
 
             # SOS: the hall's alarm bar shows it and acknowledges it
@@ -142,7 +140,6 @@ def test_the_field_window_answers_orders_reports_and_raises_sos(
             hall_window.grab().save(str(artifacts / "command-hall-sos.png"))
             hall_window.close()
             window.on_theme_clicked()
-            await asyncio.sleep(0.3)
             window.grab().save(str(artifacts / "field-unit-night-sos.png"))
             QTest.mouseClick(window.sos, Qt.MouseButton.LeftButton)  # safe now: cancel
             await until(lambda: len(hall.items["emergency"]) == 0, 10)
@@ -189,8 +186,7 @@ def test_the_liaison_window_rings_for_new_orders_and_signs_in(
             QTest.mouseClick(window.sign, Qt.MouseButton.LeftButton)
             await until(lambda: hall.get("duty", "signin:liaison-water") is not None, 10)
             assert hall.get("duty", "signin:liaison-water").person == "刘工"
-            window.tabs.setCurrentIndex(0)
-            await asyncio.sleep(0.3)
+            window.tabs.setCurrentIndex(0)  # (grab() draws the widgets as they are now)
             window.grab().save(str(artifacts / "field-unit-liaison.png"))
             window.close()
         await session.aclose()
