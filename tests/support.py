@@ -408,3 +408,19 @@ def new_token() -> int:
 
 
 _TOKENS = 0
+
+
+def ctl(bundle: Path, *args: str) -> tuple[int, dict[str, object]]:
+    """``command-center ctl --json …`` as a user runs it: (exit code, its JSON answer)."""
+    import json
+    import subprocess
+    import sys
+
+    res = subprocess.run(
+        [sys.executable, "-m", "command_center", "ctl", "--bundle", str(bundle), "--json", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "Traceback" not in res.stderr, res.stderr
+    return res.returncode, json.loads(res.stdout.strip().splitlines()[-1])

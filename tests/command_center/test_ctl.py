@@ -7,18 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.support import ctl as _ctl
 from tests.support import running_hub
-
-
-def _ctl(bundle: Path, *args: str) -> tuple[int, dict[str, object]]:
-    res = subprocess.run(
-        [sys.executable, "-m", "command_center", "ctl", "--bundle", str(bundle), "--json", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert "Traceback" not in res.stderr, res.stderr
-    return res.returncode, json.loads(res.stdout.strip().splitlines()[-1])
 
 
 def test_incident_report_and_order_actions_from_the_command_line(tmp_path: Path) -> None:

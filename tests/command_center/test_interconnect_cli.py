@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.command_center.test_ctl import _ctl
+from tests.support import ctl as _ctl
 from tests.support import free_ports, running_hub
 
 CC = [sys.executable, "-m", "command_center"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from command_center import exits
-from tests.command_center.test_ctl import _ctl
+from tests.support import ctl as _ctl
 from tests.support import running_hub
 
 PLACE = ("--lat", "37.69", "--lon", "116.27")

@@ -36,6 +36,7 @@ from shared.protocol import (
 from shared.store.models import AuditEntry, IncidentTransitionRow, Position, Report
 from tests.conftest import HubHandle
 from tests.support import RawPeer, declare
+from tests.support import until as _until
 
 
 def _pos(c: HubClient, unit: str, i: int = 0) -> PositionReport:
@@ -366,14 +367,6 @@ async def test_incidents_are_graded_moved_and_overridden_through_the_hub(
     assert isinstance(reloaded, IncidentState)
     assert (reloaded.level, reloaded.computed_level, reloaded.dead) == (1, 2, 12)
     assert reloaded.level_criteria == ["死亡 12 ≥ 10（Ⅱ级 重大）"]
-
-
-async def _until(predicate: object, timeout: float = 5.0) -> None:
-    for _ in range(int(timeout / 0.02)):
-        if predicate():  # type: ignore[operator]
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("condition not reached")
 
 
 class _Clock:

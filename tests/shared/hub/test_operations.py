@@ -3,9 +3,7 @@ through a real hub over CURVE sockets, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -44,18 +42,11 @@ from shared.store.models import (
     ResponseStepRow,
 )
 from tests.conftest import HubHandle
+from tests.support import until as _until
 
 
 async def _answer(c: HubClient, msg: Any) -> Error | None:
     return await c.submit_and_wait(msg, 10)
-
-
-async def _until(predicate: Callable[[], object], timeout: float = 5.0) -> None:
-    for _ in range(int(timeout / 0.02)):
-        if predicate():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("condition not reached")
 
 
 def _photo(n: int, seed: int = 1) -> bytes:
