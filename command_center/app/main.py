@@ -132,7 +132,7 @@ def run_window(
 
     async def call_taken(
         fields: dict[str, Any], *, source: str, caller: str, phone: str, text: str
-    ) -> str | None:
+    ) -> tuple[bool, str | None]:
         declare = client.make(IncidentDeclare, **fields)
         return await take_call(
             client, declare, source=source, caller=caller, phone=phone, text=text

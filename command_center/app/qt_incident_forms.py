@@ -37,8 +37,9 @@ from shared.protocol import IncidentClose, IncidentTransition, LevelOverride
 Act = Callable[..., Awaitable[str | None]]
 """act(kind, **fields): send one message; None when stored, else the hub's refusal."""
 
-TakeCall = Callable[..., Awaitable[str | None]]
-"""take_call(declare fields, source=…, caller=…, phone=…, text=…): declare, then 初报."""
+TakeCall = Callable[..., Awaitable[tuple[bool, str | None]]]
+"""take_call(declare fields, source=…, caller=…, phone=…, text=…): declare, then 初报;
+(declared, None or the hub's refusal)."""
 
 CALL_SOURCES = {
     "phone": N_("电话"),
@@ -372,11 +373,24 @@ class QtDeclareForm(QWidget):
         incident_id = fields["incident_id"]
         self.message.setText(tr("正在提交…"))
 
+        async def send() -> str | None:
+            assert self.take_call is not None
+            declared, refusal = await self.take_call(fields, **call)
+            outcome["declared"] = declared
+            return refusal
+
+        outcome = {"declared": False}
+
         def answered(refusal: str | None) -> None:
-            if refusal:
+            if refusal and not outcome["declared"]:
                 self.message.setText(refused(refusal))
                 return
-            self.message.setText(tr("已登记：{id}").format(id=incident_id))
+            # declared: never again from this form (a second press would make a second
+            # incident), even when its 初报 was refused
+            done = tr("已登记：{id}").format(id=incident_id)
+            if refusal:
+                done += tr("；初报未保存（{reason}），请在事件中补报").format(reason=refusal)
+            self.message.setText(done)
             self.close_form()
             self.done.emit(incident_id)
 
@@ -388,7 +402,7 @@ class QtDeclareForm(QWidget):
         }
         self._actions.start(
             self.submit,
-            self.take_call(fields, **call),
+            send(),
             tr("指挥中心未应答：已排队，恢复连接后发送"),
             answered,
         )

@@ -1635,5 +1635,9 @@
         <source>暂无单位：现场终端上线并上报位置后显示在这里</source>
         <translation>No units yet: they appear here once field devices come online and report positions</translation>
     </message>
+    <message>
+        <source>；初报未保存（{reason}），请在事件中补报</source>
+        <translation>; its first report was not stored ({reason}): file it on the incident</translation>
+    </message>
 </context>
 </TS>

@@ -47,18 +47,21 @@ async def take_call(
     phone: str = "",
     text: str = "",
     timeout: float = 10.0,
-) -> str | None:
+) -> tuple[bool, str | None]:
     """接报登记: declare the incident a call (or a walk-in, a department …) tells of, then
     file what the caller said as its first report (初报) from ``source`` (without a
-    source: only the declaration). None when all is stored, else the hub's reason for
-    refusing the first one refused.
+    source: only the declaration). Returns (whether the incident is declared, None when
+    all is stored else the hub's reason) — a declared incident whose 初报 was refused must
+    not be declared again.
 
     Raises:
         TimeoutError: no answer in time (what was sent stays queued in the outbox).
     """
     error = await client.submit_and_wait(declare, timeout)
-    if error is not None or not source:
-        return None if error is None else error.detail
+    if error is not None:
+        return False, error.detail
+    if not source:
+        return True, None
     words = [text.strip()]
     if caller or phone:
         words.append("报告人：" + "，".join(w for w in (caller.strip(), phone.strip()) if w))
@@ -75,7 +78,7 @@ async def take_call(
         injured=declare.seriously_injured,
     )
     error = await client.submit_and_wait(report, timeout)
-    return None if error is None else error.detail
+    return True, (None if error is None else error.detail)
 
 
 async def issue_order(

@@ -33,7 +33,7 @@ def test_a_call_is_taken_stepped_regraded_and_closed_from_the_hall(
             async def act_on(kind: type[Message], **fields: Any) -> str | None:
                 return await act(hc, kind, **fields)
 
-            async def call_taken(fields: dict[str, Any], **call: str) -> str | None:
+            async def call_taken(fields: dict[str, Any], **call: str) -> tuple[bool, str | None]:
                 return await take_call(hc, hc.make(IncidentDeclare, **fields), **call)  # type: ignore[arg-type]
 
             window = QtMainWindow(
@@ -377,6 +377,48 @@ def test_an_sos_clicked_in_the_bar_takes_the_hall_to_the_person(
             QTest.mouseClick(bar.ack, Qt.MouseButton.LeftButton)
             await until(lambda: "消防七中队" not in bar.label.text(), what="the bar cleared")
             assert "hall-1" in bar.history[0] and "武邑县" in bar.history[0]
+            window.close()
+
+    run_in_qt(qapp, scenario)
+
+
+def test_a_call_declared_whose_first_report_is_refused_is_not_declared_twice(
+    hub: HubHandle, tmp_path: Path, qapp: Any
+) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    leader = hub.enroll("hall-1", "leader")
+
+    async def scenario() -> None:
+        picture = SituationPicture()
+        async with HubClient(leader, tmp_path / "hall.db") as hc, Replica(leader) as hr:
+            hr.listeners.append(picture.on_update)
+            await hc.wait_online(10)
+
+            async def call_taken(fields: dict[str, Any], **call: str) -> tuple[bool, str | None]:
+                return await take_call(hc, hc.make(IncidentDeclare, **fields), **call)  # type: ignore[arg-type]
+
+            window = QtMainWindow(
+                picture,
+                hr,
+                use_map=False,
+                take_call=call_taken,
+                new_incident_id=lambda: new_incident_id(datetime.now(UTC)),
+            )
+            window.resize(1920, 1080)
+            window.show()
+            form = window.incidents.form
+            QTest.mouseClick(window.incidents.take, Qt.MouseButton.LeftButton)
+            form.title_edit.setText("桃城区人民路积水")
+            form.place.setText("桃城区")
+            QTest.keyClick(form.place, Qt.Key.Key_Return)
+            form.text.setPlainText("水" * 70_000)  # longer than a report may be
+            QTest.mouseClick(form.submit, Qt.MouseButton.LeftButton)
+            await until(lambda: "初报未保存" in form.message.text(), what="the partial answer")
+            assert "已登记" in form.message.text() and not form.isVisible()
+            await until(lambda: len(picture.incidents) == 1)
+            assert not picture.reports
             window.close()
 
     run_in_qt(qapp, scenario)
