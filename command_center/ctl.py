@@ -58,6 +58,7 @@ from shared.protocol import (
     IncidentClose,
     IncidentDeclare,
     IncidentRecord,
+    IncidentReopen,
     IncidentTransition,
     IncidentUpdate,
     LevelOverride,
@@ -156,6 +157,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--level", type=int, required=True, choices=[1, 2, 3, 4])
     p.add_argument("--reason", required=True)
     p = inc.add_parser("close")
+    p.add_argument("id")
+    p.add_argument("--reason", required=True)
+    p = inc.add_parser("reopen", help="bring a closed incident back (as verified)")
     p.add_argument("id")
     p.add_argument("--reason", required=True)
 
@@ -322,6 +326,8 @@ def _message(client: HubClient, args: argparse.Namespace) -> Message | None:
         return client.make(LevelOverride, incident_id=args.id, level=args.level, reason=args.reason)
     if w == "incident" and a == "close":
         return client.make(IncidentClose, incident_id=args.id, reason=args.reason)
+    if w == "incident" and a == "reopen":
+        return client.make(IncidentReopen, incident_id=args.id, reason=args.reason)
     if w == "response" and a in ("activate", "raise", "lower", "end"):
         return client.make(
             ResponseCommand,

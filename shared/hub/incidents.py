@@ -38,6 +38,7 @@ from shared.hub.common import (
 from shared.protocol import (
     IncidentClose,
     IncidentDeclare,
+    IncidentReopen,
     IncidentState,
     IncidentTransition,
     IncidentUpdate,
@@ -95,7 +96,7 @@ class IncidentCommands(HandlerBase):
         pending: Pending,
         audits: list[AuditRecord],
     ) -> None:
-        if isinstance(msg, IncidentTransition | LevelOverride | IncidentClose):
+        if isinstance(msg, IncidentTransition | LevelOverride | IncidentClose | IncidentReopen):
             self._confine(role, device, msg.incident_id)
         match msg:
             case IncidentDeclare():
@@ -209,8 +210,49 @@ class IncidentCommands(HandlerBase):
                     if isinstance(value, ReportState) and value.incident_id == msg.incident_id:
                         pending[("report", key)] = None
                 audits.append(AuditRecord(device, "incident_close", msg.incident_id, msg.reason))
+            case IncidentReopen():
+                self._reopen(conn, msg, device, now, pending)
+                audits.append(AuditRecord(device, "incident_reopen", msg.incident_id, msg.reason))
             case _:  # pragma: no cover - only incident kinds are routed here
                 raise Refusal("invalid", f"{type(msg).__name__} is not an incident command")
+
+    def _reopen(
+        self, conn: Any, msg: IncidentReopen, device: str, now: datetime, pending: Pending
+    ) -> None:
+        """A closed incident back as ``verified``, with its facts and reports; the step and
+        its reason recorded like any other."""
+        from shared.hub.load import incident_state, reports_of
+
+        if not msg.reason.strip():
+            raise Refusal("invalid", "say why the incident is reopened (reason)")
+        if isinstance(self._current(pending, "incident", msg.incident_id), IncidentState):
+            raise Refusal("conflict", f"incident {msg.incident_id!r} is open; nothing to reopen")
+        row = conn.execute(
+            select(Incident.__table__).where(Incident.incident_id == msg.incident_id)
+        ).first()
+        if row is None:
+            raise Refusal("not_found", f"no incident {msg.incident_id!r} in the record")
+        conn.execute(
+            insert(IncidentTransitionRow).values(
+                incident_id=msg.incident_id,
+                from_status="closed",
+                to_status="verified",
+                by=device,
+                at=now,
+                note=msg.reason,
+            )
+        )
+        conn.execute(
+            update(Incident)
+            .where(Incident.incident_id == msg.incident_id)
+            .values(status="verified", closed_reason="", updated=now, updated_by=device)
+        )
+        reopened = incident_state(row)
+        pending[("incident", msg.incident_id)] = msgspec.structs.replace(
+            reopened, status="verified", closed_reason="", updated=now, status_note=msg.reason
+        )
+        for report in reports_of(conn, [msg.incident_id]):
+            pending[("report", report.report_id)] = report
 
     def _declare(
         self,

@@ -54,6 +54,75 @@ _positions = cast(Table, Position.__table__)
 _reports = cast(Table, Report.__table__)
 
 
+def incident_state(inc: Any) -> IncidentState:
+    """An ``incidents`` row as the picture shows it."""
+    return IncidentState(
+        inc.incident_id,
+        inc.title,
+        inc.lat,
+        inc.lon,
+        inc.status,
+        inc.updated,
+        inc.level,
+        inc.division,
+        inc.exercise,
+        inc.closed_reason,
+        inc.type_code,
+        inc.computed_level,
+        [c for c in inc.level_criteria.split("\n") if c],
+        inc.override_reason,
+        inc.dead,
+        inc.missing,
+        inc.seriously_injured,
+        inc.trapped,
+        inc.evacuated,
+        inc.direct_loss_cny,
+        [],
+        [tuple(p) for p in json.loads(inc.area)] if inc.area else None,
+        inc.occurred,
+    )
+
+
+def reports_of(conn: Any, incident_ids: list[str]) -> list[ReportState]:
+    """The stored reports of ``incident_ids``, with their attachments, as published."""
+    out: list[ReportState] = []
+    for i in range(0, len(incident_ids), 900):
+        part = incident_ids[i : i + 900]
+        reports = conn.execute(select(_reports).where(_reports.c.incident_id.in_(part))).all()
+        attachments: dict[str, list[AttachmentRef]] = {}
+        ids = [r.msg_id for r in reports]
+        for j in range(0, len(ids), 900):
+            for a in conn.execute(
+                select(ReportAttachment.__table__)
+                .where(ReportAttachment.report_msg_id.in_(ids[j : j + 900]))
+                .order_by(ReportAttachment.id)
+            ).all():
+                attachments.setdefault(a.report_msg_id, []).append(
+                    AttachmentRef(a.sha256, a.name, a.media_type, a.size)
+                )
+        for r in reports:
+            out.append(
+                ReportState(
+                    r.msg_id,
+                    r.incident_id,
+                    r.stage,
+                    r.title,
+                    r.sender,
+                    r.sent,
+                    r.dead,
+                    r.missing,
+                    r.injured,
+                    r.exercise,
+                    r.source,
+                    r.author,
+                    attachments.get(r.msg_id, []),
+                    r.version,
+                    [tuple(p) for p in json.loads(r.area)] if r.area else None,
+                )
+            )
+    return out
+
+
 def load_state(
     engine: Engine,
     state: StateStore,
@@ -89,35 +158,7 @@ def load_state(
         ).all():
             open_ids.append(inc.incident_id)
             open_rows.append(inc)
-            state.set(
-                "incident",
-                inc.incident_id,
-                IncidentState(
-                    inc.incident_id,
-                    inc.title,
-                    inc.lat,
-                    inc.lon,
-                    inc.status,
-                    inc.updated,
-                    inc.level,
-                    inc.division,
-                    inc.exercise,
-                    inc.closed_reason,
-                    inc.type_code,
-                    inc.computed_level,
-                    [c for c in inc.level_criteria.split("\n") if c],
-                    inc.override_reason,
-                    inc.dead,
-                    inc.missing,
-                    inc.seriously_injured,
-                    inc.trapped,
-                    inc.evacuated,
-                    inc.direct_loss_cny,
-                    [],
-                    [tuple(p) for p in json.loads(inc.area)] if inc.area else None,
-                    inc.occurred,
-                ),
-            )
+            state.set("incident", inc.incident_id, incident_state(inc))
         # Open orders, and finished ones of open incidents (they stay in view, with their
         # words, until the incident closes).
         open_set = set(open_ids)
@@ -142,45 +183,11 @@ def load_state(
                     o.note,
                 ),
             )
-        for i in range(0, len(open_ids), 900):
-            part = open_ids[i : i + 900]
-            reports = conn.execute(select(_reports).where(_reports.c.incident_id.in_(part))).all()
-            attachments: dict[str, list[AttachmentRef]] = {}
-            ids = [r.msg_id for r in reports]
-            for j in range(0, len(ids), 900):
-                for a in conn.execute(
-                    select(ReportAttachment.__table__)
-                    .where(ReportAttachment.report_msg_id.in_(ids[j : j + 900]))
-                    .order_by(ReportAttachment.id)
-                ).all():
-                    attachments.setdefault(a.report_msg_id, []).append(
-                        AttachmentRef(a.sha256, a.name, a.media_type, a.size)
-                    )
-            for r in reports:
-                stages_done.setdefault(r.incident_id, set()).update(
-                    STAGES_SETTLED.get(r.stage, (r.stage,))
-                )
-                state.set(
-                    "report",
-                    r.msg_id,
-                    ReportState(
-                        r.msg_id,
-                        r.incident_id,
-                        r.stage,
-                        r.title,
-                        r.sender,
-                        r.sent,
-                        r.dead,
-                        r.missing,
-                        r.injured,
-                        r.exercise,
-                        r.source,
-                        r.author,
-                        attachments.get(r.msg_id, []),
-                        r.version,
-                        [tuple(p) for p in json.loads(r.area)] if r.area else None,
-                    ),
-                )
+        for report in reports_of(conn, open_ids):
+            stages_done.setdefault(report.incident_id, set()).update(
+                STAGES_SETTLED.get(report.stage, (report.stage,))
+            )
+            state.set("report", report.report_id, report)
         _load_operations(conn, state, open_rows)
         for key, warning in load_warnings(conn, now or datetime.now(UTC)).items():
             state.set("warning", key, warning)

@@ -50,6 +50,7 @@ from shared.protocol import (
     InboxStatus,
     IncidentClose,
     IncidentDeclare,
+    IncidentReopen,
     IncidentTransition,
     IncidentUpdate,
     LevelOverride,
@@ -389,6 +390,7 @@ class Persister(
                 | IncidentTransition()
                 | LevelOverride()
                 | IncidentClose()
+                | IncidentReopen()
             ):
                 self._incident_command(conn, msg, device, role, now, pending, audits)
             case DispatchOrder() | OrderUpdate():

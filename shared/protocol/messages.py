@@ -235,6 +235,14 @@ class IncidentClose(Message, frozen=True, tag="incident_close"):
     reason: ShortText
 
 
+class IncidentReopen(Message, frozen=True, tag="incident_reopen"):
+    """Reopen a closed incident (leaders and duty officers, a county its own): it comes
+    back as ``verified`` with its facts and reports; the reason is kept with the step."""
+
+    incident_id: Name
+    reason: ShortText
+
+
 class DispatchOrder(Message, frozen=True, tag="order"):
     """An order to a unit, team or department liaison (leaders and duty officers only)."""
 
@@ -633,6 +641,7 @@ Request = (
     | IncidentTransition
     | LevelOverride
     | IncidentClose
+    | IncidentReopen
     | DispatchOrder
     | OrderUpdate
     | InboxQuery

@@ -32,7 +32,7 @@ from shared.protocol.messages import AttachmentRef
 from shared.protocol.state import IncidentState, ReportState, ResponseState, StateValue
 from shared.relay.cap import Alert, Area, CapError, Circle, Info, Resource
 
-AlertKind = Literal["report", "level", "response", "close"]
+AlertKind = Literal["report", "level", "response", "close", "reopen"]
 _UNSAFE = re.compile(r"[^0-9A-Za-z._:-]")
 _ACTIONS = {"activate": "启动", "raise": "提升", "lower": "降低", "end": "终止"}
 _STATUS_NAMES = {
@@ -127,6 +127,8 @@ class AlertFactory:
         self.level_sent[incident_id] = level
         if kind == "close":
             self.closed_sent.add(incident_id)
+        elif kind == "reopen":
+            self.closed_sent.discard(incident_id)
 
     def prime(self, values: Iterable[StateValue]) -> None:
         """Learn the picture as it stands without relaying it (hub start)."""
@@ -163,6 +165,12 @@ class AlertFactory:
             self.closed_sent.add(inc.incident_id)
             false_alarm = before is not None and before.status == "reported"
             return [self._close(inc, cancel=false_alarm)]
+        if inc.incident_id in self.closed_sent:  # closed, and now open again
+            self.closed_sent.discard(inc.incident_id)
+            stamp = int(inc.updated.timestamp())
+            ident = self._identifier(inc.incident_id, f"reopen.{stamp}")
+            text = "事件重新打开。" + (f"理由：{inc.status_note}。" if inc.status_note else "")
+            return [self._event("reopen", inc, ident, "重新打开", text, [])]
         retyped = before is not None and before.type_code != inc.type_code
         if inc.level != self.level_sent.get(inc.incident_id) or retyped:
             stamp = int(inc.updated.timestamp())

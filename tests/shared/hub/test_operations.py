@@ -560,3 +560,62 @@ async def test_a_request_refused_half_way_leaves_nothing_behind(
         audit = conn.execute(select(AuditEntry.action)).scalars().all()
     assert orders == [f"R{start.id}-fire"] and steps == 0
     assert audit.count("order") == 1 and "response" not in audit
+
+
+async def test_a_closed_incident_is_reopened_with_its_reports_and_a_reason(
+    any_hub: HubHandle, tmp_path: Path
+) -> None:
+    from shared.protocol import IncidentClose, IncidentReopen, IncidentTransition
+    from shared.store.models import IncidentTransitionRow
+
+    leader = any_hub.enroll("leader-1", "leader")
+    field = any_hub.enroll("team-7", "field")
+    async with (
+        HubClient(leader, tmp_path / "l.db") as lc,
+        HubClient(field, tmp_path / "f.db") as fc,
+        Replica(leader) as r,
+    ):
+        await lc.wait_online(10)
+        await fc.wait_online(10)
+        assert await _answer(lc, lc.make(IncidentDeclare, **LEAK, status="verified")) is None
+        first = lc.make(SituationReport, incident_id="HZ-1", stage="initial", title="初报")
+        assert await _answer(lc, first) is None
+        reopen = lc.make(IncidentReopen, incident_id="HZ-1", reason="复燃")
+        err = await _answer(lc, reopen)
+        assert err is not None and err.code == "conflict" and "is open" in err.detail
+        step = lc.make(IncidentTransition, incident_id="HZ-1", to="stabilised")
+        assert (
+            await _answer(lc, lc.make(IncidentTransition, incident_id="HZ-1", to="responding"))
+            is None
+        )
+        assert await _answer(lc, step) is None
+        assert (
+            await _answer(lc, lc.make(IncidentClose, incident_id="HZ-1", reason="险情排除")) is None
+        )
+        await _until(
+            lambda: r.get("incident", "HZ-1") is None and r.get("report", first.id) is None
+        )
+        # who may not, without a word, or what was never there: refused, said why
+        err = await _answer(fc, fc.make(IncidentReopen, incident_id="HZ-1", reason="复燃"))
+        assert err is not None and err.code == "forbidden"
+        err = await _answer(lc, lc.make(IncidentReopen, incident_id="HZ-1", reason=" "))
+        assert err is not None and err.code == "invalid" and "why" in err.detail
+        err = await _answer(lc, lc.make(IncidentReopen, incident_id="NOPE", reason="x"))
+        assert err is not None and err.code == "not_found"
+        # reopened: back as verified, facts and reports with it, the reason on the step
+        reopen = lc.make(IncidentReopen, incident_id="HZ-1", reason="复燃")
+        assert await _answer(lc, reopen) is None
+        await _until(lambda: r.get("incident", "HZ-1") is not None)
+        back = r.get("incident", "HZ-1")
+        assert (back.status, back.status_note, back.title) == ("verified", "复燃", LEAK["title"])
+        await _until(lambda: r.get("report", first.id) is not None)
+        follow = lc.make(SituationReport, incident_id="HZ-1", stage="follow_up", title="续报")
+        assert await _answer(lc, follow) is None  # reports are taken again
+    with any_hub.engine.connect() as conn:
+        steps = conn.execute(
+            select(IncidentTransitionRow.from_status, IncidentTransitionRow.to_status,
+                   IncidentTransitionRow.note)
+            .where(IncidentTransitionRow.incident_id == "HZ-1")
+            .order_by(IncidentTransitionRow.id)
+        ).all()  # fmt: skip
+    assert [tuple(s) for s in steps][-1] == ("closed", "verified", "复燃")

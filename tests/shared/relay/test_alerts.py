@@ -104,7 +104,15 @@ def test_follow_ups_level_changes_responses_and_closing_chain_on(schemas: Schema
     assert closed.alert.infos[0].urgency == "Past"
     assert closed.alert.infos[0].response_type == ["AllClear"]
     assert len(closed.alert.references) == 6
-    for event in (raised[0], retyped, activated, closed):
+    # reopened: an Update in the same chain that says so and why; closing again is relayed
+    back = incident(status="verified", level=2, status_note="复燃")
+    [reopened] = f.observe(back)
+    assert reopened.kind == "reopen" and reopened.alert.msg_type == "Update"
+    assert "事件重新打开。理由：复燃。" in (reopened.alert.infos[0].description or "")
+    assert len(reopened.alert.references) == 7
+    [again] = f.observe(incident(status="closed", closed_reason="处置完毕", level=2))
+    assert again.alert.infos[0].response_type == ["AllClear"]
+    for event in (raised[0], retyped, activated, closed, reopened, again):
         doc = distribution_xml(envelope(event, f.settings, None))
         assert schemas.problems(parse_untrusted(doc)) == []
 
