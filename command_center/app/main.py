@@ -30,6 +30,7 @@ from shared.client import (
     file_written_report,
     issue_order,
     new_incident_id,
+    read_record,
     respond,
     take_call,
     write_duty_log,
@@ -174,6 +175,7 @@ def run_window(
         act=act_on,
         take_call=call_taken,
         new_incident_id=lambda: new_incident_id(datetime.now(UTC)),
+        read_record=lambda incident_id: read_record(client, incident_id),
     )
     window.link_state = lambda: client.state
     window.hub_address = bundle.endpoints.request

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from command_center.app.i18n import N_
+from command_center.app.i18n import N_, tr
+from shared.domain import LEVEL_NAMES
 
 UNIT_TYPES = {
     "fire": N_("消防"),
@@ -20,3 +21,31 @@ RECIPIENT_KINDS = {
     "unit": N_("单位"),
 }
 ROLE_NAMES = {"field": N_("现场终端"), "liaison": N_("部门联络员"), "county": N_("县级平台")}
+
+STATUS_NAMES = {
+    "reported": N_("已报告"),
+    "verified": N_("已核实"),
+    "responding": N_("响应中"),
+    "stabilised": N_("已控制"),
+    "closed": N_("已关闭"),
+}
+STAGE_NAMES = {"initial": N_("初报"), "follow_up": N_("续报"), "final": N_("终报")}
+
+SOURCE_NAMES = {
+    "field": N_("现场"),
+    "phone": N_("电话"),
+    "written": N_("书面"),
+    "department": N_("部门"),
+    "county": N_("县区"),
+    "monitoring": N_("监测"),
+    "public": N_("群众"),
+}
+
+NUMERALS = {1: "Ⅰ", 2: "Ⅱ", 3: "Ⅲ", 4: "Ⅳ"}
+
+
+def level_text(level: int | None) -> str:
+    """Ⅱ级 重大, or 未定级."""
+    if level not in NUMERALS:
+        return tr("未定级")
+    return tr("{numeral}级 {name}").format(numeral=NUMERALS[level], name=tr(LEVEL_NAMES[level]))

@@ -25,9 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from command_center.app.i18n import N_, refused, tr, tr_filled
-from command_center.app.names import UNIT_TYPES
+from command_center.app.names import NUMERALS, UNIT_TYPES, level_text
 from command_center.app.qt_dispatch_board import IssueOrder, cannot_receive, order_text
-from command_center.app.qt_incident_board import NUMERALS, level_text
 from command_center.app.ui_actions import UiActions
 from shared.client import SituationPicture, context_from_resources, domain_incident
 from shared.client.recipients import team_recipient

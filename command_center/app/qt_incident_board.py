@@ -29,11 +29,24 @@ from PySide6.QtWidgets import (
 )
 
 from command_center.app.i18n import N_, refused, tr
-from command_center.app.qt_incident_forms import Act, QtDeclareForm, QtIncidentSteps, TakeCall
+from command_center.app.names import (
+    SOURCE_NAMES,
+    STAGE_NAMES,
+    STATUS_NAMES,
+    level_text,
+)
+from command_center.app.qt_incident_forms import (
+    Act,
+    QtDeclareForm,
+    QtIncidentSteps,
+    QtRecordLookup,
+    ReadRecord,
+    TakeCall,
+)
 from command_center.app.theme import INCIDENT_COLOURS
 from command_center.app.ui_actions import UiActions
 from shared.client import SituationPicture
-from shared.domain import LEVEL_NAMES, classification
+from shared.domain import classification
 from shared.geo import county_seats
 from shared.protocol import IncidentState
 
@@ -47,32 +60,7 @@ HEADERS = [
     N_("报告"),
     N_("更新"),
 ]
-STATUS_NAMES = {
-    "reported": N_("已报告"),
-    "verified": N_("已核实"),
-    "responding": N_("响应中"),
-    "stabilised": N_("已控制"),
-    "closed": N_("已关闭"),
-}
-STAGE_NAMES = {"initial": N_("初报"), "follow_up": N_("续报"), "final": N_("终报")}
-SOURCE_NAMES = {
-    "field": N_("现场"),
-    "phone": N_("电话"),
-    "written": N_("书面"),
-    "department": N_("部门"),
-    "county": N_("县区"),
-    "monitoring": N_("监测"),
-    "public": N_("群众"),
-}
-NUMERALS = {1: "Ⅰ", 2: "Ⅱ", 3: "Ⅲ", 4: "Ⅳ"}
 ALL = ""
-
-
-def level_text(level: int | None) -> str:
-    """Ⅱ级 重大, or 未定级."""
-    if level not in NUMERALS:
-        return tr("未定级")
-    return tr("{numeral}级 {name}").format(numeral=NUMERALS[level], name=tr(LEVEL_NAMES[level]))
 
 
 def countdown(due: datetime, now: datetime) -> tuple[str, bool]:
@@ -104,6 +92,7 @@ class QtIncidentBoard(QWidget):
         act: Act | None = None,
         take_call: TakeCall | None = None,
         new_id: Callable[[], str] = lambda: "",
+        read_record: ReadRecord | None = None,
     ) -> None:
         super().__init__(parent)
         self.picture = picture
@@ -121,6 +110,8 @@ class QtIncidentBoard(QWidget):
             top.addWidget(b)
         top.addStretch(1)
         layout.addLayout(top)
+        self.records = QtRecordLookup(read_record, act)
+        layout.addWidget(self.records)
         filters = QHBoxLayout()
         self.level = self._combo(
             filters, tr("全部等级"), [(str(lv), level_text(lv)) for lv in (1, 2, 3, 4)]
@@ -184,7 +175,16 @@ class QtIncidentBoard(QWidget):
         self.current: str | None = None
         self.shown: list[str] = []
         self._actions = UiActions()
+        self.records.shown.connect(self.show_record)
+        self.records.reopened.connect(self.select)
         self.show_detail()
+
+    def show_record(self, text: str) -> None:
+        """A record looked up (or why not) in the detail pane, until another is selected."""
+        self.table.clearSelection()
+        self.current = None
+        self.steps.show_incident(None)
+        self.detail.setHtml(text)
 
     def _combo(self, row: QHBoxLayout, everything: str, items: list[tuple[str, str]]) -> QComboBox:
         box = QComboBox()

@@ -4,6 +4,7 @@ with the hub's refusals shown in words and the field at fault highlighted."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -28,11 +29,12 @@ from PySide6.QtWidgets import (
 )
 
 from command_center.app.i18n import N_, refused, tr
+from command_center.app.names import STAGE_NAMES, STATUS_NAMES
 from command_center.app.ui_actions import UiActions
 from shared.client import SituationPicture
 from shared.domain import classification
 from shared.geo import county_seats
-from shared.protocol import IncidentClose, IncidentTransition, LevelOverride
+from shared.protocol import IncidentClose, IncidentReopen, IncidentTransition, LevelOverride
 
 Act = Callable[..., Awaitable[str | None]]
 """act(kind, **fields): send one message; None when stored, else the hub's refusal."""
@@ -526,3 +528,152 @@ class QtIncidentSteps(QWidget):
         if reason is None:
             return
         self._send(self.close_button, IncidentClose, tr("事件已关闭"), reason=reason)
+
+
+ReadRecord = Callable[[str], Awaitable[Any]]
+"""read_record(incident id) → the IncidentRecord, or why not (a string)."""
+
+
+class QtRecordLookup(QWidget):
+    """调阅: any incident's record by its id, closed ones too, and 重新打开 for a closed one."""
+
+    shown = Signal(str)
+    """The record as HTML, for the board's detail pane."""
+    reopened = Signal(str)
+
+    def __init__(
+        self, read: ReadRecord | None, act: Act | None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.read = read
+        self.act = act
+        self.closed_id: str | None = None
+        self._actions = UiActions()
+        self._tasks: set[Any] = set()
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.lookup_id = QLineEdit()
+        self.lookup_id.setPlaceholderText(tr("事件编号（含已关闭的事件）"))
+        self.lookup_id.returnPressed.connect(self.on_lookup_clicked)
+        self.lookup = QPushButton(tr("调阅"))
+        self.lookup.clicked.connect(self.on_lookup_clicked)
+        self.reason = QLineEdit()
+        self.reason.setPlaceholderText(tr("重新打开的理由"))
+        self.reopen = QPushButton(tr("重新打开"))
+        self.reopen.clicked.connect(self.on_reopen_clicked)
+        for w in (self.lookup_id, self.lookup, self.reason, self.reopen):
+            w.setMinimumHeight(TOUCH)
+            row.addWidget(w)
+        self.lookup.setEnabled(read is not None)
+        self.set_closed(None)
+
+    def set_closed(self, incident_id: str | None) -> None:
+        """Offer 重新打开 for ``incident_id`` (a closed incident just looked up), or not."""
+        self.closed_id = incident_id
+        self.reason.setVisible(incident_id is not None)
+        self.reopen.setVisible(incident_id is not None)
+        self.reopen.setEnabled(incident_id is not None and self.act is not None)
+
+    def on_lookup_clicked(self) -> None:
+        """Read the record of the id typed and show it."""
+        import asyncio
+
+        incident_id = self.lookup_id.text().strip()
+        if not incident_id or self.read is None:
+            _mark(self.lookup_id, not incident_id)
+            return
+        _mark(self.lookup_id, False)
+        read = self.read
+
+        async def go() -> None:
+            try:
+                record = await read(incident_id)
+            except TimeoutError:
+                record = tr("指挥中心未应答，请稍后再试")
+            if isinstance(record, str):
+                self.set_closed(None)
+                self.shown.emit(f"<p style='color:#ff5c5c'>{html.escape(record)}</p>")
+                return
+            closed = record.incident.get("status") == "closed"
+            self.set_closed(incident_id if closed else None)
+            self.shown.emit(record_html(record))
+
+        task = asyncio.get_event_loop().create_task(go())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def on_reopen_clicked(self) -> None:
+        """Reopen the closed incident shown (a reason is required)."""
+        reason = self.reason.text().strip()
+        if not reason:
+            _mark(self.reason, True)
+            self.reason.setFocus()
+            self.shown.emit(
+                f"<p style='color:#ff5c5c'>{html.escape(tr('请填写重新打开的理由'))}</p>"
+            )
+            return
+        _mark(self.reason, False)
+        if self.act is None or self.closed_id is None:
+            return
+        incident_id = self.closed_id
+
+        def answered(refusal: str | None) -> None:
+            if refusal:
+                self.shown.emit(f"<p style='color:#ff5c5c'>{html.escape(refused(refusal))}</p>")
+                return
+            self.reason.clear()
+            self.set_closed(None)
+            self.reopened.emit(incident_id)
+
+        self._actions.start(
+            self.reopen,
+            self.act(IncidentReopen, incident_id=incident_id, reason=reason),
+            tr("指挥中心未应答：已排队，恢复连接后发送"),
+            answered,
+        )
+
+
+def _status(code: object) -> str:
+    return tr(STATUS_NAMES.get(str(code), str(code)))
+
+
+def _when(value: object) -> str:
+    """A stored time as the hall shows times (local, to the second)."""
+    try:
+        return datetime.fromisoformat(str(value)).astimezone().strftime("%m-%d %H:%M:%S")
+    except ValueError:
+        return str(value or "")
+
+
+def record_html(record: Any) -> str:
+    """An incident's record as the board shows it: facts, steps, reports, changes."""
+    e = html.escape
+    inc = record.incident
+    status = str(inc.get("status", ""))
+    parts = [f"<h3>{e(str(inc.get('title', '')))}（{e(str(inc.get('incident_id', '')))}）</h3>"]
+    state = tr("已关闭：{reason}").format(reason=inc.get("closed_reason") or "—")
+    parts.append(f"<p>{e(state if status == 'closed' else _status(status))}</p>")
+    if record.transitions:
+        parts.append(f"<h4>{e(tr('处置过程'))}</h4><ul>")
+        for t in record.transitions:
+            line = (
+                f"{_when(t.get('at'))} {_status(t.get('from_status'))} → "
+                f"{_status(t.get('to_status'))}"
+            )
+            line += f" · {t.get('by', '')}" + (f"：{t.get('note')}" if t.get("note") else "")
+            parts.append(f"<li>{e(line)}</li>")
+        parts.append("</ul>")
+    if record.reports:
+        parts.append(f"<h4>{e(tr('报告'))}</h4>")
+        for r in record.reports:
+            stage = tr(STAGE_NAMES.get(str(r.get("stage", "")), str(r.get("stage", ""))))
+            head = f"{stage} · {r.get('title', '')} · {r.get('sender', '')}"
+            parts.append(f"<p><b>{e(head)}</b><br>{e(str(r.get('text', '')))}</p>")
+    if record.changes:
+        parts.append(f"<h4>{e(tr('事实变更'))}</h4><ul>")
+        for c in record.changes:
+            line = f"{c.get('fact', '')}: {c.get('before', '')} → {c.get('after', '')}"
+            line += f" · {c.get('by', '')}" + (f"（{c.get('reason')}）" if c.get("reason") else "")
+            parts.append(f"<li>{e(line)}</li>")
+        parts.append("</ul>")
+    return "".join(parts)

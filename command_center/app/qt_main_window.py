@@ -26,7 +26,7 @@ from command_center.app.qt_assessment_panel import QtAssessmentPanel, Respond
 from command_center.app.qt_dispatch_board import IssueOrder, QtDispatchBoard
 from command_center.app.qt_duty_panel import QtDutyPanel, WriteLog
 from command_center.app.qt_incident_board import FileWritten, QtIncidentBoard
-from command_center.app.qt_incident_forms import Act, TakeCall
+from command_center.app.qt_incident_forms import Act, ReadRecord, TakeCall
 from command_center.app.qt_situation_view import QtSituationView
 from command_center.app.qt_statistics import QtStatistics
 from command_center.app.qt_unit_table import QtUnitTable
@@ -57,6 +57,7 @@ class QtMainWindow(QMainWindow):
         act: Act | None = None,
         take_call: TakeCall | None = None,
         new_incident_id: Callable[[], str] = lambda: "",
+        read_record: ReadRecord | None = None,
         media: Callable[[], tuple[Any, Path | None]] | None = None,
     ) -> None:
         super().__init__()
@@ -103,6 +104,7 @@ class QtMainWindow(QMainWindow):
             act=act,
             take_call=take_call,
             new_id=new_incident_id,
+            read_record=read_record,
         )
         self.assessment = QtAssessmentPanel(picture, respond, issue=issue_order)
         self.incidents.selected.connect(self.assessment.show_incident)

@@ -20,7 +20,7 @@ from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QGridLayout, QWidget
 
 from command_center.app.i18n import tr
-from command_center.app.qt_incident_board import level_text
+from command_center.app.names import level_text
 from shared.client import SituationPicture
 from shared.domain import classification
 from shared.geo import county_seats

@@ -12,12 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QMarginsF
 from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
-from command_center.app.qt_incident_board import (
-    SOURCE_NAMES,
-    STAGE_NAMES,
-    STATUS_NAMES,
-    level_text,
-)
+from command_center.app.names import SOURCE_NAMES, STAGE_NAMES, STATUS_NAMES, level_text
 from shared.client import SituationPicture
 from shared.domain import classification
 from shared.geo import county_seats

@@ -1639,5 +1639,41 @@
         <source>；初报未保存（{reason}），请在事件中补报</source>
         <translation>; its first report was not stored ({reason}): file it on the incident</translation>
     </message>
+    <message>
+        <source>事件编号（含已关闭的事件）</source>
+        <translation>Incident id (closed ones too)</translation>
+    </message>
+    <message>
+        <source>调阅</source>
+        <translation>Look up</translation>
+    </message>
+    <message>
+        <source>重新打开的理由</source>
+        <translation>Reason to reopen</translation>
+    </message>
+    <message>
+        <source>重新打开</source>
+        <translation>Reopen</translation>
+    </message>
+    <message>
+        <source>已关闭：{reason}</source>
+        <translation>Closed: {reason}</translation>
+    </message>
+    <message>
+        <source>指挥中心未应答，请稍后再试</source>
+        <translation>The command centre did not answer; try again shortly</translation>
+    </message>
+    <message>
+        <source>处置过程</source>
+        <translation>Steps taken</translation>
+    </message>
+    <message>
+        <source>事实变更</source>
+        <translation>Changes to the facts</translation>
+    </message>
+    <message>
+        <source>请填写重新打开的理由</source>
+        <translation>Give the reason to reopen it</translation>
+    </message>
 </context>
 </TS>

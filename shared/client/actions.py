@@ -10,9 +10,12 @@ from shared.client.client import HubClient
 from shared.protocol import (
     DispatchOrder,
     DutyLogEntry,
+    Error,
     IncidentDeclare,
     IncidentDraft,
+    IncidentRecord,
     Message,
+    RecordQuery,
     ResponseCommand,
     SituationReport,
     new_id,
@@ -79,6 +82,24 @@ async def take_call(
     )
     error = await client.submit_and_wait(report, timeout)
     return True, (None if error is None else error.detail)
+
+
+async def read_record(
+    client: HubClient, incident_id: str, timeout: float = 10.0
+) -> IncidentRecord | str:
+    """An incident's whole record from the store, open or closed, or why not (the hub's
+    refusal, or that there is no such incident).
+
+    Raises:
+        TimeoutError: no answer in time.
+    """
+    reply = await client.request(client.make(RecordQuery, incident_id=incident_id), timeout)
+    if isinstance(reply, Error):
+        return reply.detail
+    assert isinstance(reply, IncidentRecord)
+    if not reply.found:
+        return f"no incident {incident_id!r} in the record, open or closed"
+    return reply
 
 
 async def issue_order(

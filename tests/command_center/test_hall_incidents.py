@@ -10,7 +10,15 @@ from pathlib import Path
 from typing import Any
 
 from command_center.app.qt_main_window import QtMainWindow
-from shared.client import HubClient, Replica, SituationPicture, act, new_incident_id, take_call
+from shared.client import (
+    HubClient,
+    Replica,
+    SituationPicture,
+    act,
+    new_incident_id,
+    read_record,
+    take_call,
+)
 from shared.protocol import IncidentDeclare, Message
 from tests.conftest import HubHandle
 from tests.support import run_in_qt, until
@@ -42,6 +50,7 @@ def test_a_call_is_taken_stepped_regraded_and_closed_from_the_hall(
                 act=act_on,
                 take_call=call_taken,
                 new_incident_id=lambda: new_incident_id(datetime.now(UTC)),
+                read_record=lambda incident_id: read_record(hc, incident_id),
             )
             window.resize(1920, 1080)
             window.show()
@@ -141,6 +150,27 @@ def test_a_call_is_taken_stepped_regraded_and_closed_from_the_hall(
             await until(lambda: not picture.incidents, what="the incident closed")
             board.refresh()
             assert board.table.rowCount() == 0
+            # 调阅: the closed incident's record by its id, and 重新打开 with a reason
+            records = board.records
+            records.lookup_id.setText("NO-SUCH-1")
+            QTest.mouseClick(records.lookup, left)
+            await until(lambda: "no incident 'NO-SUCH-1'" in board.detail.toPlainText())
+            assert not records.reopen.isVisible()
+            records.lookup_id.setText(inc.incident_id)
+            QTest.mouseClick(records.lookup, left)
+            await until(lambda: "已关闭：险情排除，终报已报" in board.detail.toPlainText())
+            text = board.detail.toPlainText()
+            assert "储罐阀门泄漏" in text and "响应中 → 已控制" in text
+            assert records.reopen.isVisible()
+            window.grab().save(str(artifacts / "hall-closed-record.png"))
+            QTest.mouseClick(records.reopen, left)
+            assert "请填写重新打开的理由" in board.detail.toPlainText()
+            records.reason.setText("复燃，再次出现泄漏")
+            QTest.mouseClick(records.reopen, left)
+            await until(lambda: inc.incident_id in picture.incidents, what="reopened")
+            assert picture.incidents[inc.incident_id].status == "verified"
+            await until(lambda: board.current == inc.incident_id, what="selected again")
+            await until(lambda: steps.step.text() == "下一步：启动响应", what="its next step")
             window.close()
 
     run_in_qt(qapp, scenario)

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from command_center.app.qt_incident_board import countdown, level_text
+from command_center.app.names import level_text
+from command_center.app.qt_incident_board import countdown
 from command_center.app.qt_main_window import QtMainWindow
 from shared.client import Replica, SituationPicture
 from shared.protocol import AlarmState, IncidentState, ReportState
