@@ -230,8 +230,9 @@ class QtDeclareForm(QWidget):
         for edit in (self.caller, self.phone, self.title_edit, self.place):
             edit.clear()
         self.text.clear()
-        self.received.setDateTime(QDateTime.currentDateTime())
-        self.occurred.setDateTime(QDateTime.currentDateTime())
+        now = QDateTime.currentDateTime()  # one instant for both: equal, not a tick apart
+        self.received.setDateTime(now)
+        self.occurred.setDateTime(now)
         self.kind.setCurrentIndex(0)
         for spin in self.counts.values():
             spin.setValue(0)
@@ -353,7 +354,8 @@ class QtDeclareForm(QWidget):
             out.append((self.occurred, tr("发生时间晚于现在，请核对")))
         if self.call and self.received.dateTime() > now:
             out.append((self.received, tr("接报时间晚于现在，请核对")))
-        if self.call and self.received.dateTime() < self.occurred.dateTime():
+        # (to the minute, as the boxes show them)
+        if self.call and self.received.dateTime().addSecs(60) <= self.occurred.dateTime():
             out.append((self.received, tr("接报时间早于发生时间，请核对")))
         return out
 

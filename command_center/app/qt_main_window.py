@@ -38,6 +38,10 @@ from shared.client import LinkState, Replica, SituationPicture
 FRAME_MS = 25  # how often picture changes are taken; the map sends at most one batch per 50 ms
 
 
+PANEL_PX = 960
+"""What the panels need to show ids, states and the words beside them without cutting."""
+
+
 class QtMainWindow(QMainWindow):
     """Title and status line, the situation view, and the unit list."""
 
@@ -252,12 +256,19 @@ class QtMainWindow(QMainWindow):
             self.shortcuts.append(shortcut)
 
     def resizeEvent(self, event: Any) -> None:
-        """Until someone moves the divider, the map takes three fifths of any screen (on a
-        4K wall as on a laptop) and the panels the rest."""
+        """Until someone moves the divider, the panels get what they need to be read
+        (:data:`PANEL_PX`, or two fifths of a wider screen) and the map the rest."""
         super().resizeEvent(event)
+        if not self._split_set:
+            QTimer.singleShot(0, self._fit_split)  # once the layout has the new width
+
+    def _fit_split(self) -> None:
         if not self._split_set and self.split.parent() is not None:
             width = max(1, self.split.width())
-            self.split.setSizes([width * 3 // 5, width - width * 3 // 5])
+            # the panels need about 960 px for whole ids and the words beside them; beyond
+            # that the map takes three fifths
+            panel = min(width, max(width * 2 // 5, min(PANEL_PX, width // 2)))
+            self.split.setSizes([width - panel, panel])
 
     def _split_moved(self, _pos: int, _index: int) -> None:
         self._split_set = True
@@ -373,9 +384,10 @@ class QtMainWindow(QMainWindow):
             return
         lat, lon = self.alarms.position(e)
         who = e.callsign or e.device
-        if lat is not None and lon is not None and isinstance(self.view, QtMapView):
-            self.view.highlight(lat, lon, f"SOS {who}")
         unit = self.alarms.unit_of(e)
+        track = list(self.picture.tracks.get(unit.unit_id, ())) if unit is not None else []
+        if lat is not None and lon is not None and isinstance(self.view, QtMapView):
+            self.view.highlight(lat, lon, f"SOS {who}", track)
         if unit is not None:
             self.tabs.setCurrentWidget(self.table)
             self.table.select_unit(unit.unit_id)

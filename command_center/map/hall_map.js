@@ -278,6 +278,8 @@ window.hall = (function () {
       div.innerHTML = html;  // built by the window from its own translated texts
       L.DomEvent.disableClickPropagation(div);
       div.addEventListener("click", () => div.classList.toggle("hall-legend-folded"));
+      // on a narrow map it starts folded (a click on 图例 opens it): the map comes first
+      if (state.map.getSize().x < 1000) div.classList.add("hall-legend-folded");
       return div;
     };
     state.legend = control.addTo(state.map);
@@ -290,10 +292,14 @@ window.hall = (function () {
     state.map.getContainer().style.cursor = state.picking ? "crosshair" : "";
   }
 
-  function highlight(lat, lon, label) {
-    // An emergency located from the alarm bar: fly there, ring it, name it.
+  function highlight(lat, lon, label, track) {
+    // An emergency located from the alarm bar: fly there, ring it, name it, and draw the
+    // way it came (its last positions).
     if (state.highlight) state.highlight.remove();
+    state.highlightTrack = L.polyline(track || [],
+      { color: "#ff2d2d", weight: 3, dashArray: "6 4", opacity: 0.9 });
     state.highlight = L.layerGroup([
+      state.highlightTrack,
       L.circleMarker([lat, lon], { radius: 26, color: "#ff2d2d", weight: 4, fill: false,
                                    className: "hall-sos-ring" }),
       L.circleMarker([lat, lon], { radius: 6, color: "#ff2d2d", fillColor: "#ff2d2d",
@@ -338,6 +344,7 @@ window.hall = (function () {
 
   return {
     init, apply, counts, unitAt, fps, startFps, focus, pick, highlight, legend,
+    highlightedTrack: () => (state.highlightTrack ? state.highlightTrack.getLatLngs().length : 0),
     highlighted: () => {
       if (!state.highlight) return null;
       const c = state.map.getCenter();

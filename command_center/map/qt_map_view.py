@@ -416,10 +416,14 @@ class QtMapView(QWebEngineView):
         self.page().runJavaScript(f"hall.apply({json.dumps({'zones': zones})})")
         self.page().runJavaScript(f"hall.focus({json.dumps([list(p) for p in ring])})")
 
-    def highlight(self, lat: float, lon: float, label: str) -> None:
-        """Fly to a point and ring it with its name (an emergency located from the bar)."""
+    def highlight(
+        self, lat: float, lon: float, label: str, track: list[tuple[float, float]] | None = None
+    ) -> None:
+        """Fly to a point and ring it with its name, its track behind it (an emergency
+        located from the bar)."""
         if self.page_ready:
-            args = json.dumps([lat, lon, label], ensure_ascii=False)[1:-1]
+            points = [list(p) for p in track or []]
+            args = json.dumps([lat, lon, label, points], ensure_ascii=False)[1:-1]
             self.page().runJavaScript(f"hall.highlight({args})")
 
     def pick_point(self, on: bool) -> None:

@@ -7,7 +7,7 @@ listeners which keys changed since they last asked, so a view can redraw in one 
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
@@ -72,6 +72,10 @@ class PictureChanges:
         )
 
 
+TRACK_POINTS = 120
+"""Positions kept per unit for its track (two minutes at one report a second)."""
+
+
 class SituationPicture:
     """Units, incidents, presence and open orders, with the figures the hall shows."""
 
@@ -89,6 +93,9 @@ class SituationPicture:
         self.emergencies: dict[str, EmergencyState] = {}
         self.warnings: dict[str, WarningState] = {}
         self.relay: dict[str, RelayState] = {}
+        self.tracks: dict[str, deque[tuple[float, float]]] = {}
+        """Each unit's last :data:`TRACK_POINTS` positions as seen here (where it came from:
+        shown when an SOS is located)."""
         self._changes = PictureChanges()
 
     def on_update(self, topic: str, key: str, value: StateValue | None) -> None:
@@ -96,6 +103,12 @@ class SituationPicture:
         if topic == "unit":
             self._put(self.units, key, value, UnitState)
             self._changes.units.add(key)
+            if isinstance(value, UnitState):
+                track = self.tracks.setdefault(key, deque(maxlen=TRACK_POINTS))
+                if not track or track[-1] != (value.lat, value.lon):
+                    track.append((value.lat, value.lon))
+            elif value is None:
+                self.tracks.pop(key, None)
         elif topic == "incident":
             self._put(self.incidents, key, value, IncidentState)
             self._changes.incidents.add(key)

@@ -374,8 +374,26 @@ def test_an_sos_clicked_in_the_bar_takes_the_hall_to_the_person(
                 callsign="消防七中队",
                 unit_type="fire",
             )
+            # the person walked a little before pressing SOS: that is their track
+            walk = [
+                fc.make(
+                    PositionReport,
+                    unit_id="FIRE-7",
+                    lat=37.81513 - 0.001 * k,
+                    lon=116.08244 - 0.001 * k,
+                    fix_time=utcnow(),
+                    callsign="消防七中队",
+                    unit_type="fire",
+                )
+                for k in (4, 3, 2, 1)
+            ]
+            for step in walk:
+                await fc.submit(step)
+                await until(lambda s=step: picture.units.get("FIRE-7") is not None
+                            and picture.units["FIRE-7"].lat == s.lat, what="a step")  # fmt: skip
             await fc.submit(*others, me)
             await until(lambda: len(picture.units) == 31, what="the units")
+            await until(lambda: len(picture.tracks["FIRE-7"]) == 5, what="the track")
             sos = fc.make(
                 Emergency, alert_id="SOS-1", lat=37.81513, lon=116.08244, callsign="消防七中队"
             )
@@ -403,6 +421,10 @@ def test_an_sos_clicked_in_the_bar_takes_the_hall_to_the_person(
                 return got is not None and abs(got[0] - 37.81513) + abs(got[1] - 116.08244) < 0.01
 
             await until(centred, what="the map centred on the ringed person")
+            points: list[Any] = []
+            window.view.page().runJavaScript("hall.highlightedTrack()", 0, points.append)
+            await until(lambda: bool(points), what="the track drawn")
+            assert points[-1] == 5  # the way the person came, drawn behind the ring
             window.grab().save(str(artifacts / "hall-sos-located.png"))
             QTest.mouseClick(bar.ack, Qt.MouseButton.LeftButton)
             await until(lambda: "消防七中队" not in bar.label.text(), what="the bar cleared")
