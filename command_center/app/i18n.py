@@ -37,6 +37,17 @@ def tr_filled(text: str, templates: Iterable[str]) -> str:
     return text
 
 
+def from_hub(text: str, templates: dict[str, str]) -> str:
+    """A hub's text (English) in the window's words: its template (a key of ``templates``)
+    recognised and the window's own template (the value, marked with ``N_``) filled with the
+    same values. Text from no known template is shown as the hub wrote it."""
+    for theirs, ours in templates.items():
+        values = _match(theirs, text)
+        if values is not None:
+            return tr(ours).format(**values)
+    return text
+
+
 def _match(template: str, text: str) -> dict[str, str] | None:
     pattern = "".join(
         re.escape(literal) + (f"(?P<{field}>.+?)" if field else "")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from command_center.app.i18n import N_, tr
 from shared.domain import LEVEL_NAMES
+from shared.domain.grading import REQUESTED_LEVEL_WARNING
 
 UNIT_TYPES = {
     "fire": N_("消防"),
@@ -49,3 +50,12 @@ def level_text(level: int | None) -> str:
     if level not in NUMERALS:
         return tr("未定级")
     return tr("{numeral}级 {name}").format(numeral=NUMERALS[level], name=tr(LEVEL_NAMES[level]))
+
+
+HUB_WARNINGS = {
+    REQUESTED_LEVEL_WARNING: N_(
+        "请求定为 {requested}级，分级标准为 {computed}级：按标准定级；"
+        "如需另定，由值班员“调整等级”并写明理由"
+    ),
+}
+"""The hub's incident warnings the hall shows in its own words."""

@@ -28,8 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from command_center.app.i18n import N_, refused, tr
+from command_center.app.i18n import N_, from_hub, refused, tr
 from command_center.app.names import (
+    HUB_WARNINGS,
     SOURCE_NAMES,
     STAGE_NAMES,
     STATUS_NAMES,
@@ -369,7 +370,8 @@ class QtIncidentBoard(QWidget):
             f" · {e(casualties)}</p>",
         ]
         for warning in inc.warnings:
-            parts.append(f"<p style='color:#facc15'>⚠ {e(warning)}</p>")
+            said = from_hub(warning, HUB_WARNINGS)
+            parts.append(f"<p style='color:#facc15'>⚠ {e(said)}</p>")
         if inc.level_criteria:
             basis = tr("定级依据：{criteria}").format(criteria="；".join(inc.level_criteria))
             parts.append(f"<p style='color:#9fb3c8'>{e(basis)}</p>")

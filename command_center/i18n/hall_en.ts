@@ -1675,5 +1675,9 @@
         <source>请填写重新打开的理由</source>
         <translation>Give the reason to reopen it</translation>
     </message>
+    <message>
+        <source>请求定为 {requested}级，分级标准为 {computed}级：按标准定级；如需另定，由值班员“调整等级”并写明理由</source>
+        <translation>Requested level {requested}, the criteria give {computed}: the criteria stand; to set another, a duty officer uses “Set level” with a reason</translation>
+    </message>
 </context>
 </TS>

@@ -84,3 +84,11 @@ def load_tables(text: str | None = None) -> dict[str, CriteriaTable]:
 def tables() -> dict[str, CriteriaTable]:
     """The packaged tables (loaded once)."""
     return load_tables()
+
+
+REQUESTED_LEVEL_WARNING = (
+    "requested level {requested} differs from the criteria's {computed}: the criteria's level "
+    "stands; a duty officer sets another with a level override and a reason"
+)
+"""The warning an incident carries when it was declared with a level its criteria do not give
+(the hall shows it in its own words, matched by this template)."""

@@ -28,7 +28,7 @@ from shared.domain.checks import (
     check_time,
     check_title,
 )
-from shared.domain.grading import LEVEL_NUMERALS
+from shared.domain.grading import LEVEL_NUMERALS, REQUESTED_LEVEL_WARNING
 from shared.domain.orders import FINAL as FINAL_ORDER_STATES
 from shared.hub.common import (
     HandlerBase,
@@ -302,9 +302,10 @@ class IncidentCommands(HandlerBase):
         level = computed or (None if graded else msg.level)
         if msg.level is not None and graded is not None and msg.level != computed:
             warnings.append(
-                f"requested level {LEVEL_NUMERALS[msg.level]} differs from the criteria's "
-                f"{LEVEL_NUMERALS.get(computed or 0, '（无）')}: the criteria's level stands; "
-                "a duty officer sets another with a level override and a reason"
+                REQUESTED_LEVEL_WARNING.format(
+                    requested=LEVEL_NUMERALS[msg.level],
+                    computed=LEVEL_NUMERALS.get(computed or 0, "（无）"),
+                )
             )
         criteria = list(graded.triggered) if graded else []
         row = conn.execute(

@@ -356,3 +356,22 @@ def test_the_window_in_english_through_qt_translation_files(
         assert w.statistics.figures["county"] == {"Zaoqiang County": 1}
     finally:
         qapp.removeTranslator(translator)
+
+
+def test_a_requested_level_the_criteria_do_not_give_is_said_in_the_halls_words(
+    qtbot: Any,
+) -> None:
+    import msgspec
+
+    from shared.domain.grading import REQUESTED_LEVEL_WARNING
+
+    picture = SituationPicture()
+    window = _offline_window(qtbot, picture)
+    warning = REQUESTED_LEVEL_WARNING.format(requested="Ⅱ", computed="Ⅲ")  # as the hub says
+    inc = msgspec.structs.replace(
+        _incident("A1", 3, "reported", "131121", "fire"), warnings=[warning]
+    )
+    picture.on_update("incident", "A1", inc)
+    window.incidents.select("A1")
+    text = window.incidents.detail.toPlainText()
+    assert "请求定为 Ⅱ级，分级标准为 Ⅲ级" in text and "requested level" not in text
