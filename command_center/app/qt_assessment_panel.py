@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from command_center.app.empty import EmptyHint
 from command_center.app.i18n import N_, refused, tr, tr_filled
 from command_center.app.names import NUMERALS, UNIT_TYPES, level_text
 from command_center.app.qt_dispatch_board import IssueOrder, cannot_receive, order_text
@@ -98,6 +99,7 @@ class QtAssessmentPanel(QWidget):
         self.teams_title = QLabel(tr("最近可用队伍"))
         layout.addWidget(self.teams_title)
         self.teams = QTableWidget(0, 4)
+        self.empty = EmptyHint(self.teams, tr("选择事件后列出最近的可用队伍"))
         self.teams.setHorizontalHeaderLabels([tr("队伍"), tr("距离 / 到达"), tr("接收终端"), ""])
         self.teams.verticalHeader().setVisible(False)
         self.teams.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from command_center.app.empty import EmptyHint
 from command_center.app.i18n import N_, tr
 from command_center.app.names import RECIPIENT_KINDS, ROLE_NAMES, UNIT_TYPES
 from command_center.app.ui_actions import UiActions
@@ -80,6 +81,9 @@ def order_text(r: Recipient, text: str) -> str:
     return text
 
 
+NO_ORDERS = N_("暂无指令：在上方选择接收方、写明指令后下达，或在“研判”页派遣队伍")
+
+
 class QtDispatchBoard(QWidget):
     """Orders in flight and the issue form."""
 
@@ -126,6 +130,7 @@ class QtDispatchBoard(QWidget):
         self.result.setObjectName("result")
         layout.addWidget(self.result)
         self.table = QTableWidget(0, len(HEADERS))
+        self.empty = EmptyHint(self.table, tr(NO_ORDERS))
         self.table.setHorizontalHeaderLabels([tr(h) for h in HEADERS])
         self.table.verticalHeader().setVisible(False)
         # whole ids, recipients, states and incidents; the order's words take the rest and

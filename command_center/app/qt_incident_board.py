@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from command_center.app.empty import EmptyHint
 from command_center.app.i18n import N_, from_hub, refused, tr
 from command_center.app.names import (
     HUB_WARNINGS,
@@ -123,6 +124,7 @@ class QtIncidentBoard(QWidget):
         layout.addLayout(filters)
         split = QSplitter(Qt.Orientation.Vertical)
         self.table = QTableWidget(0, len(HEADERS))
+        self.empty = EmptyHint(self.table, tr("暂无事件：用“接报登记”或“新建事件”登记"))
         self.table.setHorizontalHeaderLabels([tr(h) for h in HEADERS])
         self.table.verticalHeader().setVisible(False)
         # Whole ids, levels, statuses and counties; the title takes the rest (and wraps its

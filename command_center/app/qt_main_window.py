@@ -259,12 +259,10 @@ class QtMainWindow(QMainWindow):
         """Until someone moves the divider, the panels get what they need to be read
         (:data:`PANEL_PX`, or two fifths of a wider screen) and the map the rest."""
         super().resizeEvent(event)
-        if not self._split_set:
-            QTimer.singleShot(0, self._fit_split)  # once the layout has the new width
-
-    def _fit_split(self) -> None:
         if not self._split_set and self.split.parent() is not None:
-            width = max(1, self.split.width())
+            # the splitter is laid out after this event: the window's new width stands in
+            # for its own (the sizes are kept in proportion when it is)
+            width = max(1, event.size().width())
             # the panels need about 960 px for whole ids and the words beside them; beyond
             # that the map takes three fifths
             panel = min(width, max(width * 2 // 5, min(PANEL_PX, width // 2)))

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from command_center.app.empty import EmptyHint
 from command_center.app.i18n import N_, refused, tr
 from command_center.app.ui_actions import UiActions
 from shared.client import SituationPicture
@@ -67,6 +68,9 @@ def relay_line(st: RelayState, now: datetime) -> tuple[str, bool]:
     return text, True
 
 
+NO_WARNINGS = N_("暂无预警：省、市气象、地震等部门发布的预警接入后显示在这里")
+
+
 class QtWarningPanel(QWidget):
     """Warnings in force and the relay's queues."""
 
@@ -82,6 +86,7 @@ class QtWarningPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(tr("外部预警（气象、地震等）")))
         self.table = QTableWidget(0, 5)
+        self.empty = EmptyHint(self.table, tr(NO_WARNINGS))
         self.table.setHorizontalHeaderLabels(
             [tr("等级"), tr("预警"), tr("发布单位"), tr("有效至"), tr("本市")]
         )

@@ -1679,5 +1679,21 @@
         <source>请求定为 {requested}级，分级标准为 {computed}级：按标准定级；如需另定，由值班员“调整等级”并写明理由</source>
         <translation>Requested level {requested}, the criteria give {computed}: the criteria stand; to set another, a duty officer uses “Set level” with a reason</translation>
     </message>
+    <message>
+        <source>选择事件后列出最近的可用队伍</source>
+        <translation>Select an incident to list the nearest available teams</translation>
+    </message>
+    <message>
+        <source>暂无指令：在上方选择接收方、写明指令后下达，或在“研判”页派遣队伍</source>
+        <translation>No orders: choose a recipient above and write the order, or dispatch a team from Assessment</translation>
+    </message>
+    <message>
+        <source>暂无事件：用“接报登记”或“新建事件”登记</source>
+        <translation>No incidents: record one with “Take a call” or “New incident”</translation>
+    </message>
+    <message>
+        <source>暂无预警：省、市气象、地震等部门发布的预警接入后显示在这里</source>
+        <translation>No warnings: warnings from the meteorological, seismic and other services appear here once received</translation>
+    </message>
 </context>
 </TS>

@@ -134,3 +134,31 @@ def test_the_hall_at_three_screen_sizes(qtbot: Any, artifacts: Path, size: tuple
     for button in (window.incidents.take, window.incidents.steps.close_button):
         corner = button.mapTo(window, button.rect().bottomRight())
         assert window.rect().contains(corner), (size, button.text())
+
+
+def test_empty_tables_say_why_they_are_empty(qtbot: Any, artifacts: Path) -> None:
+    window = QtMainWindow(SituationPicture(), _replica(), use_map=False)
+    qtbot.addWidget(window)
+    window.resize(1920, 1080)
+    window.show()
+    qtbot.waitExposed(window)
+    views = {
+        "事件": window.incidents.table,
+        "研判": window.assessment.teams,
+        "单位": window.table,
+        "调度": window.dispatch.table,
+        "预警·报送": window.warnings.table,
+    }
+    for tab, view in views.items():
+        window.tabs.setCurrentIndex([window.tabs.tabText(i) for i in range(8)].index(tab))
+        image = view.viewport().grab().toImage()
+        # the hint is drawn in its own colour (#9fb3c8) over the empty table
+        hint = sum(
+            1
+            for x in range(0, image.width(), 2)
+            for y in range(0, image.height(), 2)
+            if image.pixelColor(x, y).name() == "#9fb3c8"
+        )
+        assert view.model().rowCount() == 0 and hint > 20, (tab, hint)
+    window.tabs.setCurrentIndex(0)
+    window.grab().save(str(artifacts / "hall-empty.png"))
