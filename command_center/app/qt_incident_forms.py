@@ -379,13 +379,25 @@ class QtDeclareForm(QWidget):
 
         async def send() -> str | None:
             assert self.take_call is not None
-            declared, refusal = await self.take_call(fields, **call)
+            try:
+                declared, refusal = await self.take_call(fields, **call)
+            except TimeoutError:
+                outcome["queued"] = True  # in the outbox: it will be declared, once
+                return None
             outcome["declared"] = declared
             return refusal
 
-        outcome = {"declared": False}
+        outcome = {"declared": False, "queued": False}
 
         def answered(refusal: str | None) -> None:
+            if outcome["queued"]:
+                self.message.setText(
+                    tr("指挥中心未应答：{id} 已排队，恢复连接后自动登记，请勿重复登记").format(
+                        id=incident_id
+                    )
+                )
+                self.close_form()
+                return
             if refusal and not outcome["declared"]:
                 self.message.setText(refused(refusal))
                 return
@@ -482,18 +494,17 @@ class QtIncidentSteps(QWidget):
         assert self.act is not None and self.incident_id is not None
         self.message.setText(tr("正在提交…"))
 
+        queued = tr("指挥中心未应答：已排队，恢复连接后发送")
+
         def answered(refusal: str | None) -> None:
             if refusal:
-                self.message.setText(refused(refusal))
+                self.message.setText(queued if refusal == queued else refused(refusal))
             else:
                 self.message.setText(done)
                 self.reason.clear()
 
         self._actions.start(
-            button,
-            self.act(kind, incident_id=self.incident_id, **fields),
-            tr("指挥中心未应答：已排队，恢复连接后发送"),
-            answered,
+            button, self.act(kind, incident_id=self.incident_id, **fields), queued, answered
         )
 
     def on_step_clicked(self) -> None:
@@ -619,9 +630,12 @@ class QtRecordLookup(QWidget):
             return
         incident_id = self.closed_id
 
+        queued = tr("指挥中心未应答：已排队，恢复连接后发送")
+
         def answered(refusal: str | None) -> None:
             if refusal:
-                self.shown.emit(f"<p style='color:#ff5c5c'>{html.escape(refused(refusal))}</p>")
+                said = queued if refusal == queued else refused(refusal)
+                self.shown.emit(f"<p style='color:#ff5c5c'>{html.escape(said)}</p>")
                 return
             self.reason.clear()
             self.set_closed(None)
@@ -630,7 +644,7 @@ class QtRecordLookup(QWidget):
         self._actions.start(
             self.reopen,
             self.act(IncidentReopen, incident_id=incident_id, reason=reason),
-            tr("指挥中心未应答：已排队，恢复连接后发送"),
+            queued,
             answered,
         )
 

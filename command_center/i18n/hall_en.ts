@@ -1695,5 +1695,9 @@
         <source>暂无预警：省、市气象、地震等部门发布的预警接入后显示在这里</source>
         <translation>No warnings: warnings from the meteorological, seismic and other services appear here once received</translation>
     </message>
+    <message>
+        <source>指挥中心未应答：{id} 已排队，恢复连接后自动登记，请勿重复登记</source>
+        <translation>The command centre did not answer: {id} is queued and will be recorded when the link returns; do not record it again</translation>
+    </message>
 </context>
 </TS>

@@ -474,3 +474,54 @@ def test_a_call_declared_whose_first_report_is_refused_is_not_declared_twice(
             window.close()
 
     run_in_qt(qapp, scenario)
+
+
+def test_a_call_taken_while_the_hub_is_away_is_queued_once(
+    hub: HubHandle, tmp_path: Path, qapp: Any
+) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    leader = hub.enroll("hall-1", "leader")
+    hub.hub.stop()  # nothing answers at the bundle's address now
+
+    async def scenario() -> None:
+        picture = SituationPicture()
+        async with HubClient(leader, tmp_path / "hall.db") as hc:
+
+            async def call_taken(fields: dict[str, Any], **call: str) -> tuple[bool, str | None]:
+                declare = hc.make(IncidentDeclare, **fields)
+                return await take_call(hc, declare, timeout=0.5, **call)  # type: ignore[arg-type]
+
+            window = QtMainWindow(
+                picture,
+                _offline_replica(),
+                use_map=False,
+                take_call=call_taken,
+                new_incident_id=lambda: new_incident_id(datetime.now(UTC)),
+            )
+            window.resize(1920, 1080)
+            window.show()
+            form = window.incidents.form
+            QTest.mouseClick(window.incidents.take, Qt.MouseButton.LeftButton)
+            form.title_edit.setText("桃城区人民路积水")
+            form.place.setText("桃城区")
+            QTest.keyClick(form.place, Qt.Key.Key_Return)
+            QTest.mouseClick(form.submit, Qt.MouseButton.LeftButton)
+            await until(lambda: "已排队" in form.message.text(), what="the queued answer")
+            # said plainly (not as a refusal), and the form is put away: no second press
+            assert "请勿重复登记" in form.message.text() and "拒绝" not in form.message.text()
+            assert not form.isVisible()
+            assert hc.queued() == 1  # the declaration waits in the outbox, once
+            window.close()
+
+    run_in_qt(qapp, scenario)
+
+
+def _offline_replica() -> Replica:
+    import asyncio
+
+    replica = Replica.__new__(Replica)  # never started: the hub is away
+    replica.synced = asyncio.Event()
+    replica.last_beat = 0.0
+    return replica
