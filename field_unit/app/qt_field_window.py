@@ -44,7 +44,7 @@ LINK_NAMES = {
 }
 
 
-def sos_state_text(active: bool, acknowledged_by: str) -> str:
+def sos_state_text(active: bool, acknowledged_by: str, repeat_s: float = 3.0) -> str:
     """What the person who pressed SOS needs to know, in plain words."""
     if not active:
         return ""
@@ -183,7 +183,7 @@ class QtFieldWindow(QMainWindow):
             self.sos.setProperty("active", active)
             ack = self.session.sos.acknowledged_by
             self.sos.setText("我已安全·取消求救" if active else "SOS")
-            self.sos_state.setText(sos_state_text(active, ack))
+            self.sos_state.setText(sos_state_text(active, ack, self.session.sos.repeat_s))
             self.sos_state.setVisible(active)
             self.sos.style().unpolish(self.sos)
             self.sos.style().polish(self.sos)
