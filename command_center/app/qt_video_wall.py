@@ -339,7 +339,7 @@ class QtVideoWall(QWidget):
     def _recordings_changed(self) -> None:
         """A recording starts or ends with a feed: read the cards once it is written (the
         relay closes it right after telling the wall), not on every tick."""
-        QTimer.singleShot(0, self._refresh_recordings)
+        QTimer.singleShot(0, self, self._refresh_recordings)  # dropped if the wall is gone
 
     def _refresh_recordings(self) -> None:
         if self.library is None:
@@ -348,7 +348,7 @@ class QtVideoWall(QWidget):
         if not all(c.ended for c in cards):
             # a recording still being written (or closed just after the wall was told):
             # shown as 录制中 and looked at again until its card says it has ended
-            QTimer.singleShot(500, self._refresh_recordings)
+            QTimer.singleShot(500, self, self._refresh_recordings)
         ids = [c.recording_id for c in cards]
         shown = [
             self.recording_list.item(i).data(Qt.ItemDataRole.UserRole)

@@ -156,8 +156,11 @@ class QtFieldWindow(QMainWindow):
     # --- the periodic refresh ---------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Stop redrawing: the session may close right after."""
+        """Stop redrawing and listening: the session may close right after (and outlive the
+        window)."""
         self._timer.stop()
+        if self.on_session_changed in self.session.on_change:
+            self.session.on_change.remove(self.on_session_changed)
         if self.ring is not None:
             self.ring.stop()
         super().closeEvent(event)
@@ -168,7 +171,8 @@ class QtFieldWindow(QMainWindow):
         self._changed.add(what)
         if what in ("orders", "sos") and not self._soon:
             self._soon = True
-            QTimer.singleShot(0, self.on_timer_tick)
+            # with the window as context: dropped, not called, once the window is deleted
+            QTimer.singleShot(0, self, self.on_timer_tick)
 
     def on_timer_tick(self) -> None:
         """Redraw what changed; the status strip every tick."""
