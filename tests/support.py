@@ -424,3 +424,37 @@ def ctl(bundle: Path, *args: str) -> tuple[int, dict[str, object]]:
     )
     assert "Traceback" not in res.stderr, res.stderr
     return res.returncode, json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def idle_replica() -> Any:
+    """A hall replica that is never started: the test feeds its picture directly (or the hub
+    is away), and the window sees a replica that has not synced and heard no beat."""
+    import asyncio
+
+    from shared.client import Replica
+
+    replica = Replica.__new__(Replica)
+    replica.synced = asyncio.Event()
+    replica.last_beat = 0.0
+    return replica
+
+
+def hall_marked_texts() -> dict[str, str]:
+    """text → where it is marked (file:line), for every literal inside ``tr("…")`` or
+    ``N_("…")`` in the hall's modules (``command_center/app`` and ``command_center/map``)."""
+    import ast
+
+    root = Path(__file__).resolve().parent.parent / "command_center"
+    found: dict[str, str] = {}
+    for path in sorted([*(root / "app").glob("*.py"), *(root / "map").glob("*.py")]):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in ("tr", "N_")
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                found.setdefault(node.args[0].value, f"{path.name}:{node.lineno}")
+    return found

@@ -21,7 +21,7 @@ from shared.client import (
 )
 from shared.protocol import IncidentDeclare, Message
 from tests.conftest import HubHandle
-from tests.support import run_in_qt, until
+from tests.support import idle_replica, run_in_qt, until
 
 
 def test_a_call_is_taken_stepped_regraded_and_closed_from_the_hall(
@@ -495,7 +495,7 @@ def test_a_call_taken_while_the_hub_is_away_is_queued_once(
 
             window = QtMainWindow(
                 picture,
-                _offline_replica(),
+                idle_replica(),
                 use_map=False,
                 take_call=call_taken,
                 new_incident_id=lambda: new_incident_id(datetime.now(UTC)),
@@ -516,12 +516,3 @@ def test_a_call_taken_while_the_hub_is_away_is_queued_once(
             window.close()
 
     run_in_qt(qapp, scenario)
-
-
-def _offline_replica() -> Replica:
-    import asyncio
-
-    replica = Replica.__new__(Replica)  # never started: the hub is away
-    replica.synced = asyncio.Event()
-    replica.last_beat = 0.0
-    return replica

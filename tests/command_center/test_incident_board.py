@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -10,8 +9,9 @@ from typing import Any
 from command_center.app.names import level_text
 from command_center.app.qt_incident_board import countdown
 from command_center.app.qt_main_window import QtMainWindow
-from shared.client import Replica, SituationPicture
+from shared.client import SituationPicture
 from shared.protocol import AlarmState, IncidentState, ReportState
+from tests.support import idle_replica
 
 
 def test_countdown_and_level_texts() -> None:
@@ -26,9 +26,7 @@ def test_countdown_and_level_texts() -> None:
 
 def _offline_window(qtbot: Any, picture: SituationPicture | None = None) -> QtMainWindow:
     """A window fed directly (its replica never started), with the simple view."""
-    replica = Replica.__new__(Replica)
-    replica.synced = asyncio.Event()
-    replica.last_beat = 0.0
+    replica = idle_replica()
     window = QtMainWindow(picture or SituationPicture(), replica, use_map=False)
     qtbot.addWidget(window)
     window.resize(1600, 900)

@@ -19,6 +19,7 @@ from command_center.map.qt_map_view import QtMapView, choose_render, map_problem
 from shared.client import SituationPicture
 from shared.protocol import IncidentState, UnitState
 from shared.sim import make_units
+from tests.support import idle_replica
 
 
 def _js(qtbot: Any, view: QtMapView, script: str, timeout: int = 5000) -> Any:
@@ -227,16 +228,12 @@ def test_missing_assets_are_explained(tmp_path: Path) -> None:
 def test_the_window_opens_without_map_assets_and_says_why(
     qtbot: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import asyncio
 
     from command_center.app import qt_main_window
     from command_center.app.qt_situation_view import QtSituationView
-    from shared.client import Replica
 
     monkeypatch.setattr(qt_main_window, "map_problem", lambda: "地图资源缺失：请运行 ./run setup")
-    replica = Replica.__new__(Replica)
-    replica.synced = asyncio.Event()
-    replica.last_beat = 0.0
+    replica = idle_replica()
     window = qt_main_window.QtMainWindow(SituationPicture(), replica)
     qtbot.addWidget(window)
     window.show()

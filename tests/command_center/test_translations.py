@@ -7,7 +7,6 @@ names, the order alarm, the map's layer names). A translation must keep the sour
 
 from __future__ import annotations
 
-import ast
 import html
 import re
 import string
@@ -21,6 +20,7 @@ from shared.domain.deadlines import SUPPLEMENT_NAME, load_deadlines
 from shared.domain.plans import RESPONSE_WARNINGS
 from shared.geo import county_seats
 from shared.hub.escalation import ORDER_ALARM_NAME
+from tests.support import hall_marked_texts
 
 ROOT = Path(__file__).resolve().parents[2] / "command_center"
 
@@ -29,23 +29,6 @@ def _translations() -> dict[str, str]:
     ts = (ROOT / "i18n" / "hall_en.ts").read_text("utf-8")
     pairs = re.findall(r"<source>(.*?)</source>\s*<translation>([^<]*)</translation>", ts, re.S)
     return {html.unescape(s): html.unescape(t) for s, t in pairs}
-
-
-def _marked_texts() -> dict[str, str]:
-    """text → where it is marked, for every tr()/N_() literal of the hall."""
-    found: dict[str, str] = {}
-    for path in sorted([*(ROOT / "app").glob("*.py"), *(ROOT / "map").glob("*.py")]):
-        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Name)
-                and node.func.id in ("tr", "N_")
-                and node.args
-                and isinstance(node.args[0], ast.Constant)
-                and isinstance(node.args[0].value, str)
-            ):
-                found.setdefault(node.args[0].value, f"{path.name}:{node.lineno}")
-    return found
 
 
 def _data_texts() -> set[str]:
@@ -67,7 +50,7 @@ def _fields(text: str) -> set[str]:
 
 def test_every_text_the_hall_shows_has_an_english_translation() -> None:
     translated = _translations()
-    marked = _marked_texts()
+    marked = hall_marked_texts()
     assert len(marked) > 200  # the scan found the hall's texts, not an empty folder
     missing = {t: where for t, where in marked.items() if not translated.get(t)}
     assert not missing, missing

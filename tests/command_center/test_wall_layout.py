@@ -3,7 +3,6 @@ use), and the window drawn at 1366×768, 1920×1080 and 3840×2160 for people to
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -11,8 +10,9 @@ from typing import Any
 import pytest
 
 from command_center.app.qt_main_window import QtMainWindow
-from shared.client import Replica, SituationPicture
+from shared.client import SituationPicture
 from shared.protocol import IncidentState, OrderStatus, PresenceState, UnitState
+from tests.support import idle_replica
 
 
 def _picture() -> SituationPicture:
@@ -58,13 +58,6 @@ def _picture() -> SituationPicture:
     return picture
 
 
-def _replica() -> Replica:
-    replica = Replica.__new__(Replica)  # never started: the picture is fed directly
-    replica.synced = asyncio.Event()
-    replica.last_beat = 0.0
-    return replica
-
-
 def _cut(table: Any, columns: list[int]) -> list[str]:
     """Cells of ``columns`` whose text does not fit their cell, measured with the table's
     font (wrapped where the table wraps)."""
@@ -94,7 +87,7 @@ def _cut(table: Any, columns: list[int]) -> list[str]:
 
 def test_no_key_column_is_cut_at_1920x1080(qtbot: Any) -> None:
     picture = _picture()
-    window = QtMainWindow(picture, _replica(), use_map=False)
+    window = QtMainWindow(picture, idle_replica(), use_map=False)
     qtbot.addWidget(window)
     window.resize(1920, 1080)
     window.show()
@@ -118,7 +111,7 @@ def test_no_key_column_is_cut_at_1920x1080(qtbot: Any) -> None:
 @pytest.mark.parametrize("size", [(1366, 768), (1920, 1080), (3840, 2160)])
 def test_the_hall_at_three_screen_sizes(qtbot: Any, artifacts: Path, size: tuple[int, int]) -> None:
     picture = _picture()
-    window = QtMainWindow(picture, _replica(), use_map=False)
+    window = QtMainWindow(picture, idle_replica(), use_map=False)
     qtbot.addWidget(window)
     window.resize(*size)
     if size[0] > 2000:
@@ -137,7 +130,7 @@ def test_the_hall_at_three_screen_sizes(qtbot: Any, artifacts: Path, size: tuple
 
 
 def test_empty_tables_say_why_they_are_empty(qtbot: Any, artifacts: Path) -> None:
-    window = QtMainWindow(SituationPicture(), _replica(), use_map=False)
+    window = QtMainWindow(SituationPicture(), idle_replica(), use_map=False)
     qtbot.addWidget(window)
     window.resize(1920, 1080)
     window.show()

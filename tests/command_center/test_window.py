@@ -19,7 +19,7 @@ from shared.geo import county_seats
 from shared.protocol import IncidentState, PositionReport, UnitState, utcnow
 from shared.sim import make_units
 from tests.conftest import HubHandle
-from tests.support import page_painted
+from tests.support import idle_replica, page_painted
 from tests.support import run_in_qt as _run_in_qt
 from tests.support import until as _until
 
@@ -41,9 +41,7 @@ def _unit(i: int, age_s: float = 0.0) -> UnitState:
 
 def test_window_draws_units_incidents_and_staleness(qtbot: object, artifacts: Path) -> None:
     picture = SituationPicture()
-    replica = Replica.__new__(Replica)  # never started: the picture is fed directly
-    replica.synced = asyncio.Event()
-    replica.last_beat = 0.0
+    replica = idle_replica()
     window = QtMainWindow(picture, replica)
     qtbot.addWidget(window)  # type: ignore[attr-defined]
     window.resize(1600, 900)
