@@ -156,8 +156,7 @@ class QtAlarmBar(QWidget):
         lat, lon = self.position(e)
         if lat is None or lon is None:
             return tr("（位置未知）")
-        named = [(r.name, r.lat, r.lon) for r in self.picture.resources.values() if r.name]
-        place = describe_place(lat, lon, named)
+        place = describe_place(lat, lon, self.picture.named_places())
         county = tr(place.county) if place.county else tr("衡水市境外")
         if place.near is None or place.near_m is None:
             return county

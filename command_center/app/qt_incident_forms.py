@@ -33,7 +33,7 @@ from command_center.app.names import STAGE_NAMES, STATUS_NAMES
 from command_center.app.ui_actions import UiActions
 from shared.client import SituationPicture
 from shared.domain import classification
-from shared.geo import county_seats
+from shared.geo import county_seats, find_place
 from shared.protocol import IncidentClose, IncidentReopen, IncidentTransition, LevelOverride
 
 Act = Callable[..., Awaitable[str | None]]
@@ -246,7 +246,7 @@ class QtDeclareForm(QWidget):
         for w in (self.title_edit, self.place, self.lat, self.lon, self.received):
             _mark(w, False)
         names = [p.name for p in county_seats()] + sorted(
-            {r.name for r in self.picture.resources.values() if r.name}
+            {name for name, _, _ in self.picture.named_places()}
         )
         self.place.setCompleter(QCompleter(names, self.place))
         self.show()
@@ -260,19 +260,10 @@ class QtDeclareForm(QWidget):
 
     # --- the place -----------------------------------------------------------------------
 
-    def places(self) -> dict[str, tuple[float, float]]:
-        """Named places the duty officer may type: county seats and known facilities."""
-        out = {p.name: (p.lat, p.lon) for p in county_seats()}
-        for r in self.picture.resources.values():
-            if r.name:
-                out.setdefault(r.name, (r.lat, r.lon))
-        return out
-
     def on_place_entered(self) -> None:
         """A typed place name: its point (exact name first, then a name containing it)."""
         text = self.place.text().strip()
-        known = self.places()
-        hit = known.get(text) or next((p for n, p in known.items() if text and text in n), None)
+        hit = find_place(text, self.picture.named_places())
         if hit is None:
             _mark(self.place, True)
             self.message.setText(

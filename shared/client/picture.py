@@ -98,6 +98,11 @@ class SituationPicture:
         shown when an SOS is located)."""
         self._changes = PictureChanges()
 
+    def named_places(self) -> list[tuple[str, float, float]]:
+        """(name, lat, lon) of every resource with a name — the facilities a place is typed
+        or described by, beside the county seats."""
+        return [(r.name, r.lat, r.lon) for r in self.resources.values() if r.name]
+
     def on_update(self, topic: str, key: str, value: StateValue | None) -> None:
         """Listener for :class:`Replica` updates."""
         if topic == "unit":

@@ -1,7 +1,7 @@
 """Geography (no Qt): Hengshui places, GCJ-02 ⇄ WGS-84, metric projection."""
 
 from shared.geo.gcj02 import gcj02_to_wgs84, outside_china, wgs84_to_gcj02
-from shared.geo.places import Place, city_centre, county_seats
+from shared.geo.places import Place, city_centre, county_seats, find_place
 from shared.geo.project import METRIC_CRS, to_metric, to_metric_many, to_wgs84, to_wgs84_many
 
 __all__ = [
@@ -9,6 +9,7 @@ __all__ = [
     "Place",
     "city_centre",
     "county_seats",
+    "find_place",
     "gcj02_to_wgs84",
     "outside_china",
     "to_metric",

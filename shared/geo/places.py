@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 
 import msgspec
@@ -36,3 +37,17 @@ def county_seats() -> list[Place]:
 def city_centre() -> Place:
     """衡水市 itself."""
     return _load().city
+
+
+def find_place(
+    text: str, named: Iterable[tuple[str, float, float]] = ()
+) -> tuple[float, float] | None:
+    """The point (lat, lon) of a place typed by name: a county (its seat) or one of ``named``
+    (name, lat, lon), the exact name first, then the first name that contains the text."""
+    text = text.strip()
+    if not text:
+        return None
+    known = {p.name: (p.lat, p.lon) for p in county_seats()}
+    for name, lat, lon in named:
+        known.setdefault(name, (lat, lon))
+    return known.get(text) or next((p for n, p in known.items() if text in n), None)
