@@ -370,25 +370,22 @@ class QtDeclareForm(QWidget):
 
         async def send() -> str | None:
             assert self.take_call is not None
-            try:
-                declared, refusal = await self.take_call(fields, **call)
-            except TimeoutError:
-                outcome["queued"] = True  # in the outbox: it will be declared, once
-                return None
+            declared, refusal = await self.take_call(fields, **call)
             outcome["declared"] = declared
             return refusal
 
-        outcome = {"declared": False, "queued": False}
+        outcome = {"declared": False}
+
+        def queued() -> None:
+            # in the outbox: it will be declared, once
+            self.message.setText(
+                tr("指挥中心未应答：{id} 已排队，恢复连接后自动登记，请勿重复登记").format(
+                    id=incident_id
+                )
+            )
+            self.close_form()
 
         def answered(refusal: str | None) -> None:
-            if outcome["queued"]:
-                self.message.setText(
-                    tr("指挥中心未应答：{id} 已排队，恢复连接后自动登记，请勿重复登记").format(
-                        id=incident_id
-                    )
-                )
-                self.close_form()
-                return
             if refusal and not outcome["declared"]:
                 self.message.setText(refused(refusal))
                 return
@@ -407,12 +404,7 @@ class QtDeclareForm(QWidget):
             "phone": self.phone.text(),
             "text": self.text.toPlainText(),
         }
-        self._actions.start(
-            self.submit,
-            send(),
-            tr("指挥中心未应答：已排队，恢复连接后发送"),
-            answered,
-        )
+        self._actions.start(self.submit, send(), queued, answered)
 
 
 class QtIncidentSteps(QWidget):
@@ -485,11 +477,12 @@ class QtIncidentSteps(QWidget):
         assert self.act is not None and self.incident_id is not None
         self.message.setText(tr("正在提交…"))
 
-        queued = tr("指挥中心未应答：已排队，恢复连接后发送")
+        def queued() -> None:
+            self.message.setText(tr("指挥中心未应答：已排队，恢复连接后发送"))
 
         def answered(refusal: str | None) -> None:
             if refusal:
-                self.message.setText(queued if refusal == queued else refused(refusal))
+                self.message.setText(refused(refusal))
             else:
                 self.message.setText(done)
                 self.reason.clear()
@@ -621,12 +614,15 @@ class QtRecordLookup(QWidget):
             return
         incident_id = self.closed_id
 
-        queued = tr("指挥中心未应答：已排队，恢复连接后发送")
+        def say(text: str) -> None:
+            self.shown.emit(f"<p style='color:#ff5c5c'>{html.escape(text)}</p>")
+
+        def queued() -> None:
+            say(tr("指挥中心未应答：已排队，恢复连接后发送"))
 
         def answered(refusal: str | None) -> None:
             if refusal:
-                said = queued if refusal == queued else refused(refusal)
-                self.shown.emit(f"<p style='color:#ff5c5c'>{html.escape(said)}</p>")
+                say(refused(refusal))
                 return
             self.reason.clear()
             self.set_closed(None)

@@ -20,18 +20,24 @@ class UiActions:
         self,
         button: QAbstractButton,
         action: Awaitable[str | None],
-        queued: str,
+        queued: str | Callable[[], None],
         answered: Callable[[str | None], None],
     ) -> None:
         """Run ``action`` (None when stored, else the refusal) with ``button`` disabled;
-        ``answered`` gets the refusal, ``queued`` on a timeout, or None."""
+        ``answered`` gets the refusal or None. When the hub does not answer in time,
+        ``queued`` is called — or, given as a text, handed to ``answered`` like a refusal."""
         button.setEnabled(False)
 
         async def go() -> None:
             try:
                 refusal = await action
             except TimeoutError:
-                refusal = queued
+                button.setEnabled(True)
+                if callable(queued):
+                    queued()
+                else:
+                    answered(queued)
+                return
             button.setEnabled(True)
             answered(refusal)
 

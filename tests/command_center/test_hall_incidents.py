@@ -19,7 +19,7 @@ from shared.client import (
     read_record,
     take_call,
 )
-from shared.protocol import IncidentDeclare, Message
+from shared.protocol import IncidentDeclare, IncidentState, Message
 from tests.conftest import HubHandle
 from tests.support import idle_replica, run_in_qt, until
 
@@ -479,6 +479,7 @@ def test_a_call_declared_whose_first_report_is_refused_is_not_declared_twice(
 def test_a_call_taken_while_the_hub_is_away_is_queued_once(
     hub: HubHandle, tmp_path: Path, qapp: Any
 ) -> None:
+    """…and a step or a reopening meanwhile is said as queued, not as a refusal."""
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
 
@@ -493,10 +494,14 @@ def test_a_call_taken_while_the_hub_is_away_is_queued_once(
                 declare = hc.make(IncidentDeclare, **fields)
                 return await take_call(hc, declare, timeout=0.5, **call)  # type: ignore[arg-type]
 
+            async def act_on(kind: type[Message], **fields: Any) -> str | None:
+                return await act(hc, kind, timeout=0.5, **fields)
+
             window = QtMainWindow(
                 picture,
                 idle_replica(),
                 use_map=False,
+                act=act_on,
                 take_call=call_taken,
                 new_incident_id=lambda: new_incident_id(datetime.now(UTC)),
             )
@@ -513,6 +518,27 @@ def test_a_call_taken_while_the_hub_is_away_is_queued_once(
             assert "请勿重复登记" in form.message.text() and "拒绝" not in form.message.text()
             assert not form.isVisible()
             assert hc.queued() == 1  # the declaration waits in the outbox, once
+
+            # an incident the hall saw before the hub went away: its next step waits too
+            picture.on_update(
+                "incident",
+                "HS-OLD-1",
+                IncidentState("HS-OLD-1", "旧事件", 37.7, 115.7, "reported", datetime.now(UTC), 4),
+            )
+            window.incidents.refresh()
+            steps = window.incidents.steps
+            steps.show_incident("HS-OLD-1")
+            QTest.mouseClick(steps.step, Qt.MouseButton.LeftButton)
+            await until(lambda: "已排队" in steps.message.text(), what="the step queued")
+            assert "拒绝" not in steps.message.text() and steps.step.isEnabled()
+            records = window.incidents.records
+            records.set_closed("HS-OLD-2")
+            records.reason.setText("复燃")
+            QTest.mouseClick(records.reopen, Qt.MouseButton.LeftButton)
+            detail = window.incidents.detail
+            await until(lambda: "已排队" in detail.toPlainText(), what="the reopening queued")
+            assert "拒绝" not in detail.toPlainText()
+            assert hc.queued() == 3
             window.close()
 
     run_in_qt(qapp, scenario)
