@@ -13,7 +13,6 @@ thread beat ``zmq.asyncio`` here by a wide margin (see ``./run bench backbone``)
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import dataclasses
 import json
@@ -26,23 +25,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import msgspec
 import zmq
 from sqlalchemy import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from zmq.utils.monitor import recv_monitor_message
 
-from shared.config import ConfigError, HubConfig, RelayConfig, UpstreamSettings
+from shared.config import HubConfig, RelayConfig, UpstreamSettings
 from shared.domain import (
     DeadlineEngine,
-    DomainError,
     EscalationPolicy,
     escalations,
-    load_departments,
-    load_plans,
-    packaged_departments,
 )
-from shared.domain.plans import Departments, Plans
 from shared.hub.auth import ZapGuard, make_server_socket
 from shared.hub.escalation import domain_order
 from shared.hub.guard import (
@@ -58,15 +51,17 @@ from shared.hub.load import load_state
 from shared.hub.lock import DataFolderLock
 from shared.hub.media import sweep_media
 from shared.hub.persist import Persister
+from shared.hub.presence import Presence
 from shared.hub.record import read_record, stored_report_text
 from shared.hub.registry import DeviceCache
+from shared.hub.site import city_bundle, load_site_plans
+from shared.hub.snapshots import SnapshotDesk
 from shared.hub.state import StateStore
 from shared.hub.warnings import expired_warnings
 from shared.identity.keys import Endpoints, KeyPair, load_or_create_hub_keys
 from shared.identity.registry import DeviceInfo
 from shared.identity.roles import PERMISSIONS, Permissions
 from shared.protocol import (
-    DECODE_FAILURES,
     HEARTBEAT_TOPIC,
     KIND_OF,
     AlarmState,
@@ -82,7 +77,6 @@ from shared.protocol import (
     PresenceState,
     ProtocolError,
     RecordQuery,
-    SnapshotRequest,
     Welcome,
     decode_request,
     encode,
@@ -99,11 +93,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 HUB_NAME = "hub"
-_snapshot_decoder = msgspec.msgpack.Decoder(SnapshotRequest)
-SNAPSHOTS_PER_WINDOW = 5
-SNAPSHOT_WINDOW_S = 2.0
-"""A device gets at most this many snapshots in this many seconds (an honest replica asks
-once on joining and once per gap)."""
 Request = tuple[bytes, zmq.Frame, int, str]
 """A request as read: routing id, payload frame, extra parts, the sender's CURVE key."""
 _ANSWERED_HERE = frozenset(
@@ -114,67 +103,6 @@ _HANDSHAKE_EVENTS = (
     | zmq.EVENT_HANDSHAKE_FAILED_AUTH
     | zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL
 )
-
-
-class Presence:
-    """Last contact per device and the online / stale / offline status derived from it."""
-
-    def __init__(self, heartbeat_s: float, offline_after: int) -> None:
-        self.stale_after = heartbeat_s * 1.5
-        self.offline_after = heartbeat_s * offline_after
-        self.last_seen: dict[str, float] = {}
-        self.status: dict[str, str] = {}
-        self.roles: dict[str, str] = {}
-
-    def touch(self, device: str, role: str, now: float) -> bool:
-        """Record contact; True when the device just came online."""
-        self.last_seen[device] = now
-        self.roles[device] = role
-        if self.status.get(device) != "online":
-            self.status[device] = "online"
-            return True
-        return False
-
-    def sweep(self, now: float) -> list[str]:
-        """Devices whose status changed since the last sweep."""
-        changed = []
-        for device, seen in self.last_seen.items():
-            age = now - seen
-            status = "online" if age < self.stale_after else "stale"
-            if age >= self.offline_after:
-                status = "offline"
-            if self.status.get(device) != status:
-                self.status[device] = status
-                changed.append(device)
-        return changed
-
-    def drop(self, device: str) -> None:
-        """Mark offline at once (revoked)."""
-        if device in self.last_seen:
-            self.last_seen[device] = 0.0
-
-
-def load_site_plans(cfg: HubConfig) -> tuple[Plans, Departments] | None:
-    """The site's plans and departments when configured, checked against each other.
-
-    Raises:
-        ConfigError: an unreadable file, or plans naming a missing department (the message
-            names the plan, the level and the department).
-    """
-    if not (cfg.plans_file or cfg.departments_file):
-        return None
-    try:
-        departments = (
-            load_departments(Path(cfg.departments_file).read_text(encoding="utf-8"))
-            if cfg.departments_file
-            else packaged_departments()
-        )
-        plans_text = Path(cfg.plans_file).read_text(encoding="utf-8") if cfg.plans_file else None
-        return load_plans(plans_text, departments), departments
-    except OSError as exc:
-        raise ConfigError(f"cannot read {exc.filename}: {exc.strerror}") from None
-    except DomainError as exc:
-        raise ConfigError(f"plans: {exc}") from None
 
 
 _URGENT_KINDS = (b"\xa4kind\xa9emergency", b"\xa4kind\xademergency_ack")
@@ -237,9 +165,9 @@ class Hub:
             "step_failures": 0,
             "snapshots_refused": 0,
         }
-        self._snapshots_served: dict[str, collections.deque[float]] = {}
         self.zap = ZapGuard(self.ctx, self.devices, self.conduct.cut_keys)
         self.state = StateStore()
+        self.snapshots = SnapshotDesk(self.devices, self.state, self.epoch, self._error, self.stats)
         self.deadlines = DeadlineEngine()
         self._order_policy = EscalationPolicy(
             ack_timeout=timedelta(seconds=config.order_ack_timeout_s),
@@ -273,7 +201,7 @@ class Hub:
         self.upstream: UpstreamLink | None = None
         self.city_bundle = None
         if self.upstream_settings is not None:
-            self.city_bundle = _city_bundle(self.upstream_settings, config)
+            self.city_bundle = city_bundle(self.upstream_settings, config)
         self.presence = Presence(config.heartbeat_s, config.offline_after_beats)
         self.sessions: dict[str, bytes] = {}  # device public key -> last routing id
         self.endpoints: Endpoints | None = None
@@ -483,7 +411,7 @@ class Hub:
                 if self.router in events or self.waiting.size:
                     step("requests", self._drain_requests)
                 if self.snap in events:
-                    step("snapshots", self._serve_snapshots)
+                    step("snapshots", self.snapshots.serve, self.snap)
                 if self._router_monitor in events:
                     step("handshake events", self._handshake_events)
                 now = time.monotonic()
@@ -894,13 +822,7 @@ class Hub:
             self.upstream.observe(batches)
 
     def _publish_presence(self, device: str) -> None:
-        status = self.presence.status.get(device, "offline")
-        seen = self.presence.last_seen.get(device)
-        last = None
-        if seen:
-            last = datetime.fromtimestamp(time.time() - (time.monotonic() - seen), UTC)
-        role = self.presence.roles.get(device, "")
-        self.state.set("presence", device, PresenceState(device, role, status, last))  # type: ignore[arg-type]
+        self.state.set("presence", device, self.presence.state(device))
 
     def _note_refusal(self, audits: list[AuditRecord], key: str, why: str) -> None:
         # One audit entry per key and reason per minute: a refused device retrying must not
@@ -911,55 +833,39 @@ class Hub:
             self._refusal_seen[slot] = now
             audits.append(AuditRecord("hub", "refused", key, why))
 
-    # --- snapshots ----------------------------------------------------------------------
-
-    def _serve_snapshots(self) -> None:
-        for _ in range(64):
-            try:
-                frames = self.snap.recv_multipart(zmq.NOBLOCK, copy=False)
-            except zmq.Again:
-                return
-            rid = frames[0].bytes
-            key = str(frames[-1].get("User-Id"))
-            dev = self.devices.lookup(key)
-            if dev is None or len(frames) != 2:
-                self.snap.send_multipart((rid, self._error(None, "forbidden", "refused")))
-                continue
-            # A snapshot costs the whole picture: a device gets a few a second, no more.
-            now = time.monotonic()
-            recent = self._snapshots_served.setdefault(key, collections.deque())
-            while recent and recent[0] < now - SNAPSHOT_WINDOW_S:
-                recent.popleft()
-            if len(recent) >= SNAPSHOTS_PER_WINDOW:
-                self.stats["snapshots_refused"] += 1
-                self.snap.send_multipart(
-                    (rid, self._error(None, "busy", "too many snapshot requests: ask again"))
-                )
-                continue
-            recent.append(now)
-            if len(self._snapshots_served) > 10_000:
-                self._snapshots_served.clear()
-            try:
-                req = _snapshot_decoder.decode(frames[1].bytes)
-            except DECODE_FAILURES as exc:
-                self.snap.send_multipart(
-                    (rid, self._error(None, "invalid", f"not a snapshot request: {exc!s:.200}"))
-                )
-                continue
-            for chunk in self.state.snapshot(req.topics, epoch=self.epoch):
-                self.snap.send_multipart((rid, encode(chunk)))
-
     # --- periodic work ------------------------------------------------------------------
 
     def _tick(self, now: float) -> None:
+        """The periodic jobs, each a step of its own (a job that fails costs itself only),
+        then one publication of all they changed."""
+        wall = self.clock()
+        step = self._step
+        step("presence", self._sweep_presence, now)
+        step("conduct", self._sweep_conduct, now)
+        step("order escalation", self._escalate_orders, wall)
+        step("warning expiry", self._expire_warnings, wall)
+        step("media sweep", self._sweep_media, wall)
+        step("deadlines", self._raise_deadline_alarms, wall)
+        step("link statuses", self._take_link_statuses)
+        step("handshake refusals", self._note_handshake_refusals)
+        step("devices", self._refresh_devices)
+        step("audit", self._write_audit_backlog)
+        self._publish()
+
+    def _sweep_presence(self, now: float) -> None:
         for device in self.presence.sweep(now):
             self._publish_presence(device)
+
+    def _sweep_conduct(self, now: float) -> None:
         for change in self.conduct.sweep(now):
             self._conduct_changed(change)
-        wall = self.clock()
-        self._escalate_orders(wall)
+
+    def _expire_warnings(self, wall: datetime) -> None:
         for key in expired_warnings(self.state.topics["warning"].items, wall):
             self.state.set("warning", key, None)
+
+    def _sweep_media(self, wall: datetime) -> None:
+        """End media sessions and talk-group floors whose devices went offline."""
         online = {d for d, status in self.presence.status.items() if status != "offline"}
         changes, media_audits = sweep_media(
             self.state.topics["media"].items, self.state.topics["talkgroup"].items, online, wall
@@ -967,6 +873,9 @@ class Hub:
         for topic, key, value in changes:
             self.state.set(topic, key, value)  # type: ignore[arg-type]
         self._audit_backlog.extend(media_audits)
+
+    def _raise_deadline_alarms(self, wall: datetime) -> None:
+        """Reporting deadlines that came due or passed."""
         for alarm in self.deadlines.poll(wall):
             self.state.set(
                 "alarm",
@@ -981,14 +890,22 @@ class Hub:
                     alarm.exercise,
                 ),
             )
+
+    def _take_link_statuses(self) -> None:
+        """How the relay to the province and the link to the city are doing."""
         for source in (self.relayer, self.upstream):
             if source is not None:
                 for status in source.take_statuses():
                     self.state.set("relay", status.destination, status)
-        audits = self._audit_backlog
+
+    def _note_handshake_refusals(self) -> None:
         while self.zap.refusals:
             _, key, why = self.zap.refusals.popleft()
-            self._note_refusal(audits, key, f"handshake refused: {why}")
+            self._note_refusal(self._audit_backlog, key, f"handshake refused: {why}")
+
+    def _refresh_devices(self) -> None:
+        """Enrolments, revocations and expiries made since the last tick: new devices are
+        shown offline, cut ones lose their sessions, queues and standing."""
         try:
             self.devices.refresh()
             self.devices.expire()
@@ -1006,16 +923,19 @@ class Hub:
                 self._conduct_changed(change)
             for d in cut:
                 self.waiting.drop(d.public_key)
-        if audits:
-            try:
-                with self.engine.begin() as conn:
-                    append(conn, audits)
-                audits.clear()
-            except SQLAlchemyError as exc:
-                # Kept for the next tick (bounded: refusals are coalesced per minute).
-                log.error("audit write failed: %s", str(exc)[:300])
-                del audits[:-10_000]
-        self._publish()
+
+    def _write_audit_backlog(self) -> None:
+        audits = self._audit_backlog
+        if not audits:
+            return
+        try:
+            with self.engine.begin() as conn:
+                append(conn, audits)
+            audits.clear()
+        except SQLAlchemyError as exc:
+            # Kept for the next tick (bounded: refusals are coalesced per minute).
+            log.error("audit write failed: %s", str(exc)[:300])
+            del audits[:-10_000]
 
     def _escalate_orders(self, now: datetime) -> None:
         """Resend, alarm and hand over orders nobody acknowledged in time."""
@@ -1064,21 +984,3 @@ class Hub:
 
 def _port(sock: zmq.Socket[Any]) -> int:
     return int(sock.getsockopt_string(zmq.LAST_ENDPOINT).rsplit(":", 1)[1])
-
-
-def _city_bundle(settings: UpstreamSettings, config: HubConfig) -> Any:
-    """The key bundle the city enrolled for this county, checked before the hub binds."""
-    from shared.identity import BundleError, load_bundle
-
-    if config.level != "county":
-        raise ConfigError("an upstream link is for a county hub: run it with --level county")
-    try:
-        bundle = load_bundle(Path(settings.bundle))
-    except BundleError as exc:
-        raise ConfigError(f"upstream bundle {settings.bundle}: {exc}") from None
-    if bundle.role != "county":
-        raise ConfigError(
-            f"upstream bundle {settings.bundle} is for role {bundle.role!r}; the city must "
-            "enrol this county with --role county"
-        )
-    return bundle
