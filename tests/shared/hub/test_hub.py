@@ -513,3 +513,26 @@ async def test_orders_are_delivered_once_and_escalate_when_nobody_answers(
         actions = [a for (a,) in conn.execute(select(AuditEntry.action)).all()]
     assert actions.count("order_resend") == 2
     assert actions.count("order_alarm") == 1 and actions.count("order_fallback") == 1
+
+
+def test_a_periodic_job_that_fails_costs_itself_only(hub: HubHandle, monkeypatch: object) -> None:
+    """The tick's jobs are steps of their own: a bug in one (here warning expiry, which runs
+    before the device refresh) must not stop the hub from showing a newly enrolled device."""
+    import pytest
+
+    import shared.hub.server as server
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+
+    def broken(*_args: object) -> list[str]:
+        raise RuntimeError("a bug in warning expiry")
+
+    before = hub.hub.stats["step_failures"]
+    monkeypatch.setattr(server, "expired_warnings", broken)
+    hub.enroll("late-1", "field")
+    presence = hub.hub.state.topics["presence"].items
+    deadline = time.monotonic() + 10
+    while "late-1" not in presence:
+        assert time.monotonic() < deadline, "the device refresh was skipped with the failing job"
+        time.sleep(0.01)
+    assert hub.hub.stats["step_failures"] > before
