@@ -458,3 +458,21 @@ def hall_marked_texts() -> dict[str, str]:
             ):
                 found.setdefault(node.args[0].value, f"{path.name}:{node.lineno}")
     return found
+
+
+def loose_bundle(request: str = "tcp://127.0.0.1:9") -> Any:
+    """A device bundle enrolled nowhere (fresh keys, no hub behind ``request``): for a client
+    whose link is in memory, or that must never reach a hub."""
+    from datetime import UTC, datetime
+
+    from shared.identity.keys import Bundle, KeyPair
+
+    return Bundle(
+        device="unit-1",
+        role="field",
+        keys=KeyPair.generate(),
+        hub_public_key=KeyPair.generate().public,
+        endpoints=Endpoints(request, "tcp://127.0.0.1:9", "tcp://127.0.0.1:9"),
+        issued=datetime.now(UTC),
+        expires=None,
+    )

@@ -58,6 +58,23 @@ RETRYABLE = frozenset({"store_unavailable", "busy", "throttled"})
 URGENT = (Emergency, EmergencyAck)
 """Kinds sent ahead of the outbox's queue."""
 
+Connect = Callable[["HubClient"], tuple[Any, Any]]
+"""Opens the client's request link: a DEALER (or its in-memory twin,
+:class:`shared.client.memory_link.MemoryLink`) and the monitor reporting its handshakes."""
+
+
+def zmq_connect(client: HubClient) -> tuple[zmq.asyncio.Socket, zmq.asyncio.Socket]:
+    """The real link: a CURVE DEALER to the bundle's request endpoint, and its monitor."""
+    sock = curve_client(client.ctx, zmq.DEALER, client.bundle, reconnect_ms=client.reconnect_ms)
+    sock.immediate = True  # do not queue for a hub that is not there: the outbox does
+    sock.connect(client.bundle.endpoints.request)
+    monitor = sock.get_monitor_socket(
+        zmq.EVENT_HANDSHAKE_FAILED_AUTH
+        | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
+        | zmq.EVENT_HANDSHAKE_SUCCEEDED
+    )
+    return sock, monitor
+
 
 class HubClient:
     """A device's connection to the hub.
@@ -71,6 +88,7 @@ class HubClient:
         exercise: mark every message made with :meth:`make` as exercise (演练).
         reconnect_ms: TCP reconnect interval (libzmq adds up to as much again as jitter);
             field devices on links that drop use a short one.
+        connect: opens the link (default :func:`zmq_connect`; tests give an in-memory one).
     """
 
     def __init__(
@@ -85,6 +103,7 @@ class HubClient:
         exercise: bool = False,
         client_name: str = "hengshui-client",
         reconnect_ms: int = 1000,
+        connect: Connect | None = None,
     ) -> None:
         self.bundle = bundle
         self.outbox = Outbox(outbox_path)
@@ -95,6 +114,7 @@ class HubClient:
         self.exercise = exercise
         self.client_name = client_name
         self.reconnect_ms = reconnect_ms
+        self._connect = connect or zmq_connect
         self.ctx = zmq.asyncio.Context()
         self.state = LinkState.CONNECTING
         self.role: str | None = None
@@ -132,14 +152,7 @@ class HubClient:
 
     def _open_socket(self) -> None:
         """A fresh DEALER, its monitor, and a reader task bound to that socket."""
-        sock = curve_client(self.ctx, zmq.DEALER, self.bundle)
-        sock.immediate = True  # do not queue for a hub that is not there: the outbox does
-        sock.connect(self.bundle.endpoints.request)
-        self._monitor = sock.get_monitor_socket(
-            zmq.EVENT_HANDSHAKE_FAILED_AUTH
-            | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
-            | zmq.EVENT_HANDSHAKE_SUCCEEDED
-        )
+        sock, self._monitor = self._connect(self)
         self._sock = sock
         self._last_rx = time.monotonic()
         # A recv pending on a closed socket never completes: each socket gets its own reader.
@@ -437,9 +450,7 @@ class HubClient:
             # being read (in a worker thread) sets the event again, so it is not slept over.
             self._wake.clear()
             resends = self._resends
-            rows = await asyncio.to_thread(
-                self.outbox.after, self._cursor, self.window - len(self._inflight)
-            )
+            rows = await self._read_outbox(self._cursor, self.window - len(self._inflight))
             if resends != self._resends:
                 continue  # read before a reconnect reset the cursor: read again from there
             acked = set(self._acked_ids)  # acknowledged, not yet cleared from the file
@@ -470,6 +481,10 @@ class HubClient:
                         self.stats["sent"] += 1
             except zmq.Again:
                 await asyncio.sleep(0.01)  # no link right now; the heartbeat will tell
+
+    async def _read_outbox(self, cursor: int, limit: int) -> list[tuple[int, str, bytes]]:
+        """The next rows to send, read in a worker thread (never SQLite on the loop)."""
+        return await asyncio.to_thread(self.outbox.after, cursor, limit)
 
     async def _watch_handshake(self) -> None:
         while True:

@@ -9,7 +9,7 @@ from pathlib import Path
 from shared.client import HubClient, LinkState, Outbox
 from shared.protocol import Error, SituationReport
 from tests.conftest import HubHandle
-from tests.support import declare, until
+from tests.support import declare, loose_bundle, until
 
 
 async def test_a_store_failure_is_retried_without_a_reconnect(
@@ -96,3 +96,12 @@ async def test_an_sos_overtakes_what_the_outbox_holds(hub: HubHandle, tmp_path: 
         assert await c.drain(60)
         held = await c.query_inbox([sos.id])
     assert held == {sos.id: 1}
+
+
+async def test_the_reconnect_interval_asked_for_is_the_one_used(tmp_path: Path) -> None:
+    """Field sessions ask for 250 ms (links that drop); it was never passed to the socket,
+    which reconnected every 1–2 s."""
+    async with HubClient(loose_bundle(), tmp_path / "o.db", reconnect_ms=250) as client:
+        assert client._sock is not None and client._sock.reconnect_ivl == 250
+    async with HubClient(loose_bundle(), tmp_path / "p.db") as client:
+        assert client._sock is not None and client._sock.reconnect_ivl == 1000
