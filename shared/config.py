@@ -53,19 +53,34 @@ class HubConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Where and how the hub listens."""
 
     listen_host: str = "127.0.0.1"
+    """The address the hub binds (``0.0.0.0``: every interface)."""
     public_host: str = ""
+    """The address written into key bundles for devices to connect to (default: the listen
+    address, or 127.0.0.1 when it binds every interface)."""
     request_port: int = msgspec.field(default=DEFAULT_REQUEST_PORT)
+    """Reports, orders and commands (ROUTER); 0 picks a free port, written to ``hub.json``."""
     publish_port: int = DEFAULT_PUBLISH_PORT
+    """State updates and heartbeats to every replica (PUB)."""
     snapshot_port: int = DEFAULT_SNAPSHOT_PORT
+    """The current picture for replicas that join late or saw a gap (ROUTER)."""
     db: str = ""
+    """SQLAlchemy URL of the store (``postgresql+psycopg://…``); empty: SQLite in the data
+    folder."""
     max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES
+    """The largest request frame accepted; larger ones are answered ``oversized`` (twice
+    this cuts the connection)."""
     heartbeat_s: float = 1.0
+    """Interval of the hub's beats and of presence checks (clients ping at their own)."""
     offline_after_beats: int = 3
+    """A device silent this many beats is shown offline (stale after 1.5)."""
     batch_max: int = 1024
+    """Requests read, written in one transaction and answered together at most."""
     level: str = "city"
+    """``city`` or ``county`` (a county hub links up to the city with ``[upstream]``)."""
     order_ack_timeout_s: float = 300.0
     """An order not acknowledged within this is resent (then alarmed, then handed over)."""
     order_max_resends: int = 2
+    """Resends of an unacknowledged order before it is alarmed and handed over."""
     attachment_max_bytes: int = DEFAULT_MAX_BLOB_BYTES
     """The largest attachment (photo, document) the hub accepts."""
     plans_file: str = ""
@@ -107,22 +122,32 @@ class RelayDestination(msgspec.Struct, forbid_unknown_fields=True, kw_only=True)
     ``key``) or a drop folder (``drop_dir``) for a one-way gateway or a data ferry."""
 
     name: str
+    """The destination's name in logs, the relay status and the hall's 报送 tab."""
     url: str = ""
+    """The provincial platform's HTTPS endpoint."""
     ca: str = ""
+    """The CA certificate (PEM) the platform's certificate is signed by."""
     cert: str = ""
+    """This platform's client certificate (PEM)."""
     key: str = ""
+    """Its private key (PEM)."""
     drop_dir: str = ""
+    """A folder to write each EDXL-DE document into instead (one-way gateway, data ferry)."""
     timeout_s: float = 30.0
+    """How long one HTTPS delivery may take before it counts as failed and is retried."""
 
 
 class RelayConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """The upward relay to the provincial platform (``[[relay.destinations]]``)."""
 
     destinations: list[RelayDestination] = msgspec.field(default_factory=list)
+    """Where alerts go, each with its own queue (none: nothing is relayed)."""
     cap_file: str = ""
     """The site's CAP mapping in the format of ``shared/data/cap.toml`` (default: packaged)."""
     backoff_first_s: float = 2.0
+    """The first wait before retrying a destination that failed; it doubles from there."""
     backoff_max_s: float = 60.0
+    """The longest wait between retries."""
 
 
 class UpstreamSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -130,6 +155,7 @@ class UpstreamSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown
     ``county``), and the county device that takes the city's orders."""
 
     bundle: str = ""
+    """The key bundle the city enrolled for this county (role ``county``)."""
     orders_to: str = ""
     """The county device that receives the city's orders (a duty officer, say)."""
     prefix: str = ""
@@ -140,8 +166,11 @@ class LogConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Structured rotating logs."""
 
     level: str = "INFO"
+    """The least severe log level written (DEBUG, INFO, WARNING, ERROR)."""
     max_bytes: int = 10 * 1024 * 1024
+    """A log file is rotated at this size."""
     backups: int = 5
+    """Rotated log files kept."""
 
 
 class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
