@@ -34,8 +34,7 @@ from pathlib import Path
 import msgspec
 import platformdirs
 
-from shared.protocol.codec import DEFAULT_MAX_FRAME_BYTES
-from shared.store.blobs import DEFAULT_MAX_BLOB_BYTES
+from shared.protocol.codec import DEFAULT_MAX_BLOB_BYTES, DEFAULT_MAX_FRAME_BYTES
 
 APP_NAME = "hengshui-command"
 APP_AUTHOR = "Hengshui"

@@ -30,7 +30,7 @@ from shared.protocol import (
     SituationReport,
     StateValue,
 )
-from shared.store.blobs import DEFAULT_MAX_BLOB_BYTES
+from shared.protocol.codec import DEFAULT_MAX_BLOB_BYTES
 
 log = logging.getLogger(__name__)
 PHOTO_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}

@@ -16,8 +16,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from shared.geo import distance_m
 from shared.gps.nmea import Fix
-from shared.gps.throttle import distance_m
 from shared.protocol import Emergency, EmergencyState, new_id
 
 log = logging.getLogger(__name__)

@@ -18,6 +18,7 @@ import msgspec
 
 from shared.geo.gcj02 import gcj02_to_wgs84
 from shared.geo.places import Place, city_centre, county_seats
+from shared.geo.project import distance_m
 
 _LAND = "data/datasets/administrative/amap/land"
 
@@ -140,8 +141,6 @@ def describe_place(
 ) -> PlaceDescription:
     """The county containing the point and the nearest of ``named`` (name, lat, lon) —
     the county seats are always among them, as 某县驻地 (where its government sits)."""
-    from shared.gps.throttle import distance_m
-
     try:
         seat = division_at(lat, lon)
     except BoundaryError:

@@ -12,10 +12,17 @@ from functools import cache
 
 import numpy as np
 from numpy.typing import NDArray
-from pyproj import Transformer
+from pyproj import Geod, Transformer
 
 METRIC_CRS = "EPSG:4548"  # CGCS2000 / 3-degree Gauss-Kruger CM 117E
 GEOGRAPHIC_CRS = "EPSG:4326"  # WGS-84 (CGCS2000 equals it at these scales)
+_WGS84 = Geod(ellps="WGS84")
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Geodesic distance on the WGS-84 ellipsoid, in metres (pyproj)."""
+    _fwd, _back, dist = _WGS84.inv(lon1, lat1, lon2, lat2)
+    return float(dist)
 
 
 @cache

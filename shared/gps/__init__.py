@@ -3,14 +3,13 @@ quality, and the rate and distance filter that decides what is sent (no Qt)."""
 
 from shared.gps.nmea import Fix, NmeaReader
 from shared.gps.sources import GpsError, read_file, read_gpsd, read_serial, simulated
-from shared.gps.throttle import SendFilter, distance_m
+from shared.gps.throttle import SendFilter
 
 __all__ = [
     "Fix",
     "GpsError",
     "NmeaReader",
     "SendFilter",
-    "distance_m",
     "read_file",
     "read_gpsd",
     "read_serial",

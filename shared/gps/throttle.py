@@ -5,17 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pyproj import Geod
-
+from shared.geo import distance_m
 from shared.gps.nmea import Fix
-
-_WGS84 = Geod(ellps="WGS84")
-
-
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Geodesic distance on the WGS-84 ellipsoid, in metres (pyproj)."""
-    _fwd, _back, dist = _WGS84.inv(lon1, lat1, lon2, lat2)
-    return float(dist)
 
 
 class SendFilter:

@@ -2,6 +2,7 @@
 
 from shared.protocol.codec import (
     DECODE_FAILURES,
+    DEFAULT_MAX_BLOB_BYTES,
     DEFAULT_MAX_FRAME_BYTES,
     ProtocolError,
     decode_batch,
@@ -97,6 +98,7 @@ from shared.protocol.state import (
 __all__ = [
     "CHUNK_MAX_BYTES",
     "DECODE_FAILURES",
+    "DEFAULT_MAX_BLOB_BYTES",
     "DEFAULT_MAX_FRAME_BYTES",
     "HEARTBEAT_TOPIC",
     "KIND_OF",

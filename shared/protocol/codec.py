@@ -18,6 +18,9 @@ from shared.protocol.messages import (
 from shared.protocol.state import HubBeat, SnapshotChunk, UpdateBatch
 
 DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024
+DEFAULT_MAX_BLOB_BYTES = 32 * 1024 * 1024
+"""The default size limit of one attachment (32 MiB): the hub's, and what a field device
+checks before it starts an upload."""
 
 
 class ProtocolError(Exception):

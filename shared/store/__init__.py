@@ -1,7 +1,7 @@
 """The embedded store: SQLAlchemy 2 models, Alembic migrations, the audit chain."""
 
 from shared.store.audit import AuditRecord, VerifyResult, append, verify
-from shared.store.blobs import DEFAULT_MAX_BLOB_BYTES, BlobError, BlobStore
+from shared.store.blobs import BlobError, BlobStore
 from shared.store.database import StoreError, open_engine, sqlite_url, transaction, upgrade
 from shared.store.models import (
     Attachment,
@@ -27,7 +27,6 @@ from shared.store.models import (
 )
 
 __all__ = [
-    "DEFAULT_MAX_BLOB_BYTES",
     "Attachment",
     "AuditEntry",
     "AuditHead",

@@ -16,8 +16,7 @@ import os
 import re
 from pathlib import Path
 
-DEFAULT_MAX_BLOB_BYTES = 32 * 1024 * 1024
-"""The default size limit of one attachment (32 MiB)."""
+from shared.protocol.codec import DEFAULT_MAX_BLOB_BYTES
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 

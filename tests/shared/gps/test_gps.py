@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from shared.gps import GpsError, NmeaReader, SendFilter, distance_m, read_file, read_serial
+from shared.geo import distance_m
+from shared.gps import GpsError, NmeaReader, SendFilter, read_file, read_serial
 
 
 def _with_checksum(body: str) -> str:

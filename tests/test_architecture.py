@@ -1,0 +1,37 @@
+"""The architecture as written down is the one in the code: every part of ``shared/`` is in
+the README's package map and in a layer of the import contract (a new package must be given
+its place, or the contract would not check it)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _parts() -> list[str]:
+    shared = ROOT / "shared"
+    packages = [p.name for p in shared.iterdir() if (p / "__init__.py").exists()]
+    modules = [p.stem for p in shared.glob("*.py") if p.stem != "__init__"]
+    return sorted(packages + modules)
+
+
+def test_every_part_of_the_core_is_in_the_readme_map() -> None:
+    readme = (ROOT / "README.md").read_text("utf-8")
+    block = readme[readme.index("```\nshared/") :]
+    block = block[: block.index("```", 4)]
+    parts = _parts()
+    assert len(parts) > 15
+    missing = [p for p in parts if not re.search(rf"\b{p}(/|\.py)", block)]
+    assert not missing, f"README's package map leaves out shared/{missing}"
+
+
+def test_every_part_of_the_core_has_a_layer() -> None:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+    contracts = config["tool"]["importlinter"]["contracts"]
+    layers = next(c for c in contracts if c["type"] == "layers")["layers"]
+    placed = {name.strip() for layer in layers for name in layer.split(":")}
+    missing = [p for p in _parts() if f"shared.{p}" not in placed]
+    assert not missing, f"parts of shared/ in no layer of the import contract: {missing}"
