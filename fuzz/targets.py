@@ -175,7 +175,18 @@ def _client_seeds() -> list[bytes]:
     from shared.protocol import Ack, Error, HubBeat, encode
     from shared.protocol.state import SnapshotChunk, UnitState, Update, UpdateBatch
 
-    unit = UnitState("U-1", "dev", 37.7, 115.7, T0, None, None, "fire", "消防一队", False)
+    unit = UnitState(
+        unit_id="U-1",
+        device="dev",
+        lat=37.7,
+        lon=115.7,
+        fix_time=T0,
+        heading_deg=None,
+        speed_mps=None,
+        unit_type="fire",
+        callsign="消防一队",
+        exercise=False,
+    )
     seeds = [
         b"\x00" + encode(Ack(id="a", sender="hub", sent=T0, ref="x", status="ok", committed=T0)),
         b"\x00"

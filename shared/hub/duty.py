@@ -64,25 +64,25 @@ def monitor_alarm(
     draft = None
     if severity == "alarm" and point.draft_type:
         draft = IncidentDraft(
-            point.draft_type,
-            f"{point.name}{point.measure} {value:g}（超过报警值 {threshold:g}）",
-            point.lat,
-            point.lon,
+            type_code=point.draft_type,
+            title=f"{point.name}{point.measure} {value:g}（超过报警值 {threshold:g}）",
+            lat=point.lat,
+            lon=point.lon,
         )
     return MonitorAlarmState(
-        point.resource_id,
-        point.name,
-        point.measure,
-        value,
-        threshold,
-        severity,
-        measured,
-        raised,
-        point.lat,
-        point.lon,
-        draft,
-        before.confirmed_as if before is not None else "",
-        exercise,
+        point_id=point.resource_id,
+        name=point.name,
+        measure=point.measure,
+        value=value,
+        threshold=threshold,
+        severity=severity,
+        measured=measured,
+        raised=raised,
+        lat=point.lat,
+        lon=point.lon,
+        draft=draft,
+        confirmed_as=before.confirmed_as if before is not None else "",
+        exercise=exercise,
     )
 
 
@@ -225,27 +225,27 @@ class DutyCommands(HandlerBase):
                 update(Resource).where(Resource.resource_id == msg.resource_id).values(**values)
             )
         pending[("resource", msg.resource_id)] = ResourceState(
-            msg.resource_id,
-            msg.resource_type,
-            msg.name,
-            msg.lat,
-            msg.lon,
-            now,
-            msg.department,
-            msg.category,
-            msg.availability,
-            msg.capacity,
-            msg.occupancy,
-            dict(msg.stock),
-            msg.phone,
-            msg.measure,
-            msg.warn_at,
-            msg.alarm_at,
-            msg.draft_type,
-            before.last_value if before else None,
-            before.last_measured if before else None,
-            msg.sample,
-            msg.stream_url,
+            resource_id=msg.resource_id,
+            resource_type=msg.resource_type,
+            name=msg.name,
+            lat=msg.lat,
+            lon=msg.lon,
+            updated=now,
+            department=msg.department,
+            category=msg.category,
+            availability=msg.availability,
+            capacity=msg.capacity,
+            occupancy=msg.occupancy,
+            stock=dict(msg.stock),
+            phone=msg.phone,
+            measure=msg.measure,
+            warn_at=msg.warn_at,
+            alarm_at=msg.alarm_at,
+            draft_type=msg.draft_type,
+            last_value=before.last_value if before else None,
+            last_measured=before.last_measured if before else None,
+            sample=msg.sample,
+            stream_url=msg.stream_url,
         )
         detail = f"{'new' if before is None else 'updated'} {msg.resource_type} {msg.name}"
         if warnings:
@@ -380,7 +380,14 @@ class DutyCommands(HandlerBase):
             )
         )
         pending[("duty", f"log:{entry_id}")] = DutyLogState(
-            entry_id, now, device, category, text, incident_id, author, exercise
+            entry_id=entry_id,
+            at=now,
+            by=device,
+            category=category,
+            text=text,
+            incident_id=incident_id,
+            author=author,
+            exercise=exercise,
         )
         held = sorted(
             {k for k in self.state.topics["duty"].items if k.startswith("log:")}
@@ -419,7 +426,12 @@ class DutyCommands(HandlerBase):
         else:
             conn.execute(insert(DutyShiftRow).values(shift_id=msg.shift_id, **values))
         pending[("duty", f"shift:{msg.shift_id}")] = ShiftState(
-            msg.shift_id, msg.person, msg.post, msg.start, msg.end, msg.phone
+            shift_id=msg.shift_id,
+            person=msg.person,
+            post=msg.post,
+            start=msg.start,
+            end=msg.end,
+            phone=msg.phone,
         )
         audits.append(
             AuditRecord(
@@ -458,14 +470,14 @@ class DutyCommands(HandlerBase):
             )
         )
         pending[("duty", "handover")] = HandoverState(
-            now,
-            device,
-            msg.from_person,
-            msg.to_person,
-            msg.notes,
-            list(msg.open_items),
-            open_alarms,
-            open_orders,
+            at=now,
+            by=device,
+            from_person=msg.from_person,
+            to_person=msg.to_person,
+            notes=msg.notes,
+            open_items=list(msg.open_items),
+            open_alarms=open_alarms,
+            open_orders=open_orders,
         )
         text = (
             f"交接班：{msg.from_person} → {msg.to_person}；未结报警 {open_alarms}，"

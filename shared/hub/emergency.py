@@ -88,7 +88,9 @@ class EmergencyCommands(HandlerBase):
     ) -> None:
         key = f"signin:{device}"
         if msg.on:
-            pending[("duty", key)] = SignInState(device, role, msg.person, now, msg.post)
+            pending[("duty", key)] = SignInState(
+                device=device, role=role, person=msg.person, since=now, post=msg.post
+            )
         else:
             pending[("duty", key)] = None
         audits.append(

@@ -80,14 +80,14 @@ class OrderEscalation(HandlerBase):
                                 "alarm",
                                 key,
                                 AlarmState(
-                                    order.incident_id or "",
-                                    "order_unacknowledged",
-                                    ORDER_ALARM_NAME,
-                                    (order.issued_at or order.updated) + step.overdue_by,
-                                    "overdue",
-                                    now,
-                                    order.exercise,
-                                    f"{order.order_id} → {order.recipient}"
+                                    incident_id=order.incident_id or "",
+                                    rule="order_unacknowledged",
+                                    name=ORDER_ALARM_NAME,
+                                    due=(order.issued_at or order.updated) + step.overdue_by,
+                                    kind="overdue",
+                                    raised=now,
+                                    exercise=order.exercise,
+                                    detail=f"{order.order_id} → {order.recipient}"
                                     + (f"（{order.incident_id}）" if order.incident_id else ""),
                                 ),
                             )

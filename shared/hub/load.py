@@ -57,29 +57,29 @@ _reports = cast(Table, Report.__table__)
 def incident_state(inc: Any) -> IncidentState:
     """An ``incidents`` row as the picture shows it."""
     return IncidentState(
-        inc.incident_id,
-        inc.title,
-        inc.lat,
-        inc.lon,
-        inc.status,
-        inc.updated,
-        inc.level,
-        inc.division,
-        inc.exercise,
-        inc.closed_reason,
-        inc.type_code,
-        inc.computed_level,
-        [c for c in inc.level_criteria.split("\n") if c],
-        inc.override_reason,
-        inc.dead,
-        inc.missing,
-        inc.seriously_injured,
-        inc.trapped,
-        inc.evacuated,
-        inc.direct_loss_cny,
-        [],
-        [tuple(p) for p in json.loads(inc.area)] if inc.area else None,
-        inc.occurred,
+        incident_id=inc.incident_id,
+        title=inc.title,
+        lat=inc.lat,
+        lon=inc.lon,
+        status=inc.status,
+        updated=inc.updated,
+        level=inc.level,
+        division=inc.division,
+        exercise=inc.exercise,
+        closed_reason=inc.closed_reason,
+        type_code=inc.type_code,
+        computed_level=inc.computed_level,
+        level_criteria=[c for c in inc.level_criteria.split("\n") if c],
+        override_reason=inc.override_reason,
+        dead=inc.dead,
+        missing=inc.missing,
+        seriously_injured=inc.seriously_injured,
+        trapped=inc.trapped,
+        evacuated=inc.evacuated,
+        direct_loss_cny=inc.direct_loss_cny,
+        warnings=[],
+        area=[tuple(p) for p in json.loads(inc.area)] if inc.area else None,
+        occurred=inc.occurred,
     )
 
 
@@ -103,21 +103,21 @@ def reports_of(conn: Any, incident_ids: list[str]) -> list[ReportState]:
         for r in reports:
             out.append(
                 ReportState(
-                    r.msg_id,
-                    r.incident_id,
-                    r.stage,
-                    r.title,
-                    r.sender,
-                    r.sent,
-                    r.dead,
-                    r.missing,
-                    r.injured,
-                    r.exercise,
-                    r.source,
-                    r.author,
-                    attachments.get(r.msg_id, []),
-                    r.version,
-                    [tuple(p) for p in json.loads(r.area)] if r.area else None,
+                    report_id=r.msg_id,
+                    incident_id=r.incident_id,
+                    stage=r.stage,
+                    title=r.title,
+                    sender=r.sender,
+                    sent=r.sent,
+                    dead=r.dead,
+                    missing=r.missing,
+                    injured=r.injured,
+                    exercise=r.exercise,
+                    source=r.source,
+                    author=r.author,
+                    attachments=attachments.get(r.msg_id, []),
+                    version=r.version,
+                    area=[tuple(p) for p in json.loads(r.area)] if r.area else None,
                 )
             )
     return out
@@ -138,16 +138,16 @@ def load_state(
                 "unit",
                 p.unit_id,
                 UnitState(
-                    p.unit_id,
-                    p.device,
-                    p.lat,
-                    p.lon,
-                    p.fix_time,
-                    p.heading_deg,
-                    p.speed_mps,
-                    p.unit_type,
-                    p.callsign,
-                    p.exercise,
+                    unit_id=p.unit_id,
+                    device=p.device,
+                    lat=p.lat,
+                    lon=p.lon,
+                    fix_time=p.fix_time,
+                    heading_deg=p.heading_deg,
+                    speed_mps=p.speed_mps,
+                    unit_type=p.unit_type,
+                    callsign=p.callsign,
+                    exercise=p.exercise,
                 ),
             )
         open_ids = []
@@ -169,18 +169,18 @@ def load_state(
                 "order",
                 o.order_id,
                 OrderStatus(
-                    o.order_id,
-                    o.recipient,
-                    o.text,
-                    o.state,
-                    o.issued_by,
-                    o.updated,
-                    o.incident_id,
-                    o.exercise,
-                    o.issued_at,
-                    o.fallback,
-                    o.resends,
-                    o.note,
+                    order_id=o.order_id,
+                    recipient=o.recipient,
+                    text=o.text,
+                    state=o.state,
+                    issued_by=o.issued_by,
+                    updated=o.updated,
+                    incident_id=o.incident_id,
+                    exercise=o.exercise,
+                    issued_at=o.issued_at,
+                    fallback=o.fallback,
+                    resends=o.resends,
+                    note=o.note,
                 ),
             )
         for report in reports_of(conn, open_ids):
@@ -210,27 +210,27 @@ def _load_operations(conn: Any, state: StateStore, open_rows: list[Any]) -> None
     drafts = {inc.draft_of: inc.incident_id for inc in open_rows if inc.draft_of}
     for r in conn.execute(select(Resource.__table__)).all():
         resource = ResourceState(
-            r.resource_id,
-            r.resource_type,
-            r.name,
-            r.lat,
-            r.lon,
-            r.updated,
-            r.department,
-            r.category,
-            r.availability,
-            r.capacity,
-            r.occupancy,
-            json.loads(r.stock or "{}"),
-            r.phone,
-            r.measure,
-            r.warn_at,
-            r.alarm_at,
-            r.draft_type,
-            r.last_value,
-            r.last_measured,
-            r.sample,
-            r.stream_url,
+            resource_id=r.resource_id,
+            resource_type=r.resource_type,
+            name=r.name,
+            lat=r.lat,
+            lon=r.lon,
+            updated=r.updated,
+            department=r.department,
+            category=r.category,
+            availability=r.availability,
+            capacity=r.capacity,
+            occupancy=r.occupancy,
+            stock=json.loads(r.stock or "{}"),
+            phone=r.phone,
+            measure=r.measure,
+            warn_at=r.warn_at,
+            alarm_at=r.alarm_at,
+            draft_type=r.draft_type,
+            last_value=r.last_value,
+            last_measured=r.last_measured,
+            sample=r.sample,
+            stream_url=r.stream_url,
         )
         state.set("resource", r.resource_id, resource)
         if r.last_value is not None and r.last_measured is not None:
@@ -251,7 +251,7 @@ def _load_operations(conn: Any, state: StateStore, open_rows: list[Any]) -> None
             .order_by(ResponseStepRow.id)
         ).all():
             steps.setdefault(st.incident_id, []).append(
-                ResponseStep(st.action, st.level, st.by, st.at, st.reason)
+                ResponseStep(action=st.action, level=st.level, by=st.by, at=st.at, reason=st.reason)
             )
         checklists: dict[str, list[ChecklistItem]] = {}
         for c in conn.execute(
@@ -260,7 +260,7 @@ def _load_operations(conn: Any, state: StateStore, open_rows: list[Any]) -> None
             .order_by(ChecklistRow.incident_id, ChecklistRow.position)
         ).all():
             checklists.setdefault(c.incident_id, []).append(
-                ChecklistItem(c.item, c.text, c.done, c.by, c.at, c.note)
+                ChecklistItem(item=c.item, text=c.text, done=c.done, by=c.by, at=c.at, note=c.note)
             )
         for rr in conn.execute(
             select(ResponseRow.__table__).where(ResponseRow.incident_id.in_(part))
@@ -269,16 +269,16 @@ def _load_operations(conn: Any, state: StateStore, open_rows: list[Any]) -> None
                 "response",
                 rr.incident_id,
                 ResponseState(
-                    rr.incident_id,
-                    rr.plan,
-                    rr.level,
-                    rr.active,
-                    rr.updated,
-                    steps.get(rr.incident_id, []),
-                    checklists.get(rr.incident_id, []),
-                    json.loads(rr.orders or "[]"),
-                    [w for w in rr.warnings.split("\n") if w],
-                    rr.exercise,
+                    incident_id=rr.incident_id,
+                    plan=rr.plan,
+                    level=rr.level,
+                    active=rr.active,
+                    updated=rr.updated,
+                    history=steps.get(rr.incident_id, []),
+                    checklist=checklists.get(rr.incident_id, []),
+                    orders=json.loads(rr.orders or "[]"),
+                    warnings=[w for w in rr.warnings.split("\n") if w],
+                    exercise=rr.exercise,
                 ),
             )
     logs = conn.execute(
@@ -289,7 +289,14 @@ def _load_operations(conn: Any, state: StateStore, open_rows: list[Any]) -> None
             "duty",
             f"log:{e.msg_id}",
             DutyLogState(
-                e.msg_id, e.at, e.by, e.category, e.text, e.incident_id, e.author, e.exercise
+                entry_id=e.msg_id,
+                at=e.at,
+                by=e.by,
+                category=e.category,
+                text=e.text,
+                incident_id=e.incident_id,
+                author=e.author,
+                exercise=e.exercise,
             ),
         )
     since = datetime.now(UTC) - timedelta(days=1)
@@ -297,7 +304,14 @@ def _load_operations(conn: Any, state: StateStore, open_rows: list[Any]) -> None
         state.set(
             "duty",
             f"shift:{sh.shift_id}",
-            ShiftState(sh.shift_id, sh.person, sh.post, sh.start, sh.end, sh.phone),
+            ShiftState(
+                shift_id=sh.shift_id,
+                person=sh.person,
+                post=sh.post,
+                start=sh.start,
+                end=sh.end,
+                phone=sh.phone,
+            ),
         )
     h = conn.execute(select(HandoverRow.__table__).order_by(HandoverRow.id.desc()).limit(1)).first()
     if h is not None:
@@ -305,13 +319,13 @@ def _load_operations(conn: Any, state: StateStore, open_rows: list[Any]) -> None
             "duty",
             "handover",
             HandoverState(
-                h.at,
-                h.by,
-                h.from_person,
-                h.to_person,
-                h.notes,
-                json.loads(h.open_items),
-                h.open_alarms,
-                h.open_orders,
+                at=h.at,
+                by=h.by,
+                from_person=h.from_person,
+                to_person=h.to_person,
+                notes=h.notes,
+                open_items=json.loads(h.open_items),
+                open_alarms=h.open_alarms,
+                open_orders=h.open_orders,
             ),
         )

@@ -180,16 +180,16 @@ class OrderCommands(HandlerBase):
             )
         )
         pending[("order", order_id)] = OrderStatus(
-            order_id,
-            recipient,
-            text,
-            "issued",
-            device,
-            now,
-            incident_id,
-            exercise,
-            now,
-            fallback,
-            0,
+            order_id=order_id,
+            recipient=recipient,
+            text=text,
+            state="issued",
+            issued_by=device,
+            updated=now,
+            incident_id=incident_id,
+            exercise=exercise,
+            issued_at=now,
+            fallback=fallback,
+            resends=0,
         )
         audits.append(AuditRecord(device, "order", order_id, f"to {recipient}"))

@@ -105,16 +105,16 @@ _POSITION_COLUMNS = (
 def unit_state(value: tuple[PositionReport, str]) -> UnitState:
     msg, device = value
     return UnitState(
-        msg.unit_id,
-        device,
-        msg.lat,
-        msg.lon,
-        msg.fix_time,
-        msg.heading_deg,
-        msg.speed_mps,
-        msg.unit_type,
-        msg.callsign,
-        msg.exercise,
+        unit_id=msg.unit_id,
+        device=device,
+        lat=msg.lat,
+        lon=msg.lon,
+        fix_time=msg.fix_time,
+        heading_deg=msg.heading_deg,
+        speed_mps=msg.speed_mps,
+        unit_type=msg.unit_type,
+        callsign=msg.callsign,
+        exercise=msg.exercise,
     )
 
 

@@ -53,4 +53,9 @@ class Presence:
         last = None
         if seen:
             last = datetime.fromtimestamp(time.time() - (time.monotonic() - seen), UTC)
-        return PresenceState(device, self.roles.get(device, ""), status, last)  # type: ignore[arg-type]
+        return PresenceState(
+            device=device,
+            role=self.roles.get(device, ""),
+            status=status,  # type: ignore[arg-type]
+            last_seen=last,
+        )

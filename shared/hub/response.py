@@ -131,7 +131,7 @@ class ResponseCommands(HandlerBase):
         for entry in change.new_checklist:
             if entry.item in known:
                 continue
-            checklist.append(ChecklistItem(entry.item, entry.text))
+            checklist.append(ChecklistItem(item=entry.item, text=entry.text))
             conn.execute(
                 insert(ChecklistRow).values(
                     incident_id=msg.incident_id,
@@ -141,7 +141,7 @@ class ResponseCommands(HandlerBase):
                     done=False,
                 )
             )
-        step = ResponseStep(msg.action, level, device, now, msg.reason)
+        step = ResponseStep(action=msg.action, level=level, by=device, at=now, reason=msg.reason)
         history = [*(current.history if current else []), step]
         conn.execute(
             insert(ResponseStepRow).values(
@@ -173,16 +173,16 @@ class ResponseCommands(HandlerBase):
         else:
             conn.execute(insert(ResponseRow).values(incident_id=msg.incident_id, **values))
         pending[("response", msg.incident_id)] = ResponseState(
-            msg.incident_id,
-            plan.code,
-            level,
-            change.active,
-            now,
-            history,
-            checklist,
-            orders,
-            warnings,
-            incident.exercise,
+            incident_id=msg.incident_id,
+            plan=plan.code,
+            level=level,
+            active=change.active,
+            updated=now,
+            history=history,
+            checklist=checklist,
+            orders=orders,
+            warnings=warnings,
+            exercise=incident.exercise,
         )
         # Activating moves a verified (or stabilised) incident to responding.
         if change.active and incident.status in ("verified", "stabilised"):
@@ -228,7 +228,12 @@ class ResponseCommands(HandlerBase):
         for i, c in enumerate(items):
             if c.item == msg.item:
                 items[i] = ChecklistItem(
-                    c.item, c.text, msg.done, device if msg.done else "", now, msg.note
+                    item=c.item,
+                    text=c.text,
+                    done=msg.done,
+                    by=device if msg.done else "",
+                    at=now,
+                    note=msg.note,
                 )
                 break
         else:

@@ -231,7 +231,11 @@ class Hub:
         self.devices.take_changes()
         load_state(self.engine, self.state, self.deadlines, now=self.clock())
         for dev in self.devices.by_name.values():
-            self.state.set("presence", dev.name, PresenceState(dev.name, dev.role, "offline", None))
+            self.state.set(
+                "presence",
+                dev.name,
+                PresenceState(device=dev.name, role=dev.role, status="offline", last_seen=None),
+            )
         self.state.take_batches()
         if self.relayer is not None:
             topics = self.state.topics
@@ -560,7 +564,14 @@ class Hub:
             self.state.set(
                 "alarm",
                 alarm_key,
-                AlarmState(change.name, ABUSE_RULE, ABUSE_ALARM_NAME, until, "overdue", wall),
+                AlarmState(
+                    incident_id=change.name,
+                    rule=ABUSE_RULE,
+                    name=ABUSE_ALARM_NAME,
+                    due=until,
+                    kind="overdue",
+                    raised=wall,
+                ),
             )
             log.warning(
                 "device cut off for abuse",
@@ -881,13 +892,13 @@ class Hub:
                 "alarm",
                 f"{alarm.incident_id}:{alarm.rule}",
                 AlarmState(
-                    alarm.incident_id,
-                    alarm.rule,
-                    alarm.name,
-                    alarm.due,
-                    alarm.kind,
-                    wall,
-                    alarm.exercise,
+                    incident_id=alarm.incident_id,
+                    rule=alarm.rule,
+                    name=alarm.name,
+                    due=alarm.due,
+                    kind=alarm.kind,
+                    raised=wall,
+                    exercise=alarm.exercise,
                 ),
             )
 
@@ -915,7 +926,9 @@ class Hub:
         for dev in added:
             if dev.name not in self.presence.status:
                 self.state.set(
-                    "presence", dev.name, PresenceState(dev.name, dev.role, "offline", None)
+                    "presence",
+                    dev.name,
+                    PresenceState(device=dev.name, role=dev.role, status="offline", last_seen=None),
                 )
         if cut:
             self._cut_sessions([d.public_key for d in cut], [d.name for d in cut])

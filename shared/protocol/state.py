@@ -37,7 +37,7 @@ TOPICS = (
 HEARTBEAT_TOPIC = "hb"
 
 
-class UnitState(msgspec.Struct, frozen=True, tag="unit"):
+class UnitState(msgspec.Struct, frozen=True, kw_only=True, tag="unit"):
     """The latest known position and facts of one unit."""
 
     unit_id: str
@@ -52,7 +52,7 @@ class UnitState(msgspec.Struct, frozen=True, tag="unit"):
     exercise: bool = False
 
 
-class IncidentState(msgspec.Struct, frozen=True, tag="incident"):
+class IncidentState(msgspec.Struct, frozen=True, kw_only=True, tag="incident"):
     """Headline facts of one incident."""
 
     incident_id: str
@@ -85,7 +85,7 @@ class IncidentState(msgspec.Struct, frozen=True, tag="incident"):
 PresenceStatus = Literal["online", "stale", "offline"]
 
 
-class PresenceState(msgspec.Struct, frozen=True, tag="presence"):
+class PresenceState(msgspec.Struct, frozen=True, kw_only=True, tag="presence"):
     """Whether a device is in contact: online, stale (missed beats) or offline."""
 
     device: str
@@ -94,7 +94,7 @@ class PresenceState(msgspec.Struct, frozen=True, tag="presence"):
     last_seen: datetime | None
 
 
-class ReportState(msgspec.Struct, frozen=True, tag="report"):
+class ReportState(msgspec.Struct, frozen=True, kw_only=True, tag="report"):
     """A situation report as the hall sees it (one per report, never overwritten)."""
 
     report_id: str
@@ -116,7 +116,7 @@ class ReportState(msgspec.Struct, frozen=True, tag="report"):
     """The area the sender sketched on the scene, a closed (lat, lon) ring."""
 
 
-class OrderStatus(msgspec.Struct, frozen=True, tag="order"):
+class OrderStatus(msgspec.Struct, frozen=True, kw_only=True, tag="order"):
     """A dispatch order and its latest state."""
 
     order_id: str
@@ -134,7 +134,7 @@ class OrderStatus(msgspec.Struct, frozen=True, tag="order"):
     """The words of the latest answer (a decline's reason, a cancel's)."""
 
 
-class AlarmState(msgspec.Struct, frozen=True, tag="alarm"):
+class AlarmState(msgspec.Struct, frozen=True, kw_only=True, tag="alarm"):
     """A reporting deadline about to pass (due_soon) or passed (overdue) without its report.
     Keyed ``INCIDENT:RULE``; removed when the report is filed or the incident closed."""
 
@@ -150,7 +150,7 @@ class AlarmState(msgspec.Struct, frozen=True, tag="alarm"):
     incident)."""
 
 
-class ResourceState(msgspec.Struct, frozen=True, tag="resource"):
+class ResourceState(msgspec.Struct, frozen=True, kw_only=True, tag="resource"):
     """A resource as registered, with its latest availability, occupancy, stock, reading."""
 
     resource_id: str
@@ -176,7 +176,7 @@ class ResourceState(msgspec.Struct, frozen=True, tag="resource"):
     stream_url: str = ""
 
 
-class ChecklistItem(msgspec.Struct, frozen=True):
+class ChecklistItem(msgspec.Struct, frozen=True, kw_only=True):
     """One item of a response checklist."""
 
     item: str
@@ -187,7 +187,7 @@ class ChecklistItem(msgspec.Struct, frozen=True):
     note: str = ""
 
 
-class ResponseStep(msgspec.Struct, frozen=True):
+class ResponseStep(msgspec.Struct, frozen=True, kw_only=True):
     """One recorded change of a response: activate, raise, lower or end."""
 
     action: str
@@ -197,7 +197,7 @@ class ResponseStep(msgspec.Struct, frozen=True):
     reason: str = ""
 
 
-class ResponseState(msgspec.Struct, frozen=True, tag="response"):
+class ResponseState(msgspec.Struct, frozen=True, kw_only=True, tag="response"):
     """An incident's emergency response: its level (Ⅰ–Ⅳ), plan, orders and checklist."""
 
     incident_id: str
@@ -212,7 +212,7 @@ class ResponseState(msgspec.Struct, frozen=True, tag="response"):
     exercise: bool = False
 
 
-class ShiftState(msgspec.Struct, frozen=True, tag="shift"):
+class ShiftState(msgspec.Struct, frozen=True, kw_only=True, tag="shift"):
     """A roster entry (key ``shift:ID``)."""
 
     shift_id: str
@@ -223,7 +223,7 @@ class ShiftState(msgspec.Struct, frozen=True, tag="shift"):
     phone: str = ""
 
 
-class DutyLogState(msgspec.Struct, frozen=True, tag="duty_log"):
+class DutyLogState(msgspec.Struct, frozen=True, kw_only=True, tag="duty_log"):
     """A duty-log line (key ``log:MSGID``); the latest few hundred are kept in the picture."""
 
     entry_id: str
@@ -236,7 +236,7 @@ class DutyLogState(msgspec.Struct, frozen=True, tag="duty_log"):
     exercise: bool = False
 
 
-class HandoverState(msgspec.Struct, frozen=True, tag="handover"):
+class HandoverState(msgspec.Struct, frozen=True, kw_only=True, tag="handover"):
     """The latest shift handover (key ``handover``)."""
 
     at: datetime
@@ -249,7 +249,7 @@ class HandoverState(msgspec.Struct, frozen=True, tag="handover"):
     open_orders: int = 0
 
 
-class IncidentDraft(msgspec.Struct, frozen=True):
+class IncidentDraft(msgspec.Struct, frozen=True, kw_only=True):
     """An incident drafted from a monitoring alarm, waiting for a person to confirm it."""
 
     type_code: str
@@ -259,7 +259,7 @@ class IncidentDraft(msgspec.Struct, frozen=True):
     division: str | None = None
 
 
-class MonitorAlarmState(msgspec.Struct, frozen=True, tag="monitor"):
+class MonitorAlarmState(msgspec.Struct, frozen=True, kw_only=True, tag="monitor"):
     """A monitoring point at or above a threshold (key: the point id). Removed when its
     reading falls below the warning threshold again."""
 
@@ -279,7 +279,7 @@ class MonitorAlarmState(msgspec.Struct, frozen=True, tag="monitor"):
     exercise: bool = False
 
 
-class RelayState(msgspec.Struct, frozen=True, tag="relay"):
+class RelayState(msgspec.Struct, frozen=True, kw_only=True, tag="relay"):
     """One relay destination's queue (the provincial platform, a drop folder): what waits,
     what was delivered, the last acknowledgement and the last error."""
 
@@ -296,7 +296,7 @@ class RelayState(msgspec.Struct, frozen=True, tag="relay"):
     attempts: int = 0
 
 
-class WarningState(msgspec.Struct, frozen=True, tag="warning"):
+class WarningState(msgspec.Struct, frozen=True, kw_only=True, tag="warning"):
     """An inbound warning (meteorological, earthquake …) in force, keyed by a digest of its
     CAP sender and identifier; removed when it expires or is cancelled or replaced."""
 
@@ -327,7 +327,7 @@ class WarningState(msgspec.Struct, frozen=True, tag="warning"):
     exercise: bool = False
 
 
-class EmergencyState(msgspec.Struct, frozen=True, tag="emergency"):
+class EmergencyState(msgspec.Struct, frozen=True, kw_only=True, tag="emergency"):
     """An emergency alert (SOS, man-down) not yet cancelled, keyed by its alert id: who,
     where, since when, how often repeated, and who in the hall acknowledged it."""
 
@@ -346,7 +346,7 @@ class EmergencyState(msgspec.Struct, frozen=True, tag="emergency"):
     exercise: bool = False
 
 
-class SignInState(msgspec.Struct, frozen=True, tag="sign_in"):
+class SignInState(msgspec.Struct, frozen=True, kw_only=True, tag="sign_in"):
     """Who is signed in to duty at a device (key ``signin:DEVICE`` in the duty topic)."""
 
     device: str
@@ -356,7 +356,7 @@ class SignInState(msgspec.Struct, frozen=True, tag="sign_in"):
     post: str = ""
 
 
-class MediaSessionState(msgspec.Struct, frozen=True, tag="media"):
+class MediaSessionState(msgspec.Struct, frozen=True, kw_only=True, tag="media"):
     """A media session between two devices, keyed by its id: the SDP offer and answer (the
     signalling), who, why, for which incident, and how it ended."""
 
@@ -377,7 +377,7 @@ class MediaSessionState(msgspec.Struct, frozen=True, tag="media"):
     exercise: bool = False
 
 
-class TalkGroupState(msgspec.Struct, frozen=True, tag="talkgroup"):
+class TalkGroupState(msgspec.Struct, frozen=True, kw_only=True, tag="talkgroup"):
     """A push-to-talk group's floor: members, the talker (and since when), the queue in
     order, the last event, and who last lost the floor against their will."""
 

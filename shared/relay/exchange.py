@@ -268,7 +268,10 @@ def collect(engine: Engine, incident_id: str, origin: str) -> ExchangeBundle:
             )
             for r in rows
         ],
-        response=[ResponseStep(s.action, s.level, s.by, s.at, s.reason) for s in steps],
+        response=[
+            ResponseStep(action=s.action, level=s.level, by=s.by, at=s.at, reason=s.reason)
+            for s in steps
+        ],
     )
 
 

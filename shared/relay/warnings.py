@@ -264,4 +264,6 @@ def draft_for(
     if not type_code:
         type_code = next((settings.category[c] for c in category if c in settings.category), "")
     title = (headline or event or "外部预警")[:200]
-    return True, IncidentDraft(type_code, title, round(where.y, 6), round(where.x, 6))
+    return True, IncidentDraft(
+        type_code=type_code, title=title, lat=round(where.y, 6), lon=round(where.x, 6)
+    )

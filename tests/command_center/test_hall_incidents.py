@@ -523,7 +523,15 @@ def test_a_call_taken_while_the_hub_is_away_is_queued_once(
             picture.on_update(
                 "incident",
                 "HS-OLD-1",
-                IncidentState("HS-OLD-1", "旧事件", 37.7, 115.7, "reported", datetime.now(UTC), 4),
+                IncidentState(
+                    incident_id="HS-OLD-1",
+                    title="旧事件",
+                    lat=37.7,
+                    lon=115.7,
+                    status="reported",
+                    updated=datetime.now(UTC),
+                    level=4,
+                ),
             )
             window.incidents.refresh()
             steps = window.incidents.steps

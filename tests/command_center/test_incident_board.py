@@ -37,7 +37,16 @@ def _offline_window(qtbot: Any, picture: SituationPicture | None = None) -> QtMa
 def _incident(key: str, level: int, status: str, division: str, type_code: str, **kw: Any) -> Any:
     now = datetime.now(UTC) - timedelta(minutes=int(key[-1]))
     return IncidentState(
-        key, f"事件{key}", 37.7, 115.6, status, now, level, division, type_code=type_code, **kw
+        incident_id=key,
+        title=f"事件{key}",
+        lat=37.7,
+        lon=115.6,
+        status=status,
+        updated=now,
+        level=level,
+        division=division,
+        type_code=type_code,
+        **kw,
     )
 
 
@@ -57,13 +66,13 @@ def test_board_filters_sorts_and_shows_timeline_and_deadlines(qtbot: Any, artifa
         "report",
         "r1",
         ReportState(
-            "r1",
-            "A1",
-            "initial",
-            "初报：氨气泄漏",
-            "fire-01",
-            now,
-            3,
+            report_id="r1",
+            incident_id="A1",
+            stage="initial",
+            title="初报：氨气泄漏",
+            sender="fire-01",
+            sent=now,
+            dead=3,
             version=1,
             source="phone",
             author="王队长",
@@ -72,12 +81,26 @@ def test_board_filters_sorts_and_shows_timeline_and_deadlines(qtbot: Any, artifa
     picture.on_update(
         "alarm",
         "A1:to_province",
-        AlarmState("A1", "to_province", "报送省级", now - timedelta(minutes=5), "overdue", now),
+        AlarmState(
+            incident_id="A1",
+            rule="to_province",
+            name="报送省级",
+            due=now - timedelta(minutes=5),
+            kind="overdue",
+            raised=now,
+        ),
     )
     picture.on_update(
         "alarm",
         "A1:follow_up",
-        AlarmState("A1", "follow_up", "续报", now + timedelta(minutes=20), "due_soon", now),
+        AlarmState(
+            incident_id="A1",
+            rule="follow_up",
+            name="续报",
+            due=now + timedelta(minutes=20),
+            kind="due_soon",
+            raised=now,
+        ),
     )
     qtbot.waitUntil(lambda: board.table.rowCount() == 4, timeout=3000)
     # Highest level first; within a level the newest first.
@@ -122,7 +145,11 @@ def test_alarm_bar_lists_alarms_flashes_when_urgent_and_sounds_for_new_ones(
     assert bar.label.text() == "无报警" and bar.sounded == 0
     now = datetime.now(UTC)
     picture.on_update(
-        "alarm", "A1:phone", AlarmState("A1", "phone", "电话报告", now, "due_soon", now)
+        "alarm",
+        "A1:phone",
+        AlarmState(
+            incident_id="A1", rule="phone", name="电话报告", due=now, kind="due_soon", raised=now
+        ),
     )
     bar.refresh()
     assert bar.sounded == 1 and bar.label.property("level") == "warning"
@@ -135,11 +162,24 @@ def test_alarm_bar_lists_alarms_flashes_when_urgent_and_sounds_for_new_ones(
         "monitor",
         "WL-1",
         MonitorAlarmState(
-            "WL-1", "滏阳河水位站", "water_level_m", 23.6, 23.5, "alarm", now, now, 37.7, 115.7
+            point_id="WL-1",
+            name="滏阳河水位站",
+            measure="water_level_m",
+            value=23.6,
+            threshold=23.5,
+            severity="alarm",
+            measured=now,
+            raised=now,
+            lat=37.7,
+            lon=115.7,
         ),
     )
     picture.on_update(
-        "alarm", "A1:phone", AlarmState("A1", "phone", "电话报告", now, "overdue", now)
+        "alarm",
+        "A1:phone",
+        AlarmState(
+            incident_id="A1", rule="phone", name="电话报告", due=now, kind="overdue", raised=now
+        ),
     )
     bar.refresh()
     assert bar.sounded == 2 and not bar.muted  # a new alarm ends the mute
@@ -159,7 +199,14 @@ def test_alarm_bar_lists_alarms_flashes_when_urgent_and_sounds_for_new_ones(
     picture.on_update(
         "alarm",
         "device:stolen-laptop",
-        AlarmState("stolen-laptop", "device_abuse", "持续发送异常数据", now, "overdue", now),
+        AlarmState(
+            incident_id="stolen-laptop",
+            rule="device_abuse",
+            name="持续发送异常数据",
+            due=now,
+            kind="overdue",
+            raised=now,
+        ),
     )
     bar.refresh()
     assert bar.sounded == 3 and bar.label.property("level") == "urgent"
@@ -182,7 +229,16 @@ def test_statistics_count_by_level_type_county_and_time_to_first_report(
         if minutes is not None:
             sent = t0 + timedelta(minutes=minutes)
             picture.on_update(
-                "report", f"r{key}", ReportState(f"r{key}", key, "initial", "初报", "x", sent)
+                "report",
+                f"r{key}",
+                ReportState(
+                    report_id=f"r{key}",
+                    incident_id=key,
+                    stage="initial",
+                    title="初报",
+                    sender="x",
+                    sent=sent,
+                ),
             )
     window.tabs.setCurrentWidget(window.statistics)
     figures = window.statistics.figures
@@ -221,9 +277,19 @@ def test_an_incident_report_exports_as_a_pdf_in_the_official_layout(
     picture.on_update(
         "report",
         "r1",
-        ReportState("r1", "A1", "initial", "化工园区氨气泄漏初报", "fire-01", t0, 3,
-                    version=1, source="phone", author="王队长"),
-    )  # fmt: skip
+        ReportState(
+            report_id="r1",
+            incident_id="A1",
+            stage="initial",
+            title="化工园区氨气泄漏初报",
+            sender="fire-01",
+            sent=t0,
+            dead=3,
+            version=1,
+            source="phone",
+            author="王队长",
+        ),
+    )
     board = window.incidents
     board.refresh()
     board.exported.setText("")
@@ -330,11 +396,24 @@ def test_the_window_in_english_through_qt_translation_files(
         inc = _incident("A1", 3, "reported", "131121", "hazchem.leak", dead=3, exercise=True)
         w.picture.on_update("incident", "A1", inc)
         report = ReportState(
-            "r1", "A1", "initial", "初报：氨气泄漏", "fire-01", now, 3, version=1, source="phone"
+            report_id="r1",
+            incident_id="A1",
+            stage="initial",
+            title="初报：氨气泄漏",
+            sender="fire-01",
+            sent=now,
+            dead=3,
+            version=1,
+            source="phone",
         )
         w.picture.on_update("report", "r1", report)
         due = AlarmState(
-            "A1", "phone_report", "电话报告", now - timedelta(minutes=5), "overdue", now
+            incident_id="A1",
+            rule="phone_report",
+            name="电话报告",
+            due=now - timedelta(minutes=5),
+            kind="overdue",
+            raised=now,
         )
         w.picture.on_update("alarm", "A1:phone_report", due)
         qtbot.waitUntil(lambda: w.incidents.table.rowCount() == 1, timeout=3000)

@@ -56,15 +56,15 @@ def _counts(qtbot: Any, view: QtMapView) -> dict[str, Any]:
 
 def _unit(u: Any, lat: float | None = None) -> UnitState:
     return UnitState(
-        u.unit_id,
-        "sim",
-        lat if lat is not None else u.lat,
-        u.lon,
-        datetime.now(UTC),
-        90.0,
-        u.speed_mps,
-        u.unit_type,
-        u.callsign,
+        unit_id=u.unit_id,
+        device="sim",
+        lat=lat if lat is not None else u.lat,
+        lon=u.lon,
+        fix_time=datetime.now(UTC),
+        heading_deg=90.0,
+        speed_mps=u.speed_mps,
+        unit_type=u.unit_type,
+        callsign=u.callsign,
     )
 
 
@@ -92,12 +92,30 @@ def test_units_and_incidents_appear_and_move_with_no_request_leaving(
     picture.on_update(
         "incident",
         "I-1",
-        IncidentState("I-1", "滏阳河漫堤", 37.62, 115.63, "responding", now, 2, area=area),
+        IncidentState(
+            incident_id="I-1",
+            title="滏阳河漫堤",
+            lat=37.62,
+            lon=115.63,
+            status="responding",
+            updated=now,
+            level=2,
+            area=area,
+        ),
     )
     picture.on_update(
         "incident",
         "EX-1",
-        IncidentState("EX-1", "演练", 37.9, 115.8, "reported", now, 4, exercise=True),
+        IncidentState(
+            incident_id="EX-1",
+            title="演练",
+            lat=37.9,
+            lon=115.8,
+            status="reported",
+            updated=now,
+            level=4,
+            exercise=True,
+        ),
     )
     view.apply(picture.take_changes())
     qtbot.waitUntil(lambda: _counts(qtbot, view)["units"] == 200, timeout=10_000)
@@ -251,17 +269,27 @@ def test_resources_and_monitoring_alarms_show_on_the_map(qtbot: Any, artifacts: 
     for r in sample_data().resources:
         fields = {f: getattr(r, f) for f in r.__struct_fields__}
         rid = fields.pop("resource_id")
-        picture.on_update("resource", rid, ResourceState(rid, updated=now, sample=True, **fields))
+        picture.on_update(
+            "resource", rid, ResourceState(resource_id=rid, updated=now, sample=True, **fields)
+        )
     view.apply(picture.take_changes())
     qtbot.waitUntil(lambda: _counts(qtbot, view)["resources"] == 105, timeout=10_000)
     picture.on_update(
         "monitor",
         "WL-FUYANG-1",
         MonitorAlarmState(
-            "WL-FUYANG-1", "滏阳河衡水站水位", "water_level_m", 23.9, 23.5, "alarm", now, now,
-            37.745, 115.703,
+            point_id="WL-FUYANG-1",
+            name="滏阳河衡水站水位",
+            measure="water_level_m",
+            value=23.9,
+            threshold=23.5,
+            severity="alarm",
+            measured=now,
+            raised=now,
+            lat=37.745,
+            lon=115.703,
         ),
-    )  # fmt: skip
+    )
     view.apply(picture.take_changes())
     qtbot.waitUntil(
         lambda: _js_json(qtbot, view, "document.querySelectorAll('.hall-alarm-alarm').length") >= 0,

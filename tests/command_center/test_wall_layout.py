@@ -32,28 +32,53 @@ def _picture() -> SituationPicture:
             "incident",
             incident_id,
             IncidentState(
-                incident_id, title, 37.6 + i / 50, 115.7, "responding", now, 1 + i % 4,
-                "131127", False, "", "hazchem.leak",
+                incident_id=incident_id,
+                title=title,
+                lat=37.6 + i / 50,
+                lon=115.7,
+                status="responding",
+                updated=now,
+                level=1 + i % 4,
+                division="131127",
+                exercise=False,
+                closed_reason="",
+                type_code="hazchem.leak",
             ),
-        )  # fmt: skip
+        )
     for i in range(6):
         order_id = f"O-01M8JRVX8SD8K2KKFRBYJT0N{i:02d}"
         picture.on_update(
             "order",
             order_id,
             OrderStatus(
-                order_id, "liaison-emergency", "请市应急管理局协调周边企业停产，组织群众转移",
-                "acknowledged", "hall-1", now - timedelta(minutes=i),
+                order_id=order_id,
+                recipient="liaison-emergency",
+                text="请市应急管理局协调周边企业停产，组织群众转移",
+                state="acknowledged",
+                issued_by="hall-1",
+                updated=now - timedelta(minutes=i),
                 incident_id="HS-20261129-00K3F9A",
             ),
-        )  # fmt: skip
+        )
     for name, role in (("liaison-emergency", "liaison"), ("team-hazmat", "field")):
-        picture.on_update("presence", name, PresenceState(name, role, "online", now))
+        picture.on_update(
+            "presence", name, PresenceState(device=name, role=role, status="online", last_seen=now)
+        )
     for i in range(30):
         picture.on_update(
             "unit",
             f"U-{i}",
-            UnitState(f"U-{i}", "sim", 37.7, 115.6, now, None, 10.0, "ambulance", f"急救{i:02d}"),
+            UnitState(
+                unit_id=f"U-{i}",
+                device="sim",
+                lat=37.7,
+                lon=115.6,
+                fix_time=now,
+                heading_deg=None,
+                speed_mps=10.0,
+                unit_type="ambulance",
+                callsign=f"急救{i:02d}",
+            ),
         )
     return picture
 

@@ -27,15 +27,15 @@ from tests.support import until as _until
 def _unit(i: int, age_s: float = 0.0) -> UnitState:
     u = make_units("T", i + 1, seed=5)[i]
     return UnitState(
-        u.unit_id,
-        "sim",
-        u.lat,
-        u.lon,
-        datetime.now(UTC) - timedelta(seconds=age_s),
-        0.0,
-        u.speed_mps,
-        u.unit_type,
-        u.callsign,
+        unit_id=u.unit_id,
+        device="sim",
+        lat=u.lat,
+        lon=u.lon,
+        fix_time=datetime.now(UTC) - timedelta(seconds=age_s),
+        heading_deg=0.0,
+        speed_mps=u.speed_mps,
+        unit_type=u.unit_type,
+        callsign=u.callsign,
     )
 
 
@@ -50,7 +50,17 @@ def test_window_draws_units_incidents_and_staleness(qtbot: object, artifacts: Pa
         picture.on_update("unit", f"T-{i + 1:04d}", _unit(i, age_s=120 if i < 5 else 0))
     now = datetime.now(UTC)
     picture.on_update(
-        "incident", "I-1", IncidentState("I-1", "滏阳河漫堤", 37.62, 115.63, "responding", now, 2)
+        "incident",
+        "I-1",
+        IncidentState(
+            incident_id="I-1",
+            title="滏阳河漫堤",
+            lat=37.62,
+            lon=115.63,
+            status="responding",
+            updated=now,
+            level=2,
+        ),
     )
     qtbot.waitUntil(lambda: window.view.unit_count() == 40, timeout=3000)  # type: ignore[attr-defined]
     qtbot.waitUntil(lambda: window.table.rowCount() == 40, timeout=3000)  # type: ignore[attr-defined]

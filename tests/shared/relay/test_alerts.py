@@ -93,8 +93,15 @@ def test_follow_ups_level_changes_responses_and_closing_chain_on(schemas: Schema
     back = f.observe(incident(level=2, updated=T0 + timedelta(minutes=34)))  # and back again
     assert len(back) == 1
 
-    step = ResponseStep("activate", 2, "市长", T0 + timedelta(minutes=40))
-    resp = ResponseState("INC-20260712-001", "危化品事故专项预案", 2, True, T0, history=[step])
+    step = ResponseStep(action="activate", level=2, by="市长", at=T0 + timedelta(minutes=40))
+    resp = ResponseState(
+        incident_id="INC-20260712-001",
+        plan="危化品事故专项预案",
+        level=2,
+        active=True,
+        updated=T0,
+        history=[step],
+    )
     [activated] = f.observe(resp)
     assert ("响应级别", "Ⅱ") in activated.alert.infos[0].parameters
     assert f.observe(resp) == []  # the same step seen again
