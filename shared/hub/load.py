@@ -49,6 +49,7 @@ from shared.store.models import (
     ResponseRow,
     ResponseStepRow,
 )
+from shared.store.reports import report_state
 
 _positions = cast(Table, Position.__table__)
 _reports = cast(Table, Report.__table__)
@@ -100,26 +101,7 @@ def reports_of(conn: Any, incident_ids: list[str]) -> list[ReportState]:
                 attachments.setdefault(a.report_msg_id, []).append(
                     AttachmentRef(a.sha256, a.name, a.media_type, a.size)
                 )
-        for r in reports:
-            out.append(
-                ReportState(
-                    report_id=r.msg_id,
-                    incident_id=r.incident_id,
-                    stage=r.stage,
-                    title=r.title,
-                    sender=r.sender,
-                    sent=r.sent,
-                    dead=r.dead,
-                    missing=r.missing,
-                    injured=r.injured,
-                    exercise=r.exercise,
-                    source=r.source,
-                    author=r.author,
-                    attachments=attachments.get(r.msg_id, []),
-                    version=r.version,
-                    area=[tuple(p) for p in json.loads(r.area)] if r.area else None,
-                )
-            )
+        out += [report_state(r._mapping, attachments.get(r.msg_id, [])) for r in reports]
     return out
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +16,6 @@ from shared.protocol import (
     AttachmentQuery,
     AttachmentStatus,
     IncidentState,
-    ReportState,
     SituationReport,
     encode,
     new_id,
@@ -25,6 +23,7 @@ from shared.protocol import (
 from shared.store.audit import AuditRecord
 from shared.store.blobs import BlobError, BlobStore
 from shared.store.models import Attachment, Incident, Report, ReportAttachment
+from shared.store.reports import report_row, report_state
 
 STAGE_NAMES = {"initial": "初报", "follow_up": "续报", "final": "终报"}
 
@@ -173,27 +172,8 @@ class ReportCommands(HandlerBase):
                 .where(Report.incident_id == msg.incident_id)
             ).scalar_one()
         version = 1 + stored + sum(1 for r in report_rows if r["incident_id"] == msg.incident_id)
-        report_rows.append(
-            {
-                "msg_id": msg.id,
-                "incident_id": msg.incident_id,
-                "stage": msg.stage,
-                "title": msg.title,
-                "text": msg.text,
-                "lat": msg.lat,
-                "lon": msg.lon,
-                "dead": msg.dead,
-                "missing": msg.missing,
-                "injured": msg.injured,
-                "sender": device,
-                "sent": msg.sent,
-                "exercise": exercise,
-                "source": msg.source,
-                "author": msg.author,
-                "version": version,
-                "area": json.dumps(area) if area else "",
-            }
-        )
+        row = report_row(msg, sender=device, exercise=exercise, version=version, area=area)
+        report_rows.append(row)
         if msg.attachments:
             conn.execute(
                 insert(ReportAttachment),
@@ -208,23 +188,7 @@ class ReportCommands(HandlerBase):
                     for a in msg.attachments
                 ],
             )
-        pending[("report", msg.id)] = ReportState(
-            report_id=msg.id,
-            incident_id=msg.incident_id,
-            stage=msg.stage,
-            title=msg.title,
-            sender=device,
-            sent=msg.sent,
-            dead=msg.dead,
-            missing=msg.missing,
-            injured=msg.injured,
-            exercise=exercise,
-            source=msg.source,
-            author=msg.author,
-            attachments=list(msg.attachments),
-            version=version,
-            area=area,
-        )
+        pending[("report", msg.id)] = report_state(row, list(msg.attachments))
         detail = f"{msg.stage} v{version} {msg.id}"
         if msg.attachments:
             detail += f" +{len(msg.attachments)} attachments"
