@@ -228,11 +228,15 @@ class QtVideoWall(QWidget):
         self.message = QLabel("")
         self.message.setWordWrap(True)
         outer.addWidget(self.message)
-        from command_center.app.speaker import Speaker
+        from gui_common.speaker import Speaker
 
         # sound follows the selected tile; the talk group's talker is always heard
         self.speaker = Speaker()
-        self.sound_label.setText(self.speaker.problem or tr("声音: 跟随所选画面"))
+        problems = {
+            "no_device": tr("没有可用的扬声器: 现场声音不播放 (仍在录制)"),
+            "open_failed": tr("扬声器无法打开: {e}").format(e=self.speaker.error),
+        }
+        self.sound_label.setText(problems.get(self.speaker.problem) or tr("声音: 跟随所选画面"))
         self.sound_feeds: dict[str, Feed] = {}
         self._listening: set[str] = set()
         self.heard = 0

@@ -46,11 +46,15 @@ class QtVoicePanel(QWidget):
         self._timer.start(250)
 
     def attach(self, media: Any) -> None:
-        from field_unit.app.speaker import Speaker
+        from gui_common.speaker import Speaker
 
         self.media = media
         self.speaker = Speaker()
-        self.sound.setText(self.speaker.problem or "声音: 扬声器")
+        problems = {
+            "no_device": "没有扬声器: 对讲声音无法播放 (请接耳机或扬声器)",
+            "open_failed": f"扬声器无法打开: {self.speaker.error} (请检查耳机或扬声器)",
+        }
+        self.sound.setText(problems.get(self.speaker.problem) or "声音: 扬声器")
         media.on_sound = self._on_sound
         for stream in media.sounds:
             self._on_sound(stream)
