@@ -11,6 +11,7 @@ for the incident's floor; the talker is shown to everyone.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ from PySide6.QtWidgets import (
 from command_center.app.i18n import tr
 from shared.client import SituationPicture
 from shared.media.hall import Feed, HallMedia
-from shared.media.recording import RecordingLibrary, iter_frames
+from shared.media.recording import RecordingLibrary
 from shared.protocol.state import TalkGroupState
 
 LAYOUTS = (1, 4, 9, 16)
@@ -442,36 +443,13 @@ class QtVideoWall(QWidget):
                 tile.clear(tr("已结束"))
 
     async def _decode(self, tile: QtVideoTile, feed: Feed) -> None:
-        from shared.media.encoding import FrameDecoder
-
-        decoder = FrameDecoder("video", "h264")
-        track = feed.fanout.track()
-        loop = asyncio.get_running_loop()
-
-        def to_image(packet: Any, size: tuple[int, int]) -> tuple[bytes, int, int] | None:
-            frames = decoder.decode(packet)
-            if not frames:
-                return None
-            frame = frames[-1]
-            w = max(64, min(frame.width, size[0]) // 2 * 2)
-            h = max(36, int(w * frame.height / frame.width) // 2 * 2)
-            rgb = frame.reformat(width=w, height=h, format="rgb24")
-            return bytes(rgb.planes[0]), w, rgb.planes[0].line_size
+        from shared.media.playout import live_pictures
 
         try:
-            while True:
-                packet = await track.recv()
-                size = (tile.width(), tile.height())
-                out = await loop.run_in_executor(None, to_image, packet, size)
-                if out is not None:
-                    data, w, stride = out
-                    h = len(data) // stride
-                    image = QImage(data, w, h, stride, QImage.Format.Format_RGB888).copy()
-                    tile.show_frame(image)
+            async for pic in live_pictures(feed.fanout.track(), tile.width):
+                tile.show_frame(_image(pic))
         except Exception:
-            pass
-        finally:
-            track.stop()
+            pass  # the feed ended (its track stops with it)
 
     def heard_session(self) -> str | None:
         """The session whose sound plays: the selected tile's."""
@@ -583,33 +561,20 @@ class QtVideoWall(QWidget):
         )
 
     async def _play(self, tile: QtVideoTile, path: Path, title: str) -> None:
-        """Play a recording into a tile at its own pace, decoding a frame at a time (a long
-        recording is never held in memory)."""
-        loop = asyncio.get_running_loop()
-        frames = iter_frames(path)
+        """Play a recording into a tile at its own pace (shared.media.playout)."""
+        from shared.media.playout import paced_pictures
+
         tile.title = title
         tile.note = title
-        shown = 0
-        started = time.monotonic()
         try:
-            while tile.feed is None:  # a live feed taking the tile stops the playback
-                frame = await loop.run_in_executor(None, next, frames, None)
-                if frame is None:
-                    break
-                w = min(frame.width, 960) // 2 * 2
-                h = int(w * frame.height / frame.width) // 2 * 2
-                rgb = frame.reformat(width=w, height=h, format="rgb24")
-                plane = rgb.planes[0]
-                image = QImage(bytes(plane), w, h, plane.line_size, QImage.Format.Format_RGB888)
-                tile.image = image.copy()
-                tile.update()
-                shown += 1
-                # real time: frame n at n/30 s after the start
-                await asyncio.sleep(max(0.0, started + shown / 30 - time.monotonic()))
+            async with contextlib.aclosing(paced_pictures(path)) as pictures:
+                async for pic in pictures:
+                    if tile.feed is not None:
+                        break  # a live feed taking the tile stops the playback
+                    tile.image = _image(pic)
+                    tile.update()
         except Exception as exc:
             self.say(tr("回放失败: {e}").format(e=exc))
-        finally:
-            frames.close()
         tile.note = tr("回放结束")
         tile.update()
 
@@ -634,3 +599,8 @@ class QtVideoWall(QWidget):
             self.say(tr("已导出: {p}").format(p=out))
         except Exception as exc:
             self.say(tr("导出失败: {e}").format(e=exc))
+
+
+def _image(pic: Any) -> QImage:
+    """A decoded picture as a QImage that owns its pixels."""
+    return QImage(pic.data, pic.width, pic.height, pic.stride, QImage.Format.Format_RGB888).copy()
