@@ -56,7 +56,11 @@ async def test_the_hall_watches_a_unit_and_talks_back(hub: HubHandle, tmp_path: 
                 asyncio.ensure_future(m.run(s.track))
                 for m, s in ((vm, video), (am, voice), (bm, back))
             ]
-            await asyncio.sleep(5)
+            await until(
+                lambda: vm.frames > 60 and len(am.delays_ms) >= 3 and len(bm.delays_ms) >= 3,
+                20,
+                what="video and voice both ways",
+            )
             for t in tasks:
                 t.cancel()
             assert vm.frames > 60 and vm.sizes[0] == (640, 360)
@@ -109,13 +113,19 @@ async def test_the_hall_relays_records_and_forwards_a_feed(hub: HubHandle, tmp_p
         video = next(f for f in feeds if f.stream.kind == "video")
         # the hall's screen: one decode of the fanned-out packets
         screen = PacketTrackMeter(video)
-        await asyncio.sleep(1)
+        await until(lambda: screen.meter.frames > 0, 10, what="the hall's screen decoding")
         fwd = await hall.forward(session.session_id, "unit-b")
         await asyncio.wait_for(fwd.connected.wait(), 20)
         await until(lambda: any(s.kind == "video" for s in got_b), 10)
         vb = VideoMeter()
         task = asyncio.ensure_future(vb.run(next(s for s in got_b if s.kind == "video").track))
-        await asyncio.sleep(4)
+        # the forwarded feed at unit-b, and three seconds of it on the hall's screen (and so
+        # in the recording, which started with the screen)
+        await until(
+            lambda: vb.frames > 30 and vb.delays_ms and screen.meter.frames > 90,
+            20,
+            what="the forwarded feed at unit-b and the hall's screen",
+        )
         task.cancel()
         # forwarded as received: the same picture size, readable stamps, a keyframe on joining
         assert vb.frames > 30 and vb.sizes == [(640, 360)] and vb.delays_ms
@@ -192,7 +202,7 @@ async def test_push_to_talk_through_the_hall(hub: HubHandle, tmp_path: Path) -> 
         c1 = units["u1"][0]
         await c1.submit(c1.make(FloorRequest, group_id="HZ-1", action="request"))
         await until(lambda: talkers and talkers[-1] == "u1", 10)
-        await asyncio.sleep(3.5)
+        await asyncio.sleep(3.5)  # u1 holds the key this long (its turn is recorded)
         # u2 hears u1 through the hall; u1 does not hear itself
         assert len(meters["u2"].delays_ms) >= 2 and not meters["u1"].delays_ms
         assert all(0 < d < 400 for d in meters["u2"].delays_ms)
@@ -200,7 +210,7 @@ async def test_push_to_talk_through_the_hall(hub: HubHandle, tmp_path: Path) -> 
         await hall.press("HZ-1")
         await until(lambda: talkers[-1] == "hall-1", 10)
         before = {n: len(m.delays_ms) for n, m in meters.items()}
-        await asyncio.sleep(3.5)
+        await asyncio.sleep(3.5)  # the hall's turn, as long (the recording holds both)
         assert all(len(meters[n].delays_ms) >= before[n] + 2 for n in meters)
         for t in tasks:
             t.cancel()

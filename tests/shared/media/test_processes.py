@@ -81,7 +81,12 @@ async def test_two_units_and_the_hall_through_a_hub_process(tmp_path: Path) -> N
                     if s.kind == "video":
                         meters[s.peer] = VideoMeter()
                         tasks.append(asyncio.ensure_future(meters[s.peer].run(s.track)))
-                await asyncio.sleep(4)
+                # two seconds of frames from each (30 and 15 fps) before measuring
+                await until(
+                    lambda: meters["unit-a"].frames >= 60 and meters["unit-b"].frames >= 30,
+                    20,
+                    what="frames from both units",
+                )
                 assert meters["unit-a"].sizes == [(640, 360)] and meters["unit-b"].sizes == [
                     (320, 180)
                 ]
@@ -96,8 +101,8 @@ async def test_two_units_and_the_hall_through_a_hub_process(tmp_path: Path) -> N
                 gone_after = time.monotonic() - t0
                 # unit-a never noticed
                 before = meters["unit-a"].frames
-                await asyncio.sleep(2)
-                assert meters["unit-a"].frames > before + 30 and sa.session_id in hall.sessions
+                await until(lambda: meters["unit-a"].frames > before + 30, 10, what="unit-a on")
+                assert sa.session_id in hall.sessions
                 await hall.end(sa.session_id, "done")
                 for t in tasks:
                     t.cancel()

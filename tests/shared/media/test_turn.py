@@ -59,7 +59,11 @@ def turn_server(tmp_path: Path) -> Iterator[int]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    time.sleep(0.5)
+    # it writes its pid file once it has read its configuration and opened its listeners
+    deadline = time.monotonic() + 10
+    while not (tmp_path / "turn.pid").exists() and proc.poll() is None:
+        assert time.monotonic() < deadline, "turnserver did not start in 10 s"
+        time.sleep(0.02)
     assert proc.poll() is None, (
         (tmp_path / "turn.log").read_text()
         if (tmp_path / "turn.log").exists()
