@@ -158,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _province_sim(args: argparse.Namespace) -> int:
     from shared.relay import SchemaUnavailable, load_schemas
-    from shared.relay.province_sim import ProvinceSim
+    from shared.sim.province import ProvinceSim
 
     host, port = _listen(args.listen)
     try:
@@ -185,7 +185,7 @@ def _province_sim(args: argparse.Namespace) -> int:
 def _relay_status(args: argparse.Namespace) -> int:
     from shared.config import load_config
     from shared.hub.service import open_store
-    from shared.relay.queue import RelayQueue
+    from shared.relay.outbound.queue import RelayQueue
     from shared.store.models import RelayDelivery
 
     config = load_config(args.config)
@@ -235,7 +235,7 @@ def _warnings(args: argparse.Namespace) -> int:
     from shared.config import default_data_dir
     from shared.identity import load_bundle
     from shared.relay import SchemaUnavailable, load_schemas
-    from shared.relay.gateway import WarningGateway
+    from shared.relay.inbound.gateway import WarningGateway
 
     try:
         schemas = load_schemas(args.schemas)
@@ -280,7 +280,7 @@ def _warnings(args: argparse.Namespace) -> int:
 
 
 def _exchange(args: argparse.Namespace) -> int:
-    from shared.relay.exchange import (
+    from shared.relay.exchange.bundle import (
         BundleRefused,
         collect,
         describe,
@@ -295,7 +295,7 @@ def _exchange(args: argparse.Namespace) -> int:
         if args.action in ("key", "export"):
             from shared.config import load_config
             from shared.hub.service import open_store
-            from shared.relay.alerts import load_cap_settings
+            from shared.relay.outbound.alerts import load_cap_settings
             from shared.store.blobs import BlobStore
 
             key = load_or_create_signing_key(args.data_dir)
@@ -345,7 +345,7 @@ def _exchange_import(args: argparse.Namespace, verified: Any) -> int:
     from shared.client import HubClient
     from shared.config import default_data_dir
     from shared.identity import load_bundle
-    from shared.relay.exchange_import import import_bundle
+    from shared.relay.exchange.importer import import_bundle
 
     bundle = load_bundle(args.bundle)
     outbox = args.outbox or default_data_dir() / "exchange" / f"{bundle.device}-outbox.db"
@@ -374,7 +374,7 @@ def _exchange_import(args: argparse.Namespace, verified: Any) -> int:
 def _intake(args: argparse.Namespace) -> int:
     from shared.config import default_data_dir
     from shared.identity import load_bundle
-    from shared.relay.intake import Intake, load_intake_config, openapi
+    from shared.relay.inbound.intake import Intake, load_intake_config, openapi
 
     if args.action == "openapi":
         print(json.dumps(openapi(), ensure_ascii=False, indent=2))
@@ -410,7 +410,7 @@ def _server_tls(args: argparse.Namespace, stem: str = "province") -> Any:
     the CA are required."""
     import ssl
 
-    from shared.relay.province_sim import server_tls
+    from shared.sim.province import server_tls
 
     ca = args.ca or (args.pki / "ca.crt" if args.pki else None)
     cert = args.cert or (args.pki / f"{stem}.crt" if args.pki else None)

@@ -225,7 +225,7 @@ def _schemas() -> Any:
 def cap(data: bytes) -> None:
     """A warning document (CAP, EDXL-DE or Atom) from a file, a folder or a feed: read or
     refused with a reason, never raised."""
-    from shared.relay.warnings import read_document
+    from shared.relay.inbound.warnings import read_document
 
     found = read_document(data, schemas=_schemas(), now=T0, source="fuzz")
     if not found:
@@ -239,7 +239,7 @@ def _cap_seeds() -> list[bytes]:
 
 def intake_json(data: bytes) -> None:
     """A department platform's JSON body: decoded, or a reason (a string)."""
-    from shared.relay.intake import (
+    from shared.relay.inbound.intake import (
         OrderAnswerBody,
         ReportBody,
         ResourceStatusBody,
@@ -271,7 +271,7 @@ def _exchange_key() -> Any:
 
 def exchange(data: bytes) -> None:
     """An exchange bundle (a zip, signed): verified or ``BundleRefused``."""
-    from shared.relay.exchange import BundleRefused, key_id, read_bundle
+    from shared.relay.exchange.bundle import BundleRefused, key_id, read_bundle
 
     public = _exchange_key().public_key()
     with contextlib.suppress(BundleRefused):
@@ -279,7 +279,12 @@ def exchange(data: bytes) -> None:
 
 
 def _exchange_seeds() -> list[bytes]:
-    from shared.relay.exchange import BundledIncident, BundledReport, ExchangeBundle, write_bundle
+    from shared.relay.exchange.bundle import (
+        BundledIncident,
+        BundledReport,
+        ExchangeBundle,
+        write_bundle,
+    )
     from shared.store.blobs import BlobStore
 
     bundle = ExchangeBundle(
@@ -329,16 +334,16 @@ def _bundle_seeds() -> list[bytes]:
 
 def province_answer(data: bytes) -> None:
     """The provincial platform's answer to a relayed document: read, or ``ValueError``."""
-    from shared.relay.answers import read_answer
+    from shared.relay.formats.answers import read_answer
 
     with contextlib.suppress(ValueError):
         read_answer(data)
 
 
 def _answer_seeds() -> list[bytes]:
-    from shared.relay.answers import ack_for, error_for
-    from shared.relay.edxl import distribution_xml, read_distribution
-    from shared.relay.safexml import parse_untrusted
+    from shared.relay.formats.answers import ack_for, error_for
+    from shared.relay.formats.edxl import distribution_xml, read_distribution
+    from shared.relay.formats.safexml import parse_untrusted
 
     error = error_for("D-1", "province", T0, ["missing area"])
     ack = ack_for(read_distribution(parse_untrusted(distribution_xml(error))), "province", T0)

@@ -1,5 +1,5 @@
 """The in-memory twin of the client's link to the hub (as the relay has
-:class:`~shared.relay.transports.MemoryTransport` for its transports).
+:class:`~shared.relay.outbound.transports.MemoryTransport` for its transports).
 
 A :class:`~shared.client.HubClient` made with ``connect=link.connect`` runs its outbox, send
 window, resend cursor, acknowledgements and reconnections against it, with no socket, no

@@ -191,7 +191,9 @@ class Hub:
         # here, before the hub binds, so a missing certificate stops it with the file named.
         self.relayer: Relayer | None = None
         if relay is not None and relay.destinations:
-            from shared.relay.setup import build_relayer  # lxml, aiohttp: only when relaying
+            from shared.relay.outbound.setup import (
+                build_relayer,  # lxml, aiohttp: only when relaying
+            )
 
             self.relayer = build_relayer(relay, engine, self.blobs, wall_clock)
         if site_plans is not None:

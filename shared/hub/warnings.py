@@ -17,7 +17,12 @@ from sqlalchemy import insert, select
 from shared.hub.common import HandlerBase, Pending
 from shared.protocol import ExternalWarning
 from shared.protocol.state import WarningState
-from shared.relay.warnings import WarningSettings, draft_for, load_warning_settings, warning_key
+from shared.relay.inbound.warnings import (
+    WarningSettings,
+    draft_for,
+    load_warning_settings,
+    warning_key,
+)
 from shared.store.audit import AuditRecord
 from shared.store.models import ExternalWarningRow, Incident
 

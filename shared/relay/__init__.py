@@ -11,11 +11,19 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from shared.relay.alerts import AlertEvent, AlertFactory, CapSettings, load_cap_settings
-    from shared.relay.answers import Answer, ack_for, error_for, read_answer
-    from shared.relay.cap import Alert, Area, CapError, Circle, Info, Resource, alert_xml, cap_time
-    from shared.relay.cap_read import is_cap, read_alert
-    from shared.relay.edxl import (
+    from shared.relay.formats.answers import Answer, ack_for, error_for, read_answer
+    from shared.relay.formats.cap import (
+        Alert,
+        Area,
+        CapError,
+        Circle,
+        Info,
+        Resource,
+        alert_xml,
+        cap_time,
+    )
+    from shared.relay.formats.cap_read import is_cap, read_alert
+    from shared.relay.formats.edxl import (
         ContentObject,
         Distribution,
         EdxlError,
@@ -23,11 +31,17 @@ if TYPE_CHECKING:
         distribution_xml,
         read_distribution,
     )
-    from shared.relay.queue import Backlog, RelayQueue
-    from shared.relay.relayer import Backoff, Relayer, envelope
-    from shared.relay.safexml import XmlRejected, parse_untrusted
-    from shared.relay.schemas import Schemas, SchemaUnavailable, load_schemas, standards_dir
-    from shared.relay.transports import (
+    from shared.relay.formats.safexml import XmlRejected, parse_untrusted
+    from shared.relay.formats.schemas import Schemas, SchemaUnavailable, load_schemas, standards_dir
+    from shared.relay.outbound.alerts import (
+        AlertEvent,
+        AlertFactory,
+        CapSettings,
+        load_cap_settings,
+    )
+    from shared.relay.outbound.queue import Backlog, RelayQueue
+    from shared.relay.outbound.relayer import Backoff, Relayer, envelope
+    from shared.relay.outbound.transports import (
         DeliveryFailed,
         DropTransport,
         HttpsTransport,
@@ -38,48 +52,48 @@ if TYPE_CHECKING:
     )
 
 _WHERE = {
-    "Alert": "shared.relay.cap",
-    "AlertEvent": "shared.relay.alerts",
-    "AlertFactory": "shared.relay.alerts",
-    "Answer": "shared.relay.answers",
-    "Area": "shared.relay.cap",
-    "Backlog": "shared.relay.queue",
-    "Backoff": "shared.relay.relayer",
-    "CapError": "shared.relay.cap",
-    "CapSettings": "shared.relay.alerts",
-    "Circle": "shared.relay.cap",
-    "ContentObject": "shared.relay.edxl",
-    "DeliveryFailed": "shared.relay.transports",
-    "Distribution": "shared.relay.edxl",
-    "DropTransport": "shared.relay.transports",
-    "EdxlError": "shared.relay.edxl",
-    "HttpsTransport": "shared.relay.transports",
-    "Info": "shared.relay.cap",
-    "MemoryTransport": "shared.relay.transports",
-    "NonXmlContent": "shared.relay.edxl",
-    "Receipt": "shared.relay.transports",
-    "RelayQueue": "shared.relay.queue",
-    "Relayer": "shared.relay.relayer",
-    "Resource": "shared.relay.cap",
-    "SchemaUnavailable": "shared.relay.schemas",
-    "Schemas": "shared.relay.schemas",
-    "Transport": "shared.relay.transports",
-    "XmlRejected": "shared.relay.safexml",
-    "ack_for": "shared.relay.answers",
-    "alert_xml": "shared.relay.cap",
-    "cap_time": "shared.relay.cap",
-    "client_tls": "shared.relay.transports",
-    "distribution_xml": "shared.relay.edxl",
-    "envelope": "shared.relay.relayer",
-    "error_for": "shared.relay.answers",
-    "is_cap": "shared.relay.cap_read",
-    "load_cap_settings": "shared.relay.alerts",
-    "load_schemas": "shared.relay.schemas",
-    "parse_untrusted": "shared.relay.safexml",
-    "read_alert": "shared.relay.cap_read",
-    "read_answer": "shared.relay.answers",
-    "read_distribution": "shared.relay.edxl",
-    "standards_dir": "shared.relay.schemas",
+    "Alert": "shared.relay.formats.cap",
+    "AlertEvent": "shared.relay.outbound.alerts",
+    "AlertFactory": "shared.relay.outbound.alerts",
+    "Answer": "shared.relay.formats.answers",
+    "Area": "shared.relay.formats.cap",
+    "Backlog": "shared.relay.outbound.queue",
+    "Backoff": "shared.relay.outbound.relayer",
+    "CapError": "shared.relay.formats.cap",
+    "CapSettings": "shared.relay.outbound.alerts",
+    "Circle": "shared.relay.formats.cap",
+    "ContentObject": "shared.relay.formats.edxl",
+    "DeliveryFailed": "shared.relay.outbound.transports",
+    "Distribution": "shared.relay.formats.edxl",
+    "DropTransport": "shared.relay.outbound.transports",
+    "EdxlError": "shared.relay.formats.edxl",
+    "HttpsTransport": "shared.relay.outbound.transports",
+    "Info": "shared.relay.formats.cap",
+    "MemoryTransport": "shared.relay.outbound.transports",
+    "NonXmlContent": "shared.relay.formats.edxl",
+    "Receipt": "shared.relay.outbound.transports",
+    "RelayQueue": "shared.relay.outbound.queue",
+    "Relayer": "shared.relay.outbound.relayer",
+    "Resource": "shared.relay.formats.cap",
+    "SchemaUnavailable": "shared.relay.formats.schemas",
+    "Schemas": "shared.relay.formats.schemas",
+    "Transport": "shared.relay.outbound.transports",
+    "XmlRejected": "shared.relay.formats.safexml",
+    "ack_for": "shared.relay.formats.answers",
+    "alert_xml": "shared.relay.formats.cap",
+    "cap_time": "shared.relay.formats.cap",
+    "client_tls": "shared.relay.outbound.transports",
+    "distribution_xml": "shared.relay.formats.edxl",
+    "envelope": "shared.relay.outbound.relayer",
+    "error_for": "shared.relay.formats.answers",
+    "is_cap": "shared.relay.formats.cap_read",
+    "load_cap_settings": "shared.relay.outbound.alerts",
+    "load_schemas": "shared.relay.formats.schemas",
+    "parse_untrusted": "shared.relay.formats.safexml",
+    "read_alert": "shared.relay.formats.cap_read",
+    "read_answer": "shared.relay.formats.answers",
+    "read_distribution": "shared.relay.formats.edxl",
+    "standards_dir": "shared.relay.formats.schemas",
 }
 
 

@@ -19,7 +19,7 @@ from shared.client import (
 from shared.config import RelayConfig, RelayDestination
 from shared.protocol import SituationReport
 from shared.relay import parse_untrusted, read_distribution
-from shared.relay.gateway import WarningGateway
+from shared.relay.inbound.gateway import WarningGateway
 from tests.shared.relay.warning_samples import US_FLOOD, cma_blizzard
 from tests.support import page_painted
 from tests.support import run_in_qt as _run_in_qt

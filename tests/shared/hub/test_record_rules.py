@@ -43,10 +43,10 @@ from shared.protocol import (
 )
 from shared.protocol.messages import AckBatch
 from shared.relay import Schemas, SchemaUnavailable, load_schemas
-from shared.relay.alerts import AlertFactory, load_cap_settings
-from shared.relay.cap import alert_element
-from shared.relay.edxl import distribution_element
-from shared.relay.relayer import envelope
+from shared.relay.formats.cap import alert_element
+from shared.relay.formats.edxl import distribution_element
+from shared.relay.outbound.alerts import AlertFactory, load_cap_settings
+from shared.relay.outbound.relayer import envelope
 from shared.store.audit import verify
 from shared.store.blobs import BlobStore
 from shared.store.database import open_engine

@@ -23,7 +23,7 @@ from shared.relay import (
     Schemas,
     client_tls,
 )
-from shared.relay.province_sim import ProvinceSim, server_tls
+from shared.sim.province import ProvinceSim, server_tls
 from tests.shared.relay.conftest import T0, incident, report
 from tests.support import free_ports
 

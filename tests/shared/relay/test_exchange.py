@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from shared.client import HubClient, Replica, upload
 from shared.protocol import IncidentDeclare, SituationReport
-from shared.relay.exchange import (
+from shared.relay.exchange.bundle import (
     BundleRefused,
     collect,
     load_or_create_signing_key,
@@ -25,7 +25,7 @@ from shared.relay.exchange import (
     read_bundle,
     write_bundle,
 )
-from shared.relay.exchange_import import import_bundle
+from shared.relay.exchange.importer import import_bundle
 from shared.store.blobs import BlobStore
 from shared.store.models import Report, ReportAttachment
 from tests.support import until as _until

@@ -20,7 +20,7 @@ from shared.config import ConfigError, RelayConfig, RelayDestination
 from shared.identity.pki import init_test_pki
 from shared.protocol import IncidentClose, IncidentDeclare, ResponseCommand, SituationReport
 from shared.relay import Schemas, parse_untrusted, read_alert, read_distribution
-from shared.relay.province_sim import ProvinceSim, server_tls
+from shared.sim.province import ProvinceSim, server_tls
 from shared.store.models import RelayAlert, RelayDelivery
 from tests.support import free_ports
 from tests.support import until as _until

@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from shared.client import HubClient, Replica
 from shared.protocol import IncidentDeclare, WarningState
 from shared.relay import load_schemas
-from shared.relay.gateway import WarningGateway
-from shared.relay.warnings import warning_key
+from shared.relay.inbound.gateway import WarningGateway
+from shared.relay.inbound.warnings import warning_key
 from shared.store.models import ExternalWarningRow, Incident
 from tests.shared.relay.warning_samples import US_FLOOD, cma_blizzard
 from tests.support import until as _until

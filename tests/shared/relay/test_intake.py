@@ -18,8 +18,8 @@ from shared.client import HubClient, Replica, issue_order
 from shared.identity.pki import init_test_pki, issue
 from shared.protocol import IncidentDeclare, ResourceUpsert
 from shared.relay import client_tls
-from shared.relay.intake import Intake, openapi
-from shared.relay.province_sim import server_tls
+from shared.relay.inbound.intake import Intake, openapi
+from shared.sim.province import server_tls
 from shared.store.models import Report
 from tests.support import until as _until
 

@@ -17,9 +17,9 @@ import pytest
 
 from shared.identity.pki import init_test_pki, issue, make_ca
 from shared.relay import client_tls
-from shared.relay.guarded_http import HttpLimits
-from shared.relay.intake import Intake
-from shared.relay.province_sim import server_tls
+from shared.relay.inbound.guarded_http import HttpLimits
+from shared.relay.inbound.intake import Intake
+from shared.sim.province import server_tls
 from tests.support import until
 
 
@@ -165,7 +165,7 @@ async def test_refused_certificates_are_logged_with_the_reason(
 ) -> None:
     intake, pki = door
     assert intake.server is not None
-    caplog.set_level(logging.WARNING, logger="shared.relay.guarded_http")
+    caplog.set_level(logging.WARNING, logger="shared.relay.inbound.guarded_http")
     with pytest.raises((aiohttp.ClientError, ssl.SSLError, ConnectionError)):
         async with (
             aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=_ctx(pki, who))) as s,

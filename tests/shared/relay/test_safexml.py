@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shared.relay import Schemas, XmlRejected, parse_untrusted, read_alert
-from shared.relay.cap import CapError
+from shared.relay.formats.cap import CapError
 
 LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">

@@ -11,8 +11,8 @@ import pytest
 
 from shared.protocol.messages import ExternalWarning
 from shared.relay import Schemas
-from shared.relay.gateway import message_id
-from shared.relay.warnings import draft_for, load_warning_settings, read_document
+from shared.relay.inbound.gateway import message_id
+from shared.relay.inbound.warnings import draft_for, load_warning_settings, read_document
 from tests.shared.relay.warning_samples import (
     CAP11,
     EU_GEOCODE_ONLY,
@@ -116,7 +116,7 @@ def test_without_schemas_cap_is_still_read_strictly() -> None:
 async def test_the_poller_reads_a_feed_and_fetches_linked_cap_documents(schemas: Schemas) -> None:
     from aiohttp import web
 
-    from shared.relay.gateway import WarningGateway
+    from shared.relay.inbound.gateway import WarningGateway
     from tests.support import free_ports
 
     port = free_ports(1)[0]
@@ -154,7 +154,7 @@ async def test_the_poller_reads_a_feed_and_fetches_linked_cap_documents(schemas:
 def test_mutated_documents_never_raise(schemas: Schemas) -> None:
     """Every byte of a real alert changed in turn, and every prefix: each document is read
     or refused with a reason (a damaged CAP file once stopped the watcher for good)."""
-    from shared.relay.warnings import read_document
+    from shared.relay.inbound.warnings import read_document
 
     now = datetime(2026, 11, 28, tzinfo=UTC)
     doc = cma_blizzard()
@@ -175,7 +175,7 @@ async def test_the_watcher_moves_a_damaged_file_aside_and_reads_the_next(
     import os
     import time
 
-    from shared.relay.gateway import WarningGateway
+    from shared.relay.inbound.gateway import WarningGateway
 
     drop = tmp_path / "drop"
     drop.mkdir()

@@ -19,7 +19,7 @@ from typing import Literal, Protocol
 
 import aiohttp
 
-from shared.relay.answers import read_answer
+from shared.relay.formats.answers import read_answer
 
 _SAFE_NAME = re.compile(r"[^0-9A-Za-z._-]")
 MANIFEST = "manifest.sha256"

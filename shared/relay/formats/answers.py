@@ -1,7 +1,7 @@
 """The province's answers: an EDXL-DE ``Ack`` or ``Error`` that references what it answers.
 
 An ``Error`` carries the reasons as a ``text/plain`` content object (EDXL-DE has no free-text
-field of its own). Both are what :mod:`shared.relay.province_sim` sends and what the relay's
+field of its own). Both are what :mod:`shared.sim.province` sends and what the relay's
 HTTPS transport reads back.
 """
 
@@ -12,8 +12,8 @@ from datetime import datetime
 import msgspec
 
 from shared.protocol import new_id
-from shared.relay.edxl import ContentObject, Distribution, NonXmlContent, read_distribution
-from shared.relay.safexml import XmlRejected, parse_untrusted
+from shared.relay.formats.edxl import ContentObject, Distribution, NonXmlContent, read_distribution
+from shared.relay.formats.safexml import XmlRejected, parse_untrusted
 
 
 class Answer(msgspec.Struct, frozen=True):

@@ -17,8 +17,8 @@ from typing import Any
 import msgspec
 from lxml import etree
 
-from shared.relay.cap import CapError, cap_time, parse_cap_time
-from shared.relay.safexml import local_name, namespace
+from shared.relay.formats.cap import CapError, cap_time, parse_cap_time
+from shared.relay.formats.safexml import local_name, namespace
 
 EDXL_NS = "urn:oasis:names:tc:emergency:EDXL:DE:1.0"
 DISTRIBUTION_STATUSES = ("Actual", "Exercise", "System", "Test")

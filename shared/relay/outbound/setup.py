@@ -12,11 +12,11 @@ from typing import cast
 from sqlalchemy import Engine, Table, select
 
 from shared.config import ConfigError, RelayConfig, RelayDestination
-from shared.relay.alerts import AlertFactory, CapSettings, load_cap_settings
-from shared.relay.cap import CapError
-from shared.relay.queue import RelayQueue
-from shared.relay.relayer import Backoff, Relayer
-from shared.relay.transports import DropTransport, HttpsTransport, Transport, client_tls
+from shared.relay.formats.cap import CapError
+from shared.relay.outbound.alerts import AlertFactory, CapSettings, load_cap_settings
+from shared.relay.outbound.queue import RelayQueue
+from shared.relay.outbound.relayer import Backoff, Relayer
+from shared.relay.outbound.transports import DropTransport, HttpsTransport, Transport, client_tls
 from shared.store.blobs import BlobStore
 from shared.store.models import Report
 

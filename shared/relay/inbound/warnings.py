@@ -4,7 +4,7 @@ safely into :class:`~shared.protocol.ExternalWarning` messages, and what the hub
 A document may be a CAP alert (1.0, 1.1 or 1.2), an EDXL-DE envelope carrying CAP alerts, or
 an Atom feed whose entries carry CAP inline (entries that only link to CAP are listed for the
 poller to fetch). CAP 1.2 is validated against the OASIS schema when the schemas are at hand.
-Refused, with the reason: anything :func:`~shared.relay.safexml.parse_untrusted` refuses,
+Refused, with the reason: anything :func:`~shared.relay.formats.safexml.parse_untrusted` refuses,
 schema problems, msgType Ack/Error, status System/Test/Draft (not warnings for a map), and
 alerts already expired.
 """
@@ -23,11 +23,11 @@ from shapely.geometry import Point, Polygon, box
 from shared.data import load_toml
 from shared.protocol.messages import WarningArea
 from shared.protocol.state import IncidentDraft
-from shared.relay.cap import Alert, CapError, Info
-from shared.relay.cap_read import is_cap, read_alert
-from shared.relay.edxl import EDXL_NS
-from shared.relay.safexml import XmlRejected, local_name, namespace, parse_untrusted
-from shared.relay.schemas import Schemas
+from shared.relay.formats.cap import Alert, CapError, Info
+from shared.relay.formats.cap_read import is_cap, read_alert
+from shared.relay.formats.edxl import EDXL_NS
+from shared.relay.formats.safexml import XmlRejected, local_name, namespace, parse_untrusted
+from shared.relay.formats.schemas import Schemas
 
 log = logging.getLogger(__name__)
 

@@ -30,7 +30,7 @@ from shared.domain.grading import LEVEL_NAMES, LEVEL_NUMERALS
 from shared.geo.places import county_seats
 from shared.protocol.messages import AttachmentRef
 from shared.protocol.state import IncidentState, ReportState, ResponseState, StateValue
-from shared.relay.cap import Alert, Area, CapError, Circle, Info, Resource
+from shared.relay.formats.cap import Alert, Area, CapError, Circle, Info, Resource
 
 AlertKind = Literal["report", "level", "response", "close", "reopen"]
 _UNSAFE = re.compile(r"[^0-9A-Za-z._:-]")

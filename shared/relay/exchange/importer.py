@@ -14,7 +14,7 @@ from typing import Any
 
 from shared.client import HubClient, upload
 from shared.protocol import IncidentClose, IncidentDeclare, SituationReport, utcnow
-from shared.relay.exchange import VerifiedBundle, import_ids
+from shared.relay.exchange.bundle import VerifiedBundle, import_ids
 
 _STATUSES = ("reported", "verified", "responding", "stabilised")
 _TRANSITIONERS = ("county", "duty-officer", "leader")

@@ -2,7 +2,7 @@
 
 The hub hands every published batch to :meth:`Relayer.observe` (a thread-safe put; the hub
 loop never waits on the relay). The relay's own thread runs an asyncio loop that turns
-changes into alerts (:class:`~shared.relay.alerts.AlertFactory`), wraps each with its
+changes into alerts (:class:`~shared.relay.outbound.alerts.AlertFactory`), wraps each with its
 attachments in an EDXL-DE envelope, writes it to the queue, and serves each destination in
 order with exponential back-off. :meth:`take_statuses` gives the hub the queue figures to
 publish on the ``relay`` topic, so the command hall shows the backlog.
@@ -30,9 +30,8 @@ from shared.protocol.state import (
     StateValue,
     UpdateBatch,
 )
-from shared.relay.alerts import AlertEvent, AlertFactory, CapSettings
-from shared.relay.cap import alert_xml
-from shared.relay.edxl import (
+from shared.relay.formats.cap import alert_xml
+from shared.relay.formats.edxl import (
     ContentObject,
     Distribution,
     NonXmlContent,
@@ -40,8 +39,9 @@ from shared.relay.edxl import (
     ValueList,
     distribution_xml,
 )
-from shared.relay.queue import Backlog, Queued, RelayQueue
-from shared.relay.transports import DeliveryFailed, Transport
+from shared.relay.outbound.alerts import AlertEvent, AlertFactory, CapSettings
+from shared.relay.outbound.queue import Backlog, Queued, RelayQueue
+from shared.relay.outbound.transports import DeliveryFailed, Transport
 from shared.store.blobs import BlobStore
 
 log = logging.getLogger(__name__)

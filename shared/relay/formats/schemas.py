@@ -13,9 +13,9 @@ from typing import Any
 
 from lxml import etree
 
-from shared.relay.cap_read import is_cap
-from shared.relay.edxl import EDXL_NS
-from shared.relay.safexml import local_name, namespace
+from shared.relay.formats.cap_read import is_cap
+from shared.relay.formats.edxl import EDXL_NS
+from shared.relay.formats.safexml import local_name, namespace
 
 CAP_XSD = "cap-1.2.xsd"
 EDXL_XSD = "edxl-de-1.0.xsd"
@@ -31,7 +31,7 @@ def standards_dir() -> Path | None:
     env = os.environ.get("HENGSHUI_STANDARDS")
     if env:
         return Path(env)
-    beside = Path(__file__).resolve().parents[3] / "shared" / "standards"
+    beside = Path(__file__).resolve().parents[4] / "shared" / "standards"
     return beside if (beside / CAP_XSD).is_file() else None
 
 

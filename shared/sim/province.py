@@ -22,10 +22,10 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
-from shared.relay.answers import ack_for, error_for
-from shared.relay.edxl import EdxlError, distribution_xml, read_distribution
-from shared.relay.safexml import XmlRejected, parse_untrusted
-from shared.relay.schemas import Schemas
+from shared.relay.formats.answers import ack_for, error_for
+from shared.relay.formats.edxl import EdxlError, distribution_xml, read_distribution
+from shared.relay.formats.safexml import XmlRejected, parse_untrusted
+from shared.relay.formats.schemas import Schemas
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.relay.cap import (
+from shared.relay.formats.cap import (
     CAP_NAMESPACES,
     CERTAINTIES,
     MSG_TYPES,
@@ -26,7 +26,7 @@ from shared.relay.cap import (
     Resource,
     parse_cap_time,
 )
-from shared.relay.safexml import local_name, namespace
+from shared.relay.formats.safexml import local_name, namespace
 
 MAX_POLYGON_POINTS = 20_000
 

@@ -1,10 +1,10 @@
 """The warnings gateway: CAP from files, a drop folder or an HTTP feed, into the hub.
 
 One code path for all three (``command-center warnings ingest / watch / poll``): read the
-document safely (:func:`~shared.relay.warnings.read_document`), send each accepted alert as an
-:class:`~shared.protocol.ExternalWarning` through the durable outbox, and say for every file
-what happened. Message ids derive from the CAP sender, identifier and sent time, so the same
-alert seen twice (a feed polled every minute, a file dropped again) is stored once.
+document safely (:func:`~shared.relay.inbound.warnings.read_document`), send each accepted
+alert as an :class:`~shared.protocol.ExternalWarning` through the durable outbox, and say for
+every file what happened. Message ids derive from the CAP sender, identifier and sent time, so
+the same alert seen twice (a feed polled every minute, a file dropped again) is stored once.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from typing import Any
 
 from shared.client import HubClient
 from shared.protocol import ExternalWarning, utcnow
-from shared.relay.schemas import Schemas
-from shared.relay.warnings import MAX_WARNING_BYTES, Ingested, read_document
+from shared.relay.formats.schemas import Schemas
+from shared.relay.inbound.warnings import MAX_WARNING_BYTES, Ingested, read_document
 
 log = logging.getLogger(__name__)
 PATTERNS = ("*.xml", "*.cap", "*.atom")

@@ -31,8 +31,8 @@ from shared.protocol import (
     SituationReport,
     utcnow,
 )
-from shared.relay.guarded_http import GuardedServer, HttpLimits, read_body
-from shared.relay.intake_ledger import Ledger, body_digest
+from shared.relay.inbound.guarded_http import GuardedServer, HttpLimits, read_body
+from shared.relay.inbound.intake_ledger import Ledger, body_digest
 
 log = logging.getLogger(__name__)
 
