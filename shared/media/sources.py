@@ -24,7 +24,7 @@ from typing import Any
 from aiortc.mediastreams import MediaStreamTrack
 
 from shared.media.encoding import LADDER_720P, SharedAudioEncoder, SharedVideoEncoder, Step
-from shared.media.synthetic import SyntheticAudioTrack, SyntheticVideoTrack
+from shared.sim.synthetic_media import SyntheticAudioTrack, SyntheticVideoTrack
 
 
 class SourceError(Exception):

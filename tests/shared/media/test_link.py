@@ -16,9 +16,9 @@ from shared.media.encoding import (
     codec_preferences,
     install_passthrough,
 )
-from shared.media.linkemu import LossyLink
 from shared.media.meter import VideoMeter
-from shared.media.synthetic import SyntheticVideoTrack
+from shared.sim.linkemu import LossyLink
+from shared.sim.synthetic_media import SyntheticVideoTrack
 from tests.support import until
 
 

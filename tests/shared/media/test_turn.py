@@ -16,7 +16,7 @@ from aiortc import RTCPeerConnection, RTCSessionDescription
 from shared.media.agent import MediaError, ice_servers, peer_config
 from shared.media.encoding import SharedVideoEncoder, codec_preferences, install_passthrough
 from shared.media.meter import VideoMeter
-from shared.media.synthetic import SyntheticVideoTrack
+from shared.sim.synthetic_media import SyntheticVideoTrack
 from tests.support import free_ports
 
 
