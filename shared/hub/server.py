@@ -37,12 +37,10 @@ from shared.domain import (
     escalations,
 )
 from shared.hub.auth import ZapGuard, make_server_socket
+from shared.hub.discipline import Discipline
 from shared.hub.escalation import domain_order
 from shared.hub.guard import (
-    ABUSE_ALARM_NAME,
-    ABUSE_RULE,
     ConductBook,
-    ConductChange,
     ConductLimits,
     FairQueue,
 )
@@ -211,8 +209,16 @@ class Hub:
         self._ready = threading.Event()
         self._stop_endpoint = f"inproc://hub-stop-{id(self)}"
         self._failure: BaseException | None = None
-        self._refusal_seen: dict[tuple[str, str], float] = {}
         self._audit_backlog: list[AuditRecord] = []  # written on the next tick
+        self.discipline = Discipline(
+            self.conduct,
+            self.waiting,
+            self.state,
+            self._audit_backlog,
+            self.clock,
+            self.stats,
+            self._error,
+        )
 
     def _is_recipient(self, name: str) -> bool:
         """Orders go to enrolled, usable devices (field units, liaisons …)."""
@@ -483,7 +489,7 @@ class Hub:
             if watched and conduct.standing(key) == "cut_off":
                 conduct.dropped += 1
                 if conduct.notice_due(key, now, every_s=5.0):
-                    self._reply_now(rid, self._cut_off_error(key, now))
+                    self._reply_now(rid, self.discipline.cut_off_error(key, now))
                 continue
             got.append((rid, frame, extra, key))
         self.stats["frames"] += len(got)
@@ -539,69 +545,6 @@ class Hub:
         with contextlib.suppress(zmq.Again):
             self.router.send_multipart((rid, payload), zmq.NOBLOCK)
 
-    def _cut_off_error(self, key: str, now: float) -> bytes:
-        until = self.conduct.cut_keys.get(key, now)
-        wall = self.clock() + timedelta(seconds=max(0.0, until - now))
-        return self._error(
-            None,
-            "throttled",
-            f"this device is cut off until {wall:%H:%M:%S} UTC for sending malformed or "
-            "forbidden messages; its frames are dropped unread and the duty officer has been "
-            "alerted",
-        )
-
-    def _offence(self, key: str, name: str, now: float) -> None:
-        change = self.conduct.offence(key, name, now)
-        if change is not None:
-            self._conduct_changed(change)
-
-    def _conduct_changed(self, change: ConductChange) -> None:
-        """Audit a change of standing; raise or clear the device's alarm."""
-        alarm_key = f"device:{change.name}"
-        wall = self.clock()
-        if change.standing == "cut_off":
-            dropped = self.waiting.drop(change.key)
-            self.conduct.dropped += dropped
-            until = wall + timedelta(seconds=self.conduct.limits.cutoff_s)
-            self.state.set(
-                "alarm",
-                alarm_key,
-                AlarmState(
-                    incident_id=change.name,
-                    rule=ABUSE_RULE,
-                    name=ABUSE_ALARM_NAME,
-                    due=until,
-                    kind="overdue",
-                    raised=wall,
-                ),
-            )
-            log.warning(
-                "device cut off for abuse",
-                extra={"device": change.name, "offences": change.offences},
-            )
-            detail = (
-                f"{change.offences} malformed or forbidden messages in "
-                f"{self.conduct.limits.window_s:g} s: cut off until {until:%H:%M:%S} UTC"
-            )
-            self._audit_backlog.append(AuditRecord("hub", "device_cut_off", change.name, detail))
-        elif change.standing == "throttled":
-            log.warning("device throttled", extra={"device": change.name})
-            self._audit_backlog.append(
-                AuditRecord(
-                    "hub",
-                    "device_throttled",
-                    change.name,
-                    f"{change.offences} malformed or forbidden messages in "
-                    f"{self.conduct.limits.window_s:g} s",
-                )
-            )
-        elif change.standing == "cleared":
-            self.state.set("alarm", alarm_key, None)
-        else:
-            self._audit_backlog.append(
-                AuditRecord("hub", "device_restored", change.name, "limits lifted")
-            )
-
     def _process(self, batch: list[Request]) -> None:
         """Admit, store and answer a batch — an SOS (and the hall's acknowledgement of one)
         first, in a short transaction of its own, ahead of whatever else arrived with it."""
@@ -626,7 +569,7 @@ class Hub:
             ):  # cut off by an earlier frame of the batch
                 conduct.dropped += 1
                 if conduct.notice_due(key, now_mono, every_s=5.0):
-                    replies.append((rid, self._cut_off_error(key, now_mono)))
+                    replies.append((rid, self.discipline.cut_off_error(key, now_mono)))
                 continue
             try:
                 self._admit(
@@ -717,12 +660,12 @@ class Hub:
             )
             dev = self.devices.by_name.get(device)
             if dev is not None:
-                self._offence(dev.public_key, device, now_mono)
+                self.discipline.offence(dev.public_key, device, now_mono)
             return
         for name in self.persister.forbidden:
             dev_ = self.devices.by_name.get(name)
             if dev_ is not None:
-                self._offence(dev_.public_key, name, now_mono)
+                self.discipline.offence(dev_.public_key, name, now_mono)
 
     def _admit(
         self,
@@ -743,21 +686,21 @@ class Hub:
             why = self.devices.describe_refusal(key)
             code: ErrorCode = "revoked" if "revoked" in why else "unknown_device"
             replies.append((rid, self._error(None, code, f"{why}: this key is refused")))
-            self._note_refusal(audits, key, why)
-            self._offence(key, key[:12], now)
+            self.discipline.note_refusal(audits, key, why)
+            self.discipline.offence(key, key[:12], now)
             return
         seen[key] = (dev, rid)
         if extra:
             replies.append(
                 (rid, self._error(None, "multipart", f"expected 1 frame, got {extra + 1}"))
             )
-            self._refused(dev, key, audits, "multipart", f"{extra + 1} frames", now)
+            self.discipline.refused(dev, key, audits, "multipart", f"{extra + 1} frames", now)
             return
         try:
             msg = decode_request(frame.bytes, self.config.max_frame_bytes)
         except ProtocolError as exc:
             replies.append((rid, self._error(exc.ref, exc.code, exc.detail)))
-            self._refused(dev, key, audits, exc.code, exc.detail, now)
+            self.discipline.refused(dev, key, audits, exc.code, exc.detail, now)
             return
         kind = KIND_OF[type(msg)]
         if msg.sender != dev.name:
@@ -771,7 +714,7 @@ class Hub:
                     ),
                 )
             )
-            self._refused(dev, key, audits, kind, "sender mismatch", now)
+            self.discipline.refused(dev, key, audits, kind, "sender mismatch", now)
             return
         if kind not in self._may.get(dev.role, ()):
             allowed = ", ".join(self.permissions.allowed_roles(kind))
@@ -785,7 +728,9 @@ class Hub:
                     ),
                 )
             )
-            self._refused(dev, key, audits, kind, f"role {dev.role} forbidden {msg.id}", now)
+            self.discipline.refused(
+                dev, key, audits, kind, f"role {dev.role} forbidden {msg.id}", now
+            )
             return
         if kind not in _ANSWERED_HERE:
             accepted.append((rid, msg, dev.name, dev.role))
@@ -808,23 +753,6 @@ class Hub:
             case InboxQuery() | AttachmentQuery() | RecordQuery():
                 queries.append((rid, msg, dev.name))
 
-    def _refused(
-        self,
-        dev: DeviceInfo,
-        key: str,
-        audits: list[AuditRecord],
-        subject: str,
-        why: str,
-        now: float,
-    ) -> None:
-        """An offence: counted against the key, audited (coalesced once the device is
-        throttled, so a flood cannot flood the audit log too)."""
-        self.stats["refused"] += 1
-        if self.conduct.standing(key) == "ok":
-            audits.append(AuditRecord(dev.name, "refused", subject, why[:200]))
-        log.info("refused", extra={"device": dev.name, "code": subject})
-        self._offence(key, dev.name, now)
-
     def _publish(self) -> None:
         batches = self.state.take_batches()
         for batch in batches:
@@ -836,15 +764,6 @@ class Hub:
 
     def _publish_presence(self, device: str) -> None:
         self.state.set("presence", device, self.presence.state(device))
-
-    def _note_refusal(self, audits: list[AuditRecord], key: str, why: str) -> None:
-        # One audit entry per key and reason per minute: a refused device retrying must not
-        # flood the log, but every distinct refusal is recorded.
-        now = time.monotonic()
-        slot = (key, why)
-        if now - self._refusal_seen.get(slot, -1e9) >= 60:
-            self._refusal_seen[slot] = now
-            audits.append(AuditRecord("hub", "refused", key, why))
 
     # --- periodic work ------------------------------------------------------------------
 
@@ -871,7 +790,7 @@ class Hub:
 
     def _sweep_conduct(self, now: float) -> None:
         for change in self.conduct.sweep(now):
-            self._conduct_changed(change)
+            self.discipline.changed(change)
 
     def _expire_warnings(self, wall: datetime) -> None:
         for key in expired_warnings(self.state.topics["warning"].items, wall):
@@ -914,7 +833,7 @@ class Hub:
     def _note_handshake_refusals(self) -> None:
         while self.zap.refusals:
             _, key, why = self.zap.refusals.popleft()
-            self._note_refusal(self._audit_backlog, key, f"handshake refused: {why}")
+            self.discipline.note_refusal(self._audit_backlog, key, f"handshake refused: {why}")
 
     def _refresh_devices(self) -> None:
         """Enrolments, revocations and expiries made since the last tick: new devices are
@@ -935,7 +854,7 @@ class Hub:
         if cut:
             self._cut_sessions([d.public_key for d in cut], [d.name for d in cut])
             for change in self.conduct.forget(d.public_key for d in cut):
-                self._conduct_changed(change)
+                self.discipline.changed(change)
             for d in cut:
                 self.waiting.drop(d.public_key)
 
@@ -994,7 +913,9 @@ class Hub:
                 break
             endpoint = event.get("endpoint", b"")
             where = endpoint.decode() if isinstance(endpoint, bytes) else str(endpoint)
-            self._note_refusal(self._audit_backlog, where, f"handshake failed ({event['event']!s})")
+            self.discipline.note_refusal(
+                self._audit_backlog, where, f"handshake failed ({event['event']!s})"
+            )
 
 
 def _port(sock: zmq.Socket[Any]) -> int:
