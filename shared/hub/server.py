@@ -14,7 +14,6 @@ thread beat ``zmq.asyncio`` here by a wide margin (see ``./run bench backbone``)
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 import logging
 import os
@@ -50,7 +49,7 @@ from shared.hub.lock import DataFolderLock
 from shared.hub.media import sweep_media
 from shared.hub.persist import Persister
 from shared.hub.presence import Presence
-from shared.hub.record import read_record, stored_report_text
+from shared.hub.record import read_record
 from shared.hub.registry import DeviceCache
 from shared.hub.site import city_bundle, load_site_plans
 from shared.hub.snapshots import SnapshotDesk
@@ -281,17 +280,18 @@ class Hub:
         return self.endpoints
 
     def _start_upstream(self) -> None:
-        from shared.hub.upstream import UpstreamLink
+        from shared.hub.upstream import county_link
 
         assert self.upstream_settings is not None and self.endpoints is not None
-        local = self._link_bundle()
-        self.upstream = UpstreamLink(
+        self.upstream = county_link(
             self.city_bundle,
-            local,
             self.upstream_settings,
             self.data_dir,
+            self.engine,
+            self.devices,
+            self.keys.public,
+            self.endpoints,
             self.blobs,
-            report_text=lambda report_id: stored_report_text(self.engine, report_id),
         )
         topics = self.state.topics
         self.upstream.start(
@@ -301,33 +301,6 @@ class Hub:
                 for v in topics[t].items.values()
             ]
         )
-
-    def _link_bundle(self) -> Any:
-        """The upstream link's own device in this (county) hub: it issues the city's orders
-        here. Made on first start and kept in the data folder."""
-        from shared.identity import Bundle, BundleError, enroll, load_bundle
-
-        assert self.endpoints is not None
-        path = self.data_dir / "upstream-link.json"
-        if path.exists():
-            try:
-                bundle: Bundle = load_bundle(path)
-                if self.devices.lookup(bundle.keys.public) is not None:
-                    return dataclasses.replace(bundle, endpoints=self.endpoints)
-            except BundleError:
-                pass
-        bundle = enroll(
-            self.engine,
-            name=f"upstream-link-{new_id()[-8:].lower()}",
-            role="duty-officer",
-            hub_public_key=self.keys.public,
-            endpoints=self.endpoints,
-            actor="hub",
-            valid_days=None,
-        )
-        bundle.save(path)
-        self.devices.refresh()
-        return bundle
 
     def _bind(self, kind: int, endpoint: str, *, retry_s: float = 0.0) -> zmq.Socket[Any]:
         """A CURVE server socket bound to ``endpoint``; ``retry_s`` waits for a port that

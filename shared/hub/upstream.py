@@ -19,13 +19,14 @@ lacks and sends just those.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import logging
 import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared.config import UpstreamSettings
 from shared.domain.orders import UNACKNOWLEDGED, answer_path
@@ -49,9 +50,16 @@ from shared.protocol import (
     SituationReport,
     StateValue,
     UpdateBatch,
+    new_id,
     utcnow,
 )
 from shared.store.blobs import BlobStore
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from shared.hub.registry import DeviceCache
+    from shared.identity.keys import Endpoints
 
 log = logging.getLogger(__name__)
 
@@ -477,3 +485,50 @@ class UpstreamLink(BatchFeed):
         )
         with self._status_lock:
             self._status = st
+
+
+def county_link(
+    city_bundle: Any,
+    settings: UpstreamSettings,
+    data_dir: Path,
+    engine: Engine,
+    devices: DeviceCache,
+    hub_public_key: str,
+    endpoints: Endpoints,
+    blobs: BlobStore,
+) -> UpstreamLink:
+    """A county hub's link to the city, with its own device in this hub (it issues the
+    city's orders here): enrolled on first start, kept in the data folder as
+    ``upstream-link.json``, re-enrolled when its key is no longer usable."""
+    from shared.hub.record import stored_report_text
+    from shared.identity import Bundle, BundleError, enroll, load_bundle
+
+    path = data_dir / "upstream-link.json"
+    local: Bundle | None = None
+    if path.exists():
+        try:
+            saved = load_bundle(path)
+            if devices.lookup(saved.keys.public) is not None:
+                local = dataclasses.replace(saved, endpoints=endpoints)
+        except BundleError:
+            pass
+    if local is None:
+        local = enroll(
+            engine,
+            name=f"upstream-link-{new_id()[-8:].lower()}",
+            role="duty-officer",
+            hub_public_key=hub_public_key,
+            endpoints=endpoints,
+            actor="hub",
+            valid_days=None,
+        )
+        local.save(path)
+        devices.refresh()
+    return UpstreamLink(
+        city_bundle,
+        local,
+        settings,
+        data_dir,
+        blobs,
+        report_text=lambda report_id: stored_report_text(engine, report_id),
+    )
