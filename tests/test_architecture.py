@@ -1,6 +1,7 @@
 """The architecture as written down is the one in the code: every part of ``shared/`` is in
-the README's package map and in a layer of the import contract (a new package must be given
-its place, or the contract would not check it)."""
+the package map of docs/architecture.md and in a layer of the import contract (a new package
+must be given its place, or the contract would not check it); the README stays short and
+links every page."""
 
 from __future__ import annotations
 
@@ -18,14 +19,14 @@ def _parts() -> list[str]:
     return sorted(packages + modules)
 
 
-def test_every_part_of_the_core_is_in_the_readme_map() -> None:
-    readme = (ROOT / "README.md").read_text("utf-8")
+def test_every_part_of_the_core_is_in_the_package_map() -> None:
+    readme = (ROOT / "docs" / "architecture.md").read_text("utf-8")
     block = readme[readme.index("```\nshared/") :]
     block = block[: block.index("```", 4)]
     parts = _parts()
     assert len(parts) > 15
     missing = [p for p in parts if not re.search(rf"\b{p}(/|\.py)", block)]
-    assert not missing, f"README's package map leaves out shared/{missing}"
+    assert not missing, f"docs/architecture.md's package map leaves out shared/{missing}"
 
 
 def test_every_part_of_the_core_has_a_layer() -> None:
@@ -35,3 +36,12 @@ def test_every_part_of_the_core_has_a_layer() -> None:
     placed = {name.strip() for layer in layers for name in layer.split(":")}
     missing = [p for p in _parts() if f"shared.{p}" not in placed]
     assert not missing, f"parts of shared/ in no layer of the import contract: {missing}"
+
+
+def test_the_readme_is_short_and_links_every_page() -> None:
+    readme = (ROOT / "README.md").read_text("utf-8")
+    assert len(readme.splitlines()) <= 200
+    pages = sorted(p.name for p in (ROOT / "docs").glob("*.md"))
+    assert len(pages) >= 10
+    missing = [p for p in pages if f"docs/{p}" not in readme]
+    assert not missing, f"README's documentation table does not link {missing}"
