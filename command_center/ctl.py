@@ -22,6 +22,7 @@
     command-center ctl --bundle FILE duty log --text T [--category C] [--incident ID]
     command-center ctl --bundle FILE duty shift --id ID --person P --post P --start T --end T
     command-center ctl --bundle FILE duty handover --from P --to P [--notes T] [--open ITEM …]
+    command-center ctl --bundle FILE duty sign-in --person P [--post P] [--off]
     command-center ctl --bundle FILE duty list
     command-center ctl --bundle FILE order issue --id ID --to DEVICE --text T [--fallback DEVICE]
     command-center ctl --bundle FILE order list | order update ID --state S [--note T]
@@ -70,6 +71,7 @@ from shared.protocol import (
     ResourceUpsert,
     ResponseCommand,
     ShiftHandover,
+    ShiftSignIn,
     SituationReport,
 )
 
@@ -262,6 +264,12 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--to", dest="to_person", required=True)
     p.add_argument("--notes", default="")
     p.add_argument("--open", nargs="*", default=[], help="items still open")
+    p = duty.add_parser(
+        "sign-in", help="who is on duty at this device (recorded on every change it makes)"
+    )
+    p.add_argument("--person", required=True, help="the person's name")
+    p.add_argument("--post", default="", help="带班领导, 值班员 …")
+    p.add_argument("--off", action="store_true", help="sign out")
     duty.add_parser("list")
 
     order = what.add_parser("order").add_subparsers(dest="action", required=True)
@@ -403,6 +411,8 @@ def _message(client: HubClient, args: argparse.Namespace) -> Message | None:
             notes=args.notes,
             open_items=list(args.open),
         )
+    if w == "duty" and a == "sign-in":
+        return client.make(ShiftSignIn, person=args.person, post=args.post, on=not args.off)
     if w == "order" and a == "issue":
         return client.make(
             DispatchOrder,

@@ -676,7 +676,10 @@ def record_html(record: Any) -> str:
         parts.append(f"<h4>{e(tr('事实变更'))}</h4><ul>")
         for c in record.changes:
             line = f"{c.get('fact', '')}: {c.get('before', '')} → {c.get('after', '')}"
-            line += f" · {c.get('by', '')}" + (f"（{c.get('reason')}）" if c.get("reason") else "")
+            who = str(c.get("by", ""))
+            if c.get("person"):
+                who = f"{c.get('person')} @ {who}"
+            line += f" · {who}" + (f"（{c.get('reason')}）" if c.get("reason") else "")
             parts.append(f"<li>{e(line)}</li>")
         parts.append("</ul>")
     return "".join(parts)

@@ -44,6 +44,12 @@ class HandlerBase:
     is_recipient: Callable[[str], bool]
     """Whether a device name may receive orders (the hub's enrolled-device check)."""
 
+    def _person(self, pending: Pending, device: str) -> str:
+        """Who is signed in to duty at ``device`` (as of this batch), or "" when nobody is:
+        recorded beside the device on every change it makes."""
+        signed = self._current(pending, "duty", f"signin:{device}")
+        return str(getattr(signed, "person", "") or "")
+
     def _current(self, pending: Pending, topic: str, key: str) -> StateValue | None:
         if (topic, key) in pending:
             return pending[(topic, key)]

@@ -154,6 +154,7 @@ class IncidentCommands(HandlerBase):
                 pending[("incident", msg.incident_id)] = msgspec.structs.replace(
                     incident, level=msg.level, override_reason=msg.reason, updated=now
                 )
+                person = self._person(pending, device)
                 conn.execute(
                     insert(IncidentChange).values(
                         incident_id=msg.incident_id,
@@ -164,6 +165,7 @@ class IncidentCommands(HandlerBase):
                         at=now,
                         source="override",
                         reason=msg.reason,
+                        person=person,
                     )
                 )
                 audits.append(
@@ -171,7 +173,8 @@ class IncidentCommands(HandlerBase):
                         device,
                         "level_override",
                         msg.incident_id,
-                        f"level {incident.level} → {msg.level}: {msg.reason}",
+                        f"level {incident.level} → {msg.level}: {msg.reason}"
+                        + (f" [{person}]" if person else ""),
                     )
                 )
                 self._ops.append(("level", msg.incident_id, msg.level))
@@ -557,6 +560,7 @@ class IncidentCommands(HandlerBase):
                 updated_by=device,
             )
         )
+        person = self._person(pending, device)
         conn.execute(
             insert(IncidentChange),
             [
@@ -569,6 +573,7 @@ class IncidentCommands(HandlerBase):
                     "at": now,
                     "source": "grading" if c.fact == "level" else source,
                     "reason": reason,
+                    "person": person,
                 }
                 for c in changes
             ],
@@ -576,6 +581,8 @@ class IncidentCommands(HandlerBase):
         detail = "; ".join(c.describe() for c in changes)
         if reason:
             detail += f" ({reason})"
+        if person:
+            detail += f" [{person}]"
         audits.append(AuditRecord(device, f"incident_{source}", current.incident_id, detail[:1000]))
         if level != current.level:
             self._ops.append(("level", current.incident_id, level))

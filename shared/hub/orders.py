@@ -85,6 +85,7 @@ class OrderCommands(HandlerBase):
                             by=device,
                             at=now,
                             note="签收随确认",
+                            person=self._person(pending, device),
                         )
                     )
                     current = msgspec.structs.replace(current, state="delivered")
@@ -105,6 +106,7 @@ class OrderCommands(HandlerBase):
                         by=device,
                         at=now,
                         note=msg.note,
+                        person=self._person(pending, device),
                     )
                 )
                 alarm_key = f"order:{msg.order_id}"

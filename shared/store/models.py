@@ -181,7 +181,8 @@ class IncidentTransitionRow(Base):
 
 class IncidentChange(Base):
     """Every change of an incident's facts or level: which fact, before and after (JSON),
-    who, when, from what (an update, a report, grading, an override) and why."""
+    who (the device, and the person signed in at it), when, from what (an update, a report,
+    grading, an override) and why."""
 
     __tablename__ = "incident_changes"
 
@@ -194,6 +195,8 @@ class IncidentChange(Base):
     at: Mapped[datetime] = mapped_column(TZDateTime)
     source: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(String(512), default="")
+    # Added in migration 0009: the person signed in at the device (empty: nobody was).
+    person: Mapped[str] = mapped_column(String(128), default="")
 
 
 class OrderEvent(Base):
@@ -208,6 +211,8 @@ class OrderEvent(Base):
     by: Mapped[str] = mapped_column(String(128))
     at: Mapped[datetime] = mapped_column(TZDateTime)
     note: Mapped[str] = mapped_column(String(512), default="")
+    # Added in migration 0009: the person signed in at the device (empty: nobody was).
+    person: Mapped[str] = mapped_column(String(128), default="")
 
 
 class Order(Base):

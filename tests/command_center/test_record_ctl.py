@@ -55,6 +55,12 @@ def test_the_record_cannot_be_overwritten_and_keeps_every_word(tmp_path: Path) -
         )  # fmt: skip
         assert code == exits.OK, out
 
+        # Who is on duty at each device is recorded beside the device on every change.
+        code, out = _ctl(field, "duty", "sign-in", "--person", "张伟", "--post", "消防一队队长")
+        assert code == exits.OK, out
+        code, out = _ctl(duty, "duty", "sign-in", "--person", "李娜", "--post", "值班员")
+        assert code == exits.OK, out
+
         # A 续报 with more dead raises the figure and regrades; fewer does not lower it.
         code, out = _ctl(
             duty, "incident", "declare", "--id", "HS-2", "--title", "储罐泄漏", *PLACE,
@@ -69,9 +75,11 @@ def test_the_record_cannot_be_overwritten_and_keeps_every_word(tmp_path: Path) -
         code, out = _ctl(duty, "incident", "show", "HS-2")
         assert out["incident"]["dead"] == 10 and out["incident"]["level"] == 2, out
         changes = out["record"]["changes"]
-        assert {(c["fact"], c["before"], c["after"], c["source"]) for c in changes} == {
-            ("dead", 2, 10, "report"),
-            ("level", 4, 2, "grading"),
+        assert {
+            (c["fact"], c["before"], c["after"], c["source"], c["by"], c["person"]) for c in changes
+        } == {
+            ("dead", 2, 10, "report", "fire-01", "张伟"),
+            ("level", 4, 2, "grading", "fire-01", "张伟"),
         }
         assert out["record"]["reports"][0]["text"] == "搜救发现新增遇难者"
         code, out = _ctl(duty, "incident", "update", "HS-2", "--dead", "8")
@@ -80,6 +88,8 @@ def test_the_record_cannot_be_overwritten_and_keeps_every_word(tmp_path: Path) -
         assert code == exits.OK
         code, out = _ctl(duty, "incident", "show", "HS-2")
         assert out["incident"]["dead"] == 8 and out["incident"]["level"] == 2  # level stays
+        last = out["record"]["changes"][-1]
+        assert (last["fact"], last["by"], last["person"]) == ("dead", "duty-1", "李娜")
 
         # An order's decline keeps its reason, and the declined order stays in view.
         code, out = _ctl(
@@ -112,6 +122,7 @@ def test_the_record_cannot_be_overwritten_and_keeps_every_word(tmp_path: Path) -
         assert out["incident"]["closed_reason"] == "处置完毕"
         [o1] = out["record"]["orders"]
         assert [e["note"] for e in o1["events"]][-1] == "警力不足，请改派"
+        assert {(e["by"], e["person"]) for e in o1["events"]} == {("fire-01", "张伟")}
         code, out = _ctl(
             field, "report", "submit", "--incident", "HS-2", "--stage", "final", "--title", "终报"
         )
