@@ -1,11 +1,14 @@
-"""The duty panel (值班): who is on duty now, the latest handover, the duty log (newest first)
-and a line to add to it. Writing goes through the shared client like every other action."""
+"""The duty panel (值班): who is on duty now (the roster) and who is signed in where, signing
+in at this station (every change made from it then names the person), the latest handover,
+the duty log (newest first) and a line to add to it. Writing goes through the shared client
+like every other action."""
 
 from __future__ import annotations
 
 import html
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -18,10 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from command_center.app.i18n import N_, tr
+from command_center.app.i18n import N_, refused, tr
 from command_center.app.ui_actions import UiActions
 from shared.client import SituationPicture
-from shared.protocol import HandoverState, ShiftState
+from shared.protocol import HandoverState, ShiftSignIn, ShiftState, SignInState
 
 CATEGORIES = {
     "call": N_("来电"),
@@ -39,15 +42,45 @@ class QtDutyPanel(QWidget):
     """On duty now, the last handover, and the log."""
 
     def __init__(
-        self, picture: SituationPicture, write: WriteLog | None, parent: QWidget | None = None
+        self,
+        picture: SituationPicture,
+        write: WriteLog | None,
+        parent: QWidget | None = None,
+        *,
+        act: Any = None,
+        device: str = "",
     ) -> None:
         super().__init__(parent)
         self.picture = picture
         self.write = write
+        self.act = act
+        self.device = device
         layout = QVBoxLayout(self)
         self.on_duty = QLabel("")
         self.on_duty.setWordWrap(True)
         layout.addWidget(self.on_duty)
+        # signing in at this station: the hub then names the person on every change from it
+        sign = QHBoxLayout()
+        self.person = QLineEdit()
+        self.person.setPlaceholderText(tr("本席值班人姓名"))
+        self.post = QLineEdit()
+        self.post.setPlaceholderText(tr("岗位（值班员、带班领导…）"))
+        self.sign_in = QPushButton(tr("签到"))
+        self.sign_in.clicked.connect(lambda: self.on_sign(True))
+        self.sign_out = QPushButton(tr("签退"))
+        self.sign_out.clicked.connect(lambda: self.on_sign(False))
+        for b in (self.sign_in, self.sign_out):
+            b.setEnabled(act is not None and bool(device))
+        sign.addWidget(QLabel(tr("值班人")))
+        sign.addWidget(self.person, 1)
+        sign.addWidget(QLabel(tr("岗位")))
+        sign.addWidget(self.post, 1)
+        sign.addWidget(self.sign_in)
+        sign.addWidget(self.sign_out)
+        layout.addLayout(sign)
+        self.signed = QLabel("")
+        self.signed.setWordWrap(True)
+        layout.addWidget(self.signed)
         form = QHBoxLayout()
         self.category = QComboBox()
         for code, name in CATEGORIES.items():
@@ -94,7 +127,37 @@ class QtDutyPanel(QWidget):
                     orders=handover.open_orders,
                 )
             )
+        signed = sorted(
+            (v for v in self.picture.duty.values() if isinstance(v, SignInState)),
+            key=lambda s: s.since,
+        )
+        if signed:
+            head += (
+                "<br>"
+                + e(tr("在岗签到："))
+                + "；".join(
+                    e(
+                        f"{s.person}（{s.post}）@ {s.device}"
+                        if s.post
+                        else f"{s.person} @ {s.device}"
+                    )
+                    for s in signed
+                )
+            )
         self.on_duty.setText(head)
+        mine = self.picture.duty.get(f"signin:{self.device}")
+        if isinstance(mine, SignInState):
+            self.signed.setText(
+                tr("本席 {device}：{person} 签到于 {at}，所做变更记录其姓名").format(
+                    device=self.device,
+                    person=mine.person,
+                    at=mine.since.astimezone().strftime("%H:%M"),
+                )
+            )
+        elif self.device:
+            self.signed.setText(
+                tr("本席 {device} 无人签到：变更只记录席位，请签到").format(device=self.device)
+            )
         rows = []
         for entry in self.picture.duty_log()[:200]:
             drill = e(tr("【演练】")) if entry.exercise else ""
@@ -122,4 +185,30 @@ class QtDutyPanel(QWidget):
 
         self._actions.start(
             self.add, self.write(text, category), tr("指挥中心未应答：记录已排队"), answered
+        )
+
+    def on_sign(self, on: bool) -> None:
+        """Sign the named person in at this station (or out)."""
+        if self.act is None:
+            return
+        person = self.person.text().strip()
+        mine = self.picture.duty.get(f"signin:{self.device}")
+        if not on and isinstance(mine, SignInState):
+            person = person or mine.person
+        if not person:
+            self.person.setFocus()
+            self.status.setText(tr("请填写值班人姓名"))
+            return
+
+        def answered(refusal: str | None) -> None:
+            if refusal:
+                self.status.setText(refused(refusal))
+            else:
+                self.status.setText(tr("已签到") if on else tr("已签退"))
+
+        self._actions.start(
+            self.sign_in if on else self.sign_out,
+            self.act(ShiftSignIn, person=person, post=self.post.text().strip(), on=on),
+            tr("指挥中心未应答：已排队，恢复连接后发送"),
+            answered,
         )

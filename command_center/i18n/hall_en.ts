@@ -1699,5 +1699,53 @@
         <source>指挥中心未应答：{id} 已排队，恢复连接后自动登记，请勿重复登记</source>
         <translation>The command centre did not answer: {id} is queued and will be recorded when the link returns; do not record it again</translation>
     </message>
+    <message>
+        <source>本席值班人姓名</source>
+        <translation>Name of the person on duty at this station</translation>
+    </message>
+    <message>
+        <source>岗位（值班员、带班领导…）</source>
+        <translation>Post (duty officer, leader on duty…)</translation>
+    </message>
+    <message>
+        <source>签到</source>
+        <translation>Sign in</translation>
+    </message>
+    <message>
+        <source>签退</source>
+        <translation>Sign out</translation>
+    </message>
+    <message>
+        <source>请填写值班人姓名</source>
+        <translation>Enter the name of the person on duty</translation>
+    </message>
+    <message>
+        <source>在岗签到：</source>
+        <translation>Signed in: </translation>
+    </message>
+    <message>
+        <source>本席 {device}：{person} 签到于 {at}，所做变更记录其姓名</source>
+        <translation>This station {device}: {person}, signed in at {at}; changes made here record the name</translation>
+    </message>
+    <message>
+        <source>已签到</source>
+        <translation>Signed in</translation>
+    </message>
+    <message>
+        <source>已签退</source>
+        <translation>Signed out</translation>
+    </message>
+    <message>
+        <source>本席 {device} 无人签到：变更只记录席位，请签到</source>
+        <translation>Nobody is signed in at this station {device}: changes record the station only; sign in</translation>
+    </message>
+    <message>
+        <source>值班人</source>
+        <translation>On duty</translation>
+    </message>
+    <message>
+        <source>岗位</source>
+        <translation>Post</translation>
+    </message>
 </context>
 </TS>

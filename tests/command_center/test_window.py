@@ -14,7 +14,7 @@ import pytest
 
 from command_center.app.qt_main_window import QtMainWindow
 from command_center.map.qt_map_view import choose_render
-from shared.client import HubClient, Replica, SituationPicture
+from shared.client import HubClient, Replica, SituationPicture, act
 from shared.geo import county_seats
 from shared.protocol import IncidentState, PositionReport, UnitState, utcnow
 from shared.sim import make_units
@@ -356,7 +356,10 @@ def test_the_duty_panel_shows_who_is_on_duty_and_writes_the_log(
             async def write(text: str, category: str) -> str | None:
                 return await write_duty_log(dc, text, category)
 
-            window = QtMainWindow(picture, r, write_log=write, use_map=False)
+            async def act_on(kind: Any, **fields: Any) -> str | None:
+                return await act(dc, kind, **fields)
+
+            window = QtMainWindow(picture, r, write_log=write, act=act_on, use_map=False)
             window.resize(1600, 900)
             window.show()
             window.tabs.setCurrentWidget(window.duty)
@@ -370,7 +373,19 @@ def test_the_duty_panel_shows_who_is_on_duty_and_writes_the_log(
             assert "[来电]" in panel.log.toPlainText()
             await _until(lambda: panel.status.text() == "已记录", 30)
             assert "交接班：李四 → 张三" in panel.log.toPlainText()  # the handover's own line
+            # signing in at this station: changes made from it will name the person
+            assert "本席 duty-1 无人签到" in panel.signed.text()
+            QTest.mouseClick(panel.sign_in, Qt.MouseButton.LeftButton)
+            assert panel.status.text() == "请填写值班人姓名"  # nothing sent without a name
+            panel.person.setText("王芳")
+            panel.post.setText("值班员")
+            QTest.mouseClick(panel.sign_in, Qt.MouseButton.LeftButton)
+            await _until(lambda: "本席 duty-1：王芳 签到于" in panel.signed.text(), 30)
+            assert "王芳（值班员）@ duty-1" in panel.on_duty.text()
+            assert panel.status.text() == "已签到"
             window.grab().save(str(artifacts / "command-hall-duty.png"))
+            QTest.mouseClick(panel.sign_out, Qt.MouseButton.LeftButton)
+            await _until(lambda: "本席 duty-1 无人签到" in panel.signed.text(), 30)
             window.close()
 
     _run_in_qt(qapp, scenario)
