@@ -23,6 +23,19 @@ RECIPIENT_KINDS = {
 }
 ROLE_NAMES = {"field": N_("现场终端"), "liaison": N_("部门联络员"), "county": N_("县级平台")}
 
+ORDER_STATE_NAMES = {
+    "issued": N_("已下达"),
+    "delivered": N_("已送达"),
+    "acknowledged": N_("已确认"),
+    "accepted": N_("已接受"),
+    "declined": N_("已拒绝"),
+    "en_route": N_("途中"),
+    "on_scene": N_("到场"),
+    "completed": N_("已完成"),
+    "cancelled": N_("已撤销"),
+}
+"""An order's states as the dispatch board and the official report name them."""
+
 STATUS_NAMES = {
     "reported": N_("已报告"),
     "verified": N_("已核实"),

@@ -25,23 +25,13 @@ from PySide6.QtWidgets import (
 
 from command_center.app.empty import EmptyHint
 from command_center.app.i18n import N_, tr
-from command_center.app.names import RECIPIENT_KINDS, ROLE_NAMES, UNIT_TYPES
+from command_center.app.names import ORDER_STATE_NAMES, RECIPIENT_KINDS, ROLE_NAMES, UNIT_TYPES
 from command_center.app.ui_actions import UiActions
 from shared.client import SituationPicture
 from shared.client.recipients import Recipient, recipients
 
 HEADERS = [N_("指令"), N_("接收方"), N_("状态"), N_("事件"), N_("内容"), N_("已过(秒)")]
-STATE_NAMES = {
-    "issued": N_("已下达"),
-    "delivered": N_("已送达"),
-    "acknowledged": N_("已确认"),
-    "accepted": N_("已接受"),
-    "declined": N_("已拒绝"),
-    "en_route": N_("途中"),
-    "on_scene": N_("到场"),
-    "completed": N_("已完成"),
-    "cancelled": N_("已撤销"),
-}
+STATE_NAMES = ORDER_STATE_NAMES
 WAITING = frozenset({"issued", "delivered"})
 """Not yet acknowledged by a person: these rows flash."""
 STATE_ORDER = {s: i for i, s in enumerate(STATE_NAMES)}

@@ -12,12 +12,19 @@ from pathlib import Path
 from PySide6.QtCore import QMarginsF
 from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
-from command_center.app.names import SOURCE_NAMES, STAGE_NAMES, STATUS_NAMES, level_text
+from command_center.app.names import (
+    ORDER_STATE_NAMES,
+    SOURCE_NAMES,
+    STAGE_NAMES,
+    STATUS_NAMES,
+    level_text,
+)
 from shared.client import SituationPicture
 from shared.domain import classification
 from shared.geo import county_seats
 
 UNIT = "衡水市应急管理局"
+NO_ORDERS = "<tr><td colspan='4'>尚未下达指令</td></tr>"
 TABLE = "<table width='100%' border='1' cellspacing='0' cellpadding='4'>"
 """Qt's rich text takes table width and borders as attributes, not CSS."""
 
@@ -80,6 +87,18 @@ def report_html(picture: SituationPicture, incident_id: str, *, now: datetime | 
             f"{e(level_text(response.level))}应急响应（{state}），预案 {e(response.plan)}，"
             f"下达指令 {len(response.orders)} 条。过程：{steps}"
         )
+    orders = sorted(
+        (o for o in picture.orders.values() if o.incident_id == incident_id),
+        key=lambda o: o.issued_at or o.updated,
+    )
+    order_rows = "".join(
+        f"<tr><td>{(o.issued_at or o.updated).astimezone().strftime('%m-%d %H:%M')}</td>"
+        f"<td>{e(o.recipient)}</td><td>{e(o.text)}</td>"
+        f"<td>{e(ORDER_STATE_NAMES.get(o.state, o.state))}"
+        + (f"：{e(o.note)}" if o.note else "")
+        + "</td></tr>"
+        for o in orders
+    )
     return f"""
 <html><head><style>
 body {{ font-family: 'Noto Serif CJK SC', 'Noto Sans CJK SC', serif; font-size: 11pt; }}
@@ -101,7 +120,10 @@ p.sign {{ text-align: right; }}
 <td class='k'>内容</td></tr>{"".join(timeline) or "<tr><td colspan='4'>尚无报告</td></tr>"}</table>
 <h2>三、应急响应</h2>
 <p>{response_text}</p>
-<h2>四、下一步工作</h2>
+<h2>四、指挥调度</h2>
+{TABLE}<tr><td class='k'>下达</td><td class='k'>接收方</td><td class='k'>指令</td>
+<td class='k'>状态及答复</td></tr>{order_rows or NO_ORDERS}</table>
+<h2>五、下一步工作</h2>
 <p>继续跟踪事态发展，按规定时限续报。</p>
 <br/><p class="sign">签发：＿＿＿＿＿＿　　核稿：＿＿＿＿＿＿　　拟稿：＿＿＿＿＿＿</p>
 <p class="sign">{UNIT}（值班室）</p>

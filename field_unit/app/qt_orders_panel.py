@@ -38,6 +38,8 @@ STATE_NAMES = {
     "completed": "已完成",
     "cancelled": "已撤销",
 }
+NOTE_LABELS = {"cancelled": "撤销理由", "declined": "拒绝理由"}
+"""What the words of an order's latest answer are, by its state (otherwise 说明)."""
 
 
 class QtOrdersPanel(QWidget):
@@ -85,7 +87,10 @@ class QtOrdersPanel(QWidget):
         self._ids = [o.order_id for o in orders]
         self.list.clear()
         for o in orders:
-            item = QListWidgetItem(f"【{STATE_NAMES.get(o.state, o.state)}】{o.text}")
+            line = f"【{STATE_NAMES.get(o.state, o.state)}】{o.text}"
+            if o.note and o.state in NOTE_LABELS:
+                line += f"（{NOTE_LABELS[o.state]}：{o.note}）"
+            item = QListWidgetItem(line)
             if o.state in NEEDS_ANSWER:
                 item.setForeground(Qt.GlobalColor.red)
             self.list.addItem(item)
@@ -122,9 +127,14 @@ class QtOrdersPanel(QWidget):
             self.detail.setText("暂无指令" if not self._ids else "选择一条指令查看并答复")
             return
         incident = f"（事件 {order.incident_id}）" if order.incident_id else ""
-        self.detail.setText(
+        text = (
             f"{order.text}{incident}\n来自 {order.issued_by} · {order.updated.astimezone():%H:%M}"
         )
+        if order.note:
+            # the words of the latest answer: why it was cancelled, why it was declined
+            label = NOTE_LABELS.get(order.state, "说明")
+            text += f"\n{label}：{order.note}"
+        self.detail.setText(text)
         for state in answers:
             button = QPushButton(ANSWERS[state])
             button.setMinimumHeight(TOUCH_PX)

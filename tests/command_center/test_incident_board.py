@@ -10,7 +10,7 @@ from command_center.app.names import level_text
 from command_center.app.qt_incident_board import countdown
 from command_center.app.qt_main_window import QtMainWindow
 from shared.client import SituationPicture
-from shared.protocol import AlarmState, IncidentState, ReportState
+from shared.protocol import AlarmState, IncidentState, OrderStatus, ReportState
 from tests.support import idle_replica
 
 
@@ -290,6 +290,21 @@ def test_an_incident_report_exports_as_a_pdf_in_the_official_layout(
             author="王队长",
         ),
     )
+    picture.on_update(
+        "order",
+        "O-1",
+        OrderStatus(
+            order_id="O-1",
+            recipient="liaison-health",
+            text="派两辆救护车到园区东门",
+            state="declined",
+            issued_by="hall-1",
+            updated=t0,
+            incident_id="A1",
+            issued_at=t0,
+            note="车辆均在外，请改派",
+        ),
+    )
     board = window.incidents
     board.refresh()
     board.exported.setText("")
@@ -317,6 +332,10 @@ def test_an_incident_report_exports_as_a_pdf_in_the_official_layout(
         "Ⅲ级 较大",
         "死亡 3 人",
         "枣强县",
+        "指挥调度",
+        "派两辆救护",  # (车 and 门 extract as radicals too)
+        "已拒绝：",
+        "均在外，请改派",
         "签发",
     ):
         # (and lines wrap inside table cells: compare without white space)

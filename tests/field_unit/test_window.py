@@ -13,7 +13,7 @@ from command_center.app.qt_main_window import QtMainWindow
 from shared.client import HubClient, Replica, SituationPicture, issue_order
 from shared.field import FieldSession
 from shared.gps import Fix
-from shared.protocol import EmergencyAck, IncidentDeclare
+from shared.protocol import EmergencyAck, IncidentDeclare, OrderUpdate
 from tests.support import run_in_qt as _run_in_qt
 from tests.support import until
 
@@ -173,7 +173,8 @@ def test_the_liaison_window_rings_for_new_orders_and_signs_in(
             # no order: no answer box or photo button, and the panel says so
             assert not window.orders.note.isVisible() and not window.orders.attach.isVisible()
             assert window.orders.detail.text() == "暂无指令"
-            await issue_order(lc, "liaison-water", "调度两台排涝泵车至冀州区")
+            order_id, refusal = await issue_order(lc, "liaison-water", "调度两台排涝泵车至冀州区")
+            assert refusal is None
             await until(lambda: window.orders.ring.isVisible(), 10)
             # the new order opens itself with its answer buttons, note and photos
             assert window.orders.findChild(QPushButton, "answer-acknowledged") is not None
@@ -188,6 +189,15 @@ def test_the_liaison_window_rings_for_new_orders_and_signs_in(
             assert hall.get("duty", "signin:liaison-water").person == "刘工"
             window.tabs.setCurrentIndex(0)  # (grab() draws the widgets as they are now)
             window.grab().save(str(artifacts / "field-unit-liaison.png"))
+            # the hall cancels it with a reason: the liaison sees why, in the list and the order
+            cancel = lc.make(
+                OrderUpdate, order_id=order_id, state="cancelled", note="已由消防支队处置，撤回"
+            )
+            assert await lc.submit_and_wait(cancel, 10) is None
+            await until(lambda: "撤销理由：已由消防支队处置，撤回" in window.orders.detail.text())
+            assert "【已撤销】" in window.orders.list.item(0).text()
+            assert "已由消防支队处置" in window.orders.list.item(0).text()
+            assert not window.orders.note.isVisible()  # nothing left to answer
             window.close()
         await session.aclose()
 

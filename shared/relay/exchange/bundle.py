@@ -32,7 +32,14 @@ from shared.protocol import new_id
 from shared.protocol.messages import AttachmentRef
 from shared.protocol.state import ResponseStep
 from shared.store.blobs import BlobStore
-from shared.store.models import Incident, Report, ReportAttachment, ResponseStepRow
+from shared.store.models import (
+    Incident,
+    Order,
+    OrderEvent,
+    Report,
+    ReportAttachment,
+    ResponseStepRow,
+)
 
 FORMAT = "hengshui-exchange/1"
 MAX_BUNDLE_BYTES = 1024 * 1024 * 1024
@@ -92,6 +99,31 @@ class BundledReport(msgspec.Struct, frozen=True, kw_only=True):
     area: list[tuple[float, float]] | None = None
 
 
+class BundledOrderStep(msgspec.Struct, frozen=True, kw_only=True):
+    """One step of an order with its words (a decline's reason, a cancel's)."""
+
+    from_state: str
+    to_state: str
+    by: str
+    person: str = ""
+    at: datetime
+    note: str = ""
+
+
+class BundledOrder(msgspec.Struct, frozen=True, kw_only=True):
+    """An order given for the incident, its latest state and every answer."""
+
+    order_id: str
+    recipient: str
+    text: str
+    state: str
+    issued_by: str
+    issued_at: datetime | None = None
+    updated: datetime
+    note: str = ""
+    steps: list[BundledOrderStep] = msgspec.field(default_factory=list)
+
+
 class ExchangeBundle(msgspec.Struct, frozen=True, kw_only=True):
     """``incident.json``."""
 
@@ -103,6 +135,8 @@ class ExchangeBundle(msgspec.Struct, frozen=True, kw_only=True):
     incident: BundledIncident
     reports: list[BundledReport]
     response: list[ResponseStep] = msgspec.field(default_factory=list)
+    orders: list[BundledOrder] = msgspec.field(default_factory=list)
+    """The orders given for it, with every answer (absent in bundles made before)."""
 
 
 class Manifest(msgspec.Struct, frozen=True, kw_only=True):
@@ -221,6 +255,40 @@ def collect(engine: Engine, incident_id: str, origin: str) -> ExchangeBundle:
             .where(ResponseStepRow.incident_id == incident_id)
             .order_by(ResponseStepRow.id)
         ).all()
+        orders = []
+        for o in conn.execute(
+            select(Order.__table__)
+            .where(Order.incident_id == incident_id)
+            .order_by(Order.issued_at, Order.order_id)
+        ).all():
+            events = conn.execute(
+                select(OrderEvent.__table__)
+                .where(OrderEvent.order_id == o.order_id)
+                .order_by(OrderEvent.id)
+            ).all()
+            orders.append(
+                BundledOrder(
+                    order_id=o.order_id,
+                    recipient=o.recipient,
+                    text=o.text,
+                    state=o.state,
+                    issued_by=o.issued_by,
+                    issued_at=o.issued_at,
+                    updated=o.updated,
+                    note=o.note,
+                    steps=[
+                        BundledOrderStep(
+                            from_state=ev.from_state,
+                            to_state=ev.to_state,
+                            by=ev.by,
+                            person=ev.person,
+                            at=ev.at,
+                            note=ev.note,
+                        )
+                        for ev in events
+                    ],
+                )
+            )
     area = [tuple(p) for p in json.loads(inc.area)] if inc.area else None
     return ExchangeBundle(
         bundle_id=f"BX-{new_id()}",
@@ -272,6 +340,7 @@ def collect(engine: Engine, incident_id: str, origin: str) -> ExchangeBundle:
             ResponseStep(action=s.action, level=s.level, by=s.by, at=s.at, reason=s.reason)
             for s in steps
         ],
+        orders=orders,
     )
 
 
@@ -442,6 +511,7 @@ def describe(v: VerifiedBundle) -> dict[str, Any]:
         "signer": v.signer,
         "incident": v.bundle.incident.incident_id,
         "reports": len(v.bundle.reports),
+        "orders": len(v.bundle.orders),
         "attachments": len(v.attachments),
         "created": v.bundle.created.isoformat(),
     }

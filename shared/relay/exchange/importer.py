@@ -2,9 +2,10 @@
 roles, validation, the audit log and the picture all apply as for any other report).
 
 The incident is declared (or its facts updated), attachments uploaded, each report version
-submitted in order as a written report whose author names the bundle's origin, and a closed
-incident closed. Message ids derive from the bundle and the item, so importing the same
-bundle twice changes nothing the second time.
+submitted in order as a written report whose author names the bundle's origin, the source's
+orders written into the duty log with every answer, and a closed incident closed. Message ids
+derive from the bundle and the item, so importing the same bundle twice changes nothing the
+second time.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from shared.client import HubClient, upload
-from shared.protocol import IncidentClose, IncidentDeclare, SituationReport, utcnow
+from shared.protocol import DutyLogEntry, IncidentClose, IncidentDeclare, SituationReport, utcnow
 from shared.relay.exchange.bundle import VerifiedBundle, import_ids
 
 _STATUSES = ("reported", "verified", "responding", "stabilised")
@@ -117,6 +118,36 @@ async def import_bundle(
                 )
             )
         )
+    # The source's orders are not orders here: their every word goes into the duty log,
+    # one line per order, against the incident (a role that keeps no duty log skips them).
+    logged = 0
+    for order in b.orders:
+        answers = "；".join(
+            f"{s.at.astimezone():%m-%d %H:%M} {s.to_state}"
+            + (f"（{s.person}）" if s.person else "")
+            + (f"：{s.note}" if s.note else "")
+            for s in order.steps
+        )
+        text = (
+            f"交换包 {b.bundle_id} 自 {b.origin}：指令 {order.order_id} 由 {order.issued_by} "
+            f"下达给 {order.recipient}「{order.text}」，现为 {order.state}"
+            + (f"（{order.note}）" if order.note else "")
+            + (f"。过程：{answers}" if answers else "")
+        )[:4096]
+        line = make(
+            DutyLogEntry,
+            f"order:{order.order_id}",
+            text=text,
+            category="report",
+            incident_id=inc.incident_id,
+            author=f"经交换包 自 {b.origin}"[:64],
+        )
+        error = await client.submit_and_wait(line, timeout)
+        if error is not None and error.code == "forbidden":
+            break
+        if error is not None and "already" not in error.detail:
+            raise ValueError(f"order {order.order_id}: the hub refused it: {error.detail}")
+        logged += 1
     if inc.status == "closed":
         reason = f"源网络已结束：{inc.closed_reason}"[:512]
         await send(make(IncidentClose, "close", incident_id=inc.incident_id, reason=reason))
@@ -124,6 +155,8 @@ async def import_bundle(
         "bundle_id": b.bundle_id,
         "incident": inc.incident_id,
         "reports": len(results),
+        "orders": len(b.orders),
+        "orders_logged": logged,
         "attachments": uploaded,
         "origin": b.origin,
         "signer": verified.signer,

@@ -15,7 +15,13 @@ import pytest
 from sqlalchemy import func, select
 
 from shared.client import HubClient, Replica, upload
-from shared.protocol import IncidentDeclare, SituationReport
+from shared.protocol import (
+    DispatchOrder,
+    IncidentDeclare,
+    OrderUpdate,
+    ShiftSignIn,
+    SituationReport,
+)
 from shared.relay.exchange.bundle import (
     BundleRefused,
     collect,
@@ -63,6 +69,23 @@ async def _source_incident(hub: Any, tmp_path: Path) -> None:
                 attachments=atts,
             )
             assert await c.submit_and_wait(rep, 10) is None
+    # an order for it, declined with a reason by the team leader signed in at the device
+    duty = hub.enroll("duty-1", "duty-officer")
+    async with HubClient(duty, tmp_path / "d.db") as d, HubClient(field, tmp_path / "f.db") as c:
+        await d.wait_online(10)
+        await c.wait_online(10)
+        order = d.make(
+            DispatchOrder,
+            order_id="O-BR-1",
+            recipient="fire-01",
+            text="封控桥面",
+            incident_id="BR-1",
+        )
+        assert await d.submit_and_wait(order, 10) is None
+        assert await c.submit_and_wait(c.make(ShiftSignIn, person="赵刚"), 10) is None
+        for state, note in (("acknowledged", ""), ("declined", "人手不足，请改派")):
+            answer = c.make(OrderUpdate, order_id="O-BR-1", state=state, note=note)
+            assert await c.submit_and_wait(answer, 10) is None
 
 
 def _export(hub: Any, tmp_path: Path) -> tuple[Path, Path]:
@@ -84,6 +107,13 @@ async def test_an_incident_travels_between_two_hubs_in_a_signed_bundle(
     verified = read_bundle(out, load_trusted([pub]))
     assert [r.stage for r in verified.bundle.reports] == ["initial", "follow_up"]
     assert list(verified.attachments.values()) == [PHOTO]
+    [order] = verified.bundle.orders  # every word of the order travels too
+    assert (order.state, order.note) == ("declined", "人手不足，请改派")
+    assert [(s.to_state, s.person, s.note) for s in order.steps] == [
+        ("delivered", "赵刚", "签收随确认"),
+        ("acknowledged", "赵刚", ""),
+        ("declined", "赵刚", "人手不足，请改派"),
+    ]
 
     target = hub_factory()
     officer = target.enroll("duty-9", "duty-officer")
@@ -92,6 +122,11 @@ async def test_an_incident_travels_between_two_hubs_in_a_signed_bundle(
         first = await import_bundle(c, verified)
         again = await import_bundle(c, read_bundle(out, load_trusted([pub])))
         assert first["reports"] == again["reports"] == 2
+        assert first["orders"] == first["orders_logged"] == 1
+        # the source's order is not an order here: its words are in the duty log, once
+        await _until(lambda: any("O-BR-1" in str(v) for v in r.items["duty"].values()))
+        [line] = [v for v in r.items["duty"].values() if "O-BR-1" in str(getattr(v, "text", ""))]
+        assert "封控桥面" in line.text and "人手不足，请改派" in line.text and "赵刚" in line.text
         await _until(
             lambda: len([x for x in r.items["report"].values() if x.incident_id == "BR-1"]) == 2
         )
