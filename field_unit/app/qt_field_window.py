@@ -40,8 +40,10 @@ LINK_NAMES = {
     "online": "● 在线",
     "offline": "● 离线",
     "connecting": "● 连接中",
-    "refused": "● 密钥被拒：请重新导入密钥包",
+    "refused": "● 指挥中心拒绝本机密钥（已吊销或未登记）",
 }
+REFUSED_HELP = "待发内容保留在本机；请联系值班员重新登记本机，再导入新的密钥包"
+"""What a person whose device was refused should do (the hub's handshake cannot say why)."""
 
 
 def sos_state_text(active: bool, acknowledged_by: str, repeat_s: float = 3.0) -> str:
@@ -200,12 +202,6 @@ class QtFieldWindow(QMainWindow):
 
     def _show_link(self) -> None:
         s = self.session.sync()
-        names = {
-            "online": "● 在线",
-            "offline": "● 离线",
-            "connecting": "● 连接中",
-            "refused": "● 密钥被拒",
-        }
         last = "从未"
         if s.last_contact is not None:
             ago = int((datetime.now(UTC) - s.last_contact).total_seconds())
@@ -213,7 +209,13 @@ class QtFieldWindow(QMainWindow):
         quality = (
             f" · 应答 {s.ack_ms:.0f} ms" if s.ack_ms is not None and s.link == "online" else ""
         )
-        text = f"{names.get(s.link, s.link)} · 待发 {s.queued} · 最近联系 {last}{quality}"
+        link = LINK_NAMES.get(s.link, s.link)
+        expires = self.session.bundle.expires
+        if s.link == "refused" and expires is not None and expires <= datetime.now(UTC):
+            link = f"● 本机密钥包已于 {expires.astimezone():%Y-%m-%d} 过期"
+        text = f"{link} · 待发 {s.queued} · 最近联系 {last}{quality}"
+        if s.link == "refused":
+            text += f"\n{REFUSED_HELP}"
         if self.link.text() != text:
             self.link.setText(text)
             self.link.setProperty("link", "online" if s.link == "online" else "offline")

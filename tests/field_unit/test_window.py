@@ -202,3 +202,33 @@ def test_the_liaison_window_rings_for_new_orders_and_signs_in(
         await session.aclose()
 
     _run_in_qt(qapp, scenario)
+
+
+def test_a_revoked_field_device_is_told_what_happened_and_what_to_do(
+    hub: Any, tmp_path: Path, qapp: Any, artifacts: Path
+) -> None:
+    """Revoked (a stolen laptop, say): the strip says the hub refuses this device's key, that
+    what waits is kept here, and who to turn to."""
+    import asyncio
+
+    from field_unit.app.qt_field_window import REFUSED_HELP, QtFieldWindow
+
+    team = hub.enroll("team-09", "field")
+
+    async def scenario() -> None:
+        session = FieldSession(team, tmp_path / "field")
+        await session.start()
+        window = QtFieldWindow(session)
+        window.resize(1366, 768)
+        window.show()
+        await until(lambda: "● 在线" in window.link.text(), 10, what="online")
+        await asyncio.to_thread(hub.revoke, "team-09", "设备遗失")
+        await until(
+            lambda: "指挥中心拒绝本机密钥" in window.link.text(), 20, what="the refused strip"
+        )
+        assert REFUSED_HELP in window.link.text()
+        window.grab().save(str(artifacts / "field-unit-revoked.png"))
+        window.close()
+        await session.aclose()
+
+    _run_in_qt(qapp, scenario)
