@@ -154,19 +154,15 @@ class IncidentCommands(HandlerBase):
                 pending[("incident", msg.incident_id)] = msgspec.structs.replace(
                     incident, level=msg.level, override_reason=msg.reason, updated=now
                 )
-                person = self._person(pending, device)
-                conn.execute(
-                    insert(IncidentChange).values(
-                        incident_id=msg.incident_id,
-                        fact="level",
-                        before=json.dumps(incident.level),
-                        after=json.dumps(msg.level),
-                        by=device,
-                        at=now,
-                        source="override",
-                        reason=msg.reason,
-                        person=person,
-                    )
+                person = self._record_changes(
+                    conn,
+                    msg.incident_id,
+                    [FactChange("level", incident.level, msg.level)],
+                    device,
+                    now,
+                    "override",
+                    msg.reason,
+                    pending,
                 )
                 audits.append(
                     AuditRecord(
@@ -463,6 +459,40 @@ class IncidentCommands(HandlerBase):
             )
         raise Refusal("not_found", f"no incident {incident_id!r}; `incident list` shows them")
 
+    def _record_changes(
+        self,
+        conn: Any,
+        incident_id: str,
+        changes: list[FactChange],
+        device: str,
+        now: datetime,
+        source: str,
+        reason: str,
+        pending: Pending,
+    ) -> str:
+        """One history row per changed fact, with the device and the person signed in at it
+        (returned, for the audit line). A level that moves with other facts is the
+        grading's doing; an override names itself."""
+        person = self._person(pending, device)
+        conn.execute(
+            insert(IncidentChange),
+            [
+                {
+                    "incident_id": incident_id,
+                    "fact": c.fact,
+                    "before": json.dumps(c.before, default=str, ensure_ascii=False),
+                    "after": json.dumps(c.after, default=str, ensure_ascii=False),
+                    "by": device,
+                    "at": now,
+                    "source": "grading" if c.fact == "level" and source != "override" else source,
+                    "reason": reason,
+                    "person": person,
+                }
+                for c in changes
+            ],
+        )
+        return person
+
     def _apply_facts(
         self,
         conn: Any,
@@ -560,23 +590,8 @@ class IncidentCommands(HandlerBase):
                 updated_by=device,
             )
         )
-        person = self._person(pending, device)
-        conn.execute(
-            insert(IncidentChange),
-            [
-                {
-                    "incident_id": current.incident_id,
-                    "fact": c.fact,
-                    "before": json.dumps(c.before, default=str, ensure_ascii=False),
-                    "after": json.dumps(c.after, default=str, ensure_ascii=False),
-                    "by": device,
-                    "at": now,
-                    "source": "grading" if c.fact == "level" else source,
-                    "reason": reason,
-                    "person": person,
-                }
-                for c in changes
-            ],
+        person = self._record_changes(
+            conn, current.incident_id, changes, device, now, source, reason, pending
         )
         detail = "; ".join(c.describe() for c in changes)
         if reason:
