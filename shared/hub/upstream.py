@@ -37,9 +37,11 @@ from shared.protocol import (
     DispatchOrder,
     IncidentClose,
     IncidentDeclare,
+    IncidentReopen,
     IncidentState,
     IncidentTransition,
     IncidentUpdate,
+    LevelOverride,
     Message,
     OrderStatus,
     OrderUpdate,
@@ -126,11 +128,14 @@ class Translator:
         before = self.incidents.get(inc.incident_id)
         self.incidents[inc.incident_id] = inc
         city_id = self.city_incident(inc.incident_id)
+        # (ids carry the time of the change: an incident reopened and closed again, or
+        # moved through a status a second time, is told again, not taken for a resend)
+        stamp = inc.updated.isoformat()
         if inc.status == "closed":  # the hub publishes how an incident ended, then drops it
             return [
                 self._msg(
                     IncidentClose,
-                    _id("close", inc.incident_id),
+                    _id("close", inc.incident_id, stamp),
                     incident_id=city_id,
                     reason=f"{inc.closed_reason}（{self.device}）"[:512],
                     exercise=inc.exercise,
@@ -152,6 +157,17 @@ class Translator:
             area=inc.area if inc.area and len(inc.area) >= 3 else None,
         )
         out: list[Message] = []
+        if before is not None and before.status == "closed":
+            # reopened at the county: reopened at the city first, then brought up to date
+            out.append(
+                self._msg(
+                    IncidentReopen,
+                    _id("reopen", inc.incident_id, stamp),
+                    incident_id=city_id,
+                    reason=f"{inc.status_note or '县级平台重新打开'}（{self.device}）"[:512],
+                    exercise=inc.exercise,
+                )
+            )
         if before is None:
             # Declared once, ever (a stable id: a restart's catch-up finds it held); the facts
             # as they stand follow as an update, which changes nothing at the city if they
@@ -178,12 +194,35 @@ class Translator:
                 **{k: v for k, v in facts.items() if k != "area" or v is not None},
             )
         )
+        # The county's own level decision: an override with its reason, or the level of an
+        # incident with no type (which the city cannot grade), goes up as an override.
+        # (an untyped incident's first level went up with its declaration)
+        decided = bool(inc.override_reason) or not inc.type_code
+        level_moved = before.level != inc.level if before is not None else bool(inc.override_reason)
+        if decided and level_moved and inc.level is not None:
+            out.append(
+                self._msg(
+                    LevelOverride,
+                    _id("level", inc.incident_id, stamp, inc.level),
+                    incident_id=city_id,
+                    level=inc.level,
+                    reason=f"{inc.override_reason or '县级平台定级'}（{self.device}）"[:512],
+                    exercise=inc.exercise,
+                )
+            )
         moved = before is None or before.status != inc.status
-        if moved and inc.status in ("verified", "responding", "stabilised"):
+        reopened = before is not None and before.status == "closed"
+        if (
+            moved
+            and inc.status in ("verified", "responding", "stabilised")
+            and not (
+                reopened and inc.status == "verified"  # a reopened incident is verified again
+            )
+        ):
             out.append(
                 self._msg(
                     IncidentTransition,
-                    _id("transition", inc.incident_id, inc.status),
+                    _id("transition", inc.incident_id, inc.status, stamp),
                     incident_id=city_id,
                     to=inc.status,
                     note=f"{inc.status_note or '状态变更'}（{self.device}）"[:512],

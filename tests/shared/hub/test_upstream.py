@@ -20,7 +20,9 @@ from shared.config import ConfigError, UpstreamSettings
 from shared.protocol import (
     IncidentClose,
     IncidentDeclare,
+    IncidentReopen,
     IncidentTransition,
+    LevelOverride,
     OrderUpdate,
     ResourceUpsert,
     SituationReport,
@@ -187,6 +189,63 @@ async def test_county_items_go_up_once_and_city_orders_come_down_and_are_answere
     with county.engine.connect() as conn:
         assert conn.execute(select(Incident.incident_id)).scalars().all() == ["ZQ-1"]
         assert conn.execute(select(func.count()).select_from(Report)).scalar_one() == 2
+
+
+async def test_a_county_s_level_decisions_and_reopening_reach_the_city(
+    hub_factory: Any, tmp_path: Path
+) -> None:
+    """An incident with no type (the city cannot grade it) keeps the county's level, a
+    county override goes up with its reason, and a closed incident reopened at the county is
+    reopened at the city — then closed again."""
+    city = hub_factory()
+    county = _county(hub_factory, city, tmp_path)
+    leader = city.enroll("leader-1", "leader")
+    duty = county.enroll("duty-zq", "duty-officer")
+    city_id = "county-zaoqiang/ZQ-9"
+    async with (
+        HubClient(duty, tmp_path / "d.db") as dc,
+        HubClient(leader, tmp_path / "l.db") as lc,
+        Replica(leader) as lr,
+    ):
+        await dc.wait_online(10)
+        await lc.wait_online(10)
+        declare = dc.make(
+            IncidentDeclare,
+            incident_id="ZQ-9",
+            title="枣强县不明气味",
+            lat=37.51,
+            lon=115.72,
+            division="131121",
+            level=4,
+        )
+        assert await dc.submit_and_wait(declare, 10) is None
+        await _until(lambda: getattr(lr.get("incident", city_id), "level", None) == 4)
+        raise_it = dc.make(LevelOverride, incident_id="ZQ-9", level=3, reason="周边学校停课")
+        assert await dc.submit_and_wait(raise_it, 10) is None
+        await _until(lambda: lr.get("incident", city_id).level == 3, what="the county's level")
+        assert "周边学校停课" in lr.get("incident", city_id).override_reason
+        close = dc.make(IncidentClose, incident_id="ZQ-9", reason="气味消散")
+        assert await dc.submit_and_wait(close, 10) is None
+        await _until(lambda: lr.get("incident", city_id) is None, what="closed at the city")
+        reopen = dc.make(IncidentReopen, incident_id="ZQ-9", reason="气味再次出现")
+        assert await dc.submit_and_wait(reopen, 10) is None
+        await _until(lambda: lr.get("incident", city_id) is not None, what="reopened at the city")
+        assert lr.get("incident", city_id).status == "verified"
+        again = dc.make(IncidentClose, incident_id="ZQ-9", reason="查明为沥青加热，已处置")
+        assert await dc.submit_and_wait(again, 10) is None
+        await _until(lambda: lr.get("incident", city_id) is None, what="closed again")
+    with city.engine.connect() as conn:
+        status, reason = conn.execute(
+            select(Incident.status, Incident.closed_reason).where(Incident.incident_id == city_id)
+        ).one()
+        steps = conn.execute(
+            select(IncidentTransitionRow.to_status, IncidentTransitionRow.note)
+            .where(IncidentTransitionRow.incident_id == city_id)
+            .order_by(IncidentTransitionRow.id)
+        ).all()
+    assert status == "closed" and reason.startswith("查明为沥青加热")
+    assert [s for s, _ in steps][-3:] == ["closed", "verified", "closed"]
+    assert steps[-2][1].startswith("气味再次出现")
 
 
 async def test_what_the_county_had_before_the_link_is_caught_up(
