@@ -9,7 +9,9 @@ keeps one copy whatever the number of retries. The OpenAPI 3.1 description is se
 
 Answers: 201 stored by the hub; 202 queued (the hub did not answer in time; the intake's
 durable outbox sends it when it can); 400 a body that does not decode (the field named);
-403 a certificate no department is configured for; 422 refused by the hub (its reason).
+403 a certificate no department is configured for, or a department whose key the hub
+refuses; 404 a resource the command centre does not know; 422 refused by the hub (its
+reason).
 """
 
 from __future__ import annotations
@@ -174,7 +176,8 @@ def openapi() -> dict[str, Any]:
                 "content": problem,
             },
             "403": {
-                "description": "No department is configured for this certificate.",
+                "description": "No department is configured for this certificate, this "
+                "department may not do it, or the command centre refuses its key (revoked).",
                 "content": problem,
             },
             "422": {
@@ -192,6 +195,10 @@ def openapi() -> dict[str, Any]:
             },
             "responses": answers(
                 {
+                    "404": {
+                        "description": "A resource the command centre does not know.",
+                        "content": {"application/json": {"schema": ref("Problem")}},
+                    },
                     "201": {
                         "description": "Stored by the command centre.",
                         "content": {"application/json": {"schema": ref("Stored")}},
@@ -317,7 +324,9 @@ class Department:
 
         self.cn = cn
         self.client = HubClient(bundle, outbox)
-        self.replica = Replica(bundle, topics=("order",))
+        # orders to answer, and the resources it may report on (checked here, so a request
+        # about a resource nobody knows is answered at once, not queued while the hub is away)
+        self.replica = Replica(bundle, topics=("order", "resource"))
         self.inbox = OrderInbox(self.client, self.replica)
 
     async def start(self) -> None:
@@ -459,6 +468,11 @@ class Intake:
             return _json(201, Stored(status="stored", message_id=held.message_id))
         if held is not None and held.status == "refused":
             return _problem(held.http, held.reason)
+        refusal = self._refused_here(dep, msg)
+        if refusal is not None:
+            http, reason = refusal
+            self.ledger.record(dep.cn, request_id, digest, msg.id, "refused", http, reason)
+            return _problem(http, reason)
         self.ledger.record(dep.cn, request_id, digest, msg.id, "queued", 202)
         try:
             error = await dep.client.submit_and_wait(msg, self.timeout_s)
@@ -470,6 +484,27 @@ class Intake:
             return _problem(http, error.detail)
         self.ledger.record(dep.cn, request_id, digest, msg.id, "stored", 201)
         return _json(201, Stored(status="stored", message_id=msg.id))
+
+    @staticmethod
+    def _refused_here(dep: Department, msg: Any) -> tuple[int, str] | None:
+        """What the intake can refuse itself, rather than answer 202 for something the hub
+        would refuse later: a department whose key the hub refuses, a resource the command
+        centre does not know (as of its last picture)."""
+        from shared.client import LinkState
+
+        if dep.client.state == LinkState.REFUSED:
+            return 403, (
+                "the command centre refuses this department's key (revoked or expired): ask "
+                "the city's duty officer to enrol the department again; nothing was queued"
+            )
+        resources = dep.replica.items.get("resource", {})
+        if isinstance(msg, ResourceStatus) and resources and msg.resource_id not in resources:
+            return 404, (
+                f"the command centre knows no resource {msg.resource_id!r} (GET /v1/orders "
+                "lists what is addressed to you; a resource the city registered moments ago "
+                "may not be known here yet: retry in a minute)"
+            )
+        return None
 
     async def on_request_state(self, request: web.Request) -> web.Response:
         """GET /v1/requests/{request_id}: what a request became (a 202 settled later)."""

@@ -145,6 +145,20 @@ async def test_a_department_platform_reports_and_answers_orders(
         }
         async with s.post(f"{base}/v1/resources/status", json=move) as r:
             assert r.status == 403 and "health" in (await r.json())["error"]
+        # a resource nobody knows is answered at once, not queued (even with the hub away)
+        dep = door.departments["fire.dept.hengshui"]
+        await _until(lambda: "MED-TEAM-1" in dep.replica.items["resource"])
+        ghost = {**move, "request_id": "fire-res-2", "resource_id": "NO-SUCH-TEAM"}
+        for _ in range(2):  # and a retry gets the same answer
+            async with s.post(f"{base}/v1/resources/status", json=ghost) as r:
+                assert r.status == 404 and "NO-SUCH-TEAM" in (await r.json())["error"]
+        # a department whose key the hub refuses is told so at once, nothing queued
+        await asyncio.to_thread(hub.revoke, "liaison-fire", "平台更换")
+        await _until(lambda: dep.client.state.value == "refused", 20, what="refused")
+        late = {**body, "request_id": "fire-2026-0009"}
+        async with s.post(f"{base}/v1/reports", json=late) as r:
+            assert r.status == 403 and "enrol the department again" in (await r.json())["error"]
+        assert dep.client.queued() == 0
     with hub.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(Report)).scalar_one() == 1
 
