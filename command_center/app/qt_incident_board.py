@@ -219,6 +219,7 @@ class QtIncidentBoard(QWidget):
 
     def refresh(self) -> None:
         """Rewrite the list (and the detail of the selected incident)."""
+        self.records.set_recent(list(reversed(self.picture.closed.values())))
         incidents = self.visible()
         self.shown = [i.incident_id for i in incidents]
         self.table.blockSignals(True)

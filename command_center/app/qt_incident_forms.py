@@ -549,6 +549,12 @@ class QtRecordLookup(QWidget):
         self._tasks: set[Any] = set()
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
+        # closed incidents this hall saw close, newest first: looked up with the mouse alone
+        self.recent = QComboBox()
+        self.recent.setMinimumWidth(220)
+        self.recent.activated.connect(self.on_recent_chosen)
+        self.set_recent([])
+        row.addWidget(self.recent)
         self.lookup_id = QLineEdit()
         self.lookup_id.setPlaceholderText(tr("事件编号（含已关闭的事件）"))
         self.lookup_id.returnPressed.connect(self.on_lookup_clicked)
@@ -563,6 +569,29 @@ class QtRecordLookup(QWidget):
             row.addWidget(w)
         self.lookup.setEnabled(read is not None)
         self.set_closed(None)
+
+    def set_recent(self, closed: list[Any]) -> None:
+        """Offer ``closed`` (IncidentStates, newest first) in the drop-down."""
+        ids = [c.incident_id for c in closed]
+        current = [self.recent.itemData(i) for i in range(1, self.recent.count())]
+        if ids == current and self.recent.count():
+            return
+        self.recent.clear()
+        self.recent.addItem(
+            tr("最近关闭的事件（{n}）…").format(n=len(ids)) if ids else tr("本次未见关闭的事件"),
+            None,
+        )
+        for c in closed:
+            self.recent.addItem(f"{c.incident_id} · {c.title}", c.incident_id)
+        self.recent.setEnabled(bool(ids))
+
+    def on_recent_chosen(self, index: int) -> None:
+        """A recently closed incident chosen: look its record up."""
+        incident_id = self.recent.itemData(index)
+        if incident_id:
+            self.lookup_id.setText(str(incident_id))
+            self.on_lookup_clicked()
+        self.recent.setCurrentIndex(0)
 
     def set_closed(self, incident_id: str | None) -> None:
         """Offer 重新打开 for ``incident_id`` (a closed incident just looked up), or not."""

@@ -1747,5 +1747,13 @@
         <source>岗位</source>
         <translation>Post</translation>
     </message>
+    <message>
+        <source>本次未见关闭的事件</source>
+        <translation>No incident closed since the window opened</translation>
+    </message>
+    <message>
+        <source>最近关闭的事件（{n}）…</source>
+        <translation>Recently closed incidents ({n})…</translation>
+    </message>
 </context>
 </TS>

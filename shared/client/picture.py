@@ -76,6 +76,9 @@ TRACK_POINTS = 120
 """Positions kept per unit for its track (two minutes at one report a second)."""
 
 
+CLOSED_KEPT = 200
+
+
 class SituationPicture:
     """Units, incidents, presence and open orders, with the figures the hall shows."""
 
@@ -96,6 +99,9 @@ class SituationPicture:
         self.tracks: dict[str, deque[tuple[float, float]]] = {}
         """Each unit's last :data:`TRACK_POINTS` positions as seen here (where it came from:
         shown when an SOS is located)."""
+        self.closed: dict[str, IncidentState] = {}
+        """Incidents seen closing since the picture started, oldest first (at most
+        :data:`CLOSED_KEPT`): the hall offers them to look up and reopen."""
         self._changes = PictureChanges()
 
     def named_places(self) -> list[tuple[str, float, float]]:
@@ -117,6 +123,15 @@ class SituationPicture:
         elif topic == "incident":
             self._put(self.incidents, key, value, IncidentState)
             self._changes.incidents.add(key)
+            if isinstance(value, IncidentState):
+                # how it ended is published before it leaves: kept to be looked up again
+                if value.status == "closed":
+                    self.closed.pop(key, None)
+                    self.closed[key] = value
+                    while len(self.closed) > CLOSED_KEPT:
+                        self.closed.pop(next(iter(self.closed)))
+                else:
+                    self.closed.pop(key, None)  # reopened
         elif topic == "presence":
             self._put(self.presence, key, value, PresenceState)
             self._changes.presence.add(key)

@@ -156,9 +156,13 @@ def test_a_call_is_taken_stepped_regraded_and_closed_from_the_hall(
             QTest.mouseClick(records.lookup, left)
             await until(lambda: "no incident 'NO-SUCH-1'" in board.detail.toPlainText())
             assert not records.reopen.isVisible()
-            records.lookup_id.setText(inc.incident_id)
-            QTest.mouseClick(records.lookup, left)
+            # the incident just closed is offered in the drop-down: chosen with the mouse alone
+            assert records.recent.itemData(1) == inc.incident_id
+            assert records.recent.itemText(1).startswith(f"{inc.incident_id} · ")
+            records.recent.setCurrentIndex(1)
+            records.recent.activated.emit(1)
             await until(lambda: "已关闭：险情排除，终报已报" in board.detail.toPlainText())
+            assert records.lookup_id.text() == inc.incident_id
             text = board.detail.toPlainText()
             assert "储罐阀门泄漏" in text and "响应中 → 已控制" in text
             assert records.reopen.isVisible()
@@ -168,6 +172,7 @@ def test_a_call_is_taken_stepped_regraded_and_closed_from_the_hall(
             records.reason.setText("复燃，再次出现泄漏")
             QTest.mouseClick(records.reopen, left)
             await until(lambda: inc.incident_id in picture.incidents, what="reopened")
+            assert inc.incident_id not in picture.closed  # no longer offered as closed
             assert picture.incidents[inc.incident_id].status == "verified"
             await until(lambda: board.current == inc.incident_id, what="selected again")
             await until(lambda: steps.step.text() == "下一步：启动响应", what="its next step")
