@@ -176,6 +176,8 @@ class QtIncidentBoard(QWidget):
         row.addWidget(self.exported, 1)
         layout.addLayout(row)
         self.current: str | None = None
+        self.showing_record = False
+        """A record looked up (调阅) fills the detail pane until an incident is selected."""
         self.shown: list[str] = []
         self._actions = UiActions()
         self.records.shown.connect(self.show_record)
@@ -188,6 +190,8 @@ class QtIncidentBoard(QWidget):
         self.current = None
         self.steps.show_incident(None)
         self.detail.setHtml(text)
+        # kept through refreshes: a change in the picture must not wipe what was looked up
+        self.showing_record = True
 
     def _combo(self, row: QHBoxLayout, everything: str, items: list[tuple[str, str]]) -> QComboBox:
         box = QComboBox()
@@ -350,6 +354,9 @@ class QtIncidentBoard(QWidget):
         """The selected incident's facts, report timeline and deadline countdowns."""
         e = html.escape
         inc = self.picture.incidents.get(self.current or "")
+        if inc is None and self.showing_record:
+            return  # a looked-up record stays until an incident is selected
+        self.showing_record = False
         self.steps.show_incident(inc.incident_id if inc else None)
         if inc is None:
             empty = tr("暂无事件。用“接报登记”登记电话报告，或“新建事件”立案")

@@ -163,6 +163,8 @@ def test_a_call_is_taken_stepped_regraded_and_closed_from_the_hall(
             records.recent.activated.emit(1)
             await until(lambda: "已关闭：险情排除，终报已报" in board.detail.toPlainText())
             assert records.lookup_id.text() == inc.incident_id
+            board.refresh()  # a change in the picture redraws the board: the record stays
+            assert "已关闭：险情排除，终报已报" in board.detail.toPlainText()
             text = board.detail.toPlainText()
             assert "储罐阀门泄漏" in text and "响应中 → 已控制" in text
             assert records.reopen.isVisible()
