@@ -202,7 +202,9 @@ async def test_push_to_talk_through_the_hall(hub: HubHandle, tmp_path: Path) -> 
         c1 = units["u1"][0]
         await c1.submit(c1.make(FloorRequest, group_id="HZ-1", action="request"))
         await until(lambda: talkers and talkers[-1] == "u1", 10)
-        await asyncio.sleep(3.5)  # u1 holds the key this long (its turn is recorded)
+        # u1 holds the key until u2 has heard three of its tones (one a second): its turn
+        # is recorded
+        await until(lambda: len(meters["u2"].delays_ms) >= 3, 10, what="u2 hearing u1's tones")
         # u2 hears u1 through the hall; u1 does not hear itself
         assert len(meters["u2"].delays_ms) >= 2 and not meters["u1"].delays_ms
         assert all(0 < d < 400 for d in meters["u2"].delays_ms)
@@ -210,7 +212,12 @@ async def test_push_to_talk_through_the_hall(hub: HubHandle, tmp_path: Path) -> 
         await hall.press("HZ-1")
         await until(lambda: talkers[-1] == "hall-1", 10)
         before = {n: len(m.delays_ms) for n, m in meters.items()}
-        await asyncio.sleep(3.5)  # the hall's turn, as long (the recording holds both)
+        # the hall's turn, as long: three of its tones at each unit (the recording holds both)
+        await until(
+            lambda: all(len(meters[n].delays_ms) >= before[n] + 3 for n in meters),
+            10,
+            what="both units hearing the hall's tones",
+        )
         assert all(len(meters[n].delays_ms) >= before[n] + 2 for n in meters)
         for t in tasks:
             t.cancel()
