@@ -31,10 +31,9 @@ from shared.client import SituationPicture
 from shared.client.recipients import Recipient, recipients
 
 HEADERS = [N_("指令"), N_("接收方"), N_("状态"), N_("事件"), N_("内容"), N_("已过(秒)")]
-STATE_NAMES = ORDER_STATE_NAMES
 WAITING = frozenset({"issued", "delivered"})
 """Not yet acknowledged by a person: these rows flash."""
-STATE_ORDER = {s: i for i, s in enumerate(STATE_NAMES)}
+STATE_ORDER = {s: i for i, s in enumerate(ORDER_STATE_NAMES)}
 
 IssueOrder = Callable[[str, str, str | None], Awaitable[str | None]]
 """(recipient, text, incident) → None when the hub stored it, else the refusal."""
@@ -203,7 +202,7 @@ class QtDispatchBoard(QWidget):
             cells = [
                 o.order_id,
                 o.recipient,
-                tr(STATE_NAMES.get(o.state, o.state)),
+                tr(ORDER_STATE_NAMES.get(o.state, o.state)),
                 o.incident_id or "",
                 (tr("【演练】") if o.exercise else "")
                 + o.text
@@ -251,7 +250,7 @@ class QtDispatchBoard(QWidget):
     def on_flash_timer(self) -> None:
         """Unacknowledged orders flash until someone answers them."""
         self._flash = not self._flash
-        waiting_texts = {tr(STATE_NAMES[s]) for s in WAITING}
+        waiting_texts = {tr(ORDER_STATE_NAMES[s]) for s in WAITING}
         for row in range(self.table.rowCount()):
             state = self.table.item(row, 2)
             self._paint(row, state is not None and state.text() in waiting_texts)
