@@ -207,7 +207,14 @@ def running_hub(
 class RawPeer:
     """A bare DEALER with a device's CURVE identity, for sending hand-made frames."""
 
-    def __init__(self, bundle: object, *, curve: bool = True, keys: tuple[str, str] | None = None):
+    def __init__(
+        self,
+        bundle: object,
+        *,
+        curve: bool = True,
+        keys: tuple[str, str] | None = None,
+        sndhwm: int | None = None,
+    ):
         import zmq
 
         from shared.identity import Bundle
@@ -217,6 +224,8 @@ class RawPeer:
         self.sock = self.ctx.socket(zmq.DEALER)
         self.sock.linger = 0
         self.sock.maxmsgsize = -1
+        if sndhwm is not None:
+            self.sock.sndhwm = sndhwm
         if curve:
             pub, sec = keys or (bundle.keys.public, bundle.keys.secret)
             self.sock.curve_serverkey = bundle.hub_public_key.encode()

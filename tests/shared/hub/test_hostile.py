@@ -289,14 +289,33 @@ async def test_revoking_the_device_clears_its_alarm(hub_factory: object, tmp_pat
         await until(lambda: picture.get("alarm", "device:lost") is None, 5)
 
 
+class _GateClock:
+    """The hub's wall clock, which can hold the hub's loop at its next reading: frames then
+    pile up in the sockets exactly as they do behind a long write on a busy day."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.armed = False
+        self.held = threading.Event()
+        self.release = threading.Event()
+
+    def __call__(self) -> object:
+        if self.armed:
+            self.armed = False
+            self.held.set()
+            assert self.release.wait(30), "the test never released the hub"
+        return utcnow()
+
+
 def test_a_flooding_device_does_not_starve_another(hub_factory: object) -> None:
-    hub: HubHandle = hub_factory(client_queue_max=500)  # type: ignore[operator]
-    flood = RawPeer(hub.enroll("flood", "field"))
+    clock = _GateClock()
+    hub: HubHandle = hub_factory(client_queue_max=500, wall_clock=clock)  # type: ignore[operator]
+    flood = RawPeer(hub.enroll("flood", "field"), sndhwm=64)
     good = RawPeer(hub.enroll("good", "field"))
     _wait_known(hub, "flood", "good")
     try:
         ping = encode(Ping(id=new_id(), sender="flood", sent=utcnow()))
-        answered = 0
         waits = []
         for _ in range(20):
             for _ in range(2000):
@@ -307,19 +326,60 @@ def test_a_flooding_device_does_not_starve_another(hub_factory: object) -> None:
             reply = decode_reply(good.recv(timeout=10) or b"")
             waits.append(time.perf_counter() - t0)
             assert isinstance(reply, Pong) and reply.ref == mine.id
-            answered += 1
-        assert answered == 20
-        # The flood gets "busy" answers once its queue is full, never silence.
-        codes = set()
-        while (raw := flood.recv(timeout=1)) is not None:
+        # Whether the flood above ever filled its queue depends on how fast this machine
+        # answers pings. So hold the hub while a burst piles up behind it, then let go: the
+        # first read then holds the good peer's frame and a thousand of the flood's.
+        _drain(flood)
+        clock.armed = True
+        held = Ping(id=new_id(), sender="good", sent=utcnow())
+        good.send(encode(held))
+        assert clock.held.wait(10), "the hub never read the clock"
+        mine = Ping(id=new_id(), sender="good", sent=utcnow())
+        good.send(encode(mine))
+        # The burst goes on until the flood's own socket takes no more: the hub's pipe from it
+        # (1024 frames) and every buffer between are then full.
+        sent = 0
+        flood.sock.sndtimeo = 1000  # a send that waits a second: nothing moves any more
+        while True:
+            try:
+                flood.sock.send(ping)
+            except zmq.Again:
+                break
+            sent += 1
+        busy_before = hub.hub.stats["busy"]
+        clock.release.set()
+        refs = set()
+        for _ in range(2):
+            reply = decode_reply(good.recv(timeout=10) or b"")
+            assert isinstance(reply, Pong), reply
+            refs.add(reply.ref)
+        assert refs == {held.id, mine.id}
+        # The flood gets "busy" answers once its queue is full, never silence: every frame
+        # is either answered or counted as refused unread, with a notice saying so.
+        codes: set[str] = set()
+        pongs = 0
+        for raw in _drain(flood):
             reply = decode_reply(raw)
             if isinstance(reply, Error):
                 codes.add(reply.code)
-        assert hub.hub.stats["busy"] > 0 and "busy" in codes, (hub.hub.stats, codes)
-        print(f"good peer waited {max(waits) * 1000:.1f} ms at most under the flood")
+            elif isinstance(reply, Pong):
+                pongs += 1
+        busy = hub.hub.stats["busy"] - busy_before
+        assert busy > 0 and "busy" in codes, (hub.hub.stats, codes)
+        assert pongs + busy == sent > 1024, (pongs, busy, sent)
+        print(f"good peer waited {max(waits) * 1000:.1f} ms at most under the flood; {sent} held")
+        print(f"burst: {pongs} answered, {busy} refused unread")
     finally:
         flood.close()
         good.close()
+
+
+def _drain(peer: RawPeer) -> list[bytes]:
+    """Every frame waiting for ``peer`` until it has been quiet for a second."""
+    out = []
+    while (raw := peer.recv(timeout=1)) is not None:
+        out.append(raw)
+    return out
 
 
 def test_decoding_never_raises_anything_but_a_protocol_error() -> None:
