@@ -184,6 +184,12 @@ def test_garbage_from_an_enrolled_peer_gets_error_replies(hub_factory: object) -
                 )
             ],
             "undecodable": [ping[:-3]],
+            # decodable, of a known kind, but not the message it claims to be
+            "invalid": [
+                msgspec.msgpack.encode(
+                    {**msgspec.to_builtins(msgspec.msgpack.decode(ping)), "sent": 5}
+                )
+            ],
         }
         for code, frames in cases.items():
             bad.send(*frames)
@@ -193,7 +199,9 @@ def test_garbage_from_an_enrolled_peer_gets_error_replies(hub_factory: object) -
     finally:
         bad.close()
         good.peer.close()
-    assert "undecodable" in seen_codes and "invalid" in seen_codes
+    # The generator's frames are random: which codes they met varies (the hand-made cases
+    # above give each code for certain); every one of them was answered, which is the point.
+    assert seen_codes, "the generator never met an error"
 
 
 def test_oversized_frames_are_refused_and_huge_ones_cut_without_harm(hub_factory: object) -> None:
