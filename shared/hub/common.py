@@ -1,16 +1,21 @@
-"""What the hub's message handlers share: refusals, roles, pending changes, the base."""
+"""What the hub's message handlers share: refusals, roles, the services and the batch."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, MutableMapping
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
-from shared.domain import DeadlineEngine
+from shared.domain import DeadlineEngine, Departments, Plans, packaged_departments, packaged_plans
+from shared.hub.limits import DeviceLimits, UploadBook
 from shared.hub.state import StateStore
 from shared.protocol.messages import ErrorCode
 from shared.protocol.state import StateValue
+from shared.store.audit import AuditRecord
+from shared.store.blobs import BlobStore
 
 HUB_NAME = "hub"
 COMMANDERS = ("leader", "duty-officer")
@@ -33,25 +38,57 @@ class Refusal(Exception):
         self.detail = detail
 
 
-class HandlerBase:
-    """Attributes the handler mixins rely on (set by :class:`~shared.hub.persist.Persister`)."""
+@dataclass
+class Services:
+    """What the message handlers use beyond the batch: the store, the picture, the clocks,
+    the site's plans and departments. One instance, shared by every handler of a hub."""
 
     engine: Engine
     state: StateStore
     deadlines: DeadlineEngine | None
-    _rule_stage: dict[str, str]
-    _ops: list[tuple[Any, ...]]
+    blobs: BlobStore
+    device_limits: DeviceLimits
     is_recipient: Callable[[str], bool]
     """Whether a device name may receive orders (the hub's enrolled-device check)."""
+    plans: Plans = field(default_factory=packaged_plans)
+    departments: Departments = field(default_factory=packaged_departments)
+    uploads: UploadBook = field(init=False)
+    rule_stage: dict[str, str] = field(init=False)
+    """Deadline rule code → the report stage that settles it."""
 
-    def _person(self, pending: Pending, device: str) -> str:
-        """Who is signed in to duty at ``device`` (as of this batch), or "" when nobody is:
-        recorded beside the device on every change it makes."""
-        signed = self._current(pending, "duty", f"signin:{device}")
-        return str(getattr(signed, "person", "") or "")
+    def __post_init__(self) -> None:
+        self.uploads = UploadBook(self.device_limits)
+        rules = self.deadlines.config.rules if self.deadlines is not None else ()
+        self.rule_stage = {r.code: r.stage for r in rules}
 
-    def _current(self, pending: Pending, topic: str, key: str) -> StateValue | None:
-        if (topic, key) in pending:
-            return pending[(topic, key)]
+
+@dataclass
+class Batch:
+    """The batch being written, as a handler sees it while it handles one message.
+
+    ``pending`` is that message's overlay over the batch's state changes so far: kept only
+    if the message is accepted. The rest collects for the whole batch and is applied by the
+    persister after the commit (``ops``: deadline events; ``ended``: values published just
+    before their removal, which is how an incident ended)."""
+
+    conn: Connection
+    now: datetime
+    state: StateStore
+    audits: list[AuditRecord]
+    report_rows: list[dict[str, Any]] = field(default_factory=list)
+    ops: list[tuple[Any, ...]] = field(default_factory=list)
+    ended: list[tuple[str, str, StateValue]] = field(default_factory=list)
+    pending: Pending = field(default_factory=dict)
+
+    def current(self, topic: str, key: str) -> StateValue | None:
+        """A value of the picture as of this message: the batch's changes first."""
+        if (topic, key) in self.pending:
+            return self.pending[(topic, key)]
         value: StateValue | None = self.state.get(topic, key)
         return value
+
+    def person(self, device: str) -> str:
+        """Who is signed in to duty at ``device`` (as of this batch), or "" when nobody is:
+        recorded beside the device on every change it makes."""
+        signed = self.current("duty", f"signin:{device}")
+        return str(getattr(signed, "person", "") or "")

@@ -6,18 +6,19 @@ from datetime import datetime
 from typing import Any
 
 from shared.domain.deadlines import SUPPLEMENT_STAGE
-from shared.hub.common import (
-    HandlerBase,
-)
+from shared.hub.common import Services
 
 
-class DeadlineBook(HandlerBase):
-    """Deadline bookkeeping of the persister (a mixin)."""
+class DeadlineBook:
+    """The deadline clocks moved for what a batch committed (the batch's ``ops``)."""
 
-    def _apply_deadline_ops(self, ops: list[tuple[Any, ...]], now: datetime) -> None:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def apply(self, ops: list[tuple[Any, ...]], now: datetime) -> None:
         """Move the deadline clocks for what this batch committed, and take back published
         alarms that a report settled or that no longer apply."""
-        engine = self.deadlines
+        engine = self.services.deadlines
         if engine is None:
             return
         for op in ops:
@@ -46,7 +47,7 @@ class DeadlineBook(HandlerBase):
             elif kind == "filed":
                 stage = op[2]
                 engine.report_filed(incident_id, stage)
-                settled = {code for code, st in self._rule_stage.items() if st == stage}
+                settled = {code for code, st in self.services.rule_stage.items() if st == stage}
                 self._clear_alarms(incident_id, settled, supplements=stage == SUPPLEMENT_STAGE)
             elif kind == "untrack":
                 engine.untrack(incident_id)
@@ -57,7 +58,7 @@ class DeadlineBook(HandlerBase):
     ) -> None:
         """Take back published alarms of ``rules`` (None: all) and, if asked, supplements."""
         prefix = f"{incident_id}:"
-        for key in [k for k in self.state.topics["alarm"].items if k.startswith(prefix)]:
+        for key in [k for k in self.services.state.topics["alarm"].items if k.startswith(prefix)]:
             rule = key[len(prefix) :]
             if rules is None or rule in rules or (supplements and rule.startswith("supplement@")):
-                self.state.set("alarm", key, None)
+                self.services.state.set("alarm", key, None)

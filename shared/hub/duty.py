@@ -12,11 +12,11 @@ from sqlalchemy import insert, select, update
 
 from shared.domain import DomainError, check_resource, check_shift, reading_severity
 from shared.domain.checks import check_time
-from shared.domain.plans import Departments
-from shared.hub.common import HandlerBase, Pending, Refusal
+from shared.hub.common import Batch, Refusal, Services
 from shared.protocol import (
     DutyLogEntry,
     DutyShift,
+    Message,
     MonitoringReading,
     ResourceStatus,
     ResourceUpsert,
@@ -86,54 +86,44 @@ def monitor_alarm(
     )
 
 
-class DutyCommands(HandlerBase):
-    """Resources, readings and duty handling of the persister (a mixin)."""
+class DutyHandler:
+    """Resources, readings, the duty log, shifts and handovers."""
 
-    departments: Departments  # the response mixin's (the site's departments file)
+    def __init__(self, services: Services) -> None:
+        self.services = services
 
-    def _duty_command(
-        self,
-        conn: Any,
-        msg: Any,
-        device: str,
-        role: str,
-        now: datetime,
-        pending: Pending,
-        audits: list[AuditRecord],
-    ) -> None:
+    def handle(self, b: Batch, msg: Message, device: str, role: str) -> None:
         match msg:
             case ResourceUpsert():
                 self._own_resource(role, device, msg.resource_id, None)
-                self._resource_upsert(conn, msg, device, now, pending, audits)
+                self._resource_upsert(b, msg, device)
             case ResourceStatus():
-                before = self._current(pending, "resource", msg.resource_id)
+                before = b.current("resource", msg.resource_id)
                 self._own_resource(
                     role,
                     device,
                     msg.resource_id,
                     before.department if isinstance(before, ResourceState) else None,
                 )
-                self._resource_status(conn, msg, device, now, pending, audits)
+                self._resource_status(b, msg, device)
             case MonitoringReading():
-                self._reading(conn, msg, device, now, pending, audits)
+                self._reading(b, msg, device)
             case DutyLogEntry():
                 self._log(
-                    conn,
+                    b,
                     msg.id,
                     device,
-                    now,
                     msg.category,
                     msg.text,
                     msg.incident_id,
                     msg.author,
                     msg.exercise,
-                    pending,
                 )
-                audits.append(AuditRecord(device, "duty_log", msg.category, msg.text[:200]))
+                b.audits.append(AuditRecord(device, "duty_log", msg.category, msg.text[:200]))
             case DutyShift():
-                self._shift(conn, msg, device, now, pending, audits)
+                self._shift(b, msg, device)
             case ShiftHandover():
-                self._handover(conn, msg, device, now, pending, audits)
+                self._handover(b, msg, device)
             case _:  # pragma: no cover - only duty kinds are routed here
                 raise Refusal("invalid", f"{type(msg).__name__} is not a duty command")
 
@@ -150,7 +140,8 @@ class DutyCommands(HandlerBase):
             )
         if role == "liaison" and department is not None:
             owner = next(
-                (d.liaison for d in self.departments.departments if d.code == department), None
+                (d.liaison for d in self.services.departments.departments if d.code == department),
+                None,
             )
             if owner != device:
                 raise Refusal(
@@ -160,15 +151,7 @@ class DutyCommands(HandlerBase):
                     "own department's resources",
                 )
 
-    def _resource_upsert(
-        self,
-        conn: Any,
-        msg: ResourceUpsert,
-        device: str,
-        now: datetime,
-        pending: Pending,
-        audits: list[AuditRecord],
-    ) -> None:
+    def _resource_upsert(self, b: Batch, msg: ResourceUpsert, device: str) -> None:
         try:
             warnings = check_resource(
                 msg.resource_type,
@@ -189,7 +172,7 @@ class DutyCommands(HandlerBase):
                 f"resource {msg.resource_id}: only a camera (a monitoring point measuring "
                 "'video') has a stream_url",
             )
-        before = self._current(pending, "resource", msg.resource_id)
+        before = b.current("resource", msg.resource_id)
         assert before is None or isinstance(before, ResourceState)
         if before is not None and before.resource_type != msg.resource_type:
             raise Refusal(
@@ -213,24 +196,24 @@ class DutyCommands(HandlerBase):
             "warn_at": msg.warn_at,
             "alarm_at": msg.alarm_at,
             "draft_type": msg.draft_type,
-            "updated": now,
+            "updated": b.now,
             "updated_by": device,
             "sample": msg.sample,
             "stream_url": msg.stream_url,
         }
         if before is None:
-            conn.execute(insert(Resource).values(resource_id=msg.resource_id, **values))
+            b.conn.execute(insert(Resource).values(resource_id=msg.resource_id, **values))
         else:
-            conn.execute(
+            b.conn.execute(
                 update(Resource).where(Resource.resource_id == msg.resource_id).values(**values)
             )
-        pending[("resource", msg.resource_id)] = ResourceState(
+        b.pending[("resource", msg.resource_id)] = ResourceState(
             resource_id=msg.resource_id,
             resource_type=msg.resource_type,
             name=msg.name,
             lat=msg.lat,
             lon=msg.lon,
-            updated=now,
+            updated=b.now,
             department=msg.department,
             category=msg.category,
             availability=msg.availability,
@@ -250,18 +233,10 @@ class DutyCommands(HandlerBase):
         detail = f"{'new' if before is None else 'updated'} {msg.resource_type} {msg.name}"
         if warnings:
             detail += "; " + "; ".join(warnings)
-        audits.append(AuditRecord(device, "resource", msg.resource_id, detail))
+        b.audits.append(AuditRecord(device, "resource", msg.resource_id, detail))
 
-    def _resource_status(
-        self,
-        conn: Any,
-        msg: ResourceStatus,
-        device: str,
-        now: datetime,
-        pending: Pending,
-        audits: list[AuditRecord],
-    ) -> None:
-        before = self._current(pending, "resource", msg.resource_id)
+    def _resource_status(self, b: Batch, msg: ResourceStatus, device: str) -> None:
+        before = b.current("resource", msg.resource_id)
         if not isinstance(before, ResourceState):
             raise Refusal("not_found", f"no resource {msg.resource_id!r}")
         changes: dict[str, Any] = {}
@@ -282,40 +257,32 @@ class DutyCommands(HandlerBase):
         row = dict(changes)
         if "stock" in row:
             row["stock"] = json.dumps(row["stock"], ensure_ascii=False, sort_keys=True)
-        conn.execute(
+        b.conn.execute(
             update(Resource)
             .where(Resource.resource_id == msg.resource_id)
-            .values(updated=now, updated_by=device, **row)
+            .values(updated=b.now, updated_by=device, **row)
         )
-        pending[("resource", msg.resource_id)] = msgspec.structs.replace(
-            before, updated=now, **changes
+        b.pending[("resource", msg.resource_id)] = msgspec.structs.replace(
+            before, updated=b.now, **changes
         )
         what = ", ".join(f"{k}={v}" for k, v in changes.items())
-        audits.append(
+        b.audits.append(
             AuditRecord(device, "resource_status", msg.resource_id, f"{what} {msg.note}".strip())
         )
 
-    def _reading(
-        self,
-        conn: Any,
-        msg: MonitoringReading,
-        device: str,
-        now: datetime,
-        pending: Pending,
-        audits: list[AuditRecord],
-    ) -> None:
+    def _reading(self, b: Batch, msg: MonitoringReading, device: str) -> None:
         try:
-            check_time(msg.measured, now, "measured")
+            check_time(msg.measured, b.now, "measured")
         except DomainError as exc:
             raise Refusal("invalid", f"reading of {msg.point_id}: {exc}") from None
-        point = self._current(pending, "resource", msg.point_id)
+        point = b.current("resource", msg.point_id)
         if not isinstance(point, ResourceState) or point.resource_type != "monitoring_point":
             raise Refusal(
                 "not_found",
                 f"no monitoring point {msg.point_id!r}; register it first "
                 "(command-center ctl resource set --type monitoring_point …)",
             )
-        conn.execute(
+        b.conn.execute(
             insert(Reading).values(
                 msg_id=msg.id,
                 point_id=msg.point_id,
@@ -327,25 +294,27 @@ class DutyCommands(HandlerBase):
         )
         if point.last_measured is not None and msg.measured < point.last_measured:
             return  # a late reading is kept in the record but does not move the picture
-        conn.execute(
+        b.conn.execute(
             update(Resource)
             .where(Resource.resource_id == msg.point_id)
             .values(last_value=msg.value, last_measured=msg.measured)
         )
-        pending[("resource", msg.point_id)] = msgspec.structs.replace(
+        b.pending[("resource", msg.point_id)] = msgspec.structs.replace(
             point, last_value=msg.value, last_measured=msg.measured
         )
-        before = self._current(pending, "monitor", msg.point_id)
+        before = b.current("monitor", msg.point_id)
         assert before is None or isinstance(before, MonitorAlarmState)
-        after = monitor_alarm(point, msg.value, msg.measured, now, before, msg.exercise)
+        after = monitor_alarm(point, msg.value, msg.measured, b.now, before, msg.exercise)
         if after is None:
             if before is not None:
-                pending[("monitor", msg.point_id)] = None
-                audits.append(AuditRecord(device, "monitor_clear", msg.point_id, f"{msg.value:g}"))
+                b.pending[("monitor", msg.point_id)] = None
+                b.audits.append(
+                    AuditRecord(device, "monitor_clear", msg.point_id, f"{msg.value:g}")
+                )
             return
-        pending[("monitor", msg.point_id)] = after
+        b.pending[("monitor", msg.point_id)] = after
         if before is None or before.severity != after.severity:
-            audits.append(
+            b.audits.append(
                 AuditRecord(
                     device,
                     "monitor_" + after.severity,
@@ -356,21 +325,19 @@ class DutyCommands(HandlerBase):
 
     def _log(
         self,
-        conn: Any,
+        b: Batch,
         entry_id: str,
         device: str,
-        now: datetime,
         category: str,
         text: str,
         incident_id: str | None,
         author: str,
         exercise: bool,
-        pending: Pending,
     ) -> None:
-        conn.execute(
+        b.conn.execute(
             insert(DutyLogRow).values(
                 msg_id=entry_id,
-                at=now,
+                at=b.now,
                 by=device,
                 category=category,
                 text=text,
@@ -379,9 +346,9 @@ class DutyCommands(HandlerBase):
                 exercise=exercise,
             )
         )
-        pending[("duty", f"log:{entry_id}")] = DutyLogState(
+        b.pending[("duty", f"log:{entry_id}")] = DutyLogState(
             entry_id=entry_id,
-            at=now,
+            at=b.now,
             by=device,
             category=category,
             text=text,
@@ -390,21 +357,13 @@ class DutyCommands(HandlerBase):
             exercise=exercise,
         )
         held = sorted(
-            {k for k in self.state.topics["duty"].items if k.startswith("log:")}
-            | {k for (t, k), v in pending.items() if t == "duty" and k.startswith("log:") and v}
+            {k for k in b.state.topics["duty"].items if k.startswith("log:")}
+            | {k for (t, k), v in b.pending.items() if t == "duty" and k.startswith("log:") and v}
         )
         for key in held[: max(0, len(held) - DUTY_LOG_KEPT)]:
-            pending[("duty", key)] = None
+            b.pending[("duty", key)] = None
 
-    def _shift(
-        self,
-        conn: Any,
-        msg: DutyShift,
-        device: str,
-        now: datetime,
-        pending: Pending,
-        audits: list[AuditRecord],
-    ) -> None:
+    def _shift(self, b: Batch, msg: DutyShift, device: str) -> None:
         try:
             check_shift(msg.start, msg.end)
         except DomainError as exc:
@@ -417,15 +376,15 @@ class DutyCommands(HandlerBase):
             "phone": msg.phone,
             "updated_by": device,
         }
-        if conn.execute(
+        if b.conn.execute(
             select(DutyShiftRow.shift_id).where(DutyShiftRow.shift_id == msg.shift_id)
         ).first():
-            conn.execute(
+            b.conn.execute(
                 update(DutyShiftRow).where(DutyShiftRow.shift_id == msg.shift_id).values(**values)
             )
         else:
-            conn.execute(insert(DutyShiftRow).values(shift_id=msg.shift_id, **values))
-        pending[("duty", f"shift:{msg.shift_id}")] = ShiftState(
+            b.conn.execute(insert(DutyShiftRow).values(shift_id=msg.shift_id, **values))
+        b.pending[("duty", f"shift:{msg.shift_id}")] = ShiftState(
             shift_id=msg.shift_id,
             person=msg.person,
             post=msg.post,
@@ -433,7 +392,7 @@ class DutyCommands(HandlerBase):
             end=msg.end,
             phone=msg.phone,
         )
-        audits.append(
+        b.audits.append(
             AuditRecord(
                 device,
                 "duty_shift",
@@ -442,24 +401,14 @@ class DutyCommands(HandlerBase):
             )
         )
 
-    def _handover(
-        self,
-        conn: Any,
-        msg: ShiftHandover,
-        device: str,
-        now: datetime,
-        pending: Pending,
-        audits: list[AuditRecord],
-    ) -> None:
+    def _handover(self, b: Batch, msg: ShiftHandover, device: str) -> None:
         if msg.from_person == msg.to_person:
             raise Refusal("invalid", "a handover goes from one person to another")
-        open_alarms = len(self.state.topics["alarm"].items) + len(
-            self.state.topics["monitor"].items
-        )
-        open_orders = len(self.state.topics["order"].items)
-        conn.execute(
+        open_alarms = len(b.state.topics["alarm"].items) + len(b.state.topics["monitor"].items)
+        open_orders = len(b.state.topics["order"].items)
+        b.conn.execute(
             insert(HandoverRow).values(
-                at=now,
+                at=b.now,
                 by=device,
                 from_person=msg.from_person,
                 to_person=msg.to_person,
@@ -469,8 +418,8 @@ class DutyCommands(HandlerBase):
                 open_orders=open_orders,
             )
         )
-        pending[("duty", "handover")] = HandoverState(
-            at=now,
+        b.pending[("duty", "handover")] = HandoverState(
+            at=b.now,
             by=device,
             from_person=msg.from_person,
             to_person=msg.to_person,
@@ -484,6 +433,13 @@ class DutyCommands(HandlerBase):
             f"未结指令 {open_orders}；待办 {len(msg.open_items)} 项"
         )
         self._log(
-            conn, msg.id, device, now, "handover", text, None, msg.from_person, False, pending
+            b,
+            msg.id,
+            device,
+            "handover",
+            text,
+            None,
+            msg.from_person,
+            False,
         )
-        audits.append(AuditRecord(device, "handover", msg.to_person, text))
+        b.audits.append(AuditRecord(device, "handover", msg.to_person, text))

@@ -9,29 +9,28 @@ every few seconds until acknowledged, which raises it again.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import msgspec
 
-from shared.hub.common import HandlerBase, Pending, Refusal
-from shared.protocol import Emergency, EmergencyAck, ShiftSignIn
+from shared.hub.common import Batch, Refusal
+from shared.protocol import Emergency, EmergencyAck, Message, ShiftSignIn
 from shared.protocol.state import EmergencyState, SignInState
 from shared.store.audit import AuditRecord
 
 
-class EmergencyCommands(HandlerBase):
+class EmergencyHandler:
     """The ``emergency``, ``emergency_ack`` and ``sign_in`` message kinds."""
 
-    def _emergency(
-        self,
-        msg: Emergency | EmergencyAck,
-        device: str,
-        role: str,
-        now: datetime,
-        pending: Pending,
-        audits: list[AuditRecord],
-    ) -> None:
-        current = self._current(pending, "emergency", msg.alert_id)
+    def handle(self, b: Batch, msg: Message, device: str, role: str) -> None:
+        match msg:
+            case Emergency() | EmergencyAck():
+                self._emergency(b, msg, device, role)
+            case ShiftSignIn():
+                self._sign_in(b, msg, device, role)
+            case _:  # pragma: no cover - only these kinds are routed here
+                raise Refusal("invalid", f"{type(msg).__name__} is not an emergency or sign-in")
+
+    def _emergency(self, b: Batch, msg: Emergency | EmergencyAck, device: str, role: str) -> None:
+        current = b.current("emergency", msg.alert_id)
         if isinstance(msg, EmergencyAck):
             if not isinstance(current, EmergencyState):
                 raise Refusal(
@@ -39,33 +38,35 @@ class EmergencyCommands(HandlerBase):
                     f"no emergency {msg.alert_id!r} is active (cancelled by its sender?)",
                 )
             if not current.acknowledged_by:
-                pending[("emergency", msg.alert_id)] = msgspec.structs.replace(
-                    current, acknowledged_by=device, acknowledged_at=now
+                b.pending[("emergency", msg.alert_id)] = msgspec.structs.replace(
+                    current, acknowledged_by=device, acknowledged_at=b.now
                 )
-                audits.append(AuditRecord(device, "emergency_ack", msg.alert_id, msg.note[:400]))
+                b.audits.append(AuditRecord(device, "emergency_ack", msg.alert_id, msg.note[:400]))
             return
         if isinstance(current, EmergencyState) and current.device != device:
             raise Refusal("forbidden", f"emergency {msg.alert_id!r} belongs to {current.device}")
         if not msg.active:
             if current is not None:
-                pending[("emergency", msg.alert_id)] = None
-                audits.append(AuditRecord(device, "emergency_cancel", msg.alert_id, msg.note[:400]))
+                b.pending[("emergency", msg.alert_id)] = None
+                b.audits.append(
+                    AuditRecord(device, "emergency_cancel", msg.alert_id, msg.note[:400])
+                )
             return
         if isinstance(current, EmergencyState):
-            pending[("emergency", msg.alert_id)] = msgspec.structs.replace(
+            b.pending[("emergency", msg.alert_id)] = msgspec.structs.replace(
                 current,
-                last_seen=now,
+                last_seen=b.now,
                 lat=msg.lat if msg.lat is not None else current.lat,
                 lon=msg.lon if msg.lon is not None else current.lon,
                 repeats=current.repeats + 1,
             )
             return
-        pending[("emergency", msg.alert_id)] = EmergencyState(
+        b.pending[("emergency", msg.alert_id)] = EmergencyState(
             alert_id=msg.alert_id,
             device=device,
             kind=msg.trigger,
-            raised=now,
-            last_seen=now,
+            raised=b.now,
+            last_seen=b.now,
             lat=msg.lat,
             lon=msg.lon,
             callsign=msg.callsign,
@@ -75,24 +76,16 @@ class EmergencyCommands(HandlerBase):
         where = (
             f"{msg.lat:.5f},{msg.lon:.5f}" if msg.lat is not None and msg.lon is not None else "?"
         )
-        audits.append(AuditRecord(device, "emergency", msg.alert_id, f"{msg.trigger} at {where}"))
+        b.audits.append(AuditRecord(device, "emergency", msg.alert_id, f"{msg.trigger} at {where}"))
 
-    def _sign_in(
-        self,
-        msg: ShiftSignIn,
-        device: str,
-        role: str,
-        now: datetime,
-        pending: Pending,
-        audits: list[AuditRecord],
-    ) -> None:
+    def _sign_in(self, b: Batch, msg: ShiftSignIn, device: str, role: str) -> None:
         key = f"signin:{device}"
         if msg.on:
-            pending[("duty", key)] = SignInState(
-                device=device, role=role, person=msg.person, since=now, post=msg.post
+            b.pending[("duty", key)] = SignInState(
+                device=device, role=role, person=msg.person, since=b.now, post=msg.post
             )
         else:
-            pending[("duty", key)] = None
-        audits.append(
+            b.pending[("duty", key)] = None
+        b.audits.append(
             AuditRecord(device, "sign_in" if msg.on else "sign_out", msg.person, msg.post[:400])
         )

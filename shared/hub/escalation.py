@@ -11,7 +11,7 @@ from sqlalchemy import update
 from shared.domain.orders import Escalation
 from shared.domain.orders import Order as DomainOrder
 from shared.hub.common import (
-    HandlerBase,
+    Services,
 )
 from shared.protocol import (
     AlarmState,
@@ -43,8 +43,11 @@ def domain_order(status: OrderStatus) -> DomainOrder:
     )
 
 
-class OrderEscalation(HandlerBase):
-    """Order escalation of the persister (a mixin)."""
+class OrderEscalation:
+    """Unacknowledged orders resent, alarmed and handed to their fallback (a tick job)."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
 
     def escalate(self, steps: list[Escalation], now: datetime) -> list[AuditRecord]:
         """Apply escalation steps to unacknowledged orders in one transaction: a resend
@@ -52,9 +55,9 @@ class OrderEscalation(HandlerBase):
         a fresh clock. Returns the audit records written."""
         audits: list[AuditRecord] = []
         changes: list[tuple[str, str, StateValue | None]] = []
-        with self.engine.begin() as conn:
+        with self.services.engine.begin() as conn:
             for step in steps:
-                order = self.state.get("order", step.order_id)
+                order = self.services.state.get("order", step.order_id)
                 if not isinstance(order, OrderStatus):
                     continue
                 where = Order.order_id == step.order_id
@@ -74,7 +77,7 @@ class OrderEscalation(HandlerBase):
                     )
                 elif step.action == "alarm":
                     key = f"order:{step.order_id}"
-                    if self.state.get("alarm", key) is None:
+                    if self.services.state.get("alarm", key) is None:
                         changes.append(
                             (
                                 "alarm",
@@ -125,5 +128,5 @@ class OrderEscalation(HandlerBase):
             if audits:
                 append(conn, audits)
         for topic, key, value in changes:
-            self.state.set(topic, key, value)
+            self.services.state.set(topic, key, value)
         return audits

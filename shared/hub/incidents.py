@@ -4,7 +4,6 @@ transition, override, close. The rules are the domain's (``shared/domain/authori
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -13,12 +12,10 @@ from sqlalchemy import insert, select, update
 from shared.domain import (
     Casualties,
     DomainError,
-    Plans,
     check_area,
     check_place,
     check_transition,
     grading_for,
-    packaged_plans,
 )
 from shared.domain.authority import FACTS, FactChange, check_changes, confined, regrade
 from shared.domain.checks import (
@@ -31,9 +28,9 @@ from shared.domain.checks import (
 from shared.domain.grading import LEVEL_NUMERALS, REQUESTED_LEVEL_WARNING
 from shared.domain.orders import FINAL as FINAL_ORDER_STATES
 from shared.hub.common import (
-    HandlerBase,
-    Pending,
+    Batch,
     Refusal,
+    Services,
 )
 from shared.protocol import (
     IncidentClose,
@@ -47,7 +44,7 @@ from shared.protocol import (
     OrderStatus,
     ReportState,
 )
-from shared.protocol.state import MonitorAlarmState, ResponseState, StateValue, WarningState
+from shared.protocol.state import MonitorAlarmState, ResponseState, WarningState
 from shared.store.audit import AuditRecord
 from shared.store.models import (
     Incident,
@@ -78,32 +75,25 @@ def facts_of(incident: IncidentState) -> dict[str, Any]:
     }
 
 
-class IncidentCommands(HandlerBase):
-    """Incident handling of the persister (a mixin); the rules are the domain's."""
+class IncidentHandler:
+    """The incident kinds: declare, update, transition, override, close, reopen. The rules
+    are the domain's; reports and responses change incidents through :meth:`apply_facts`,
+    :meth:`confine` and :meth:`transition`."""
 
-    plans: Plans = packaged_plans()
     transitioners = TRANSITIONERS
-    ended: list[tuple[str, str, StateValue]]
-    """Values published just before their removal in this batch (how an incident ended)."""
 
-    def _incident_command(
-        self,
-        conn: Any,
-        msg: Message,
-        device: str,
-        role: str,
-        now: datetime,
-        pending: Pending,
-        audits: list[AuditRecord],
-    ) -> None:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def handle(self, b: Batch, msg: Message, device: str, role: str) -> None:
         if isinstance(msg, IncidentTransition | LevelOverride | IncidentClose | IncidentReopen):
-            self._confine(role, device, msg.incident_id)
+            self.confine(role, device, msg.incident_id)
         match msg:
             case IncidentDeclare():
-                self._declare(conn, msg, device, role, now, pending)
-                state = pending[("incident", msg.incident_id)]
+                self._declare(b, msg, device, role)
+                state = b.pending[("incident", msg.incident_id)]
                 assert isinstance(state, IncidentState)
-                audits.append(
+                b.audits.append(
                     AuditRecord(
                         device,
                         "incident",
@@ -114,20 +104,24 @@ class IncidentCommands(HandlerBase):
                     )
                 )
             case IncidentUpdate():
-                self._update(conn, msg, device, role, now, pending, audits)
+                self._update(b, msg, device, role)
             case IncidentTransition():
-                before = self._transition(
-                    conn, msg.incident_id, msg.to, msg.note, device, now, pending
+                before = self.transition(
+                    b,
+                    msg.incident_id,
+                    msg.to,
+                    msg.note,
+                    device,
                 )
-                conn.execute(
+                b.conn.execute(
                     update(Incident)
                     .where(Incident.incident_id == msg.incident_id)
-                    .values(status=msg.to, updated=now, updated_by=device)
+                    .values(status=msg.to, updated=b.now, updated_by=device)
                 )
-                pending[("incident", msg.incident_id)] = msgspec.structs.replace(
-                    before, status=msg.to, updated=now, status_note=msg.note
+                b.pending[("incident", msg.incident_id)] = msgspec.structs.replace(
+                    before, status=msg.to, updated=b.now, status_note=msg.note
                 )
-                audits.append(
+                b.audits.append(
                     AuditRecord(
                         device,
                         "incident_transition",
@@ -136,10 +130,10 @@ class IncidentCommands(HandlerBase):
                     )
                 )
             case LevelOverride():
-                incident = self._current(pending, "incident", msg.incident_id)
+                incident = b.current("incident", msg.incident_id)
                 if not isinstance(incident, IncidentState):
                     raise Refusal("not_found", f"no open incident {msg.incident_id!r}")
-                conn.execute(
+                b.conn.execute(
                     update(Incident)
                     .where(Incident.incident_id == msg.incident_id)
                     .values(
@@ -147,24 +141,22 @@ class IncidentCommands(HandlerBase):
                         override_level=msg.level,
                         override_reason=msg.reason,
                         override_by=device,
-                        updated=now,
+                        updated=b.now,
                         updated_by=device,
                     )
                 )
-                pending[("incident", msg.incident_id)] = msgspec.structs.replace(
-                    incident, level=msg.level, override_reason=msg.reason, updated=now
+                b.pending[("incident", msg.incident_id)] = msgspec.structs.replace(
+                    incident, level=msg.level, override_reason=msg.reason, updated=b.now
                 )
                 person = self._record_changes(
-                    conn,
+                    b,
                     msg.incident_id,
                     [FactChange("level", incident.level, msg.level)],
                     device,
-                    now,
                     "override",
                     msg.reason,
-                    pending,
                 )
-                audits.append(
+                b.audits.append(
                     AuditRecord(
                         device,
                         "level_override",
@@ -173,99 +165,93 @@ class IncidentCommands(HandlerBase):
                         + (f" [{person}]" if person else ""),
                     )
                 )
-                self._ops.append(("level", msg.incident_id, msg.level))
+                b.ops.append(("level", msg.incident_id, msg.level))
             case IncidentClose():
-                closed = self._transition(
-                    conn, msg.incident_id, "closed", msg.reason, device, now, pending
+                closed = self.transition(
+                    b,
+                    msg.incident_id,
+                    "closed",
+                    msg.reason,
+                    device,
                 )
-                conn.execute(
+                b.conn.execute(
                     update(Incident)
                     .where(Incident.incident_id == msg.incident_id)
                     .values(
-                        status="closed", closed_reason=msg.reason, updated=now, updated_by=device
+                        status="closed", closed_reason=msg.reason, updated=b.now, updated_by=device
                     )
                 )
                 # Ending is its own event: the closed incident is published, then removed,
                 # so the relay and the county link see how it ended.
-                self.ended.append(
+                b.ended.append(
                     (
                         "incident",
                         msg.incident_id,
                         msgspec.structs.replace(
-                            closed, status="closed", closed_reason=msg.reason, updated=now
+                            closed, status="closed", closed_reason=msg.reason, updated=b.now
                         ),
                     )
                 )
-                pending[("incident", msg.incident_id)] = None
-                self._ops.append(("untrack", msg.incident_id))
-                for key, value in self.state.topics["order"].items.items():
+                b.pending[("incident", msg.incident_id)] = None
+                b.ops.append(("untrack", msg.incident_id))
+                for key, value in b.state.topics["order"].items.items():
                     if (
                         isinstance(value, OrderStatus)
                         and value.incident_id == msg.incident_id
                         and value.state in FINAL_ORDER_STATES
                     ):
-                        pending[("order", key)] = None
-                for key, value in self.state.topics["report"].items.items():
+                        b.pending[("order", key)] = None
+                for key, value in b.state.topics["report"].items.items():
                     if isinstance(value, ReportState) and value.incident_id == msg.incident_id:
-                        pending[("report", key)] = None
-                audits.append(AuditRecord(device, "incident_close", msg.incident_id, msg.reason))
+                        b.pending[("report", key)] = None
+                b.audits.append(AuditRecord(device, "incident_close", msg.incident_id, msg.reason))
             case IncidentReopen():
-                self._reopen(conn, msg, device, now, pending)
-                audits.append(AuditRecord(device, "incident_reopen", msg.incident_id, msg.reason))
+                self._reopen(b, msg, device)
+                b.audits.append(AuditRecord(device, "incident_reopen", msg.incident_id, msg.reason))
             case _:  # pragma: no cover - only incident kinds are routed here
                 raise Refusal("invalid", f"{type(msg).__name__} is not an incident command")
 
-    def _reopen(
-        self, conn: Any, msg: IncidentReopen, device: str, now: datetime, pending: Pending
-    ) -> None:
+    def _reopen(self, b: Batch, msg: IncidentReopen, device: str) -> None:
         """A closed incident back as ``verified``, with its facts and reports; the step and
         its reason recorded like any other."""
         from shared.hub.load import incident_state, reports_of
 
         if not msg.reason.strip():
             raise Refusal("invalid", "say why the incident is reopened (reason)")
-        if isinstance(self._current(pending, "incident", msg.incident_id), IncidentState):
+        if isinstance(b.current("incident", msg.incident_id), IncidentState):
             raise Refusal("conflict", f"incident {msg.incident_id!r} is open; nothing to reopen")
-        row = conn.execute(
+        row = b.conn.execute(
             select(Incident.__table__).where(Incident.incident_id == msg.incident_id)
         ).first()
         if row is None:
             raise Refusal("not_found", f"no incident {msg.incident_id!r} in the record")
-        conn.execute(
+        b.conn.execute(
             insert(IncidentTransitionRow).values(
                 incident_id=msg.incident_id,
                 from_status="closed",
                 to_status="verified",
                 by=device,
-                at=now,
+                at=b.now,
                 note=msg.reason,
             )
         )
-        conn.execute(
+        b.conn.execute(
             update(Incident)
             .where(Incident.incident_id == msg.incident_id)
-            .values(status="verified", closed_reason="", updated=now, updated_by=device)
+            .values(status="verified", closed_reason="", updated=b.now, updated_by=device)
         )
         reopened = incident_state(row)
-        pending[("incident", msg.incident_id)] = msgspec.structs.replace(
-            reopened, status="verified", closed_reason="", updated=now, status_note=msg.reason
+        b.pending[("incident", msg.incident_id)] = msgspec.structs.replace(
+            reopened, status="verified", closed_reason="", updated=b.now, status_note=msg.reason
         )
-        for report in reports_of(conn, [msg.incident_id]):
-            pending[("report", report.report_id)] = report
+        for report in reports_of(b.conn, [msg.incident_id]):
+            b.pending[("report", report.report_id)] = report
 
-    def _declare(
-        self,
-        conn: Any,
-        msg: IncidentDeclare,
-        device: str,
-        role: str,
-        now: datetime,
-        pending: Pending,
-    ) -> None:
+    def _declare(self, b: Batch, msg: IncidentDeclare, device: str, role: str) -> None:
         """Create an incident (validated and graded by the domain); an existing id is refused
         ``conflict``: its facts change through :class:`IncidentUpdate`."""
-        self._confine(role, device, msg.incident_id)
-        current = self._current(pending, "incident", msg.incident_id)
+        self.confine(role, device, msg.incident_id)
+        current = b.current("incident", msg.incident_id)
         if current is not None:
             raise Refusal(
                 "conflict",
@@ -286,13 +272,13 @@ class IncidentCommands(HandlerBase):
         try:
             check_id(msg.incident_id)
             check_title(msg.title)
-            check_time(msg.occurred, now)
-            known_at = check_received(msg.received, msg.occurred, now)
+            check_time(msg.occurred, b.now)
+            known_at = check_received(msg.received, msg.occurred, b.now)
             warnings = check_place(msg.lat, msg.lon) + check_division(msg.division)
             if msg.area is not None:
                 area, _km2, area_warnings = check_area(msg.area)
                 warnings += [w for w in area_warnings if w not in warnings]
-            draft_type = self._draft(msg, pending) if msg.from_draft else ""
+            draft_type = self._draft(b, msg) if msg.from_draft else ""
             type_code = type_code or draft_type
             graded = grading_for(type_code, casualties, msg.direct_loss_cny) if type_code else None
         except DomainError as exc:
@@ -307,7 +293,7 @@ class IncidentCommands(HandlerBase):
                 )
             )
         criteria = list(graded.triggered) if graded else []
-        row = conn.execute(
+        row = b.conn.execute(
             select(Incident.status).where(Incident.incident_id == msg.incident_id)
         ).first()
         if row is not None:
@@ -323,7 +309,7 @@ class IncidentCommands(HandlerBase):
             "level": level,
             "division": msg.division,
             "status": msg.status,
-            "updated": now,
+            "updated": b.now,
             "updated_by": device,
             "exercise": msg.exercise,
             "type_code": type_code,
@@ -339,20 +325,18 @@ class IncidentCommands(HandlerBase):
             "area": json.dumps(area) if area else "",
             "draft_of": msg.from_draft,
         }
-        conn.execute(
+        b.conn.execute(
             insert(Incident).values(incident_id=msg.incident_id, known_at=known_at, **values)
         )
         occurred = msg.occurred or known_at
-        self._ops.append(
-            ("track", msg.incident_id, known_at, occurred, type_code, level, msg.exercise)
-        )
-        pending[("incident", msg.incident_id)] = IncidentState(
+        b.ops.append(("track", msg.incident_id, known_at, occurred, type_code, level, msg.exercise))
+        b.pending[("incident", msg.incident_id)] = IncidentState(
             incident_id=msg.incident_id,
             title=msg.title,
             lat=msg.lat,
             lon=msg.lon,
             status=msg.status,
-            updated=now,
+            updated=b.now,
             level=level,
             division=msg.division,
             exercise=msg.exercise,
@@ -372,7 +356,7 @@ class IncidentCommands(HandlerBase):
             occurred=msg.occurred,
         )
 
-    def _draft(self, msg: IncidentDeclare, pending: Pending) -> str:
+    def _draft(self, b: Batch, msg: IncidentDeclare) -> str:
         """Mark the draft a declaration confirms; returns the type the draft proposes."""
         # a monitoring alarm's draft (its point id) or an inbound warning's (warning:KEY)
         topic, key = (
@@ -380,7 +364,7 @@ class IncidentCommands(HandlerBase):
             if msg.from_draft.startswith("warning:")
             else ("monitor", msg.from_draft)
         )
-        draft = self._current(pending, topic, key)
+        draft = b.current(topic, key)
         if not isinstance(draft, MonitorAlarmState | WarningState) or draft.draft is None:
             raise Refusal(
                 "not_found",
@@ -393,10 +377,10 @@ class IncidentCommands(HandlerBase):
                 "conflict",
                 f"draft {msg.from_draft!r} was already confirmed as {draft.confirmed_as}",
             )
-        pending[(topic, key)] = msgspec.structs.replace(draft, confirmed_as=msg.incident_id)
+        b.pending[(topic, key)] = msgspec.structs.replace(draft, confirmed_as=msg.incident_id)
         return str(getattr(draft.draft, "type_code", "") or "")
 
-    def _confine(self, role: str, device: str, incident_id: str) -> None:
+    def confine(self, role: str, device: str, incident_id: str) -> None:
         """A county (or forward post) hub touches only incidents under its own prefix."""
         if not confined(role, device, incident_id):
             raise Refusal(
@@ -405,19 +389,10 @@ class IncidentCommands(HandlerBase):
                 f"{incident_id!r} is not one of them",
             )
 
-    def _update(
-        self,
-        conn: Any,
-        msg: IncidentUpdate,
-        device: str,
-        role: str,
-        now: datetime,
-        pending: Pending,
-        audits: list[AuditRecord],
-    ) -> None:
+    def _update(self, b: Batch, msg: IncidentUpdate, device: str, role: str) -> None:
         """Change facts of an open incident under the authority table."""
-        self._confine(role, device, msg.incident_id)
-        current = self._open(conn, pending, msg.incident_id)
+        self.confine(role, device, msg.incident_id)
+        current = self._open(b, msg.incident_id)
         # every fact the message names (place and area are checked below: they are not
         # fields of the message as such)
         wanted: dict[str, Any] = {
@@ -432,7 +407,7 @@ class IncidentCommands(HandlerBase):
         try:
             if "title" in wanted:
                 check_title(wanted["title"])
-            check_time(msg.occurred, now)
+            check_time(msg.occurred, b.now)
             if msg.area is not None:
                 wanted["area"] = [list(p) for p in check_area(msg.area)[0]]
             changes = check_changes(role, facts_of(current), wanted, msg.reason)
@@ -441,15 +416,20 @@ class IncidentCommands(HandlerBase):
                 "forbidden" if "may not" in str(exc) or "may raise" in str(exc) else "invalid",
                 f"incident {msg.incident_id}: {exc}",
             ) from None
-        self._apply_facts(
-            conn, current, changes, device, now, "update", msg.reason, pending, audits
+        self.apply_facts(
+            b,
+            current,
+            changes,
+            device,
+            "update",
+            msg.reason,
         )
 
-    def _open(self, conn: Any, pending: Pending, incident_id: str) -> IncidentState:
-        current = self._current(pending, "incident", incident_id)
+    def _open(self, b: Batch, incident_id: str) -> IncidentState:
+        current = b.current("incident", incident_id)
         if isinstance(current, IncidentState):
             return current
-        row = conn.execute(
+        row = b.conn.execute(
             select(Incident.status).where(Incident.incident_id == incident_id)
         ).first()
         if row is not None:
@@ -461,20 +441,18 @@ class IncidentCommands(HandlerBase):
 
     def _record_changes(
         self,
-        conn: Any,
+        b: Batch,
         incident_id: str,
         changes: list[FactChange],
         device: str,
-        now: datetime,
         source: str,
         reason: str,
-        pending: Pending,
     ) -> str:
         """One history row per changed fact, with the device and the person signed in at it
         (returned, for the audit line). A level that moves with other facts is the
         grading's doing; an override names itself."""
-        person = self._person(pending, device)
-        conn.execute(
+        person = b.person(device)
+        b.conn.execute(
             insert(IncidentChange),
             [
                 {
@@ -483,7 +461,7 @@ class IncidentCommands(HandlerBase):
                     "before": json.dumps(c.before, default=str, ensure_ascii=False),
                     "after": json.dumps(c.after, default=str, ensure_ascii=False),
                     "by": device,
-                    "at": now,
+                    "at": b.now,
                     "source": "grading" if c.fact == "level" and source != "override" else source,
                     "reason": reason,
                     "person": person,
@@ -493,17 +471,14 @@ class IncidentCommands(HandlerBase):
         )
         return person
 
-    def _apply_facts(
+    def apply_facts(
         self,
-        conn: Any,
+        b: Batch,
         current: IncidentState,
         changes: list[FactChange],
         device: str,
-        now: datetime,
         source: str,
         reason: str,
-        pending: Pending,
-        audits: list[AuditRecord],
     ) -> IncidentState:
         """Write checked fact changes: re-validate, re-grade (upward only), record each change
         (history and audit), move the deadline clocks, say what a type change means."""
@@ -526,7 +501,7 @@ class IncidentCommands(HandlerBase):
             trapped=new.get("trapped", current.trapped),
             evacuated=new.get("evacuated", current.evacuated),
             direct_loss_cny=new.get("direct_loss_cny", current.direct_loss_cny),
-            updated=now,
+            updated=b.now,
         )
         try:
             warnings = check_place(state.lat, state.lon) + check_division(state.division)
@@ -553,7 +528,7 @@ class IncidentCommands(HandlerBase):
         )
         if computed is not None and level is not None and computed > level:
             warnings.append(
-                f"the criteria now give level {LEVEL_NUMERALS[computed]}; the level stays "
+                f"the criteria b.now give level {LEVEL_NUMERALS[computed]}; the level stays "
                 f"{LEVEL_NUMERALS[level]} until a duty officer lowers it with a reason"
             )
         changes = list(changes)
@@ -566,7 +541,7 @@ class IncidentCommands(HandlerBase):
             level_criteria=list(graded.triggered) if graded else [],
             warnings=warnings,
         )
-        conn.execute(
+        b.conn.execute(
             update(Incident)
             .where(Incident.incident_id == current.incident_id)
             .values(
@@ -586,44 +561,43 @@ class IncidentCommands(HandlerBase):
                 level=level,
                 computed_level=computed,
                 level_criteria="\n".join(state.level_criteria),
-                updated=now,
+                updated=b.now,
                 updated_by=device,
             )
         )
         person = self._record_changes(
-            conn, current.incident_id, changes, device, now, source, reason, pending
+            b,
+            current.incident_id,
+            changes,
+            device,
+            source,
+            reason,
         )
         detail = "; ".join(c.describe() for c in changes)
         if reason:
             detail += f" ({reason})"
         if person:
             detail += f" [{person}]"
-        audits.append(AuditRecord(device, f"incident_{source}", current.incident_id, detail[:1000]))
+        b.audits.append(
+            AuditRecord(device, f"incident_{source}", current.incident_id, detail[:1000])
+        )
         if level != current.level:
-            self._ops.append(("level", current.incident_id, level))
+            b.ops.append(("level", current.incident_id, level))
         counts = ("dead", "missing", "seriously_injured", "trapped")
         if any(c.fact in counts for c in changes):
-            self._ops.append(("casualties", current.incident_id, now))
+            b.ops.append(("casualties", current.incident_id, b.now))
         if state.type_code != current.type_code:
-            self._retyped(current, state, device, now, pending, audits)
-        pending[("incident", current.incident_id)] = state
+            self._retyped(b, current, state, device)
+        b.pending[("incident", current.incident_id)] = state
         return state
 
-    def _retyped(
-        self,
-        before: IncidentState,
-        after: IncidentState,
-        device: str,
-        now: datetime,
-        pending: Pending,
-        audits: list[AuditRecord],
-    ) -> None:
+    def _retyped(self, b: Batch, before: IncidentState, after: IncidentState, device: str) -> None:
         """A type change re-evaluates the running plan and says so on the response."""
-        response = self._current(pending, "response", after.incident_id)
+        response = b.current("response", after.incident_id)
         if not isinstance(response, ResponseState) or not response.active:
             return
         try:
-            fitting = self.plans.for_type(after.type_code).code
+            fitting = self.services.plans.for_type(after.type_code).code
         except DomainError:
             fitting = ""
         if fitting == response.plan:
@@ -633,36 +607,29 @@ class IncidentCommands(HandlerBase):
             f"{response.plan} 不是新类型的预案{f' {fitting}' if fitting else ''}；"
             "请领导终止并按新类型重新启动响应"
         )
-        pending[("response", after.incident_id)] = msgspec.structs.replace(
-            response, warnings=[*response.warnings, note], updated=now
+        b.pending[("response", after.incident_id)] = msgspec.structs.replace(
+            response, warnings=[*response.warnings, note], updated=b.now
         )
-        audits.append(AuditRecord(device, "plan_mismatch", after.incident_id, note))
+        b.audits.append(AuditRecord(device, "plan_mismatch", after.incident_id, note))
 
-    def _transition(
-        self,
-        conn: Any,
-        incident_id: str,
-        to: str,
-        note: str,
-        device: str,
-        now: datetime,
-        pending: Pending,
+    def transition(
+        self, b: Batch, incident_id: str, to: str, note: str, device: str
     ) -> IncidentState:
         """Move an open incident along its lifecycle (domain rules), recording the step."""
-        current = self._current(pending, "incident", incident_id)
+        current = b.current("incident", incident_id)
         if not isinstance(current, IncidentState):
             raise Refusal("not_found", f"no open incident {incident_id!r}")
         try:
             check_transition(current.status, to, note)
         except DomainError as exc:
             raise Refusal("invalid", f"incident {incident_id}: {exc}") from None
-        conn.execute(
+        b.conn.execute(
             insert(IncidentTransitionRow).values(
                 incident_id=incident_id,
                 from_status=current.status,
                 to_status=to,
                 by=device,
-                at=now,
+                at=b.now,
                 note=note,
             )
         )

@@ -16,9 +16,8 @@ from datetime import datetime, timedelta
 import msgspec
 
 from shared.domain.floor import Floor, FloorError, priority_of
-from shared.hub.common import HandlerBase, Pending, Refusal
-from shared.hub.limits import DeviceLimits
-from shared.protocol import FloorRequest, MediaSignal
+from shared.hub.common import Batch, Pending, Refusal, Services
+from shared.protocol import FloorRequest, MediaSignal, Message
 from shared.protocol.state import MediaSessionState, TalkGroupState
 from shared.store.audit import AuditRecord
 
@@ -79,21 +78,23 @@ def _sessions_of(items: Mapping[str, object], pending: Pending, device: str) -> 
     )
 
 
-class MediaCommands(HandlerBase):
+class MediaHandler:
     """The ``media`` and ``floor`` message kinds."""
 
-    device_limits: DeviceLimits
+    def __init__(self, services: Services) -> None:
+        self.services = services
 
-    def _media(
-        self,
-        msg: MediaSignal,
-        device: str,
-        role: str,
-        now: datetime,
-        pending: Pending,
-        audits: list[AuditRecord],
-    ) -> None:
-        current = self._current(pending, "media", msg.session_id)
+    def handle(self, b: Batch, msg: Message, device: str, role: str) -> None:
+        match msg:
+            case MediaSignal():
+                self._media(b, msg, device, role)
+            case FloorRequest():
+                self._floor(b, msg, device, role)
+            case _:  # pragma: no cover - only these kinds are routed here
+                raise Refusal("invalid", f"{type(msg).__name__} is not media signalling")
+
+    def _media(self, b: Batch, msg: MediaSignal, device: str, role: str) -> None:
+        current = b.current("media", msg.session_id)
         if current is not None and not isinstance(current, MediaSessionState):
             raise Refusal("invalid", "not a media session")
         if msg.action == "offer":
@@ -105,35 +106,35 @@ class MediaCommands(HandlerBase):
                 raise Refusal("invalid", "an offer names the device it is for (to_device)")
             if msg.to_device == device:
                 raise Refusal("invalid", "a device cannot call itself")
-            if not self.is_recipient(msg.to_device):
+            if not self.services.is_recipient(msg.to_device):
                 raise Refusal(
                     "not_found", f"no enrolled device {msg.to_device!r} (revoked or never enrolled)"
                 )
             if not msg.sdp.startswith("v=0"):
                 raise Refusal("invalid", "an offer carries an SDP session description (v=0 …)")
-            limit = self.device_limits.media_sessions
+            limit = self.services.device_limits.media_sessions
             for who in (device, msg.to_device):
-                n = _sessions_of(self.state.topics["media"].items, pending, who)
+                n = _sessions_of(b.state.topics["media"].items, b.pending, who)
                 if n >= limit:
                     raise Refusal(
                         "busy",
                         f"{who} already takes part in {n} media sessions (the limit is "
                         f"{limit}): end one first",
                     )
-            pending[("media", msg.session_id)] = MediaSessionState(
+            b.pending[("media", msg.session_id)] = MediaSessionState(
                 session_id=msg.session_id,
                 caller=device,
                 callee=msg.to_device,
                 purpose=msg.purpose,
                 status="offered",
-                created=now,
-                updated=now,
+                created=b.now,
+                updated=b.now,
                 incident_id=msg.incident_id,
                 label=msg.label,
                 offer_sdp=msg.sdp,
                 exercise=msg.exercise,
             )
-            audits.append(
+            b.audits.append(
                 AuditRecord(
                     device,
                     "media_offer",
@@ -155,35 +156,27 @@ class MediaCommands(HandlerBase):
                 raise Refusal("invalid", f"media session {msg.session_id!r} is {current.status}")
             if not msg.sdp.startswith("v=0"):
                 raise Refusal("invalid", "an answer carries an SDP session description (v=0 …)")
-            pending[("media", msg.session_id)] = msgspec.structs.replace(
-                current, status="answered", answer_sdp=msg.sdp, updated=now
+            b.pending[("media", msg.session_id)] = msgspec.structs.replace(
+                current, status="answered", answer_sdp=msg.sdp, updated=b.now
             )
-            audits.append(AuditRecord(device, "media_answer", msg.session_id, current.purpose))
+            b.audits.append(AuditRecord(device, "media_answer", msg.session_id, current.purpose))
             return
         # end
         if current.status == "ended":
             return
-        pending[("media", msg.session_id)] = msgspec.structs.replace(
+        b.pending[("media", msg.session_id)] = msgspec.structs.replace(
             current,
             status="ended",
             ended_by=device,
             reason=msg.reason,
-            updated=now,
+            updated=b.now,
             offer_sdp="",
             answer_sdp="",
         )
-        audits.append(AuditRecord(device, "media_end", msg.session_id, msg.reason[:400]))
+        b.audits.append(AuditRecord(device, "media_end", msg.session_id, msg.reason[:400]))
 
-    def _floor(
-        self,
-        msg: FloorRequest,
-        device: str,
-        role: str,
-        now: datetime,
-        pending: Pending,
-        audits: list[AuditRecord],
-    ) -> None:
-        previous = self._current(pending, "talkgroup", msg.group_id)
+    def _floor(self, b: Batch, msg: FloorRequest, device: str, role: str) -> None:
+        previous = b.current("talkgroup", msg.group_id)
         if previous is not None and not isinstance(previous, TalkGroupState):
             raise Refusal("invalid", "not a talk group")
         floor = floor_of(previous)
@@ -192,23 +185,23 @@ class MediaCommands(HandlerBase):
                 case "join":
                     after = floor.join(device)
                 case "leave":
-                    after = floor.leave(device, now)
+                    after = floor.leave(device, b.now)
                 case "request":
-                    after = floor.request(device, priority_of(role), now)
+                    after = floor.request(device, priority_of(role), b.now)
                 case _:
-                    after = floor.release(device, now)
+                    after = floor.release(device, b.now)
         except FloorError as exc:
             raise Refusal("invalid", str(exc)) from exc
         if after == floor and previous is not None:
             return
         if not after.members:
-            pending[("talkgroup", msg.group_id)] = None
+            b.pending[("talkgroup", msg.group_id)] = None
         else:
-            pending[("talkgroup", msg.group_id)] = group_state(
-                msg.group_id, after, now, previous, msg.incident_id, msg.label
+            b.pending[("talkgroup", msg.group_id)] = group_state(
+                msg.group_id, after, b.now, previous, msg.incident_id, msg.label
             )
         if after.talker != floor.talker or after.revoked:
-            audits.append(AuditRecord(device, "floor", msg.group_id, after.last_event[:400]))
+            b.audits.append(AuditRecord(device, "floor", msg.group_id, after.last_event[:400]))
 
 
 def sweep_media(

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
 import msgspec
 from sqlalchemy import insert, select, update
 
@@ -14,9 +11,9 @@ from shared.domain import (
 from shared.domain.orders import advance
 from shared.hub.common import (
     COMMANDERS,
-    HandlerBase,
-    Pending,
+    Batch,
     Refusal,
+    Services,
 )
 from shared.hub.escalation import domain_order
 from shared.protocol import (
@@ -33,37 +30,29 @@ from shared.store.models import (
 )
 
 
-class OrderCommands(HandlerBase):
-    """Order handling of the persister (a mixin)."""
+class OrderHandler:
+    """The ``dispatch`` and ``order_update`` kinds; responses give orders through
+    :meth:`issue_order`."""
 
-    def _order_command(
-        self,
-        conn: Any,
-        msg: Message,
-        device: str,
-        role: str,
-        now: datetime,
-        pending: Pending,
-        audits: list[AuditRecord],
-    ) -> None:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def handle(self, b: Batch, msg: Message, device: str, role: str) -> None:
         match msg:
             case DispatchOrder():
-                self._issue_order(
-                    conn,
+                self.issue_order(
+                    b,
                     msg.order_id,
                     msg.id,
                     msg.recipient,
                     msg.incident_id,
                     msg.text,
                     device,
-                    now,
                     msg.exercise,
                     msg.fallback,
-                    pending,
-                    audits,
                 )
             case OrderUpdate():
-                current = self._current(pending, "order", msg.order_id)
+                current = b.current("order", msg.order_id)
                 if not isinstance(current, OrderStatus):
                     raise Refusal("not_found", f"no open order {msg.order_id!r}")
                 if current.recipient != device and role not in COMMANDERS:
@@ -77,77 +66,74 @@ class OrderCommands(HandlerBase):
                 if current.state == "issued" and msg.state == "acknowledged":
                     # acknowledging proves delivery: the receipt is recorded first (a person
                     # answering from the command line need not send it by hand)
-                    conn.execute(
+                    b.conn.execute(
                         insert(OrderEvent).values(
                             order_id=msg.order_id,
                             from_state="issued",
                             to_state="delivered",
                             by=device,
-                            at=now,
+                            at=b.now,
                             note="签收随确认",
-                            person=self._person(pending, device),
+                            person=b.person(device),
                         )
                     )
                     current = msgspec.structs.replace(current, state="delivered")
                 try:
-                    advance(domain_order(current), msg.state, by=device, at=now, reason=msg.note)
+                    advance(domain_order(current), msg.state, by=device, at=b.now, reason=msg.note)
                 except DomainError as exc:
                     raise Refusal("invalid", str(exc)) from None
-                conn.execute(
+                b.conn.execute(
                     update(Order)
                     .where(Order.order_id == msg.order_id)
-                    .values(state=msg.state, updated=now, note=msg.note)
+                    .values(state=msg.state, updated=b.now, note=msg.note)
                 )
-                conn.execute(
+                b.conn.execute(
                     insert(OrderEvent).values(
                         order_id=msg.order_id,
                         from_state=current.state,
                         to_state=msg.state,
                         by=device,
-                        at=now,
+                        at=b.now,
                         note=msg.note,
-                        person=self._person(pending, device),
+                        person=b.person(device),
                     )
                 )
                 alarm_key = f"order:{msg.order_id}"
-                if msg.state != "delivered" and self.state.get("alarm", alarm_key) is not None:
-                    pending[("alarm", alarm_key)] = None  # answered: the alarm did its job
+                if msg.state != "delivered" and b.state.get("alarm", alarm_key) is not None:
+                    b.pending[("alarm", alarm_key)] = None  # answered: the alarm did its job
                 # A finished order stays in the picture with its state and words (a declined
                 # order is what the leader must see next); it leaves with its incident.
-                pending[("order", msg.order_id)] = msgspec.structs.replace(
-                    current, state=msg.state, updated=now, note=msg.note
+                b.pending[("order", msg.order_id)] = msgspec.structs.replace(
+                    current, state=msg.state, updated=b.now, note=msg.note
                 )
                 detail = f"{current.state} -> {msg.state}"
                 if msg.note:
                     detail += f": {msg.note}"
-                audits.append(AuditRecord(device, "order_update", msg.order_id, detail))
+                b.audits.append(AuditRecord(device, "order_update", msg.order_id, detail))
             case _:  # pragma: no cover - only order kinds are routed here
                 raise Refusal("invalid", f"{type(msg).__name__} is not an order command")
 
-    def _issue_order(
+    def issue_order(
         self,
-        conn: Any,
+        b: Batch,
         order_id: str,
         msg_id: str,
         recipient: str,
         incident_id: str | None,
         text: str,
         device: str,
-        now: datetime,
         exercise: bool,
         fallback: str | None,
-        pending: Pending,
-        audits: list[AuditRecord],
     ) -> None:
         """Write and publish a new order (from a dispatch or a plan being activated)."""
         exists = (
-            self._current(pending, "order", order_id) is not None
-            or conn.execute(select(Order.order_id).where(Order.order_id == order_id)).first()
+            b.current("order", order_id) is not None
+            or b.conn.execute(select(Order.order_id).where(Order.order_id == order_id)).first()
         )
         if exists:
             raise Refusal("invalid", f"order id {order_id!r} is already used")
         if incident_id is not None and not isinstance(
-            self._current(pending, "incident", incident_id), IncidentState
+            b.current("incident", incident_id), IncidentState
         ):
             raise Refusal(
                 "not_found",
@@ -155,17 +141,17 @@ class OrderCommands(HandlerBase):
                 "(incident list), or send the order without an incident",
             )
         for who in (recipient, fallback):
-            if who is not None and not self.is_recipient(who):
+            if who is not None and not self.services.is_recipient(who):
                 raise Refusal(
                     "invalid",
                     f"no enrolled device named {who!r} can receive orders; check the "
                     "recipient's name (command-center devices lists them)",
                 )
         if incident_id is not None:
-            incident = self._current(pending, "incident", incident_id)
+            incident = b.current("incident", incident_id)
             if isinstance(incident, IncidentState) and incident.exercise and not exercise:
                 exercise = True  # an order about a drill is a drill order
-        conn.execute(
+        b.conn.execute(
             insert(Order).values(
                 order_id=order_id,
                 msg_id=msg_id,
@@ -174,24 +160,24 @@ class OrderCommands(HandlerBase):
                 text=text,
                 state="issued",
                 issued_by=device,
-                updated=now,
+                updated=b.now,
                 exercise=exercise,
-                issued_at=now,
+                issued_at=b.now,
                 fallback=fallback,
                 resends=0,
             )
         )
-        pending[("order", order_id)] = OrderStatus(
+        b.pending[("order", order_id)] = OrderStatus(
             order_id=order_id,
             recipient=recipient,
             text=text,
             state="issued",
             issued_by=device,
-            updated=now,
+            updated=b.now,
             incident_id=incident_id,
             exercise=exercise,
-            issued_at=now,
+            issued_at=b.now,
             fallback=fallback,
             resends=0,
         )
-        audits.append(AuditRecord(device, "order", order_id, f"to {recipient}"))
+        b.audits.append(AuditRecord(device, "order", order_id, f"to {recipient}"))

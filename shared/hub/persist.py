@@ -19,24 +19,27 @@ from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, Operationa
 from shared.domain import (
     DeadlineEngine,
 )
-from shared.hub.common import HUB_NAME, Pending, Refusal
+from shared.domain.orders import Escalation
+from shared.domain.plans import Departments, Plans
+from shared.hub.common import HUB_NAME, Batch, Refusal, Services
 from shared.hub.deadline_book import DeadlineBook
-from shared.hub.duty import DutyCommands
-from shared.hub.emergency import EmergencyCommands
+from shared.hub.duty import DutyHandler
+from shared.hub.emergency import EmergencyHandler
 from shared.hub.escalation import OrderEscalation
-from shared.hub.incidents import IncidentCommands
-from shared.hub.limits import DeviceLimits, UploadBook
-from shared.hub.media import MediaCommands
-from shared.hub.orders import OrderCommands
-from shared.hub.reports import ReportCommands
-from shared.hub.response import ResponseCommands
+from shared.hub.incidents import IncidentHandler
+from shared.hub.limits import DeviceLimits
+from shared.hub.media import MediaHandler
+from shared.hub.orders import OrderHandler
+from shared.hub.reports import ReportHandler
+from shared.hub.response import ResponseHandler
 from shared.hub.state import StateStore
-from shared.hub.warnings import WarningCommands
+from shared.hub.warnings import WarningHandler
 from shared.protocol import (
     KIND_OF,
     Ack,
     AckBatch,
     AttachmentChunk,
+    AttachmentQuery,
     ChecklistTick,
     DispatchOrder,
     DutyLogEntry,
@@ -86,6 +89,8 @@ _reports = cast(Table, Report.__table__)
 
 
 AckStatus = Literal["ok", "duplicate"]
+Handle = Callable[[Batch, Message, str, str], None]
+"""A message family's handler: (batch, message, device, role); raises :class:`Refusal`."""
 _INBOX_COLUMNS = ("msg_id", "device", "kind", "sent", "committed", "exercise")
 _POSITION_COLUMNS = (
     "msg_id",
@@ -118,19 +123,13 @@ def unit_state(value: tuple[PositionReport, str]) -> UnitState:
     )
 
 
-class Persister(
-    IncidentCommands,
-    OrderCommands,
-    ReportCommands,
-    ResponseCommands,
-    DutyCommands,
-    WarningCommands,
-    EmergencyCommands,
-    MediaCommands,
-    DeadlineBook,
-    OrderEscalation,
-):
-    """Turns a batch of authorised requests into rows, state changes and replies."""
+class Persister:
+    """Turns a batch of authorised requests into rows, state changes and replies.
+
+    One handler per message family does the work; each gets the :class:`Batch` being written
+    (its connection, time, state overlay, audit lines, report rows and deadline events) and
+    the hub's :class:`Services`. :meth:`commit` follows a message from the batch to its
+    handler (``routes``), its savepoint and its reply."""
 
     def __init__(
         self,
@@ -142,28 +141,95 @@ class Persister(
         blobs: BlobStore,
         limits: DeviceLimits | None = None,
     ) -> None:
+        self.services = Services(
+            engine=engine,
+            state=state,
+            deadlines=deadlines,
+            blobs=blobs,
+            device_limits=limits or DeviceLimits(),
+            is_recipient=is_recipient,
+        )
         self.engine = engine
-        self.blobs = blobs
-        self.device_limits = limits or DeviceLimits()
-        self.uploads = UploadBook(self.device_limits)
-        self._held_checked: set[str] = set()
-        self._report_counts = {}
         self.state = state
+        self.blobs = blobs
+        self.incidents = IncidentHandler(self.services)
+        self.orders = OrderHandler(self.services)
+        self.reports = ReportHandler(self.services, self.incidents)
+        self.responses = ResponseHandler(self.services, self.incidents, self.orders)
+        self.duty = DutyHandler(self.services)
+        self.warnings = WarningHandler()
+        self.emergencies = EmergencyHandler()
+        self.media = MediaHandler(self.services)
+        self.deadline_book = DeadlineBook(self.services)
+        self.escalation = OrderEscalation(self.services)
+        self.routes: dict[type[Message], Handle] = {}
+        """Message type → the handler of its family."""
+        for handler, kinds in (
+            (self.reports.handle, (SituationReport, AttachmentChunk)),
+            (self.responses.handle, (ResponseCommand, ChecklistTick)),
+            (
+                self.duty.handle,
+                (
+                    ResourceUpsert,
+                    ResourceStatus,
+                    MonitoringReading,
+                    DutyLogEntry,
+                    DutyShift,
+                    ShiftHandover,
+                ),
+            ),
+            (self.warnings.handle, (ExternalWarning,)),
+            (self.emergencies.handle, (Emergency, EmergencyAck, ShiftSignIn)),
+            (self.media.handle, (MediaSignal, FloorRequest)),
+            (
+                self.incidents.handle,
+                (
+                    IncidentDeclare,
+                    IncidentUpdate,
+                    IncidentTransition,
+                    LevelOverride,
+                    IncidentClose,
+                    IncidentReopen,
+                ),
+            ),
+            (self.orders.handle, (DispatchOrder, OrderUpdate)),
+        ):
+            for kind in kinds:
+                self.routes[kind] = handler
         self._inbox_insert = BulkInsert(engine.dialect, _inbox, _INBOX_COLUMNS)
         self._positions_insert = BulkInsert(engine.dialect, _positions, _POSITION_COLUMNS)
         self._ts = self._inbox_insert.time
         self._existing = ExistingIds(engine.dialect, (_inbox, _positions))
-        self.deadlines = deadlines
-        self.is_recipient = is_recipient
-        self._rule_stage = (
-            {r.code: r.stage for r in deadlines.config.rules} if deadlines is not None else {}
-        )
-        self._ops: list[tuple[Any, ...]] = []  # deadline events of the batch being written
-        self.ended: list[tuple[str, str, StateValue]] = []
         self.failures = 0
         """Messages whose handling raised something other than a refusal."""
         self.forbidden: list[str] = []
         """Devices refused ``forbidden`` in the last batch (offences against their conduct)."""
+
+    @property
+    def plans(self) -> Plans:
+        """The site's emergency plans (the packaged ones unless the site has its own)."""
+        return self.services.plans
+
+    @plans.setter
+    def plans(self, plans: Plans) -> None:
+        self.services.plans = plans
+
+    @property
+    def departments(self) -> Departments:
+        """The site's departments and their liaisons."""
+        return self.services.departments
+
+    @departments.setter
+    def departments(self, departments: Departments) -> None:
+        self.services.departments = departments
+
+    def escalate(self, steps: list[Escalation], now: datetime) -> list[AuditRecord]:
+        """Apply order escalation steps (see :class:`OrderEscalation`)."""
+        return self.escalation.escalate(steps, now)
+
+    def attachment_status(self, query: AttachmentQuery, now: datetime) -> bytes:
+        """How much of an attachment the hub holds (see :class:`ReportHandler`)."""
+        return self.reports.attachment_status(query, now)
 
     def commit(
         self,
@@ -175,16 +241,16 @@ class Persister(
         # rid, message id, ack status (None when refused), refusal
         results: list[tuple[bytes, str, AckStatus | None, Refusal | None]] = []
         committed = self._ts(now)
-        self._ops = []
-        self.ended = []
         self.forbidden = []
+        routes = self.routes
         with self.engine.begin() as conn:
             ids = [m.id for _, m, _, _ in accepted]
             held = self._existing(conn, ids)
             inbox_rows: list[tuple[Any, ...]] = []
             pos_rows: list[tuple[Any, ...]] = []
-            report_rows: list[dict[str, Any]] = []
             pending: dict[tuple[str, str], StateValue | None] = {}
+            batch = Batch(conn=conn, now=now, state=self.state, audits=audits)
+            report_rows, ops, ended = batch.report_rows, batch.ops, batch.ended
             units: dict[str, tuple[PositionReport, str]] = {}
             ts = self._ts
             for rid, msg, device, role in accepted:
@@ -215,17 +281,19 @@ class Persister(
                     continue
                 # Each request applies in full or not at all: its rows in a savepoint, its
                 # state changes in an overlay, its audit lines and deadline events counted.
-                marks = (len(report_rows), len(audits), len(self._ops), len(self.ended))
+                marks = (len(report_rows), len(audits), len(ops), len(ended))
                 mine: dict[tuple[str, str], StateValue | None] = {}
+                batch.pending = ChainMap(mine, pending)
                 savepoint = conn.begin_nested()
                 try:
-                    self._apply(
-                        conn, msg, device, role, now, report_rows, ChainMap(mine, pending), audits
-                    )
+                    handle = routes.get(type(msg))
+                    if handle is None:  # pragma: no cover - the hub only passes routed kinds
+                        raise Refusal("invalid", f"{type(msg).__name__} is not stored")
+                    handle(batch, msg, device, role)
                 except Refusal as exc:
                     savepoint.rollback()
-                    del report_rows[marks[0] :], audits[marks[1] :], self._ops[marks[2] :]
-                    del self.ended[marks[3] :]
+                    del report_rows[marks[0] :], audits[marks[1] :], ops[marks[2] :]
+                    del ended[marks[3] :]
                     results.append((rid, msg.id, None, exc))
                     if exc.code == "forbidden":
                         self.forbidden.append(device)
@@ -236,8 +304,8 @@ class Persister(
                     # One message's unexpected failure (a handler bug, a value the database
                     # refuses such as NUL in PostgreSQL text) costs that message only.
                     savepoint.rollback()
-                    del report_rows[marks[0] :], audits[marks[1] :], self._ops[marks[2] :]
-                    del self.ended[marks[3] :]
+                    del report_rows[marks[0] :], audits[marks[1] :], ops[marks[2] :]
+                    del ended[marks[3] :]
                     refusal = self.unexpected(msg, device, exc)
                     audits.append(
                         AuditRecord(device, "refused", KIND_OF[type(msg)], refusal.detail[:200])
@@ -266,10 +334,9 @@ class Persister(
             if audits:
                 append(conn, audits)
         # Committed: now the picture may change, the deadline clocks move, the acks go out.
-        for row in report_rows:
-            self._report_counts[row["incident_id"]] = row["version"]
-        self._apply_deadline_ops(self._ops, now)
-        for topic, key, ending in self.ended:
+        self.reports.committed(report_rows)
+        self.deadline_book.apply(ops, now)
+        for topic, key, ending in ended:
             self.state.set(topic, key, ending)
         for (topic, key), value in pending.items():
             self.state.set(topic, key, value)
@@ -344,59 +411,6 @@ class Persister(
                 )
             replies.append((rid, encode(reply)))
         return replies
-
-    def _apply(
-        self,
-        conn: Any,
-        msg: Message,
-        device: str,
-        role: str,
-        now: datetime,
-        report_rows: list[dict[str, Any]],
-        pending: Pending,
-        audits: list[AuditRecord],
-    ) -> None:
-        match msg:
-            case SituationReport():
-                self._report(conn, msg, device, role, now, report_rows, pending, audits)
-            case AttachmentChunk():
-                self._attachment_chunk(conn, msg, device, now)
-            case ResponseCommand():
-                self._response(conn, msg, device, now, pending, audits)
-            case ChecklistTick():
-                self._checklist_tick(conn, msg, device, now, pending, audits)
-            case (
-                ResourceUpsert()
-                | ResourceStatus()
-                | MonitoringReading()
-                | DutyLogEntry()
-                | DutyShift()
-                | ShiftHandover()
-            ):
-                self._duty_command(conn, msg, device, role, now, pending, audits)
-            case ExternalWarning():
-                self._warning(conn, msg, device, now, pending, audits)
-            case Emergency() | EmergencyAck():
-                self._emergency(msg, device, role, now, pending, audits)
-            case ShiftSignIn():
-                self._sign_in(msg, device, role, now, pending, audits)
-            case MediaSignal():
-                self._media(msg, device, role, now, pending, audits)
-            case FloorRequest():
-                self._floor(msg, device, role, now, pending, audits)
-            case (
-                IncidentDeclare()
-                | IncidentUpdate()
-                | IncidentTransition()
-                | LevelOverride()
-                | IncidentClose()
-                | IncidentReopen()
-            ):
-                self._incident_command(conn, msg, device, role, now, pending, audits)
-            case DispatchOrder() | OrderUpdate():
-                self._order_command(conn, msg, device, role, now, pending, audits)
-            case _:  # pragma: no cover - the hub only passes the kinds above
-                raise Refusal("invalid", f"{type(msg).__name__} is not stored")
 
     def inbox_status(self, query: InboxQuery, now: datetime) -> bytes:
         """How many stored rows each of the sender's queried ids has (absent: not held)."""

@@ -9,78 +9,89 @@ from sqlalchemy import func, insert, select
 
 from shared.domain import DomainError, check_area
 from shared.domain.authority import FactChange
-from shared.hub.common import HUB_NAME, STAGES_SETTLED, HandlerBase, Pending, Refusal
-from shared.hub.limits import UploadBook
+from shared.hub.common import HUB_NAME, STAGES_SETTLED, Batch, Refusal, Services
+from shared.hub.incidents import IncidentHandler
 from shared.protocol import (
     AttachmentChunk,
     AttachmentQuery,
     AttachmentStatus,
     IncidentState,
+    Message,
     SituationReport,
     encode,
     new_id,
 )
 from shared.store.audit import AuditRecord
-from shared.store.blobs import BlobError, BlobStore
+from shared.store.blobs import BlobError
 from shared.store.models import Attachment, Incident, Report, ReportAttachment
 from shared.store.reports import report_row, report_state
 
 STAGE_NAMES = {"initial": "初报", "follow_up": "续报", "final": "终报"}
 
 
-class ReportCommands(HandlerBase):
-    """Report and attachment handling of the persister (a mixin)."""
+class ReportHandler:
+    """The ``report`` and ``attachment`` kinds: chunks into the blob store, reports as new
+    versions; the facts a report brings change its incident through the incident handler."""
 
-    blobs: BlobStore
-    uploads: UploadBook
-    _held_checked: set[str]
-    _report_counts: dict[str, int]
-    """Reports stored per incident (filled on demand, moved on only after a commit)."""
+    def __init__(self, services: Services, incidents: IncidentHandler) -> None:
+        self.services = services
+        self.incidents = incidents
+        self._held_checked: set[str] = set()
+        self._report_counts: dict[str, int] = {}
+        """Reports stored per incident (filled on demand, moved on only by :meth:`committed`)."""
 
-    # provided by the incident mixin
-    _apply_facts: Any
-    _confine: Any
+    def handle(self, b: Batch, msg: Message, device: str, role: str) -> None:
+        match msg:
+            case SituationReport():
+                self._report(b, msg, device, role)
+            case AttachmentChunk():
+                self._attachment_chunk(b, msg, device)
+            case _:  # pragma: no cover - only these kinds are routed here
+                raise Refusal("invalid", f"{type(msg).__name__} is not a report")
 
-    def _attachment_chunk(
-        self, conn: Any, msg: AttachmentChunk, device: str, now: datetime
-    ) -> None:
+    def committed(self, report_rows: list[dict[str, Any]]) -> None:
+        """The batch's reports are stored: their versions count from now on."""
+        for row in report_rows:
+            self._report_counts[row["incident_id"]] = row["version"]
+
+    def _attachment_chunk(self, b: Batch, msg: AttachmentChunk, device: str) -> None:
         """Write a chunk durably; on the last one, verify and record the attachment. A new
         upload must fit the device's limits (unfinished uploads, bytes in flight and held)."""
-        if not self.blobs.exists(msg.sha256):
-            why = self.uploads.admit(device, msg.sha256, msg.size, now)
+        if not self.services.blobs.exists(msg.sha256):
+            why = self.services.uploads.admit(device, msg.sha256, msg.size, b.now)
             if why is None and msg.sha256 not in self._held_checked:
-                why = self._held_limit(conn, device, msg.size)
+                why = self._held_limit(b, device, msg.size)
                 if why is None:
                     self._held_checked.add(msg.sha256)
             if why is not None:
-                self.uploads.finished(device, msg.sha256)
+                self.services.uploads.finished(device, msg.sha256)
                 raise Refusal("busy", why)
         try:
-            complete = self.blobs.put_chunk(msg.sha256, msg.size, msg.offset, msg.data)
+            complete = self.services.blobs.put_chunk(msg.sha256, msg.size, msg.offset, msg.data)
         except BlobError as exc:
             # still counted: its partial file stays for a resume (and a device must not be
             # able to leave partial files behind without limit by sending bad chunks)
             raise Refusal("invalid", str(exc)) from None
         if complete:
-            self.uploads.finished(device, msg.sha256)
+            self.services.uploads.finished(device, msg.sha256)
             self._held_checked.discard(msg.sha256)
-            held = conn.execute(
+            held = b.conn.execute(
                 select(Attachment.sha256).where(Attachment.sha256 == msg.sha256)
             ).first()
             if held is None:
-                conn.execute(
+                b.conn.execute(
                     insert(Attachment).values(
-                        sha256=msg.sha256, size=msg.size, stored_at=now, uploaded_by=device
+                        sha256=msg.sha256, size=msg.size, stored_at=b.now, uploaded_by=device
                     )
                 )
 
-    def _held_limit(self, conn: Any, device: str, size: int) -> str | None:
-        held = conn.execute(
+    def _held_limit(self, b: Batch, device: str, size: int) -> str | None:
+        held = b.conn.execute(
             select(func.coalesce(func.sum(Attachment.size), 0)).where(
                 Attachment.uploaded_by == device
             )
         ).scalar_one()
-        limit = self.uploads.limits.attachment_bytes
+        limit = self.services.uploads.limits.attachment_bytes
         if int(held) + size > limit:
             return (
                 f"this device's attachments at the hub come to {held} bytes; with {size} more "
@@ -90,7 +101,7 @@ class ReportCommands(HandlerBase):
 
     def attachment_status(self, query: AttachmentQuery, now: datetime) -> bytes:
         """How many bytes of an attachment are held (to resume an upload)."""
-        have, complete = self.blobs.have(query.sha256)
+        have, complete = self.services.blobs.have(query.sha256)
         return encode(
             AttachmentStatus(
                 id=new_id(),
@@ -103,25 +114,15 @@ class ReportCommands(HandlerBase):
             )
         )
 
-    def _report(
-        self,
-        conn: Any,
-        msg: SituationReport,
-        device: str,
-        role: str,
-        now: datetime,
-        report_rows: list[dict[str, Any]],
-        pending: Pending,
-        audits: list[AuditRecord],
-    ) -> None:
+    def _report(self, b: Batch, msg: SituationReport, device: str, role: str) -> None:
         """A new immutable report version on an open incident: its attachments must be
         whole; a report on a drill is a drill report; its casualty figures raise the
         incident's (never lower them) and regrade it."""
-        self._confine(role, device, msg.incident_id)
+        self.incidents.confine(role, device, msg.incident_id)
         exercise = msg.exercise
-        incident = self._current(pending, "incident", msg.incident_id)
+        incident = b.current("incident", msg.incident_id)
         if not isinstance(incident, IncidentState):
-            closed = conn.execute(
+            closed = b.conn.execute(
                 select(Incident.closed_reason).where(Incident.incident_id == msg.incident_id)
             ).first()
             if closed is not None:
@@ -145,7 +146,7 @@ class ReportCommands(HandlerBase):
                 "cannot be filed on it; use the drill's own incident",
             )
         for ref in msg.attachments:
-            have, complete = self.blobs.have(ref.sha256)
+            have, complete = self.services.blobs.have(ref.sha256)
             if not complete:
                 raise Refusal(
                     "invalid",
@@ -166,16 +167,16 @@ class ReportCommands(HandlerBase):
         # Its place in the incident's sequence: those stored, and those of this batch.
         stored = self._report_counts.get(msg.incident_id)
         if stored is None:
-            stored = conn.execute(
+            stored = b.conn.execute(
                 select(func.count())
                 .select_from(Report)
                 .where(Report.incident_id == msg.incident_id)
             ).scalar_one()
-        version = 1 + stored + sum(1 for r in report_rows if r["incident_id"] == msg.incident_id)
+        version = 1 + stored + sum(1 for r in b.report_rows if r["incident_id"] == msg.incident_id)
         row = report_row(msg, sender=device, exercise=exercise, version=version, area=area)
-        report_rows.append(row)
+        b.report_rows.append(row)
         if msg.attachments:
-            conn.execute(
+            b.conn.execute(
                 insert(ReportAttachment),
                 [
                     {
@@ -188,13 +189,13 @@ class ReportCommands(HandlerBase):
                     for a in msg.attachments
                 ],
             )
-        pending[("report", msg.id)] = report_state(row, list(msg.attachments))
+        b.pending[("report", msg.id)] = report_state(row, list(msg.attachments))
         detail = f"{msg.stage} v{version} {msg.id}"
         if msg.attachments:
             detail += f" +{len(msg.attachments)} attachments"
-        audits.append(AuditRecord(device, "report", msg.incident_id, detail))
+        b.audits.append(AuditRecord(device, "report", msg.incident_id, detail))
         for stage in STAGES_SETTLED.get(msg.stage, (msg.stage,)):
-            self._ops.append(("filed", msg.incident_id, stage))
+            b.ops.append(("filed", msg.incident_id, stage))
         # Facts from the report: higher figures raise the incident's (and regrade it); lower
         # ones are kept in the report and left for a duty officer to weigh.
         raised = [
@@ -203,14 +204,11 @@ class ReportCommands(HandlerBase):
             if value > getattr(incident, fact)
         ]
         if raised:
-            self._apply_facts(
-                conn,
+            self.incidents.apply_facts(
+                b,
                 incident,
                 raised,
                 device,
-                now,
                 "report",
                 f"{STAGE_NAMES.get(msg.stage, msg.stage)} {msg.id}",
-                pending,
-                audits,
             )

@@ -3,26 +3,24 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
-from typing import Any
 
 import msgspec
 from sqlalchemy import delete, insert, select, update
 
 from shared.domain import (
     DomainError,
-    Plans,
     check_transition,
-    packaged_departments,
-    packaged_plans,
     response_change,
 )
 from shared.domain.grading import LEVEL_NAMES, LEVEL_NUMERALS
-from shared.domain.plans import UNENROLLED_LIAISON, UNENROLLED_TEAM, Departments
-from shared.hub.common import HandlerBase, Pending, Refusal
+from shared.domain.plans import UNENROLLED_LIAISON, UNENROLLED_TEAM
+from shared.hub.common import Batch, Refusal, Services
+from shared.hub.incidents import IncidentHandler
+from shared.hub.orders import OrderHandler
 from shared.protocol import (
     ChecklistTick,
     IncidentState,
+    Message,
     ResponseCommand,
 )
 from shared.protocol.state import ChecklistItem, ResponseState, ResponseStep
@@ -32,29 +30,30 @@ from shared.store.models import ChecklistRow, Incident, ResponseRow, ResponseSte
 ACTION_NAMES = {"activate": "启动", "raise": "提升", "lower": "降低", "end": "终止"}
 
 
-class ResponseCommands(HandlerBase):
-    """Response handling of the persister (a mixin). Needs the order and incident mixins."""
+class ResponseHandler:
+    """The ``response`` and ``checklist`` kinds: a plan activated, raised, lowered or ended
+    gives its orders through the order handler and moves its incident through the incident
+    handler."""
 
-    plans: Plans = packaged_plans()
-    departments: Departments = packaged_departments()
+    def __init__(self, services: Services, incidents: IncidentHandler, orders: OrderHandler):
+        self.services = services
+        self.incidents = incidents
+        self.orders = orders
 
-    # provided by the sibling mixins
-    _issue_order: Any
-    _transition: Any
+    def handle(self, b: Batch, msg: Message, device: str, role: str) -> None:
+        match msg:
+            case ResponseCommand():
+                self._response(b, msg, device)
+            case ChecklistTick():
+                self._checklist_tick(b, msg, device)
+            case _:  # pragma: no cover - only these kinds are routed here
+                raise Refusal("invalid", f"{type(msg).__name__} is not a response command")
 
-    def _response(
-        self,
-        conn: Any,
-        msg: ResponseCommand,
-        device: str,
-        now: datetime,
-        pending: Pending,
-        audits: list[AuditRecord],
-    ) -> None:
-        incident = self._current(pending, "incident", msg.incident_id)
+    def _response(self, b: Batch, msg: ResponseCommand, device: str) -> None:
+        incident = b.current("incident", msg.incident_id)
         if not isinstance(incident, IncidentState):
             raise Refusal("not_found", f"no open incident {msg.incident_id!r}")
-        current = self._current(pending, "response", msg.incident_id)
+        current = b.current("response", msg.incident_id)
         assert current is None or isinstance(current, ResponseState)
         try:
             if current is not None and current.active:
@@ -63,9 +62,9 @@ class ResponseCommands(HandlerBase):
                         f"the response runs plan {current.plan!r}; end it before switching "
                         f"to {msg.plan!r}"
                     )
-                plan = self.plans.for_type(incident.type_code, current.plan)
+                plan = self.services.plans.for_type(incident.type_code, current.plan)
             else:
-                plan = self.plans.for_type(incident.type_code, msg.plan)
+                plan = self.services.plans.for_type(incident.type_code, msg.plan)
             change = response_change(
                 plan,
                 current.active if current else False,
@@ -85,7 +84,7 @@ class ResponseCommands(HandlerBase):
         # (order id suffix, recipient device, text, what to say when it is not enrolled)
         targets: list[tuple[str, str, str, str]] = []
         for code in change.new_departments:
-            dept = self.departments.get(code)
+            dept = self.services.departments.get(code)
             targets.append(
                 (
                     code,
@@ -104,35 +103,32 @@ class ResponseCommands(HandlerBase):
                 )
             )
         for suffix, recipient, text, not_enrolled in targets:
-            if not self.is_recipient(recipient):
+            if not self.services.is_recipient(recipient):
                 warnings.append(not_enrolled)
                 continue
             order_id = f"R{msg.id}-{suffix}"
-            self._issue_order(
-                conn,
+            self.orders.issue_order(
+                b,
                 order_id,
                 msg.id,
                 recipient,
                 msg.incident_id,
                 text,
                 device,
-                now,
                 incident.exercise,
                 None,
-                pending,
-                audits,
             )
             orders.append(order_id)
         checklist = list(current.checklist) if current else []
         if msg.action == "activate" and current is not None:
             checklist = []  # a new activation opens a fresh checklist
-            conn.execute(delete(ChecklistRow).where(ChecklistRow.incident_id == msg.incident_id))
+            b.conn.execute(delete(ChecklistRow).where(ChecklistRow.incident_id == msg.incident_id))
         known = {c.item for c in checklist}
         for entry in change.new_checklist:
             if entry.item in known:
                 continue
             checklist.append(ChecklistItem(item=entry.item, text=entry.text))
-            conn.execute(
+            b.conn.execute(
                 insert(ChecklistRow).values(
                     incident_id=msg.incident_id,
                     item=entry.item,
@@ -141,15 +137,15 @@ class ResponseCommands(HandlerBase):
                     done=False,
                 )
             )
-        step = ResponseStep(action=msg.action, level=level, by=device, at=now, reason=msg.reason)
+        step = ResponseStep(action=msg.action, level=level, by=device, at=b.now, reason=msg.reason)
         history = [*(current.history if current else []), step]
-        conn.execute(
+        b.conn.execute(
             insert(ResponseStepRow).values(
                 incident_id=msg.incident_id,
                 action=msg.action,
                 level=level,
                 by=device,
-                at=now,
+                at=b.now,
                 reason=msg.reason,
             )
         )
@@ -157,27 +153,27 @@ class ResponseCommands(HandlerBase):
             "plan": plan.code,
             "level": level,
             "active": change.active,
-            "updated": now,
+            "updated": b.now,
             "exercise": incident.exercise,
             "warnings": "\n".join(warnings),
             "orders": json.dumps(orders),
         }
-        if conn.execute(
+        if b.conn.execute(
             select(ResponseRow.incident_id).where(ResponseRow.incident_id == msg.incident_id)
         ).first():
-            conn.execute(
+            b.conn.execute(
                 update(ResponseRow)
                 .where(ResponseRow.incident_id == msg.incident_id)
                 .values(**values)
             )
         else:
-            conn.execute(insert(ResponseRow).values(incident_id=msg.incident_id, **values))
-        pending[("response", msg.incident_id)] = ResponseState(
+            b.conn.execute(insert(ResponseRow).values(incident_id=msg.incident_id, **values))
+        b.pending[("response", msg.incident_id)] = ResponseState(
             incident_id=msg.incident_id,
             plan=plan.code,
             level=level,
             active=change.active,
-            updated=now,
+            updated=b.now,
             history=history,
             checklist=checklist,
             orders=orders,
@@ -192,17 +188,17 @@ class ResponseCommands(HandlerBase):
                 pass
             else:
                 note = f"{ACTION_NAMES[msg.action]}{numeral}级响应"
-                self._transition(conn, msg.incident_id, "responding", note, device, now, pending)
-                conn.execute(
+                self.incidents.transition(b, msg.incident_id, "responding", note, device)
+                b.conn.execute(
                     update(Incident)
                     .where(Incident.incident_id == msg.incident_id)
-                    .values(status="responding", updated=now, updated_by=device)
+                    .values(status="responding", updated=b.now, updated_by=device)
                 )
-                pending[("incident", msg.incident_id)] = msgspec.structs.replace(
-                    incident, status="responding", updated=now
+                b.pending[("incident", msg.incident_id)] = msgspec.structs.replace(
+                    incident, status="responding", updated=b.now
                 )
         level_name = f"{numeral}级 {LEVEL_NAMES.get(level or 0, '')}".strip()
-        audits.append(
+        b.audits.append(
             AuditRecord(
                 device,
                 "response",
@@ -212,16 +208,8 @@ class ResponseCommands(HandlerBase):
             )
         )
 
-    def _checklist_tick(
-        self,
-        conn: Any,
-        msg: ChecklistTick,
-        device: str,
-        now: datetime,
-        pending: Pending,
-        audits: list[AuditRecord],
-    ) -> None:
-        current = self._current(pending, "response", msg.incident_id)
+    def _checklist_tick(self, b: Batch, msg: ChecklistTick, device: str) -> None:
+        current = b.current("response", msg.incident_id)
         if not isinstance(current, ResponseState):
             raise Refusal("not_found", f"incident {msg.incident_id!r} has no response")
         items = list(current.checklist)
@@ -232,7 +220,7 @@ class ResponseCommands(HandlerBase):
                     text=c.text,
                     done=msg.done,
                     by=device if msg.done else "",
-                    at=now,
+                    at=b.now,
                     note=msg.note,
                 )
                 break
@@ -243,15 +231,15 @@ class ResponseCommands(HandlerBase):
                 f"the response of {msg.incident_id} has no checklist item {msg.item!r}; "
                 f"items: {known}",
             )
-        conn.execute(
+        b.conn.execute(
             update(ChecklistRow)
             .where(ChecklistRow.incident_id == msg.incident_id, ChecklistRow.item == msg.item)
-            .values(done=msg.done, by=device if msg.done else "", at=now, note=msg.note)
+            .values(done=msg.done, by=device if msg.done else "", at=b.now, note=msg.note)
         )
-        pending[("response", msg.incident_id)] = msgspec.structs.replace(
-            current, checklist=items, updated=now
+        b.pending[("response", msg.incident_id)] = msgspec.structs.replace(
+            current, checklist=items, updated=b.now
         )
-        audits.append(
+        b.audits.append(
             AuditRecord(
                 device,
                 "checklist",

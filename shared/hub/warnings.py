@@ -14,8 +14,8 @@ from typing import Any
 import msgspec
 from sqlalchemy import insert, select
 
-from shared.hub.common import HandlerBase, Pending
-from shared.protocol import ExternalWarning
+from shared.hub.common import Batch, Refusal
+from shared.protocol import ExternalWarning, Message
 from shared.protocol.state import WarningState
 from shared.relay.inbound.warnings import (
     WarningSettings,
@@ -72,20 +72,14 @@ def _withdrawn(msg: ExternalWarning) -> list[str]:
     return keys
 
 
-class WarningCommands(HandlerBase):
+class WarningHandler:
     """The ``warning`` message kind."""
 
-    def _warning(
-        self,
-        conn: Any,
-        msg: ExternalWarning,
-        device: str,
-        now: datetime,
-        pending: Pending,
-        audits: list[AuditRecord],
-    ) -> None:
+    def handle(self, b: Batch, msg: Message, device: str, role: str) -> None:
+        if not isinstance(msg, ExternalWarning):  # pragma: no cover - routed by kind
+            raise Refusal("invalid", f"{type(msg).__name__} is not a warning")
         key = warning_key(msg.cap_sender, msg.identifier)
-        conn.execute(
+        b.conn.execute(
             insert(ExternalWarningRow).values(
                 msg_id=msg.id,
                 key=key,
@@ -94,17 +88,17 @@ class WarningCommands(HandlerBase):
                 cap_sent=msg.cap_sent,
                 msg_type=msg.msg_type,
                 expires=msg.expires,
-                received=now,
+                received=b.now,
                 device=device,
                 body=msgspec.json.encode(msg).decode(),
             )
         )
         for old in _withdrawn(msg):
-            if self._current(pending, "warning", old) is not None:
-                pending[("warning", old)] = None
-        if msg.msg_type != "Cancel" and (msg.expires is None or msg.expires > now):
-            pending[("warning", key)] = warning_state(msg, device, now)
-        audits.append(
+            if b.current("warning", old) is not None:
+                b.pending[("warning", old)] = None
+        if msg.msg_type != "Cancel" and (msg.expires is None or msg.expires > b.now):
+            b.pending[("warning", key)] = warning_state(msg, device, b.now)
+        b.audits.append(
             AuditRecord(
                 device, "warning", key, f"{msg.msg_type} {msg.event} from {msg.cap_sender}"[:500]
             )

@@ -141,14 +141,14 @@ def test_a_handler_failure_costs_that_message_only(hub: HubHandle, monkeypatch: 
     """A bug in one handler (injected here) is logged with the message id and answered
     ``internal``; the rest of the batch is written and the loop goes on."""
     persister = hub.hub.persister
-    original = persister._report
+    original = persister.reports.handle
 
-    def failing(conn: object, msg: SituationReport, *args: object) -> None:
+    def failing(batch: object, msg: SituationReport, *args: object) -> None:
         if msg.title == "boom":
             raise ZeroDivisionError("injected")
-        original(conn, msg, *args)  # type: ignore[arg-type]
+        original(batch, msg, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(persister, "_report", failing)  # type: ignore[attr-defined]
+    monkeypatch.setitem(persister.routes, SituationReport, failing)  # type: ignore[attr-defined]
     peer = RawPeer(hub.enroll("unit-f", "field"))
     try:
         raw_declare(peer, "unit-f", "INC-F")
