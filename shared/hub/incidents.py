@@ -51,6 +51,7 @@ from shared.store.models import (
     IncidentChange,
     IncidentTransitionRow,
 )
+from shared.store.states import incident_state
 
 TRANSITIONERS = frozenset({"county", "duty-officer", "leader"})
 """Roles that may move an incident along its lifecycle (permissions.toml's
@@ -214,7 +215,7 @@ class IncidentHandler:
     def _reopen(self, b: Batch, msg: IncidentReopen, device: str) -> None:
         """A closed incident back as ``verified``, with its facts and reports; the step and
         its reason recorded like any other."""
-        from shared.hub.load import incident_state, reports_of
+        from shared.hub.load import reports_of
 
         if not msg.reason.strip():
             raise Refusal("invalid", "say why the incident is reopened (reason)")
@@ -240,7 +241,7 @@ class IncidentHandler:
             .where(Incident.incident_id == msg.incident_id)
             .values(status="verified", closed_reason="", updated=b.now, updated_by=device)
         )
-        reopened = incident_state(row)
+        reopened = incident_state(row._mapping)
         b.pending[("incident", msg.incident_id)] = msgspec.structs.replace(
             reopened, status="verified", closed_reason="", updated=b.now, status_note=msg.reason
         )
@@ -330,30 +331,8 @@ class IncidentHandler:
         )
         occurred = msg.occurred or known_at
         b.ops.append(("track", msg.incident_id, known_at, occurred, type_code, level, msg.exercise))
-        b.pending[("incident", msg.incident_id)] = IncidentState(
-            incident_id=msg.incident_id,
-            title=msg.title,
-            lat=msg.lat,
-            lon=msg.lon,
-            status=msg.status,
-            updated=b.now,
-            level=level,
-            division=msg.division,
-            exercise=msg.exercise,
-            closed_reason="",
-            type_code=type_code,
-            computed_level=computed,
-            level_criteria=criteria,
-            override_reason="",
-            dead=msg.dead,
-            missing=msg.missing,
-            seriously_injured=msg.seriously_injured,
-            trapped=msg.trapped,
-            evacuated=msg.evacuated,
-            direct_loss_cny=msg.direct_loss_cny,
-            warnings=warnings,
-            area=area,
-            occurred=msg.occurred,
+        b.pending[("incident", msg.incident_id)] = incident_state(
+            {"incident_id": msg.incident_id, **values}, warnings
         )
 
     def _draft(self, b: Batch, msg: IncidentDeclare) -> str:

@@ -21,8 +21,6 @@ from shared.hub.state import StateStore
 from shared.hub.warnings import load_warnings
 from shared.protocol import (
     AttachmentRef,
-    IncidentState,
-    OrderStatus,
     ReportState,
     UnitState,
 )
@@ -50,38 +48,10 @@ from shared.store.models import (
     ResponseStepRow,
 )
 from shared.store.reports import report_state
+from shared.store.states import from_row, incident_state, order_state
 
 _positions = cast(Table, Position.__table__)
 _reports = cast(Table, Report.__table__)
-
-
-def incident_state(inc: Any) -> IncidentState:
-    """An ``incidents`` row as the picture shows it."""
-    return IncidentState(
-        incident_id=inc.incident_id,
-        title=inc.title,
-        lat=inc.lat,
-        lon=inc.lon,
-        status=inc.status,
-        updated=inc.updated,
-        level=inc.level,
-        division=inc.division,
-        exercise=inc.exercise,
-        closed_reason=inc.closed_reason,
-        type_code=inc.type_code,
-        computed_level=inc.computed_level,
-        level_criteria=[c for c in inc.level_criteria.split("\n") if c],
-        override_reason=inc.override_reason,
-        dead=inc.dead,
-        missing=inc.missing,
-        seriously_injured=inc.seriously_injured,
-        trapped=inc.trapped,
-        evacuated=inc.evacuated,
-        direct_loss_cny=inc.direct_loss_cny,
-        warnings=[],
-        area=[tuple(p) for p in json.loads(inc.area)] if inc.area else None,
-        occurred=inc.occurred,
-    )
 
 
 def reports_of(conn: Any, incident_ids: list[str]) -> list[ReportState]:
@@ -119,18 +89,7 @@ def load_state(
             state.set(
                 "unit",
                 p.unit_id,
-                UnitState(
-                    unit_id=p.unit_id,
-                    device=p.device,
-                    lat=p.lat,
-                    lon=p.lon,
-                    fix_time=p.fix_time,
-                    heading_deg=p.heading_deg,
-                    speed_mps=p.speed_mps,
-                    unit_type=p.unit_type,
-                    callsign=p.callsign,
-                    exercise=p.exercise,
-                ),
+                from_row(UnitState, p._mapping),
             )
         open_ids = []
         stages_done: dict[str, set[str]] = {}
@@ -140,7 +99,7 @@ def load_state(
         ).all():
             open_ids.append(inc.incident_id)
             open_rows.append(inc)
-            state.set("incident", inc.incident_id, incident_state(inc))
+            state.set("incident", inc.incident_id, incident_state(inc._mapping))
         # Open orders, and finished ones of open incidents (they stay in view, with their
         # words, until the incident closes).
         open_set = set(open_ids)
@@ -150,20 +109,7 @@ def load_state(
             state.set(
                 "order",
                 o.order_id,
-                OrderStatus(
-                    order_id=o.order_id,
-                    recipient=o.recipient,
-                    text=o.text,
-                    state=o.state,
-                    issued_by=o.issued_by,
-                    updated=o.updated,
-                    incident_id=o.incident_id,
-                    exercise=o.exercise,
-                    issued_at=o.issued_at,
-                    fallback=o.fallback,
-                    resends=o.resends,
-                    note=o.note,
-                ),
+                order_state(o._mapping),
             )
         for report in reports_of(conn, open_ids):
             stages_done.setdefault(report.incident_id, set()).update(

@@ -28,6 +28,7 @@ from shared.store.models import (
     Order,
     OrderEvent,
 )
+from shared.store.states import order_state
 
 
 class OrderHandler:
@@ -151,33 +152,20 @@ class OrderHandler:
             incident = b.current("incident", incident_id)
             if isinstance(incident, IncidentState) and incident.exercise and not exercise:
                 exercise = True  # an order about a drill is a drill order
-        b.conn.execute(
-            insert(Order).values(
-                order_id=order_id,
-                msg_id=msg_id,
-                recipient=recipient,
-                incident_id=incident_id,
-                text=text,
-                state="issued",
-                issued_by=device,
-                updated=b.now,
-                exercise=exercise,
-                issued_at=b.now,
-                fallback=fallback,
-                resends=0,
-            )
-        )
-        b.pending[("order", order_id)] = OrderStatus(
-            order_id=order_id,
-            recipient=recipient,
-            text=text,
-            state="issued",
-            issued_by=device,
-            updated=b.now,
-            incident_id=incident_id,
-            exercise=exercise,
-            issued_at=b.now,
-            fallback=fallback,
-            resends=0,
-        )
+        row = {
+            "order_id": order_id,
+            "msg_id": msg_id,
+            "recipient": recipient,
+            "incident_id": incident_id,
+            "text": text,
+            "state": "issued",
+            "issued_by": device,
+            "updated": b.now,
+            "exercise": exercise,
+            "issued_at": b.now,
+            "fallback": fallback,
+            "resends": 0,
+        }
+        b.conn.execute(insert(Order).values(**row))
+        b.pending[("order", order_id)] = order_state(row)
         b.audits.append(AuditRecord(device, "order", order_id, f"to {recipient}"))

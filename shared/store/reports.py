@@ -10,6 +10,7 @@ from typing import Any
 
 from shared.protocol import AttachmentRef, SituationReport
 from shared.protocol.state import ReportState
+from shared.store.states import area_of, from_row
 
 
 def report_row(
@@ -46,20 +47,10 @@ def report_row(
 def report_state(row: Mapping[str, Any], attachments: list[AttachmentRef]) -> ReportState:
     """The published state of a ``reports`` row (a row's ``_mapping``, or a
     :func:`report_row`)."""
-    return ReportState(
+    return from_row(
+        ReportState,
+        row,
         report_id=row["msg_id"],
-        incident_id=row["incident_id"],
-        stage=row["stage"],
-        title=row["title"],
-        sender=row["sender"],
-        sent=row["sent"],
-        dead=row["dead"],
-        missing=row["missing"],
-        injured=row["injured"],
-        exercise=row["exercise"],
-        source=row["source"],
-        author=row["author"],
         attachments=attachments,
-        version=row["version"],
-        area=[(p[0], p[1]) for p in json.loads(row["area"])] if row["area"] else None,
+        area=area_of(row["area"]),
     )

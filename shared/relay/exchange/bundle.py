@@ -20,7 +20,7 @@ import re
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import msgspec
 from cryptography.exceptions import InvalidSignature
@@ -40,6 +40,7 @@ from shared.store.models import (
     ReportAttachment,
     ResponseStepRow,
 )
+from shared.store.states import area_of, from_row
 
 FORMAT = "hengshui-exchange/1"
 MAX_BUNDLE_BYTES = 1024 * 1024 * 1024
@@ -226,8 +227,6 @@ def collect(engine: Engine, incident_id: str, origin: str) -> ExchangeBundle:
     Raises:
         BundleRefused: no such incident.
     """
-    import json
-
     with engine.connect() as conn:
         inc = conn.execute(
             select(Incident.__table__).where(Incident.incident_id == incident_id)
@@ -267,79 +266,28 @@ def collect(engine: Engine, incident_id: str, origin: str) -> ExchangeBundle:
                 .order_by(OrderEvent.id)
             ).all()
             orders.append(
-                BundledOrder(
-                    order_id=o.order_id,
-                    recipient=o.recipient,
-                    text=o.text,
-                    state=o.state,
-                    issued_by=o.issued_by,
-                    issued_at=o.issued_at,
-                    updated=o.updated,
-                    note=o.note,
-                    steps=[
-                        BundledOrderStep(
-                            from_state=ev.from_state,
-                            to_state=ev.to_state,
-                            by=ev.by,
-                            person=ev.person,
-                            at=ev.at,
-                            note=ev.note,
-                        )
-                        for ev in events
-                    ],
+                from_row(
+                    BundledOrder,
+                    o._mapping,
+                    steps=[from_row(BundledOrderStep, ev._mapping) for ev in events],
                 )
             )
-    area = [tuple(p) for p in json.loads(inc.area)] if inc.area else None
     return ExchangeBundle(
         bundle_id=f"BX-{new_id()}",
         created=datetime.now(UTC),
         origin=origin,
-        incident=BundledIncident(
-            incident_id=inc.incident_id,
-            title=inc.title,
-            lat=inc.lat,
-            lon=inc.lon,
-            status=inc.status,
-            level=inc.level,
-            division=inc.division,
-            type_code=inc.type_code,
-            occurred=inc.occurred,
-            exercise=inc.exercise,
-            dead=inc.dead,
-            missing=inc.missing,
-            seriously_injured=inc.seriously_injured,
-            trapped=inc.trapped,
-            evacuated=inc.evacuated,
-            direct_loss_cny=inc.direct_loss_cny,
-            area=cast(list[tuple[float, float]], area),
-            closed_reason=inc.closed_reason,
-        ),
+        incident=from_row(BundledIncident, inc._mapping, area=area_of(inc.area)),
         reports=[
-            BundledReport(
+            from_row(
+                BundledReport,
+                r._mapping,
                 report_id=r.msg_id,
-                stage=r.stage,
-                title=r.title,
-                text=r.text,
-                lat=r.lat,
-                lon=r.lon,
-                dead=r.dead,
-                missing=r.missing,
-                injured=r.injured,
-                sender=r.sender,
-                sent=r.sent,
-                source=r.source,
-                author=r.author,
-                version=r.version,
-                exercise=r.exercise,
                 attachments=atts.get(r.msg_id, []),
-                area=[(p[0], p[1]) for p in json.loads(r.area)] if r.area else None,
+                area=area_of(r.area),
             )
             for r in rows
         ],
-        response=[
-            ResponseStep(action=s.action, level=s.level, by=s.by, at=s.at, reason=s.reason)
-            for s in steps
-        ],
+        response=[from_row(ResponseStep, s._mapping) for s in steps],
         orders=orders,
     )
 
