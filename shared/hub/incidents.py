@@ -325,6 +325,7 @@ class IncidentHandler:
             "level_criteria": "\n".join(criteria),
             "area": json.dumps(area) if area else "",
             "draft_of": msg.from_draft,
+            "warnings": "\n".join(warnings),
         }
         b.conn.execute(
             insert(Incident).values(incident_id=msg.incident_id, known_at=known_at, **values)
@@ -332,7 +333,7 @@ class IncidentHandler:
         occurred = msg.occurred or known_at
         b.ops.append(("track", msg.incident_id, known_at, occurred, type_code, level, msg.exercise))
         b.pending[("incident", msg.incident_id)] = incident_state(
-            {"incident_id": msg.incident_id, **values}, warnings
+            {"incident_id": msg.incident_id, **values}
         )
 
     def _draft(self, b: Batch, msg: IncidentDeclare) -> str:
@@ -507,7 +508,7 @@ class IncidentHandler:
         )
         if computed is not None and level is not None and computed > level:
             warnings.append(
-                f"the criteria b.now give level {LEVEL_NUMERALS[computed]}; the level stays "
+                f"the criteria now give level {LEVEL_NUMERALS[computed]}; the level stays "
                 f"{LEVEL_NUMERALS[level]} until a duty officer lowers it with a reason"
             )
         changes = list(changes)
@@ -540,6 +541,7 @@ class IncidentHandler:
                 level=level,
                 computed_level=computed,
                 level_criteria="\n".join(state.level_criteria),
+                warnings="\n".join(state.warnings),
                 updated=b.now,
                 updated_by=device,
             )

@@ -39,6 +39,7 @@ from shared.store.models import (
     DutyShiftRow,
     HandoverRow,
     Incident,
+    IncidentTransitionRow,
     Order,
     Position,
     Report,
@@ -94,12 +95,22 @@ def load_state(
         open_ids = []
         stages_done: dict[str, set[str]] = {}
         open_rows = []
+        step_notes = {  # the note of each open incident's last lifecycle step
+            t.incident_id: t.note
+            for t in conn.execute(
+                select(IncidentTransitionRow.incident_id, IncidentTransitionRow.note)
+                .join(Incident, Incident.incident_id == IncidentTransitionRow.incident_id)
+                .where(Incident.status != "closed")
+                .order_by(IncidentTransitionRow.id)
+            ).all()
+        }
         for inc in conn.execute(
             select(Incident.__table__).where(Incident.status != "closed")
         ).all():
             open_ids.append(inc.incident_id)
             open_rows.append(inc)
-            state.set("incident", inc.incident_id, incident_state(inc._mapping))
+            note = step_notes.get(inc.incident_id, "")
+            state.set("incident", inc.incident_id, incident_state(inc._mapping, note))
         # Open orders, and finished ones of open incidents (they stay in view, with their
         # words, until the incident closes).
         open_set = set(open_ids)

@@ -195,7 +195,7 @@ class ResponseHandler:
                     .values(status="responding", updated=b.now, updated_by=device)
                 )
                 b.pending[("incident", msg.incident_id)] = msgspec.structs.replace(
-                    incident, status="responding", updated=b.now
+                    incident, status="responding", updated=b.now, status_note=note
                 )
         level_name = f"{numeral}级 {LEVEL_NAMES.get(level or 0, '')}".strip()
         b.audits.append(

@@ -163,6 +163,10 @@ class Incident(Base):
     area: Mapped[str] = mapped_column(Text, default="")
     """JSON list of [lat, lon] pairs, or empty."""
     draft_of: Mapped[str] = mapped_column(String(160), default="")
+    # Added in migration 0010: what the hall is warned of about the incident's facts.
+    warnings: Mapped[str] = mapped_column(Text, default="", server_default="")
+    """One warning per line (a requested level the criteria do not give, an area that
+    leaves the city …); kept so a restarted hub shows them still."""
 
 
 class IncidentTransitionRow(Base):

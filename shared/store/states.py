@@ -38,17 +38,22 @@ def area_of(stored: str | None) -> list[tuple[float, float]] | None:
     return [(p[0], p[1]) for p in json.loads(stored)] if stored else None
 
 
-def incident_state(row: Mapping[Any, Any], warnings: list[str] | None = None) -> IncidentState:
+def incident_state(row: Mapping[Any, Any], status_note: str = "") -> IncidentState:
     """An ``incidents`` row (its ``_mapping``, or the values the hub writes) as the picture
-    shows it."""
-    criteria = row.get("level_criteria") or ""
+    shows it; ``status_note`` is the note of its last lifecycle step (kept with the step)."""
     return from_row(
         IncidentState,
         row,
-        level_criteria=[c for c in criteria.split("\n") if c],
+        level_criteria=lines(row.get("level_criteria")),
+        warnings=lines(row.get("warnings")),
         area=area_of(row.get("area")),
-        warnings=list(warnings or []),
+        status_note=status_note,
     )
+
+
+def lines(stored: str | None) -> list[str]:
+    """A stored list of one item per line."""
+    return [item for item in (stored or "").split("\n") if item]
 
 
 def order_state(row: Mapping[Any, Any]) -> OrderStatus:

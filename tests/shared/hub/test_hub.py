@@ -7,6 +7,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import msgspec
 from sqlalchemy import func, select
 
 from shared.client import HubClient, OrderInbox, Replica
@@ -338,7 +339,8 @@ async def test_incidents_are_graded_moved_and_overridden_through_the_hub(
         skip = await _one(dc, dc.make(IncidentTransition, incident_id="HZ-1", to="stabilised"))
         assert isinstance(skip, Error) and "allowed: closed, verified" in skip.detail
         for to in ("verified", "responding"):
-            ok = await _one(dc, dc.make(IncidentTransition, incident_id="HZ-1", to=to))  # type: ignore[arg-type]
+            step = dc.make(IncidentTransition, incident_id="HZ-1", to=to, note=f"step {to}")  # type: ignore[arg-type]
+            ok = await _one(dc, step)
             assert isinstance(ok, str)
         await _until(lambda: incident().status == "responding")
 
@@ -354,6 +356,9 @@ async def test_incidents_are_graded_moved_and_overridden_through_the_hub(
         assert incident().override_reason == "涉及饮用水源地"
         early = await _one(dc, dc.make(IncidentClose, incident_id="HZ-1", reason="done"))
         assert isinstance(early, Error) and "allowed: stabilised" in early.detail
+        live = incident()
+        assert live.warnings and "criteria now give level Ⅱ" in live.warnings[0], live.warnings
+        assert live.status_note == "step responding"
 
     # The hub restarts with the same picture.
     with any_hub.engine.connect() as conn:
@@ -367,6 +372,8 @@ async def test_incidents_are_graded_moved_and_overridden_through_the_hub(
     assert isinstance(reloaded, IncidentState)
     assert (reloaded.level, reloaded.computed_level, reloaded.dead) == (1, 2, 12)
     assert reloaded.level_criteria == ["死亡 12 ≥ 10（Ⅱ级 重大）"]
+    # What the hub published is what it rebuilds: the warning and the step's note too.
+    assert reloaded == live, msgspec.structs.asdict(reloaded)
 
 
 class _Clock:

@@ -29,7 +29,7 @@ def test_migrations_build_exactly_the_models(engine: Engine) -> None:
     """The migrated schema and the declarative models agree: every table, column and index
     (Alembic's own comparison, as autogenerate would run it)."""
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0009"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0010"
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     # Server defaults and type spellings differ legitimately between dialects; structure may not.
     structural = [
