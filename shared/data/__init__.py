@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import tomllib
 from importlib import resources
-from typing import TypeVar
+from typing import TypeVar as _TypeVar
 
 import msgspec
 
-T = TypeVar("T")
+_T = _TypeVar("_T")
 
 
 def load_toml(
-    name: str, kind: type[T], text: str | None = None, *, error: type[Exception] = ValueError
-) -> T:
+    name: str, kind: type[_T], text: str | None = None, *, error: type[Exception] = ValueError
+) -> _T:
     """Decode TOML ``text``, or the packaged ``shared/data/NAME``, into ``kind``.
 
     Raises:

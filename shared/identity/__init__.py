@@ -4,7 +4,7 @@ The registry (enrolment, revocation: the store, SQLAlchemy, Alembic) loads on fi
 client that only needs its key bundle starts without the database layer.
 """
 
-from typing import TYPE_CHECKING, Any
+import typing as _typing
 
 from shared.identity.keys import (
     BUNDLE_FORMAT,
@@ -18,7 +18,7 @@ from shared.identity.keys import (
 )
 from shared.identity.roles import PERMISSIONS, ROLES, Permissions, load_permissions
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from shared.identity.registry import (
         DeviceInfo,
         EnrolmentError,
@@ -33,7 +33,7 @@ _REGISTRY = frozenset(
 )
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _typing.Any:
     if name in _REGISTRY:
         from shared.identity import registry
 

@@ -8,9 +8,9 @@ hub imports this package's warning rules without the HTTP stack.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+import typing as _typing
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from shared.relay.formats.answers import Answer, ack_for, error_for, read_answer
     from shared.relay.formats.cap import (
         Alert,
@@ -97,7 +97,7 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _typing.Any:
     if name in _WHERE:
         value = getattr(importlib.import_module(_WHERE[name]), name)
         globals()[name] = value
