@@ -135,9 +135,29 @@ def any_hub(hub_factory: object, db_url: str) -> HubHandle:
     return hub_factory(db_url)  # type: ignore[operator, no-any-return]
 
 
+_TIERS = {
+    "gui": ("tests/command_center/", "tests/field_unit/"),
+    "media": ("tests/shared/media/",),
+}
+"""Markers given by where a test lives (``./run test --fast`` leaves these out)."""
+
+
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "xcb" if os.environ.get("DISPLAY") else "offscreen")
+    if "not gui" in (config.option.markexpr or ""):
+        return  # no window in this run: do not load QtWebEngine
     # The map's hall:// scheme and QtWebEngine's settings must exist before any QApplication.
     from command_center.map.qt_map_view import prepare_webengine
 
     prepare_webengine()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = Path(str(config.rootpath))
+    for item in items:
+        where = Path(str(item.path)).relative_to(root).as_posix()
+        for marker, places in _TIERS.items():
+            if where.startswith(places):
+                item.add_marker(marker)
+        if "qtbot" in getattr(item, "fixturenames", ()):
+            item.add_marker("gui")
