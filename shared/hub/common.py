@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, NestedTransaction
 
 from shared.domain import DeadlineEngine, Departments, Plans, packaged_departments, packaged_plans
 from shared.hub.limits import DeviceLimits, UploadBook
@@ -69,9 +70,14 @@ class Batch:
     ``pending`` is that message's overlay over the batch's state changes so far: kept only
     if the message is accepted. The rest collects for the whole batch and is applied by the
     persister after the commit (``ops``: deadline events; ``ended``: values published just
-    before their removal, which is how an incident ended)."""
+    before their removal, which is how an incident ended).
 
-    conn: Connection
+    A message's rows go into a savepoint, opened when its handler first uses :attr:`conn`:
+    a message that writes nothing there (most reports, an SOS, a sign-in) costs no
+    savepoint."""
+
+    connection: Connection
+    """The batch's transaction (the persister's; handlers use :attr:`conn`)."""
     now: datetime
     state: StateStore
     audits: list[AuditRecord]
@@ -79,6 +85,46 @@ class Batch:
     ops: list[tuple[Any, ...]] = field(default_factory=list)
     ended: list[tuple[str, str, StateValue]] = field(default_factory=list)
     pending: Pending = field(default_factory=dict)
+    savepoint: NestedTransaction | None = None
+    """The savepoint of the message being handled, once its handler used :attr:`conn`."""
+    reports_per_incident: Counter[str] = field(default_factory=Counter)
+    """How many of ``report_rows`` each incident has (a report's version counts them)."""
+
+    @property
+    def conn(self) -> Connection:
+        """The batch's connection, inside the current message's savepoint."""
+        if self.savepoint is None:
+            self.savepoint = self.connection.begin_nested()
+        return self.connection
+
+    def add_report(self, row: dict[str, Any]) -> None:
+        """A report row to insert with the batch."""
+        self.report_rows.append(row)
+        self.reports_per_incident[row["incident_id"]] += 1
+
+    def begin(self, pending: Pending) -> tuple[int, int, int, int]:
+        """Start a message with its own state overlay; returns where the batch stands, which
+        :meth:`rollback` returns to."""
+        self.pending = pending
+        self.savepoint = None
+        return (len(self.report_rows), len(self.audits), len(self.ops), len(self.ended))
+
+    def keep(self) -> None:
+        """The message is accepted: its savepoint (if it opened one) is released."""
+        if self.savepoint is not None:
+            self.savepoint.commit()
+            self.savepoint = None
+
+    def rollback(self, mark: tuple[int, int, int, int]) -> None:
+        """Forget what a refused message did: its rows (its savepoint) and what it added to
+        the batch (its state overlay is dropped by the persister)."""
+        if self.savepoint is not None:
+            self.savepoint.rollback()
+            self.savepoint = None
+        for row in self.report_rows[mark[0] :]:
+            self.reports_per_incident[row["incident_id"]] -= 1
+        del self.report_rows[mark[0] :], self.audits[mark[1] :]
+        del self.ops[mark[2] :], self.ended[mark[3] :]
 
     def current(self, topic: str, key: str) -> StateValue | None:
         """A value of the picture as of this message: the batch's changes first."""

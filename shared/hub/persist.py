@@ -249,7 +249,7 @@ class Persister:
             inbox_rows: list[tuple[Any, ...]] = []
             pos_rows: list[tuple[Any, ...]] = []
             pending: dict[tuple[str, str], StateValue | None] = {}
-            batch = Batch(conn=conn, now=now, state=self.state, audits=audits)
+            batch = Batch(connection=conn, now=now, state=self.state, audits=audits)
             report_rows, ops, ended = batch.report_rows, batch.ops, batch.ended
             units: dict[str, tuple[PositionReport, str]] = {}
             ts = self._ts
@@ -279,21 +279,18 @@ class Persister:
                     held.add(msg.id)
                     results.append((rid, msg.id, "ok", None))
                     continue
-                # Each request applies in full or not at all: its rows in a savepoint, its
-                # state changes in an overlay, its audit lines and deadline events counted.
-                marks = (len(report_rows), len(audits), len(ops), len(ended))
+                # Each request applies in full or not at all: its rows in a savepoint (opened
+                # when its handler first uses the connection), its state changes in an overlay,
+                # its audit lines and deadline events counted.
                 mine: dict[tuple[str, str], StateValue | None] = {}
-                batch.pending = ChainMap(mine, pending)
-                savepoint = conn.begin_nested()
+                mark = batch.begin(ChainMap(mine, pending))
                 try:
                     handle = routes.get(type(msg))
                     if handle is None:  # pragma: no cover - the hub only passes routed kinds
                         raise Refusal("invalid", f"{type(msg).__name__} is not stored")
                     handle(batch, msg, device, role)
                 except Refusal as exc:
-                    savepoint.rollback()
-                    del report_rows[marks[0] :], audits[marks[1] :], ops[marks[2] :]
-                    del ended[marks[3] :]
+                    batch.rollback(mark)
                     results.append((rid, msg.id, None, exc))
                     if exc.code == "forbidden":
                         self.forbidden.append(device)
@@ -303,9 +300,7 @@ class Persister:
                 except Exception as exc:
                     # One message's unexpected failure (a handler bug, a value the database
                     # refuses such as NUL in PostgreSQL text) costs that message only.
-                    savepoint.rollback()
-                    del report_rows[marks[0] :], audits[marks[1] :], ops[marks[2] :]
-                    del ended[marks[3] :]
+                    batch.rollback(mark)
                     refusal = self.unexpected(msg, device, exc)
                     audits.append(
                         AuditRecord(device, "refused", KIND_OF[type(msg)], refusal.detail[:200])
@@ -313,7 +308,7 @@ class Persister:
                     self.failures += 1
                     results.append((rid, msg.id, None, refusal))
                     continue
-                savepoint.commit()
+                batch.keep()
                 pending.update(mine)
                 held.add(msg.id)
                 results.append((rid, msg.id, "ok", None))

@@ -172,9 +172,9 @@ class ReportHandler:
                 .select_from(Report)
                 .where(Report.incident_id == msg.incident_id)
             ).scalar_one()
-        version = 1 + stored + sum(1 for r in b.report_rows if r["incident_id"] == msg.incident_id)
+        version = 1 + stored + b.reports_per_incident[msg.incident_id]
         row = report_row(msg, sender=device, exercise=exercise, version=version, area=area)
-        b.report_rows.append(row)
+        b.add_report(row)
         if msg.attachments:
             b.conn.execute(
                 insert(ReportAttachment),
