@@ -329,13 +329,21 @@ class LossProxy:
 
 async def until(predicate: Any, timeout: float = 10.0, step: float = 0.02, what: str = "") -> None:
     """Wait until ``predicate()`` is true; fail the test after ``timeout`` seconds, saying
-    ``what`` was awaited."""
+    ``what`` was awaited.
+
+    A predicate that looks at something not there yet (``picture.get(...).state`` before the
+    item arrived: AttributeError on None, or a LookupError) counts as not yet true: which of
+    two subscribers hears of a change first is not fixed. At the deadline it runs once more,
+    and whatever it raises then fails the test."""
     import asyncio
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if predicate():
-            return
+        try:
+            if predicate():
+                return
+        except (AttributeError, LookupError):
+            pass
         await asyncio.sleep(step)
     if predicate():
         return
