@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from command_center.app.i18n import N_, refused, tr
 from command_center.app.ui_actions import UiActions
 from shared.client import SituationPicture
-from shared.protocol import HandoverState, ShiftSignIn, ShiftState, SignInState
+from shared.protocol import HandoverState, ShiftSignIn, ShiftState
 
 CATEGORIES = {
     "call": N_("来电"),
@@ -127,10 +127,7 @@ class QtDutyPanel(QWidget):
                     orders=handover.open_orders,
                 )
             )
-        signed = sorted(
-            (v for v in self.picture.duty.values() if isinstance(v, SignInState)),
-            key=lambda s: s.since,
-        )
+        signed = self.picture.sign_ins()
         if signed:
             head += (
                 "<br>"
@@ -145,8 +142,8 @@ class QtDutyPanel(QWidget):
                 )
             )
         self.on_duty.setText(head)
-        mine = self.picture.duty.get(f"signin:{self.device}")
-        if isinstance(mine, SignInState):
+        mine = self.picture.signed_in(self.device)
+        if mine is not None:
             self.signed.setText(
                 tr("本席 {device}：{person} 签到于 {at}，所做变更记录其姓名").format(
                     device=self.device,
@@ -192,8 +189,8 @@ class QtDutyPanel(QWidget):
         if self.act is None:
             return
         person = self.person.text().strip()
-        mine = self.picture.duty.get(f"signin:{self.device}")
-        if not on and isinstance(mine, SignInState):
+        mine = self.picture.signed_in(self.device)
+        if not on and mine is not None:
             person = person or mine.person
         if not person:
             self.person.setFocus()

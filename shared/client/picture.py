@@ -31,6 +31,7 @@ from shared.protocol import (
     UnitState,
     WarningState,
 )
+from shared.protocol.state import signin_key
 
 STALE_AFTER = timedelta(seconds=30)
 _V = TypeVar("_V")
@@ -206,6 +207,16 @@ class SituationPicture:
                 minutes = (first - inc.occurred).total_seconds() / 60
                 out.append((inc.incident_id, max(0.0, minutes)))
         return out
+
+    def signed_in(self, device: str) -> SignInState | None:
+        """Who is signed in to duty at ``device``, if anybody."""
+        value = self.duty.get(signin_key(device))
+        return value if isinstance(value, SignInState) else None
+
+    def sign_ins(self) -> list[SignInState]:
+        """Everybody signed in to duty, at any device, earliest first."""
+        signed = [v for v in self.duty.values() if isinstance(v, SignInState)]
+        return sorted(signed, key=lambda s: s.since)
 
     def duty_log(self) -> list[DutyLogState]:
         """The duty log lines held, newest first."""

@@ -14,7 +14,7 @@ from shared.domain import DeadlineEngine, Departments, Plans, packaged_departmen
 from shared.hub.limits import DeviceLimits, UploadBook
 from shared.hub.state import StateStore
 from shared.protocol.messages import ErrorCode
-from shared.protocol.state import StateValue
+from shared.protocol.state import StateValue, signin_key
 from shared.store.audit import AuditRecord
 from shared.store.blobs import BlobStore
 
@@ -136,5 +136,5 @@ class Batch:
     def person(self, device: str) -> str:
         """Who is signed in to duty at ``device`` (as of this batch), or "" when nobody is:
         recorded beside the device on every change it makes."""
-        signed = self.current("duty", f"signin:{device}")
+        signed = self.current("duty", signin_key(device))
         return str(getattr(signed, "person", "") or "")

@@ -13,7 +13,7 @@ import msgspec
 
 from shared.hub.common import Batch, Refusal
 from shared.protocol import Emergency, EmergencyAck, Message, ShiftSignIn
-from shared.protocol.state import EmergencyState, SignInState
+from shared.protocol.state import EmergencyState, SignInState, signin_key
 from shared.store.audit import AuditRecord
 
 
@@ -79,7 +79,7 @@ class EmergencyHandler:
         b.audits.append(AuditRecord(device, "emergency", msg.alert_id, f"{msg.trigger} at {where}"))
 
     def _sign_in(self, b: Batch, msg: ShiftSignIn, device: str, role: str) -> None:
-        key = f"signin:{device}"
+        key = signin_key(device)
         if msg.on:
             b.pending[("duty", key)] = SignInState(
                 device=device, role=role, person=msg.person, since=b.now, post=msg.post

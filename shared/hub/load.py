@@ -49,7 +49,7 @@ from shared.store.models import (
     ResponseStepRow,
 )
 from shared.store.reports import report_state
-from shared.store.states import from_row, incident_state, order_state
+from shared.store.states import from_row, incident_state, lines, order_state
 
 _positions = cast(Table, Position.__table__)
 _reports = cast(Table, Report.__table__)
@@ -216,7 +216,7 @@ def _load_operations(conn: Any, state: StateStore, open_rows: list[Any]) -> None
                     history=steps.get(rr.incident_id, []),
                     checklist=checklists.get(rr.incident_id, []),
                     orders=json.loads(rr.orders or "[]"),
-                    warnings=[w for w in rr.warnings.split("\n") if w],
+                    warnings=lines(rr.warnings),
                     exercise=rr.exercise,
                 ),
             )

@@ -347,13 +347,18 @@ class EmergencyState(msgspec.Struct, frozen=True, kw_only=True, tag="emergency")
 
 
 class SignInState(msgspec.Struct, frozen=True, kw_only=True, tag="sign_in"):
-    """Who is signed in to duty at a device (key ``signin:DEVICE`` in the duty topic)."""
+    """Who is signed in to duty at a device (key :func:`signin_key` in the duty topic)."""
 
     device: str
     role: str
     person: str
     since: datetime
     post: str = ""
+
+
+def signin_key(device: str) -> str:
+    """The duty topic's key of the person signed in at ``device``."""
+    return f"signin:{device}"
 
 
 class MediaSessionState(msgspec.Struct, frozen=True, kw_only=True, tag="media"):
