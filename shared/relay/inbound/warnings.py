@@ -3,7 +3,7 @@ safely into :class:`~shared.protocol.ExternalWarning` messages, and what the hub
 
 A document may be a CAP alert (1.0, 1.1 or 1.2), an EDXL-DE envelope carrying CAP alerts, or
 an Atom feed whose entries carry CAP inline (entries that only link to CAP are listed for the
-poller to fetch). CAP 1.2 is validated against the OASIS schema when the schemas are at hand.
+poller to fetch). Every CAP alert (1.2, 1.1, 1.0) is validated against its OASIS schema.
 Refused, with the reason: anything :func:`~shared.relay.formats.safexml.parse_untrusted` refuses,
 schema problems, msgType Ack/Error, status System/Test/Draft (not warnings for a map), and
 alerts already expired.
@@ -151,7 +151,7 @@ def _one(element: Any, schemas: Schemas | None, now: datetime, source: str) -> I
 
 
 def _alert(element: Any, schemas: Schemas | None, now: datetime, source: str) -> Ingested:
-    if schemas is not None and namespace(element) == "urn:oasis:names:tc:emergency:cap:1.2":
+    if schemas is not None:
         # A copy is a document of its own (validating in place would check the envelope):
         # copying the tree, unlike writing it out and parsing it again, cannot fail.
         standalone = copy.deepcopy(element)

@@ -1,4 +1,4 @@
-"""Fixtures for the relay: the OASIS schemas from ../shared/standards, sample incidents."""
+"""Fixtures for the relay: the OASIS schemas (the project's pinned copy), sample incidents."""
 
 from __future__ import annotations
 
@@ -8,18 +8,16 @@ import msgspec
 import pytest
 
 from shared.protocol.state import IncidentState, ReportState
-from shared.relay import Schemas, SchemaUnavailable, load_schemas
+from shared.relay import Schemas, load_schemas
 
 T0 = datetime(2026, 7, 12, 13, 31, 38, tzinfo=UTC)
 
 
 @pytest.fixture(scope="session")
 def schemas() -> Schemas:
-    """CAP 1.2 and EDXL-DE 1.0, read from the team folder beside the repository."""
-    try:
-        return load_schemas()
-    except SchemaUnavailable as exc:  # pragma: no cover - the team folder sits beside the repo
-        pytest.skip(f"schema validation needs the team folder: {exc}")
+    """CAP 1.2, 1.1, 1.0 and EDXL-DE 1.0 from .assets/standards, which ./run setup fills:
+    missing schemas fail the tests that need them (set-up is broken), never skip them."""
+    return load_schemas()
 
 
 def incident(**changes: object) -> IncidentState:

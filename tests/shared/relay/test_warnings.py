@@ -14,6 +14,7 @@ from shared.relay import Schemas
 from shared.relay.inbound.gateway import message_id
 from shared.relay.inbound.warnings import draft_for, load_warning_settings, read_document
 from tests.shared.relay.warning_samples import (
+    CAP10,
     CAP11,
     EU_GEOCODE_ONLY,
     US_FLOOD,
@@ -52,6 +53,7 @@ def test_a_blizzard_warning_over_hengshui_drafts_an_incident(schemas: Schemas) -
         (US_FLOOD, "Flood Warning", False),
         (EU_GEOCODE_ONLY, "STURMBÖEN", False),
         (CAP11, "地震", True),
+        (CAP10, "大风", True),
     ],
 )
 def test_real_world_shapes_are_accepted(
@@ -106,6 +108,24 @@ def test_bad_and_hostile_documents_are_refused_with_a_reason(
 ) -> None:
     item = _one(doc, schemas)
     assert not item.accepted and reason in item.reason, item.reason
+
+
+@pytest.mark.parametrize(
+    ("doc", "version"),
+    [
+        (cma_blizzard().replace(b"<scope>Public</scope>", b""), "CAP 1.2"),
+        (CAP11.replace(b"<scope>Public</scope>", b""), "CAP 1.1"),
+        (CAP10.replace(b"<scope>Public</scope>", b"<scope>Everyone</scope>"), "CAP 1.0"),
+        (edxl_wrapped(CAP11.replace(b"<status>Actual</status>", b"")), "CAP 1.1"),
+    ],
+)
+def test_every_cap_version_is_checked_against_its_own_schema(
+    schemas: Schemas, doc: bytes, version: str
+) -> None:
+    """A CAP 1.2 alert without its scope (read without validation, it was accepted), and the
+    same mistakes in 1.1 and 1.0, bare or in an envelope: refused, naming the schema."""
+    item = _one(doc, schemas)
+    assert not item.accepted and f"{version} line" in item.reason, item.reason
 
 
 def test_without_schemas_cap_is_still_read_strictly() -> None:

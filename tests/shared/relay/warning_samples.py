@@ -134,3 +134,17 @@ def edxl_wrapped(inner: bytes) -> bytes:
 XXE = b"""<?xml version="1.0"?>
 <!DOCTYPE alert [<!ENTITY x SYSTEM "file:///etc/passwd">]>
 <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>&x;</identifier></alert>"""
+
+CAP10 = """<?xml version="1.0" encoding="UTF-8"?>
+<alert xmlns="http://www.incident.com/cap/1.0">
+  <identifier>HB-MET-2026-1125-07</identifier>
+  <sender>hebei-met@weather.cn</sender>
+  <sent>2026-11-25T08:40:00+08:00</sent>
+  <status>Actual</status><msgType>Alert</msgType><scope>Public</scope>
+  <info>
+    <category>Met</category><event>大风</event>
+    <urgency>Expected</urgency><severity>Moderate</severity><certainty>Likely</certainty>
+    <headline>衡水市气象台发布大风蓝色预警</headline>
+    <area><areaDesc>衡水市</areaDesc><circle>37.74,115.67 40</circle></area>
+  </info>
+</alert>""".encode()
