@@ -149,6 +149,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bundle", type=Path, required=True)
     p.add_argument("--screenshot", type=Path)
     p.add_argument("--seconds", type=float, default=0.0, help="close after this long (0: stay)")
+    p.add_argument(
+        "--expect-units",
+        type=int,
+        default=0,
+        help="with --seconds: then wait (up to 5 min) until this many units are on the map",
+    )
     p.add_argument("--screen", type=int, default=None, help="screen number (1 = primary)")
     p.add_argument("--fullscreen", action="store_true", help="full screen (the wall display)")
     p.add_argument(
@@ -276,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.bundle,
                 screenshot=args.screenshot,
                 seconds=args.seconds,
+                expect_units=args.expect_units,
                 screen=args.screen,
                 full_screen=args.fullscreen,
                 desk_screen=args.desk_screen,

@@ -171,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
                     str(args.units),
                     "--rate",
                     "1",
+                    "--report-probability",
+                    "0",  # positions only: the board shows the three drill incidents
                     "--duration",
                     "86400",
                     "--outbox",
@@ -184,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
         say("opening the command-hall window")
         cmd = [PY, "-m", "command_center", "window", "--bundle", str(hall)]
         if args.seconds:
-            cmd += ["--seconds", str(args.seconds)]
+            # the screenshot shows every unit: on a slow machine that takes longer than asked
+            cmd += ["--seconds", str(args.seconds), "--expect-units", str(args.units)]
         if args.screenshot:
             cmd += ["--screenshot", str(args.screenshot)]
         return subprocess.call(cmd)

@@ -31,6 +31,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--summary-json", action="store_true", help="print one JSON summary line")
     p.add_argument("--real", action="store_true", help="send as real, not exercise (演练)")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument(
+        "--report-probability",
+        type=float,
+        default=0.002,
+        help="chance a unit files a 续报 with each position (on SIM-001 … SIM-020)",
+    )
 
     p = sub.add_parser("window", help="the field team or liaison window")
     p.add_argument(
@@ -135,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
             outbox=outbox,
             exercise=not args.real,
             seed=args.seed,
+            report_probability=args.report_probability,
             on_tick=progress,
         )
     )
@@ -142,10 +149,12 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(summary.as_dict()))
     else:
         print(
-            f"\nsent {summary.sent}, acked {summary.acked}, lost {summary.lost}, "
+            f"\nsent {summary.sent}, acked {summary.acked}, refused {summary.refused} "
+            f"{summary.refused_codes or ''}, lost {summary.lost}, "
             f"duplicates {summary.duplicates}; ack latency p50 {summary.p50_ms} ms, "
             f"p95 {summary.p95_ms} ms, p99 {summary.p99_ms} ms"
         )
+    # refusals are the hub doing its job (said in the summary); losses and doubles are not
     return 0 if summary.lost == 0 and summary.duplicates == 0 else 1
 
 

@@ -6,6 +6,7 @@ import glob
 import json
 import os
 import pwd
+import secrets
 import shutil
 import signal
 import socket
@@ -21,17 +22,48 @@ from typing import Any
 from shared.identity import Endpoints
 
 
-def free_ports(n: int) -> list[int]:
-    """``n`` distinct currently free TCP ports on loopback."""
-    socks, ports = [], []
-    for _ in range(n):
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        socks.append(s)
-        ports.append(s.getsockname()[1])
-    for s in socks:
-        s.close()
-    return ports
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+_SLICE = 1000
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+_BASE = 12000 + (_WORKER % ((_ephemeral_low() - 12000) // _SLICE)) * _SLICE
+_next = [secrets.randbelow(_SLICE)]
+
+
+def free_ports(n: int, consecutive: bool = False) -> list[int]:
+    """``n`` distinct TCP ports on loopback, free now and not reused by this run's others.
+
+    They come from below the kernel's ephemeral range, so no ``bind(0)`` and no outgoing
+    connection anywhere on the machine is handed one, and from a slice of their own for each
+    pytest-xdist worker, taken in turn (from a random start, so two runs side by side rarely
+    meet): a hub restarted on its ports after 30 s finds them still free, where a port picked
+    by binding 0 and releasing it was once taken by another worker meanwhile.
+    ``consecutive``: ``n`` ports in a row (a hub's request, publish and snapshot ports)."""
+    for _ in range(_SLICE):
+        first = _BASE + _next[0] % _SLICE
+        _next[0] += n if consecutive else 1
+        if first + n > _BASE + _SLICE and consecutive:
+            continue
+        wanted = [first + i for i in range(n)] if consecutive else [first]
+        if all(_bindable(p) for p in wanted):
+            if consecutive or n == 1:
+                return wanted
+            return [wanted[0], *free_ports(n - 1)]
+    raise RuntimeError(f"no free port left in {_BASE}-{_BASE + _SLICE - 1}")
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def _pg_bin(name: str) -> str:
@@ -129,17 +161,7 @@ class HubProcess:
 
     @staticmethod
     def _pick_ports() -> int:
-        while True:
-            p = free_ports(1)[0]
-            if p < 65000:
-                try:
-                    for q in (p + 1, p + 2):
-                        s = socket.socket()
-                        s.bind(("127.0.0.1", q))
-                        s.close()
-                    return p
-                except OSError:
-                    continue
+        return free_ports(3, consecutive=True)[0]
 
     @property
     def endpoints(self) -> Endpoints:

@@ -57,6 +57,7 @@ def run_window(
     *,
     screenshot: Path | None = None,
     seconds: float = 0.0,
+    expect_units: int = 0,
     screen: int | None = None,
     full_screen: bool = False,
     desk_screen: int | None = None,
@@ -69,7 +70,8 @@ def run_window(
     turn_only: bool = False,
 ) -> int:
     """Open the window for ``bundle_path``'s identity; with ``seconds``, grab a screenshot
-    (if asked) and close after that long."""
+    (if asked) and close after that long — and after ``expect_units`` units are drawn on the
+    map (a slow or busy machine takes longer to get there; five minutes at most)."""
     try:
         bundle = load_bundle(bundle_path)
     except BundleError as exc:
@@ -201,6 +203,10 @@ def run_window(
         await replica.start()
         if seconds > 0:
             await asyncio.sleep(seconds)
+            waited = 0.0
+            while window.view.unit_count() < expect_units and waited < 300:
+                await asyncio.sleep(0.1)
+                waited += 0.1
             if screenshot is not None:
                 screenshot.parent.mkdir(parents=True, exist_ok=True)
                 window.grab().save(str(screenshot))

@@ -1,4 +1,10 @@
-"""Running simulated units against a hub and counting what it acknowledged and holds."""
+"""Running simulated units against a hub and counting what it acknowledged and holds.
+
+The incidents the units report on (``SIM-001`` … ``SIM-020``) are declared first, as
+exercises (演练), unless they exist already (a run sending as real declares none and reports
+on the ones the hub holds). What the hub refuses for good is counted as
+``refused`` with its codes; ``lost`` is only what was sent, not refused, and not stored.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shared.client import HubClient
+from shared.client.client import RETRYABLE
 from shared.geo.places import county_seats
 from shared.identity import Bundle
-from shared.protocol import Message, PositionReport, SituationReport, utcnow
+from shared.protocol import Error, IncidentDeclare, Message, PositionReport, SituationReport, utcnow
 from shared.sim.tracks import make_units
 
 log = logging.getLogger(__name__)
+INCIDENTS = 20
 
 
 @dataclass
@@ -26,7 +34,11 @@ class SimSummary:
 
     sent: int
     acked: int
+    refused: int
+    """Refused for good by the hub (see ``refused_codes``); not lost."""
+    refused_codes: dict[str, int]
     lost: int
+    """Sent, not refused, and not stored: what the system failed to keep."""
     duplicates: int
     p50_ms: float
     p95_ms: float
@@ -35,7 +47,10 @@ class SimSummary:
     units: int
     duration_s: float
 
-    def as_dict(self) -> dict[str, float | int]:
+    declared: int
+    """Incidents this run declared (the others of ``SIM-001`` … existed already)."""
+
+    def as_dict(self) -> dict[str, object]:
         """Plain dict for the JSON summary line."""
         return dict(self.__dict__)
 
@@ -69,17 +84,41 @@ async def run_sim(
     acked: set[str] = set()
     sent_ids: list[str] = []
     reports = 0
+    refused: dict[str, str] = {}
 
     def on_ack(ref: str, status: str, latency: float) -> None:
         acked.add(ref)
         latencies.append(latency * 1000)
 
+    def on_error(error: Error) -> None:
+        if error.ref is not None and error.code not in RETRYABLE and error.code != "revoked":
+            refused[error.ref] = error.code
+
+    incidents = [f"SIM-{n:03d}" for n in range(1, INCIDENTS + 1)]
     async with HubClient(bundle, outbox, exercise=exercise, window=5000) as client:
         client.on_ack.append(on_ack)
+        client.on_error.append(on_error)
         try:
             await client.wait_online(10)
         except TimeoutError:
             log.warning("hub not answering yet; positions queue in the outbox meanwhile")
+        # the incidents reported on, declared ahead of everything in the outbox (in order);
+        # a run sending as real declares nothing (a simulator never makes real incidents),
+        # nor one filing no reports
+        declarations: list[Message] = [
+            client.make(
+                IncidentDeclare,
+                incident_id=incident_id,
+                title=f"模拟演练事件 {incident_id}",
+                lat=seats[n % len(seats)].lat,
+                lon=seats[n % len(seats)].lon,
+                type_code="fire",
+            )
+            for n, incident_id in enumerate(incidents)
+            if exercise and report_probability > 0
+        ]
+        if declarations:
+            await client.submit(*declarations)
         period = 1.0 / rate_hz
         start = time.monotonic()
         tick = 0
@@ -107,7 +146,7 @@ async def run_sim(
                     batch.append(
                         client.make(
                             SituationReport,
-                            incident_id=f"SIM-{rng.randint(1, 20):03d}",
+                            incident_id=incidents[rng.randint(1, INCIDENTS) - 1],
                             stage="follow_up",
                             title=f"{u.callsign} 现场续报",
                             text="模拟现场情况更新",
@@ -124,12 +163,23 @@ async def run_sim(
             await asyncio.sleep(max(0.0, next_at - time.monotonic()))
         elapsed = time.monotonic() - start
         await client.drain(60)
-        held = await client.query_inbox(sent_ids)
-    lost = sum(1 for i in sent_ids if i not in held)
-    duplicates = sum(n - 1 for n in held.values() if n > 1)
+        held = await client.query_inbox(sent_ids + [m.id for m in declarations])
+    declared_ids = {m.id for m in declarations}
+    existing = {i for i in declared_ids if refused.get(i) == "conflict"}  # declared before
+    refusals = {i: code for i, code in refused.items() if i in set(sent_ids)}
+    codes: dict[str, int] = {}
+    for code in refusals.values():
+        codes[code] = codes.get(code, 0) + 1
+    lost = sum(1 for i in sent_ids if i not in held and i not in refusals)
+    duplicates = sum(held[i] - 1 for i in sent_ids if held.get(i, 0) > 1)
+    unheld_declarations = declared_ids - set(held) - existing
+    if unheld_declarations:
+        log.warning("%d of the run's incidents were not declared", len(unheld_declarations))
     return SimSummary(
         sent=len(sent_ids),
         acked=len(acked & set(sent_ids)),
+        refused=len(refusals),
+        refused_codes=codes,
         lost=lost,
         duplicates=duplicates,
         p50_ms=round(_percentile(latencies, 50), 2),
@@ -138,4 +188,5 @@ async def run_sim(
         reports=reports,
         units=units,
         duration_s=round(elapsed, 2),
+        declared=len(declared_ids & set(held)),
     )

@@ -201,4 +201,4 @@ def test_the_shipped_schema_pins_name_every_schema_the_relay_loads() -> None:
     pins = load_standard_pins()
     assert {f.name for f in pins.files} == {*CAP_XSDS.values(), EDXL_XSD}
     assert all(len(f.sha256) == 64 for f in pins.files) and len(pins.wheel.sha256) == 64
-    assert DEFAULT_DIR == standards_dir()  # where set-up writes is where the relay reads
+    assert standards_dir() == DEFAULT_DIR  # where set-up writes is where the relay reads

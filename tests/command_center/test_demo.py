@@ -15,7 +15,7 @@ def test_the_demo_shows_the_window_with_units_moving(tmp_path: Path, artifacts: 
     res = subprocess.run(
         [sys.executable, "-m", "command_center.demo", "--data-dir", str(tmp_path / "demo"),
          "--units", "20", "--seconds", "10", "--screenshot", str(shot)],
-        capture_output=True, text=True, timeout=180, env={**os.environ},
+        capture_output=True, text=True, timeout=600, env={**os.environ},
     )  # fmt: skip
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
     shown = json.loads(res.stdout.strip().splitlines()[-1])

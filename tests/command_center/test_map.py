@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -81,9 +80,7 @@ def test_units_and_incidents_appear_and_move_with_no_request_leaving(
     qtbot: Any, artifacts: Path
 ) -> None:
     picture = SituationPicture()
-    t0 = time.perf_counter()
-    view = _view(qtbot, picture)
-    ready_s = time.perf_counter() - t0
+    view = _view(qtbot, picture)  # how soon the map is ready is ./run bench map's figure
     units = make_units("M", 200, seed=4)
     for u in units:
         picture.on_update("unit", u.unit_id, _unit(u))
@@ -145,7 +142,6 @@ def test_units_and_incidents_appear_and_move_with_no_request_leaving(
     # Nothing the page loaded came from anywhere but hall:// and qrc://.
     assert view.guard.blocked == []
     assert view.guard.seen >= 10 and view.handler.served >= 10
-    assert ready_s < 20
 
 
 def test_a_request_for_the_internet_is_blocked_and_recorded(qtbot: Any) -> None:
