@@ -29,12 +29,14 @@ Example ``hub.toml``::
 from __future__ import annotations
 
 import tomllib
+from datetime import timedelta
 from pathlib import Path
 
 import msgspec
 import platformdirs
 
 from shared.protocol.codec import DEFAULT_MAX_BLOB_BYTES, DEFAULT_MAX_FRAME_BYTES
+from shared.protocol.values import ValueRules
 
 APP_NAME = "hengshui-command"
 APP_AUTHOR = "Hengshui"
@@ -108,6 +110,25 @@ class HubConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     abuse_alarm_hold_s: float = 3600.0
     """The alarm naming a cut-off device stays this long after its last offence (or until
     it is revoked)."""
+    value_skew_s: float = 300.0
+    """How far an observed time in a message (sent, a fix, a reading, occurred, received)
+    may lie ahead of the hub's clock (see shared/protocol/values.py)."""
+    value_recent_days: float = 30.0
+    """How old a message's times may be: the longest a device may be cut off and still have
+    what it queued taken."""
+    value_history_days: float = 3660.0
+    """How long ago an incident may have occurred."""
+    value_planned_days: float = 366.0
+    """How far ahead a planned time (a warning's expiry, a duty shift's end) may lie."""
+
+    def value_rules(self) -> ValueRules:
+        """The value windows as :class:`shared.protocol.values.ValueRules`."""
+        return ValueRules(
+            skew=timedelta(seconds=self.value_skew_s),
+            recent=timedelta(days=self.value_recent_days),
+            history=timedelta(days=self.value_history_days),
+            planned=timedelta(days=self.value_planned_days),
+        )
 
     def advertised_host(self) -> str:
         """The host devices should connect to."""

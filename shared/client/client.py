@@ -46,6 +46,7 @@ from shared.protocol import (
     new_id,
     utcnow,
 )
+from shared.protocol.values import clean_message
 
 log = logging.getLogger(__name__)
 
@@ -194,9 +195,12 @@ class HubClient:
     # --- making and sending -------------------------------------------------------------
 
     def make(self, cls: type[M], **fields: Any) -> M:
-        """A message of kind ``cls`` with a fresh id, this device as sender, and now."""
+        """A message of kind ``cls`` with a fresh id, this device as sender, and now; its
+        text made carriable (:func:`shared.protocol.values.clean_text`: what a person typed
+        or pasted, a vertical tab from Word say, is never refused for a control character)."""
         fields.setdefault("exercise", self.exercise)
-        return cls(id=new_id(), sender=self.bundle.device, sent=utcnow(), **fields)
+        msg: M = clean_message(cls(id=new_id(), sender=self.bundle.device, sent=utcnow(), **fields))
+        return msg
 
     async def submit(self, *messages: Message) -> None:
         """Store messages durably in the outbox (in order); they are sent when the link is up.

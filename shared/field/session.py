@@ -12,9 +12,11 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from shared.client import HubClient, OrderInbox, Replica, upload
 from shared.domain import DomainError, check_area
@@ -29,10 +31,13 @@ from shared.protocol import (
     ShiftSignIn,
     SituationReport,
     StateValue,
+    utcnow,
 )
 from shared.protocol.codec import DEFAULT_MAX_BLOB_BYTES
 
 log = logging.getLogger(__name__)
+FIX_TIME_BELIEVABLE = timedelta(hours=12)
+"""A fix time further than this from the device's clock is replaced by the device's clock."""
 PHOTO_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
 
 
@@ -165,15 +170,32 @@ class FieldSession:
         :attr:`gps_problem` for the status strip)."""
         try:
             async for fix in source:
-                await self.on_fix(fix)
+                try:
+                    await self.on_fix(fix)
+                except Exception as exc:  # one fix that cannot be used costs itself only
+                    log.exception("a GPS fix could not be used")
+                    self.gps_problem = f"一个定位无法使用（{type(exc).__name__}）；继续接收"
+                    self._changed("fix")
         except GpsError as exc:
             self.gps_problem = str(exc)
+            self._changed("fix")
+        except Exception as exc:  # the receiver's reader failed: said, never silent
+            log.exception("the GPS source failed")
+            self.gps_problem = f"定位源出错，已停止（{type(exc).__name__}: {exc!s:.80}）"
             self._changed("fix")
 
     async def on_fix(self, fix: Fix) -> None:
         """A fix: shown, used by SOS and man-down, and sent when the filter says so."""
+        now = utcnow()
+        problem = ""
+        if not now - FIX_TIME_BELIEVABLE <= fix.time <= now + FIX_TIME_BELIEVABLE:
+            # a receiver's clock at the calendar's edge (or a week-number rollover): the
+            # position is still good, its time is this device's (kept as the receiver's, it
+            # stopped every later fix: the send filter took them all for older ones)
+            problem = f"定位时间 {fix.time.isoformat()[:25]} 不可信，已用本机时间"
+            fix = msgspec.structs.replace(fix, time=now)
         self.fix = fix
-        self.gps_problem = ""
+        self.gps_problem = problem
         self.sos.position = (fix.lat, fix.lon)
         on_scene = any(o.state == "on_scene" for o in self.orders.orders.values())
         self.man_down.on_scene = on_scene

@@ -1,8 +1,18 @@
-"""Loading the hub's picture and deadline clocks from the store at start."""
+"""Loading the hub's picture and deadline clocks from the store at start.
+
+One row that cannot be read or published never stops a start: each value is checked (the
+value rules that hold at any time, and that it encodes) before it enters the picture, and a
+part of the store whose query fails is skipped; either way it is *quarantined* — left as it
+is in the store, listed in :class:`Quarantined` for the hub to log, audit and alarm — and the
+rest of the picture loads.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -23,6 +33,7 @@ from shared.protocol import (
     AttachmentRef,
     ReportState,
     UnitState,
+    encode,
 )
 from shared.protocol.state import (
     ChecklistItem,
@@ -33,6 +44,7 @@ from shared.protocol.state import (
     ResponseStep,
     ShiftState,
 )
+from shared.protocol.values import value_problem
 from shared.store.models import (
     ChecklistRow,
     DutyLogRow,
@@ -50,6 +62,55 @@ from shared.store.models import (
 )
 from shared.store.reports import report_state
 from shared.store.states import from_row, incident_state, lines, order_state
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Quarantined:
+    """A stored row (or a whole part of the store) left out of the picture at start."""
+
+    part: str
+    """The topic it would have been published on (``unit``, ``incident`` …)."""
+    key: str
+    """Its key in that topic; empty when the whole part could not be read."""
+    reason: str
+
+
+class _Guard:
+    """The picture as load_state fills it: a value that breaks the value rules or does not
+    encode is quarantined instead of entering it."""
+
+    def __init__(self, state: StateStore, quarantine: list[Quarantined]) -> None:
+        self.state = state
+        self.quarantine = quarantine
+
+    def set(self, topic: str, key: str, value: Any) -> None:
+        problem: str | None = None
+        try:
+            found = value_problem(value, None, None)
+            if found is not None:
+                problem = str(found)
+            else:
+                encode(value)
+        except Exception as exc:  # whatever a damaged row makes the encoder raise
+            problem = f"cannot be published ({type(exc).__name__}: {exc!s:.200})"
+        if problem is not None:
+            self.quarantine.append(Quarantined(topic, key, problem))
+            return
+        self.state.set(topic, key, value)
+
+    def part(self, name: str, load: Callable[[], None]) -> None:
+        """Run one part of the load; a failure (a query the store cannot answer) costs
+        that part only."""
+        try:
+            load()
+        except Exception as exc:
+            log.exception("store part %s could not be loaded", name)
+            self.quarantine.append(
+                Quarantined(name, "", f"could not be read ({type(exc).__name__}: {exc!s:.200})")
+            )
+
 
 _positions = cast(Table, Position.__table__)
 _reports = cast(Table, Report.__table__)
@@ -81,55 +142,70 @@ def load_state(
     state: StateStore,
     deadlines: DeadlineEngine | None = None,
     now: datetime | None = None,
+    quarantine: list[Quarantined] | None = None,
 ) -> None:
     """Fill the in-memory picture from the store (at hub start), and restart the deadline
-    clocks of open incidents with the reports they already have."""
+    clocks of open incidents with the reports they already have. What cannot be loaded is
+    appended to ``quarantine`` (see the module) and left out."""
+    guard = _Guard(state, quarantine if quarantine is not None else [])
+    open_rows: list[Any] = []
+    stages_done: dict[str, set[str]] = {}
     with engine.connect() as conn:
-        latest = select(func.max(_positions.c.id)).group_by(_positions.c.unit_id).scalar_subquery()
-        for p in conn.execute(select(_positions).where(_positions.c.id.in_(latest))).all():
-            state.set(
-                "unit",
-                p.unit_id,
-                from_row(UnitState, p._mapping),
+
+        def units() -> None:
+            latest = (
+                select(func.max(_positions.c.id)).group_by(_positions.c.unit_id).scalar_subquery()
             )
-        open_ids = []
-        stages_done: dict[str, set[str]] = {}
-        open_rows = []
-        step_notes = {  # the note of each open incident's last lifecycle step
-            t.incident_id: t.note
-            for t in conn.execute(
-                select(IncidentTransitionRow.incident_id, IncidentTransitionRow.note)
-                .join(Incident, Incident.incident_id == IncidentTransitionRow.incident_id)
-                .where(Incident.status != "closed")
-                .order_by(IncidentTransitionRow.id)
-            ).all()
-        }
-        for inc in conn.execute(
-            select(Incident.__table__).where(Incident.status != "closed")
-        ).all():
-            open_ids.append(inc.incident_id)
-            open_rows.append(inc)
-            note = step_notes.get(inc.incident_id, "")
-            state.set("incident", inc.incident_id, incident_state(inc._mapping, note))
-        # Open orders, and finished ones of open incidents (they stay in view, with their
-        # words, until the incident closes).
-        open_set = set(open_ids)
-        for o in conn.execute(select(Order.__table__)).all():
-            if o.state in FINAL_ORDER_STATES and o.incident_id not in open_set:
-                continue
-            state.set(
-                "order",
-                o.order_id,
-                order_state(o._mapping),
-            )
-        for report in reports_of(conn, open_ids):
-            stages_done.setdefault(report.incident_id, set()).update(
-                STAGES_SETTLED.get(report.stage, (report.stage,))
-            )
-            state.set("report", report.report_id, report)
-        _load_operations(conn, state, open_rows)
-        for key, warning in load_warnings(conn, now or datetime.now(UTC)).items():
-            state.set("warning", key, warning)
+            for p in conn.execute(select(_positions).where(_positions.c.id.in_(latest))).all():
+                guard.set("unit", p.unit_id, from_row(UnitState, p._mapping))
+
+        def incidents() -> None:
+            step_notes = {  # the note of each open incident's last lifecycle step
+                t.incident_id: t.note
+                for t in conn.execute(
+                    select(IncidentTransitionRow.incident_id, IncidentTransitionRow.note)
+                    .join(Incident, Incident.incident_id == IncidentTransitionRow.incident_id)
+                    .where(Incident.status != "closed")
+                    .order_by(IncidentTransitionRow.id)
+                ).all()
+            }
+            for inc in conn.execute(
+                select(Incident.__table__).where(Incident.status != "closed")
+            ).all():
+                note = step_notes.get(inc.incident_id, "")
+                guard.set("incident", inc.incident_id, incident_state(inc._mapping, note))
+                if inc.incident_id in state.topics["incident"].items:
+                    open_rows.append(inc)
+
+        def orders() -> None:
+            # Open orders, and finished ones of open incidents (they stay in view, with their
+            # words, until the incident closes).
+            open_set = {inc.incident_id for inc in open_rows}
+            for o in conn.execute(select(Order.__table__)).all():
+                if o.state in FINAL_ORDER_STATES and o.incident_id not in open_set:
+                    continue
+                guard.set("order", o.order_id, order_state(o._mapping))
+
+        def reports() -> None:
+            for report in reports_of(conn, [inc.incident_id for inc in open_rows]):
+                guard.set("report", report.report_id, report)
+                if report.report_id in state.topics["report"].items:
+                    stages_done.setdefault(report.incident_id, set()).update(
+                        STAGES_SETTLED.get(report.stage, (report.stage,))
+                    )
+
+        def warnings() -> None:
+            for key, warning in load_warnings(conn, now or datetime.now(UTC)).items():
+                guard.set("warning", key, warning)
+
+        guard.part("unit", units)
+        guard.part("incident", incidents)
+        guard.part("order", orders)
+        guard.part("report", reports)
+        _load_operations(conn, guard, open_rows)
+        guard.part("warning", warnings)
+    for q in guard.quarantine:
+        log.error("quarantined at start: %s %s: %s", q.part, q.key or "(whole part)", q.reason)
     if deadlines is not None:
         for inc in open_rows:
             known = inc.known_at or inc.updated
@@ -144,8 +220,13 @@ def load_state(
             )
 
 
-def _load_operations(conn: Any, state: StateStore, open_rows: list[Any]) -> None:
-    """Resources and monitoring alarms, responses of open incidents, the duty picture."""
+def _load_operations(conn: Any, state: _Guard, open_rows: list[Any]) -> None:
+    """Resources and monitoring alarms, responses of open incidents, the duty picture
+    (each value through the guard; a query that fails costs the operations part)."""
+    state.part("operations", lambda: _operations(conn, state, open_rows))
+
+
+def _operations(conn: Any, state: _Guard, open_rows: list[Any]) -> None:
     drafts = {inc.draft_of: inc.incident_id for inc in open_rows if inc.draft_of}
     for r in conn.execute(select(Resource.__table__)).all():
         resource = ResourceState(

@@ -49,6 +49,7 @@ from shared.protocol import (
     new_id,
 )
 from shared.protocol.messages import ErrorCode
+from shared.protocol.values import value_problem
 from shared.store.audit import AuditRecord
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,7 @@ class RequestDesk:
         self.router = router
         self.config = config
         self.clock = clock
+        self.value_rules = config.value_rules()
         self.engine = engine
         self.state = state
         self.devices = devices
@@ -386,6 +388,12 @@ class RequestDesk:
             self.discipline.refused(
                 dev, key, audits, kind, f"role {dev.role} forbidden {msg.id}", now
             )
+            return
+        if (problem := value_problem(msg, self.clock(), self.value_rules)) is not None:
+            # well typed, but a value the record cannot hold (a date at the calendar's edge,
+            # a control character): refused here, naming the field, before anything is stored
+            replies.append((rid, self.error(msg.id, "invalid", f"{kind}: {problem}")))
+            self.discipline.refused(dev, key, audits, kind, f"value: {problem.field}", now)
             return
         if kind not in _ANSWERED_HERE:
             accepted.append((rid, msg, dev.name, dev.role))

@@ -44,7 +44,7 @@ from shared.hub.guard import (
     FairQueue,
 )
 from shared.hub.limits import DeviceLimits
-from shared.hub.load import load_state
+from shared.hub.load import Quarantined, load_state
 from shared.hub.lock import DataFolderLock
 from shared.hub.media import sweep_media
 from shared.hub.persist import Persister
@@ -68,6 +68,7 @@ from shared.protocol import (
     new_id,
 )
 from shared.protocol.messages import ErrorCode
+from shared.protocol.state import UpdateBatch
 from shared.store.audit import AuditRecord, append
 from shared.store.blobs import BlobStore
 
@@ -76,6 +77,11 @@ if TYPE_CHECKING:
     from shared.relay import Relayer
 
 log = logging.getLogger(__name__)
+MAX_DETAIL = 1000
+"""The longest error detail the hub sends."""
+QUARANTINE_RULE = "store_quarantine"
+QUARANTINE_ALARM_NAME = "记录无法载入或发布（已隔离）"
+"""The alarm a quarantined row raises: the row stays in the store as it was."""
 
 
 _HANDSHAKE_EVENTS = (
@@ -203,7 +209,12 @@ class Hub:
         self.lock.acquire()
         self.devices.refresh()
         self.devices.take_changes()
-        load_state(self.engine, self.state, self.deadlines, now=self.clock())
+        quarantined: list[Quarantined] = []
+        load_state(
+            self.engine, self.state, self.deadlines, now=self.clock(), quarantine=quarantined
+        )
+        for q in quarantined:
+            self.quarantine(q.part, q.key, q.reason)
         for dev in self.devices.by_name.values():
             self.state.set(
                 "presence",
@@ -413,6 +424,9 @@ class Hub:
             log.exception("hub step failed; the loop goes on", extra={"step": name})
 
     def _error(self, ref: str | None, code: ErrorCode, detail: str) -> bytes:
+        # never more than a short answer, whatever the refused frame held (a 10 MB value
+        # echoed whole was a 10 MB reply no client could read)
+        detail = detail if len(detail) <= MAX_DETAIL else detail[: MAX_DETAIL - 1] + "…"
         return encode(
             Error(
                 id=new_id(), sender=HUB_NAME, sent=self.clock(), ref=ref, code=code, detail=detail
@@ -421,12 +435,57 @@ class Hub:
 
     def _publish(self) -> None:
         batches = self.state.take_batches()
-        for batch in batches:
-            self.pub.send_multipart((batch.topic.encode(), encode(batch)))
+        for i, batch in enumerate(batches):
+            try:
+                frame = encode(batch)
+            except Exception:  # one value that cannot be encoded costs itself only
+                batches[i] = batch = self._without_poison(batch)
+                frame = encode(batch)
+            self.pub.send_multipart((batch.topic.encode(), frame))
         if self.relayer is not None and batches:
             self.relayer.observe(batches)
         if self.upstream is not None and batches:
             self.upstream.observe(batches)
+
+    def _without_poison(self, batch: UpdateBatch) -> UpdateBatch:
+        """``batch`` without the updates whose values cannot be encoded: those leave the
+        picture and are quarantined (replicas see the gap in sequence numbers and fetch a
+        snapshot, which no longer holds them)."""
+        kept = []
+        for update in batch.updates:
+            try:
+                encode(update)
+            except Exception as exc:
+                self.state.topics[batch.topic].items.pop(update.key, None)
+                self.quarantine(
+                    batch.topic, update.key, f"cannot be published ({type(exc).__name__}: {exc})"
+                )
+            else:
+                kept.append(update)
+        return UpdateBatch(batch.topic, kept)
+
+    def quarantine(self, part: str, key: str, reason: str) -> None:
+        """A stored item left out of the picture: logged, audited and alarmed for the duty
+        officer (the alarm says what and why); the hub carries on."""
+        wall = self.clock()
+        what = f"{part}:{key}" if key else part
+        log.error("quarantined %s: %s", what, reason)
+        self._audit_backlog.append(
+            AuditRecord(actor=HUB_NAME, action="quarantine", subject=what, detail=reason[:500])
+        )
+        self.state.set(
+            "alarm",
+            f"quarantine:{what}"[:200],
+            AlarmState(
+                incident_id=key or part,
+                rule=QUARANTINE_RULE,
+                name=QUARANTINE_ALARM_NAME,
+                due=wall,
+                kind="overdue",
+                raised=wall,
+                detail=f"{what}: {reason}"[:500],
+            ),
+        )
 
     def _publish_presence(self, device: str) -> None:
         self.state.set("presence", device, self.presence.state(device))

@@ -76,7 +76,18 @@ def _diagnose(frame: bytes, exc: msgspec.ValidationError) -> ProtocolError:
             f"unknown message kind {kind!r:.60}; known kinds: {', '.join(sorted(REQUEST_KINDS))}",
             ref,
         )
-    return ProtocolError("invalid", f"{kind} message is invalid: {exc}", ref)
+    return ProtocolError("invalid", f"{kind} message is invalid: {_short(str(exc))}", ref)
+
+
+def _short(why: str, keep: int = 240) -> str:
+    """msgspec's complaint with the bad value cut to a short prefix, keeping where it is
+    (the ``- at `$.field``` suffix): an invalid choice used to be echoed whole."""
+    if len(why) <= keep:
+        return why
+    head, sep, where = why.rpartition(" - at `")
+    if not sep or len(where) > 120:
+        return why[:keep] + "…"
+    return f"{head[: keep - len(where)]}… - at `{where}"
 
 
 def decode_request(frame: bytes, max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES) -> Message:

@@ -18,9 +18,21 @@ def to_epoch_us(value: datetime) -> int:
     return (value - EPOCH) // _ONE_US
 
 
+_MIN = datetime.min.replace(tzinfo=UTC)
+_MAX = datetime.max.replace(tzinfo=UTC)
+
+
 def from_epoch_us(value: int) -> datetime:
-    """The aware UTC datetime of :func:`to_epoch_us`."""
-    return EPOCH + timedelta(microseconds=value)
+    """The aware UTC datetime of :func:`to_epoch_us`.
+
+    A stored value beyond the years a datetime holds (written before values were checked at
+    the boundary) reads as the first or last moment a datetime holds instead of failing the
+    whole query: the row stays as it is, and the hub's start-up quarantines it (its value
+    is outside the years the record keeps) rather than refusing to start."""
+    try:
+        return EPOCH + timedelta(microseconds=value)
+    except OverflowError:
+        return _MAX if value > 0 else _MIN
 
 
 class UTCDateTime(TypeDecorator[datetime]):

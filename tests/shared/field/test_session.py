@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from shared.gps import Fix, read_gpsd
 from shared.identity import load_bundle
 from shared.protocol import EmergencyAck, IncidentDeclare
 from shared.store import open_engine, sqlite_url
-from shared.store.models import Attachment, Report
+from shared.store.models import Attachment, Position, Report
 from tests.support import HubProcess, free_ports, until
 
 PHOTO = hashlib.shake_256(b"dike").digest(900_000)
@@ -236,3 +236,37 @@ async def test_a_sketched_area_is_checked_stored_and_loaded_again(hub: Any, tmp_
     state = StateStore()
     load_state(hub.engine, state)
     assert state.get("report", rid).area == [*ring, ring[0]]
+
+
+async def test_fixes_at_the_calendars_edge_or_a_failing_receiver_never_end_reporting(
+    hub: Any, tmp_path: Path
+) -> None:
+    """A receiver's time at the calendar's end is replaced by the device's clock (the hub
+    takes the position); a fix that cannot be used costs itself only; a reader that fails
+    is said in the strip. Before, the first ended position reporting and man-down silently."""
+    team = hub.enroll("team-09", "field")
+    session = FieldSession(team, tmp_path / "field")
+    await session.start()
+    try:
+        await session.client.wait_online(10)
+        edge = datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(-timedelta(hours=14)))
+
+        async def fixes() -> Any:
+            yield Fix(37.70, 115.70, edge)
+            yield Fix(37.71, 115.71, datetime.now(UTC), speed_mps=float("inf"))  # unusable
+            yield Fix(37.72, 115.72, datetime.now(UTC) + timedelta(seconds=30))
+            raise RuntimeError("serial port gone")
+
+        await session.follow(fixes())
+        assert "定位源出错" in session.gps_problem and "serial port gone" in session.gps_problem
+        await until(lambda: session.client.queued() == 0, 20, what="positions acknowledged")
+        with open_engine(sqlite_url(hub.data_dir / "hub.db")).connect() as conn:
+            rows = conn.execute(
+                select(Position.lat, Position.fix_time).where(Position.unit_id == "team-09")
+            ).all()
+        held = {round(lat, 2): t for lat, t in rows}
+        # the edge fix is held with this device's time; the last one with its own
+        assert 37.70 in held and abs(held[37.70] - datetime.now(UTC)) < timedelta(hours=1)
+        assert 37.72 in held
+    finally:
+        await session.aclose()

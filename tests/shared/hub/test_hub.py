@@ -375,7 +375,7 @@ class _Clock:
     """The hub's wall clock, moved by the test."""
 
     def __init__(self) -> None:
-        self.now = datetime(2026, 7, 12, 13, 0, tzinfo=UTC)
+        self.now = datetime.now(UTC).replace(microsecond=0)  # moved on by the test
 
     def __call__(self) -> datetime:
         return self.now

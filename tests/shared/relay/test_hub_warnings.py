@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -103,17 +103,20 @@ async def test_warnings_reach_the_picture_draft_an_incident_and_are_withdrawn(
 async def test_a_restarted_hub_shows_only_warnings_in_force(
     hub_factory: Any, tmp_path: Path
 ) -> None:
-    clock = {"now": datetime(2026, 11, 25, 1, 0, tzinfo=UTC)}
+    # the hub's clock starts at the real now (messages carry real times, checked against it)
+    start = datetime.now(UTC).replace(microsecond=0)
+    clock = {"now": start}
     hub = hub_factory(wall_clock=lambda: clock["now"])
     gw_bundle = hub.enroll("met-gw", "gateway")
     async with HubClient(gw_bundle, tmp_path / "gw.db") as gc:
         await gc.wait_online(10)
         gw = WarningGateway(gc, None, clock=lambda: clock["now"])
-        short = cma_blizzard("SHORT", expires="2026-11-25T12:00:00+08:00")
+        ends = (start + timedelta(hours=3)).astimezone(timezone(timedelta(hours=8)))
+        short = cma_blizzard("SHORT", expires=ends.isoformat())
         assert (await gw.ingest(short, "f"))["accepted"]
         assert (await gw.ingest(cma_blizzard("LONG"), "f"))["accepted"]
     await _until(lambda: len(hub.hub.state.topics["warning"].items) == 2)
-    clock["now"] = datetime(2026, 11, 25, 4, 1, tzinfo=UTC)  # 12:01 in Hengshui
+    clock["now"] = start + timedelta(hours=3, minutes=1)  # the short one has expired
     await _until(lambda: len(hub.hub.state.topics["warning"].items) == 1)
     hub.hub.stop()
     again = hub_factory(db_url=str(hub.engine.url), wall_clock=lambda: clock["now"])
