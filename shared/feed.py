@@ -33,6 +33,9 @@ class BatchFeed:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
         self._stopping = False
+        self.failure = ""
+        """Why the feed's thread ended when nobody asked it to (empty while it runs): the
+        hub raises an alarm with it, so a stopped relay is never silence."""
 
     def observe(self, batches: list[UpdateBatch]) -> None:
         """Hand over a round of published batches (thread-safe, never blocks)."""
@@ -72,8 +75,12 @@ class BatchFeed:
         def target() -> None:
             try:
                 asyncio.run(run())
-            except Exception:  # the hub keeps running; the feed says why it stopped
+            except BaseException as exc:  # the hub keeps running; the feed says why it stopped
                 log.exception("%s stopped by an error", name)
+                self.failure = f"{name} stopped: {type(exc).__name__}: {exc!s:.300}"
+            else:
+                if not self._stopping:
+                    self.failure = f"{name} stopped without being asked to"
 
         self._thread = threading.Thread(target=target, name=name, daemon=True)
         self._thread.start()

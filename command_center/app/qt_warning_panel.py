@@ -46,6 +46,16 @@ NO_RELAY = N_(
 
 def relay_line(st: RelayState, now: datetime) -> tuple[str, bool]:
     """One destination's queue as a sentence, and whether it needs attention."""
+    text, attention = _queue_line(st, now)
+    if st.quarantined:
+        # an alert that could not be written is never sent: said, with its incident
+        text += tr("；无法生成、已隔离 {n} 条：{note}").format(
+            n=st.quarantined, note=st.quarantine_note[:160]
+        )
+    return text, attention or st.quarantined > 0
+
+
+def _queue_line(st: RelayState, now: datetime) -> tuple[str, bool]:
     name = tr("省级平台") if st.destination == "province" else st.destination
     if st.queued == 0:
         text = tr("{name}：已送达 {n}，无积压").format(name=name, n=st.delivered)

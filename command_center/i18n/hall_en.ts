@@ -956,6 +956,10 @@
         <translation>; refused {n}: {error}</translation>
     </message>
     <message>
+        <source>；无法生成、已隔离 {n} 条：{note}</source>
+        <translation>; {n} could not be written and are quarantined: {note}</translation>
+    </message>
+    <message>
         <source>是</source>
         <translation>yes</translation>
     </message>

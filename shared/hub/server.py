@@ -79,6 +79,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 MAX_DETAIL = 1000
 """The longest error detail the hub sends."""
+FEED_STOPPED_RULE = "feed_stopped"
+FEED_STOPPED_NAME = {"relay": "向省级报送已停止", "upstream": "向市级上报已停止"}
 QUARANTINE_RULE = "store_quarantine"
 QUARANTINE_ALARM_NAME = "记录无法载入或发布（已隔离）"
 """The alarm a quarantined row raises: the row stays in the store as it was."""
@@ -549,11 +551,34 @@ class Hub:
             )
 
     def _take_link_statuses(self) -> None:
-        """How the relay to the province and the link to the city are doing."""
-        for source in (self.relayer, self.upstream):
-            if source is not None:
-                for status in source.take_statuses():
-                    self.state.set("relay", status.destination, status)
+        """How the relay to the province and the link to the city are doing; a feed whose
+        thread stopped is an alarm (with why), never silence."""
+        for name, source in (("relay", self.relayer), ("upstream", self.upstream)):
+            if source is None:
+                continue
+            for status in source.take_statuses():
+                self.state.set("relay", status.destination, status)
+            key = f"{FEED_STOPPED_RULE}:{name}"
+            if source.failure and key not in self.state.topics["alarm"].items:
+                wall = self.clock()
+                log.error("%s", source.failure)
+                self._audit_backlog.append(
+                    AuditRecord(actor=HUB_NAME, action="feed_stopped", subject=name,
+                                detail=source.failure[:500])
+                )  # fmt: skip
+                self.state.set(
+                    "alarm",
+                    key,
+                    AlarmState(
+                        incident_id=name,
+                        rule=FEED_STOPPED_RULE,
+                        name=FEED_STOPPED_NAME[name],
+                        due=wall,
+                        kind="overdue",
+                        raised=wall,
+                        detail=f"{source.failure}: restart the hub; what was queued is kept",
+                    ),
+                )
 
     def _note_handshake_refusals(self) -> None:
         while self.zap.refusals:

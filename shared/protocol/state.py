@@ -294,6 +294,11 @@ class RelayState(msgspec.Struct, frozen=True, kw_only=True, tag="relay"):
     last_ack: str = ""
     last_error: str = ""
     attempts: int = 0
+    quarantined: int = 0
+    """Alerts whose document could not be built (kept with the reason, never sent); the
+    others are sent all the same."""
+    quarantine_note: str = ""
+    """The latest such reason, with its incident."""
 
 
 class WarningState(msgspec.Struct, frozen=True, kw_only=True, tag="warning"):

@@ -48,6 +48,10 @@ class Backlog(msgspec.Struct, frozen=True):
     last_error: str
     attempts: int
     """Attempts made on the current head (0 when nothing waits)."""
+    quarantined: int = 0
+    """Alerts whose document could not be built: never sent, kept with the reason."""
+    quarantine_note: str = ""
+    """The latest of those reasons (with its incident)."""
 
 
 class RelayQueue:
@@ -104,6 +108,55 @@ class RelayQueue:
         except IntegrityError:
             return None
         return int(seq)
+
+    def quarantine(
+        self,
+        *,
+        identifier: str,
+        incident_id: str,
+        kind: str,
+        reason: str,
+        destinations: list[str],
+        now: datetime,
+    ) -> bool:
+        """Keep an alert whose document could not be built, with why, for every destination
+        (state ``quarantined``: never sent, never at a queue's head, so everything after it
+        still goes). False when it is kept already (seen again after a restart)."""
+        try:
+            with self.engine.begin() as conn:
+                seq = conn.execute(
+                    insert(_alerts).values(
+                        distribution_id=f"{identifier}!quarantined"[:255],
+                        identifier=identifier[:255],
+                        incident_id=incident_id[:128],
+                        kind=kind[:16],
+                        reference="",
+                        level=None,
+                        created=now,
+                        document=b"",
+                        sha256=hashlib.sha256(b"").hexdigest(),
+                    )
+                ).inserted_primary_key[0]  # type: ignore[index]
+                if destinations:
+                    conn.execute(
+                        insert(_deliveries),
+                        [
+                            {
+                                "alert_seq": seq,
+                                "destination": d,
+                                "state": "quarantined",
+                                "attempts": 0,
+                                "next_attempt": now,
+                                "last_error": f"{incident_id}: {reason}"[:2000],
+                                "ack": "",
+                                "done_at": now,
+                            }
+                            for d in destinations
+                        ],
+                    )
+        except IntegrityError:
+            return False
+        return True
 
     def head(self, destination: str) -> Queued | None:
         """The oldest alert not yet delivered or rejected at ``destination``."""
@@ -208,6 +261,12 @@ class RelayQueue:
                 .order_by(d.c.alert_seq.desc())
                 .limit(1)
             ).first()
+            quarantined = conn.execute(
+                select(d.c.last_error)
+                .where(d.c.destination == destination, d.c.state == "quarantined")
+                .order_by(d.c.alert_seq.desc())
+                .limit(1)
+            ).first()
         error = head[1] if head else (f"rejected: {rejected[0]}" if rejected else "")
         return Backlog(
             destination=destination,
@@ -219,6 +278,8 @@ class RelayQueue:
             last_ack=last[1] if last else "",
             last_error=error,
             attempts=int(head[0]) if head else 0,
+            quarantined=int(counts.get("quarantined", 0)),
+            quarantine_note=quarantined[0] if quarantined else "",
         )
 
     def history(self) -> list[tuple[str, str, int | None, str]]:

@@ -177,10 +177,13 @@ class Relayer(BatchFeed):
         f = self.factory
         missed: list[AlertEvent] = []
         for rep in reports:
-            if rep.sent >= since and f.report_identifier(rep) not in queued:
-                missed += f.observe(rep)
-            else:
-                f.prime([rep])
+            try:
+                if rep.sent >= since and f.report_identifier(rep) not in queued:
+                    missed += f.observe(rep)
+                else:
+                    f.prime([rep])
+            except Exception as exc:  # one report that cannot become an alert: kept aside
+                self._quarantine(f"report:{rep.report_id}", rep.incident_id, "report", exc)
         for resp in responses:
             done = 0
             for n, step in enumerate(resp.history, start=1):
@@ -196,7 +199,12 @@ class Relayer(BatchFeed):
         added = 0
         names = list(self.transports)
         for event in events:
-            dist = envelope(event, self.factory.settings, self.blobs)
+            try:
+                dist = envelope(event, self.factory.settings, self.blobs)
+                document = distribution_xml(dist)
+            except Exception as exc:  # one alert that cannot be written costs itself only
+                self._quarantine(event.alert.identifier, event.incident_id, event.kind, exc)
+                continue
             info = event.alert.infos[0] if event.alert.infos else None
             seq = self.queue.add(
                 distribution_id=dist.distribution_id,
@@ -205,7 +213,7 @@ class Relayer(BatchFeed):
                 kind=event.kind,
                 reference=event.alert.reference(),
                 level=self.factory.level_sent.get(event.incident_id),
-                document=distribution_xml(dist),
+                document=document,
                 destinations=names,
                 now=self.clock(),
             )
@@ -228,8 +236,28 @@ class Relayer(BatchFeed):
         events: list[AlertEvent] = []
         for batch in sorted((b for b in batches if b.topic in order), key=lambda b: order[b.topic]):
             for update in batch.updates:
-                events += self.factory.observe(update.value)
+                try:
+                    events += self.factory.observe(update.value)
+                except Exception as exc:  # an alert that cannot be made costs itself only
+                    incident = str(getattr(update.value, "incident_id", update.key))
+                    self._quarantine(f"{batch.topic}:{update.key}#{update.seq}", incident, "", exc)
         return events
+
+    def _quarantine(self, identifier: str, incident_id: str, kind: str, exc: Exception) -> None:
+        reason = f"the alert could not be written ({type(exc).__name__}: {exc!s:.300})"
+        log.error(
+            "relay quarantined an alert",
+            exc_info=exc,
+            extra={"identifier": identifier, "incident": incident_id},
+        )
+        self.queue.quarantine(
+            identifier=identifier,
+            incident_id=incident_id,
+            kind=kind,
+            reason=reason,
+            destinations=list(self.transports),
+            now=self.clock(),
+        )
 
     # --- delivery ------------------------------------------------------------------------
 
@@ -317,6 +345,8 @@ class Relayer(BatchFeed):
             last_ack=b.last_ack,
             last_error=b.last_error,
             attempts=b.attempts,
+            quarantined=b.quarantined,
+            quarantine_note=b.quarantine_note,
         )
 
     # --- the thread ----------------------------------------------------------------------

@@ -230,3 +230,31 @@ async def test_the_drop_folder_gets_files_and_a_checkable_manifest_while_https_w
     assert not list((tmp_path / "ferry").glob(".*partial"))
     assert relay.status("drop").delivered == 3 and relay.status("province").queued == 3
     await dead.aclose()
+
+
+async def test_an_alert_that_cannot_be_written_is_quarantined_and_the_rest_still_go(
+    engine: Engine, pki: dict, province: ProvinceSim
+) -> None:
+    """A report holding a character XML cannot carry (one that reached the store before
+    values were checked): its alert is kept aside with the reason, said in the relay's
+    status; the reports before and after it reach the province, and seen again (a restart
+    catching up) it is not kept twice. Before, the relay thread died and said nothing."""
+    clock = Clock(T0)
+    transport = _https(pki, province.port)
+    relay = _relayer(engine, [transport], clock)
+    poison = report("R002", stage="follow_up", version=2, sent=clock(), title="火势\x0b复燃")
+    batches = [
+        _report_batch(1, clock),
+        [UpdateBatch("report", [Update(2, poison.report_id, poison)])],
+        _report_batch(3, clock),
+    ]
+    for batch in batches:
+        relay.enqueue(relay.changes(batch))
+    relay.enqueue(relay.changes(batches[1]))  # seen again
+    assert await relay.deliver_due() == 2
+    states = [(d.split(".")[-1], s) for d, s, _ in relay.queue.deliveries("province")]
+    assert [s for _, s in states] == ["acknowledged", "quarantined", "acknowledged"]
+    status = relay.status("province")
+    assert status.queued == 0 and status.quarantined == 1
+    assert "INC-20260712-001" in status.quarantine_note and "XML" in status.quarantine_note
+    await transport.aclose()

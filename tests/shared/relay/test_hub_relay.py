@@ -195,3 +195,31 @@ def test_a_missing_certificate_stops_the_hub_with_the_file_named(
     )
     with pytest.raises(ConfigError, match=r"ca file '/nope/ca\.crt' not found"):
         hub_factory(relay=relay)
+
+
+async def test_a_relay_that_stops_is_an_alarm_never_silence(
+    hub_factory: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """The relay's thread ending by an error it did not contain (a bug injected here: every
+    delivery round fails) raises an alarm in the hall, with why; the hub goes on."""
+    hub = hub_factory(
+        relay=RelayConfig(
+            destinations=[RelayDestination(name="ferry", drop_dir=str(tmp_path / "f"))]
+        )
+    )
+    relayer = hub.hub.relayer
+    assert relayer is not None
+
+    async def broken(now: object = None) -> int:
+        raise RuntimeError("injected: the relay loop failed")
+
+    monkeypatch.setattr(relayer, "deliver_due", broken)
+    duty = hub.enroll("duty-1", "duty-officer")
+    async with HubClient(duty, tmp_path / "d.db") as c, Replica(duty, topics=("alarm",)) as r:
+        await c.wait_online(30)
+        await asyncio.wait_for(r.synced.wait(), 30)
+        relayer._poke()  # wake the loop: its next round fails
+        await _until(lambda: r.get("alarm", "feed_stopped:relay") is not None, 30)
+        alarm = r.get("alarm", "feed_stopped:relay")
+        assert alarm.name == "向省级报送已停止" and "injected" in alarm.detail
+        assert "restart" in alarm.detail
