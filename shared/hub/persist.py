@@ -1,8 +1,11 @@
 """Writing accepted requests in one transaction per batch: the core of the hub's store side.
 
-Idempotency: the ``inbox`` table holds every accepted message id. A resend of a held id gets
-``Ack(status="duplicate")`` and writes nothing. A request refused for its content (an
-unknown incident, say) is not recorded, so a resend gets the same refusal.
+Idempotency: the ``inbox`` table holds every accepted message id with its device. A resend
+of an id the same device sent gets ``Ack(status="duplicate")`` and writes nothing; an id held
+for *another* device is refused ``conflict`` and audited, never taken for a duplicate (a
+device that pre-empted someone's id would otherwise make that message vanish). A request
+refused for its content (an unknown incident, say) is not recorded, so a resend gets the
+same refusal.
 """
 
 from __future__ import annotations
@@ -254,8 +257,15 @@ class Persister:
             units: dict[str, tuple[PositionReport, str]] = {}
             ts = self._ts
             for rid, msg, device, role in accepted:
-                if msg.id in held:
-                    results.append((rid, msg.id, "duplicate", None))
+                owner = held.get(msg.id)
+                if owner is not None:
+                    if owner == device:
+                        results.append((rid, msg.id, "duplicate", None))
+                    else:
+                        results.append((rid, msg.id, None, self._taken(msg, device, owner)))
+                        audits.append(
+                            AuditRecord(device, "id_conflict", msg.id, f"held for {owner}")
+                        )
                     continue
                 if type(msg) is PositionReport:
                     # The hot path, inline: positions are their own ledger (unique msg_id),
@@ -276,7 +286,7 @@ class Persister:
                         )
                     )
                     units[msg.unit_id] = (msg, device)
-                    held.add(msg.id)
+                    held[msg.id] = device
                     results.append((rid, msg.id, "ok", None))
                     continue
                 # Each request applies in full or not at all: its rows in a savepoint (opened
@@ -310,7 +320,7 @@ class Persister:
                     continue
                 batch.keep()
                 pending.update(mine)
-                held.add(msg.id)
+                held[msg.id] = device
                 results.append((rid, msg.id, "ok", None))
                 inbox_rows.append(
                     (
@@ -339,6 +349,20 @@ class Persister:
             self.state.set_many("unit", ((k, unit_state(v)) for k, v in units.items()))
         audits.clear()
         return self._replies(results, now)
+
+    @staticmethod
+    def _taken(msg: Message, device: str, owner: str) -> Refusal:
+        """The refusal for an id the hub holds for another device (ids are random: only a
+        device that copied or computed someone else's id meets this)."""
+        log.warning(
+            "message id held for another device",
+            extra={"msg_id": msg.id, "device": device, "owner": owner},
+        )
+        return Refusal(
+            "conflict",
+            f"message id {msg.id!r} is held for another device: give this message a new id "
+            "(HubClient.make does) and send it again",
+        )
 
     @staticmethod
     def unexpected(msg: Message, device: str, exc: Exception) -> Refusal:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import hashlib
 import logging
 import threading
 from collections.abc import Callable, Iterable
@@ -55,6 +54,7 @@ from shared.protocol import (
     new_id,
     utcnow,
 )
+from shared.protocol.ids import derived_id
 from shared.store.blobs import BlobStore
 
 if TYPE_CHECKING:
@@ -69,8 +69,9 @@ CITY_ORDER_PREFIX = "city/"
 _UP_TOPICS = ("incident", "report", "resource", "order")
 
 
-def _id(*parts: object) -> str:
-    return "up" + hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:40]
+def _id(secret: str, *parts: object) -> str:
+    """An id of what the link sends, keyed with its secret: nobody else can compute it."""
+    return derived_id("up", secret, *parts)
 
 
 class Translator:
@@ -82,7 +83,10 @@ class Translator:
         prefix: str,
         link_device: str,
         report_text: Callable[[str], str] = lambda report_id: "",
+        secret: str = "",
     ) -> None:
+        self.secret = secret
+        """Keys the ids of what the link sends (the city bundle's secret key)."""
         self.device = device
         self.prefix = prefix
         self.link_device = link_device
@@ -90,6 +94,9 @@ class Translator:
         """The full text of a county report (the picture holds only its title)."""
         self.incidents: dict[str, IncidentState] = {}
         self.orders: dict[str, OrderStatus] = {}
+
+    def _id(self, *parts: object) -> str:
+        return _id(self.secret, *parts)
 
     def city_incident(self, incident_id: str) -> str:
         """The county incident's id at the city."""
@@ -135,7 +142,7 @@ class Translator:
             return [
                 self._msg(
                     IncidentClose,
-                    _id("close", inc.incident_id, stamp),
+                    self._id("close", inc.incident_id, stamp),
                     incident_id=city_id,
                     reason=f"{inc.closed_reason}（{self.device}）"[:512],
                     exercise=inc.exercise,
@@ -162,7 +169,7 @@ class Translator:
             out.append(
                 self._msg(
                     IncidentReopen,
-                    _id("reopen", inc.incident_id, stamp),
+                    self._id("reopen", inc.incident_id, stamp),
                     incident_id=city_id,
                     reason=f"{inc.status_note or '县级平台重新打开'}（{self.device}）"[:512],
                     exercise=inc.exercise,
@@ -175,7 +182,7 @@ class Translator:
             out.append(
                 self._msg(
                     IncidentDeclare,
-                    _id("declare", inc.incident_id),
+                    self._id("declare", inc.incident_id),
                     incident_id=city_id,
                     level=inc.level if not inc.type_code else None,
                     exercise=inc.exercise,
@@ -185,7 +192,7 @@ class Translator:
         out.append(
             self._msg(
                 IncidentUpdate,
-                _id("incident", inc.incident_id, inc.updated.isoformat()),
+                self._id("incident", inc.incident_id, inc.updated.isoformat()),
                 incident_id=city_id,
                 # the county platform changes its own incidents; a lowered figure was its
                 # duty officer's decision, recorded with the reason at the county
@@ -203,7 +210,7 @@ class Translator:
             out.append(
                 self._msg(
                     LevelOverride,
-                    _id("level", inc.incident_id, stamp, inc.level),
+                    self._id("level", inc.incident_id, stamp, inc.level),
                     incident_id=city_id,
                     level=inc.level,
                     reason=f"{inc.override_reason or '县级平台定级'}（{self.device}）"[:512],
@@ -222,7 +229,7 @@ class Translator:
             out.append(
                 self._msg(
                     IncidentTransition,
-                    _id("transition", inc.incident_id, inc.status, stamp),
+                    self._id("transition", inc.incident_id, inc.status, stamp),
                     incident_id=city_id,
                     to=inc.status,
                     note=f"{inc.status_note or '状态变更'}（{self.device}）"[:512],
@@ -241,7 +248,7 @@ class Translator:
                 out.append(
                     self._msg(
                         AttachmentChunk,
-                        _id("chunk", a.sha256, offset),
+                        self._id("chunk", a.sha256, offset),
                         sha256=a.sha256,
                         size=a.size,
                         offset=offset,
@@ -273,7 +280,7 @@ class Translator:
     def _resource(self, r: ResourceState) -> Message:
         msg: Message = self._msg(
             ResourceUpsert,
-            _id("resource", r.resource_id, r.updated.isoformat()),
+            self._id("resource", r.resource_id, r.updated.isoformat()),
             resource_id=f"{self.prefix}/{r.resource_id}"[:128],
             resource_type=r.resource_type,
             name=r.name,
@@ -305,7 +312,7 @@ class Translator:
         return [
             self._msg(
                 OrderUpdate,
-                _id("order", city_order, step),
+                self._id("order", city_order, step),
                 order_id=city_order,
                 state=step,
                 note=(
@@ -325,7 +332,7 @@ class Translator:
     def mirrored(self, city: OrderStatus, orders_to: str) -> DispatchOrder:
         """A city order to the county, issued inside the county to ``orders_to``."""
         return DispatchOrder(
-            id=_id("mirror", city.order_id),  # a resend or a restart mirrors nothing new
+            id=self._id("mirror", city.order_id),  # a resend or a restart mirrors nothing new
             sender=self.link_device,
             sent=utcnow(),
             exercise=city.exercise,
@@ -358,7 +365,11 @@ class UpstreamLink(BatchFeed):
         device = city_bundle.device
         self.report_text = report_text
         self.translator = Translator(
-            device, settings.prefix or device, local_bundle.device, report_text
+            device,
+            settings.prefix or device,
+            local_bundle.device,
+            report_text,
+            secret=city_bundle.keys.secret,
         )
         super().__init__()
         self._status: RelayState | None = None
@@ -451,7 +462,9 @@ class UpstreamLink(BatchFeed):
     async def _send_missing(self, city: Any, picture: list[StateValue]) -> None:
         msgs: list[Message] = []
         t = self.translator
-        fresh = Translator(t.device, t.prefix, self.local_bundle.device, self.report_text)
+        fresh = Translator(
+            t.device, t.prefix, self.local_bundle.device, self.report_text, secret=t.secret
+        )
         order = {"incident": 0, "resource": 1, "report": 2}
         values = [v for v in picture if isinstance(v, IncidentState | ResourceState | ReportState)]
         values.sort(key=lambda v: order[str(type(v).__struct_config__.tag)])
@@ -499,7 +512,8 @@ class UpstreamLink(BatchFeed):
         if value.recipient != self.translator.device:
             return
         msg = OrderUpdate(
-            id=_id("cancel", value.order_id),  # one cancel, however often it is seen
+            # one cancel, however often it is seen
+            id=self.translator._id("cancel", value.order_id),
             sender=self.local_bundle.device,
             sent=utcnow(),
             exercise=value.exercise,

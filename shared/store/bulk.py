@@ -30,8 +30,9 @@ def placeholder(dialect: Dialect) -> str:
 
 
 class ExistingIds:
-    """Which of many ids already exist in some tables' ``msg_id`` columns, in one round trip
-    per table and chunk, without SQLAlchemy's per-literal coercion."""
+    """Which of many ids already exist in some tables' ``msg_id`` columns, and which device
+    sent each (the tables' ``device`` column), in one round trip per table and chunk, without
+    SQLAlchemy's per-literal coercion."""
 
     CHUNK = 500
 
@@ -45,18 +46,19 @@ class ExistingIds:
         if sql is None:
             marks = ", ".join([self.mark] * n)
             sql = " UNION ALL ".join(
-                f"SELECT msg_id FROM {t} WHERE msg_id IN ({marks})" for t in self.tables
+                f"SELECT msg_id, device FROM {t} WHERE msg_id IN ({marks})" for t in self.tables
             )
             self._sql[n] = sql
         return sql
 
-    def __call__(self, conn: Connection, ids: Sequence[str]) -> set[str]:
-        """The subset of ``ids`` already stored."""
-        found: set[str] = set()
+    def __call__(self, conn: Connection, ids: Sequence[str]) -> dict[str, str]:
+        """Those of ``ids`` already stored, each with the device that sent it."""
+        found: dict[str, str] = {}
         for i in range(0, len(ids), self.CHUNK):
             part = tuple(ids[i : i + self.CHUNK])
             params = part * len(self.tables)
-            found.update(r[0] for r in conn.exec_driver_sql(self._statement(len(part)), params))
+            rows = conn.exec_driver_sql(self._statement(len(part)), params)
+            found.update((r[0], r[1]) for r in rows)
         return found
 
 

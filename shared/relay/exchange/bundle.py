@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy import Engine, select
 
 from shared.protocol import new_id
+from shared.protocol.ids import derived_id
 from shared.protocol.messages import AttachmentRef
 from shared.protocol.state import ResponseStep
 from shared.store.blobs import BlobStore
@@ -446,9 +447,11 @@ def _read_bundle(
     )
 
 
-def import_ids(bundle_id: str, item: str) -> str:
-    """The message id an imported item gets: importing the same bundle again is a no-op."""
-    return "bx" + hashlib.sha256(f"{bundle_id}|{item}".encode()).hexdigest()[:40]
+def import_ids(bundle_id: str, item: str, secret: str) -> str:
+    """The message id an imported item gets: importing the same bundle again (with the same
+    key bundle) is a no-op; keyed with the importer's secret, so a bundle's id, which anyone
+    holding the file can read, is not enough to send something under it first."""
+    return derived_id("bx", secret, bundle_id, item)
 
 
 def describe(v: VerifiedBundle) -> dict[str, Any]:

@@ -53,7 +53,10 @@ async def import_bundle(
     def make(cls: Any, item: str, **fields: Any) -> Any:
         fields.setdefault("exercise", inc.exercise)
         return cls(
-            id=import_ids(b.bundle_id, item), sender=client.bundle.device, sent=utcnow(), **fields
+            id=import_ids(b.bundle_id, item, client.bundle.keys.secret),
+            sender=client.bundle.device,
+            sent=utcnow(),
+            **fields,
         )
 
     say(f"incident {inc.incident_id}")

@@ -10,7 +10,6 @@ the same alert seen twice (a feed polled every minute, a file dropped again) is 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import os
 import shutil
@@ -21,6 +20,7 @@ from typing import Any
 
 from shared.client import HubClient
 from shared.protocol import ExternalWarning, utcnow
+from shared.protocol.ids import derived_id
 from shared.relay.formats.schemas import Schemas
 from shared.relay.inbound.warnings import MAX_WARNING_BYTES, Ingested, read_document
 
@@ -28,10 +28,12 @@ log = logging.getLogger(__name__)
 PATTERNS = ("*.xml", "*.cap", "*.atom")
 
 
-def message_id(fields: dict[str, Any]) -> str:
-    """The message id of an alert: the same alert always gets the same id."""
-    key = f"{fields['cap_sender']},{fields['identifier']},{fields['cap_sent'].isoformat()}"
-    return "wg-" + hashlib.sha256(key.encode()).hexdigest()[:40]
+def message_id(fields: dict[str, Any], secret: str) -> str:
+    """The message id of an alert: the same alert always gets the same id from the same
+    gateway (keyed with its secret: nobody else can send under it first)."""
+    return derived_id(
+        "wg-", secret, fields["cap_sender"], fields["identifier"], fields["cap_sent"].isoformat()
+    )
 
 
 class WarningGateway:
@@ -96,7 +98,10 @@ class WarningGateway:
         assert self.client is not None
         c = self.client
         msg = ExternalWarning(
-            id=message_id(item.fields), sender=c.bundle.device, sent=utcnow(), **item.fields
+            id=message_id(item.fields, c.bundle.keys.secret),
+            sender=c.bundle.device,
+            sent=utcnow(),
+            **item.fields,
         )
         try:
             error = await c.submit_and_wait(msg, 15)

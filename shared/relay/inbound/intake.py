@@ -16,7 +16,6 @@ reason).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import tomllib
 from pathlib import Path
@@ -33,6 +32,7 @@ from shared.protocol import (
     SituationReport,
     utcnow,
 )
+from shared.protocol.ids import derived_id
 from shared.relay.inbound.guarded_http import GuardedServer, HttpLimits, read_body
 from shared.relay.inbound.intake_ledger import Ledger, body_digest
 
@@ -311,9 +311,10 @@ def decode_body(raw: bytes, kind: type[Any]) -> Any:
         return f"{kind.__name__}: {exc!s:.500}"
 
 
-def message_id(cn: str, request_id: str) -> str:
-    """The hub message id of a department's request: retries map to one message."""
-    return "dp" + hashlib.sha256(f"{cn}|{request_id}".encode()).hexdigest()[:40]
+def message_id(cn: str, request_id: str, secret: str) -> str:
+    """The hub message id of a department's request: retries map to one message (keyed with
+    the liaison bundle's secret: no other device can send under it first)."""
+    return derived_id("dp", secret, cn, request_id)
 
 
 class Department:
@@ -530,7 +531,7 @@ class Intake:
         if isinstance(body, web.Response):
             return body
         msg = SituationReport(
-            id=message_id(dep.cn, body.request_id),
+            id=message_id(dep.cn, body.request_id, dep.client.bundle.keys.secret),
             sender=dep.client.bundle.device,
             sent=utcnow(),
             exercise=body.exercise,
@@ -554,7 +555,7 @@ class Intake:
         if isinstance(body, web.Response):
             return body
         msg = ResourceStatus(
-            id=message_id(dep.cn, body.request_id),
+            id=message_id(dep.cn, body.request_id, dep.client.bundle.keys.secret),
             sender=dep.client.bundle.device,
             sent=utcnow(),
             resource_id=body.resource_id,
@@ -583,7 +584,7 @@ class Intake:
         if order_id not in dep.inbox.orders and held is None:
             return _problem(422, f"no order {order_id!r} is addressed to this department")
         msg = OrderUpdate(
-            id=message_id(dep.cn, body.request_id),
+            id=message_id(dep.cn, body.request_id, dep.client.bundle.keys.secret),
             sender=dep.client.bundle.device,
             sent=utcnow(),
             order_id=order_id,

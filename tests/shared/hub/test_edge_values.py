@@ -339,3 +339,49 @@ async def test_what_a_person_pastes_is_cleaned_by_our_own_applications(
         )
         assert (report.title, report.text) == ("堤坝\n渗水", "a\nb")
         assert await client.submit_and_wait(report, 30) is None
+
+
+def test_no_device_can_make_another_devices_message_vanish(hub: HubHandle) -> None:
+    """A stolen device sends under an id another device will use (derived ids are keyed now,
+    but any id copied off the wire will do): the other's message is refused ``conflict`` and
+    audited — never answered ``duplicate`` as if it were stored — and the thief's own resend
+    is still its duplicate."""
+    from shared.protocol import Ack, SituationReport
+
+    thief = RawPeer(hub.enroll("stolen", "field"))
+    owner = RawPeer(hub.enroll("dp-intake", "liaison"))
+    try:
+        _ping(thief, "stolen")
+        _ping(owner, "dp-intake")
+        shared_id = "dp" + "0" * 40
+
+        def report(sender: str, title: str) -> bytes:
+            return encode(
+                SituationReport(
+                    id=shared_id, sender=sender, sent=utcnow(), incident_id="HZ-1",
+                    stage="initial", title=title,
+                )
+            )  # fmt: skip
+
+        from tests.support import raw_declare
+
+        raw_declare(thief, "stolen", "HZ-1")
+        thief.send(report("stolen", "抢先"))
+        assert isinstance(decode_reply(thief.recv(30) or b""), Ack)
+        owner.send(report("dp-intake", "部门上报"))
+        answer = decode_reply(owner.recv(30) or b"")
+        assert isinstance(answer, Error) and answer.code == "conflict", answer
+        assert "another device" in answer.detail
+        thief.send(report("stolen", "抢先"))
+        again = decode_reply(thief.recv(30) or b"")
+        assert isinstance(again, Ack) and again.status == "duplicate"
+    finally:
+        thief.close()
+        owner.close()
+    with hub.engine.connect() as conn:
+        audited = (
+            conn.execute(text("SELECT actor FROM audit_log WHERE action = 'id_conflict'"))
+            .scalars()
+            .all()
+        )
+    assert audited == ["dp-intake"]

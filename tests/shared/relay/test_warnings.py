@@ -35,7 +35,7 @@ def _one(doc: bytes, schemas: Schemas | None):
 def test_a_blizzard_warning_over_hengshui_drafts_an_incident(schemas: Schemas) -> None:
     item = _one(cma_blizzard(), schemas)
     assert item.accepted and item.reason == "" and item.event == "暴雪"
-    msg = ExternalWarning(id=message_id(item.fields), sender="met-gw", sent=NOW, **item.fields)
+    msg = ExternalWarning(id=message_id(item.fields, "k"), sender="met-gw", sent=NOW, **item.fields)
     assert msg.severity == "Severe" and msg.areas[0].polygons[0][0] == (37.45, 115.45)
     touches, draft = draft_for(
         msg.areas, msg.event, msg.headline, msg.category, load_warning_settings()
@@ -44,7 +44,9 @@ def test_a_blizzard_warning_over_hengshui_drafts_an_incident(schemas: Schemas) -
     assert draft.type_code == "snow_cold" and "暴雪橙色预警" in draft.title
     assert 37.45 <= draft.lat <= 37.85 and 115.45 <= draft.lon <= 115.85
     # the same alert always gets the same message id (stored once by the hub)
-    assert message_id(_one(cma_blizzard(), schemas).fields) == msg.id
+    assert message_id(_one(cma_blizzard(), schemas).fields, "k") == msg.id
+    # keyed: another gateway (another secret) cannot compute it
+    assert message_id(item.fields, "other") != msg.id
 
 
 @pytest.mark.parametrize(
