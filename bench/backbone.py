@@ -10,12 +10,15 @@
 4. Late joiner: with 1,000 units and 10,000 incidents held, a new replica's time from start
    to holding the whole current picture (snapshot, then live updates).
 
+A refusal of anything sent ends the benchmark at once (exit status 1, the hub's code and
+reason). ``--smoke``: 1,000 messages, one baseline run, 2 subscribers, a 2 s fan-out at a tenth
+of the rates, 50 units and 200 incidents for one late joiner.
+
 Last line: {"raw_msgs_per_s", "hub_msgs_per_s", "ratio", "fanout_p99_ms", ...}.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import multiprocessing as mp
 import os
@@ -31,11 +34,14 @@ from typing import Any
 import psutil
 import zmq
 
+from bench import common
 from bench.calib import calib_loop_s
+from bench.common import BenchFailure, Refusals, log, parser, refused
 from shared.identity import Bundle, Endpoints, KeyPair, enroll, load_or_create_hub_keys
 from shared.protocol import (
     Ack,
     AckBatch,
+    Error,
     PositionReport,
     decode_batch,
     decode_reply,
@@ -43,10 +49,6 @@ from shared.protocol import (
     new_id,
 )
 from shared.store import open_engine, sqlite_url
-
-
-def log(msg: str) -> None:
-    print(f"[bench] {msg}", file=sys.stderr, flush=True)
 
 
 def payloads(sender: str, n: int, units: int) -> list[bytes]:
@@ -133,6 +135,7 @@ def _client_socket(ctx: zmq.Context[Any], kind: int, b: dict[str, str]) -> zmq.S
     return s
 
 
+@common.child
 def _subscribers(
     b: dict[str, str], n: int, ready: Any, stop: Any, out: Any, decode: bool = True
 ) -> None:
@@ -175,13 +178,14 @@ def _subscribers(
     ctx.term()
 
 
+@common.child
 def _blast(b: dict[str, str], frames: list[bytes], out: Any) -> None:
-    """Send everything as fast as the hub takes it; count acks."""
+    """Send everything as fast as the hub takes it; count acks. A refusal ends it."""
     ctx = zmq.Context()
     s = _client_socket(ctx, zmq.DEALER, b)
     s.connect(b["request"])
     s.send(frames[0])
-    s.recv()  # connected and authenticated
+    refused(decode_reply(s.recv()), f"the first message from {b['name']}")  # and authenticated
     t0 = time.perf_counter()
     acks = 0
     total = len(frames) - 1
@@ -205,6 +209,8 @@ def _blast(b: dict[str, str], frames: list[bytes], out: Any) -> None:
                 acks += len(reply.ok) + len(reply.duplicate)
             elif isinstance(reply, Ack):
                 acks += 1
+            else:
+                refused(reply, f"a message from {b['name']}")
         if acks < total:
             s.poll(5, zmq.POLLIN)
     elapsed = time.perf_counter() - t0
@@ -213,8 +219,10 @@ def _blast(b: dict[str, str], frames: list[bytes], out: Any) -> None:
     ctx.term()
 
 
+@common.child
 def _paced(b: dict[str, str], rate: float, seconds: float, prefix: str, units: int) -> None:
-    """Send ``rate`` position reports per second, spread evenly; fix_time = send time."""
+    """Send ``rate`` position reports per second, spread evenly; fix_time = send time. A
+    refusal ends it."""
     ctx = zmq.Context()
     s = _client_socket(ctx, zmq.DEALER, b)
     s.connect(b["request"])
@@ -241,9 +249,11 @@ def _paced(b: dict[str, str], rate: float, seconds: float, prefix: str, units: i
         )
         while True:
             try:
-                s.recv(zmq.NOBLOCK)
+                reply = decode_reply(s.recv(zmq.NOBLOCK))
             except zmq.Again:
                 break
+            if isinstance(reply, Error):
+                refused(reply, f"a position report from {b['name']}")
     time.sleep(0.5)
     s.close(0)
     ctx.term()
@@ -301,9 +311,11 @@ class HubUnderTest:
             self.proc.wait(20)
 
 
-def _late_join(hub: HubUnderTest, tries: int) -> list[float]:
-    """Fill the hub with 1,000 units and 10,000 incidents, then time fresh replicas from
-    start to holding the whole current picture."""
+def _late_join(
+    hub: HubUnderTest, tries: int, units: int = 1000, incidents: int = 10_000
+) -> list[float]:
+    """Fill the hub with ``units`` units and ``incidents`` incidents, then time fresh
+    replicas from start to holding the whole current picture."""
     import asyncio
 
     from shared.client import HubClient, Replica
@@ -325,10 +337,11 @@ def _late_join(hub: HubUnderTest, tries: int) -> list[float]:
 
     async def run() -> list[float]:
         async with HubClient(bundle, hub.root / "duty-outbox.db", window=5000) as c:
+            refusals = Refusals(c)
             await c.wait_online(10)
             msgs = [
                 c.make(PositionReport, unit_id=f"LJ{i:04d}", lat=37.7, lon=115.6, fix_time=utcnow())
-                for i in range(1000)
+                for i in range(units)
             ]
             msgs += [
                 c.make(
@@ -339,18 +352,19 @@ def _late_join(hub: HubUnderTest, tries: int) -> list[float]:
                     lon=115.5,
                     level=1 + i % 4,
                 )
-                for i in range(10_000)
+                for i in range(incidents)
             ]
             await c.submit(*msgs)
-            if not await c.drain(300):
-                raise RuntimeError("could not load the picture")
+            await refusals.until(lambda: not c.queued(), 300, "the picture loaded")
         times = []
         for _ in range(tries):
             t0 = time.perf_counter()
             async with Replica(bundle, topics=("unit", "incident")) as r:
-                await asyncio.wait_for(r.synced.wait(), 30)
+                await refusals.within(r.synced.wait(), 30, "a late joiner synced")
                 times.append((time.perf_counter() - t0) * 1000)
-                assert len(r.items["incident"]) >= 10_000 and len(r.items["unit"]) >= 1000
+                held = len(r.items["incident"]), len(r.items["unit"])
+                if held < (incidents, units):
+                    raise BenchFailure(f"a late joiner holds {held} (incidents, units)")
         return times
 
     return asyncio.run(run())
@@ -362,12 +376,21 @@ def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=1000, method="inclusive")[int(q * 10) - 1]
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
+def main(argv: list[str] | None = None) -> None:
+    ap = parser("backbone")
     ap.add_argument("--messages", type=int, default=100_000)
     ap.add_argument("--fanout-seconds", type=float, default=15.0)
     ap.add_argument("--subscribers", type=int, default=10)
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
+    if args.smoke:
+        args.messages, args.fanout_seconds, args.subscribers = 1000, 2.0, 2
+    common.run(lambda: _main(args))
+
+
+def _main(args: Any) -> None:
+    smoke = args.smoke
+    runs = 1 if smoke else 3
+    probe_rate, bg_rate = (100.0, 500.0) if smoke else (1000.0, 5000.0)
     spawn = mp.get_context("spawn")
     results: dict[str, Any] = {
         "messages": args.messages,
@@ -379,11 +402,11 @@ def main() -> None:
     results["payload_bytes"] = round(statistics.mean(len(f) for f in frames[:1000]), 1)
     log(f"1/4 raw pyzmq PUSH/PULL, {args.messages} messages of ~{results['payload_bytes']} B")
     # The baseline swings by a third between runs on these machines: take the median of three.
-    raws = sorted(raw_rate(frames, curve=False) for _ in range(3))
-    results["raw_msgs_per_s"] = round(raws[1])
-    results["raw_msgs_per_s_range"] = [round(raws[0]), round(raws[2])]
+    raws = sorted(raw_rate(frames, curve=False) for _ in range(runs))
+    results["raw_msgs_per_s"] = round(statistics.median(raws))
+    results["raw_msgs_per_s_range"] = [round(raws[0]), round(raws[-1])]
     results["raw_curve_msgs_per_s"] = round(
-        sorted(raw_rate(frames, curve=True) for _ in range(3))[1]
+        statistics.median(raw_rate(frames, curve=True) for _ in range(runs))
     )
     log(
         f"    raw {results['raw_msgs_per_s']}/s, raw with CURVE {results['raw_curve_msgs_per_s']}/s"
@@ -402,26 +425,26 @@ def main() -> None:
                 target=_subscribers, args=(watcher, args.subscribers, ready, stop, out, False)
             )
             subs.start()
-            ready.wait(30)
+            common.wait_event(ready, [subs], 30, "the subscribers connected")
             res_q = spawn.Queue()
             blaster = spawn.Process(target=_blast, args=(sender, frames, res_q))
             hub_ps = psutil.Process(hub.proc.pid)  # type: ignore[union-attr]
             cpu0 = hub_ps.cpu_times()
             threads0 = {t.id: t.user_time + t.system_time for t in hub_ps.threads()}
             blaster.start()
-            blast = res_q.get(timeout=600)
+            blast = common.get(res_q, [blaster], 600, "the hub pipeline's acknowledgements")
             cpu1 = hub_ps.cpu_times()
             threads1 = {t.id: t.user_time + t.system_time for t in hub_ps.threads()}
             busiest = sorted((v - threads0.get(k, 0.0) for k, v in threads1.items()), reverse=True)
             results["hub_thread_cpu_s"] = [round(x, 2) for x in busiest[:4]]
-            blaster.join()
+            common.join([blaster], 30, "the sender")
             hub_cpu = (cpu1.user + cpu1.system) - (cpu0.user + cpu0.system)
             results["hub_cpu_us_per_msg"] = round(hub_cpu / blast["acks"] * 1e6, 1)
             results["hub_cpu_cores_busy"] = round(hub_cpu / blast["seconds"], 2)
             time.sleep(1.0)
             stop.set()
-            sub_res = out.get(timeout=60)
-            subs.join()
+            sub_res = common.get(out, [subs], 60, "the subscribers' counts")
+            common.join([subs], 30, "the subscribers")
             results["hub_msgs_per_s"] = round(blast["acks"] / blast["seconds"])
             results["hub_acked"] = blast["acks"]
             results["fanout_frames_received"] = sub_res["received"]
@@ -431,7 +454,10 @@ def main() -> None:
             )
 
             secs = args.fanout_seconds
-            log(f"3/4 fan-out latency: 1,000 units at 1 Hz + 5,000 msg/s background, {secs:.0f} s")
+            log(
+                f"3/4 fan-out latency: {probe_rate:.0f} units at 1 Hz + {bg_rate:.0f} msg/s "
+                f"background, {secs:g} s"
+            )
             probe_b = hub.bundle("probe")
             bg_b = hub.bundle("background")
             ready, stop, out = spawn.Event(), spawn.Event(), spawn.Queue()
@@ -439,20 +465,23 @@ def main() -> None:
                 target=_subscribers, args=(watcher, args.subscribers, ready, stop, out)
             )
             subs.start()
-            ready.wait(30)
-            probe = spawn.Process(target=_paced, args=(probe_b, 1000.0, secs, "P", 1000))
-            bg = spawn.Process(target=_paced, args=(bg_b, 5000.0, secs, "B", 20_000))
+            common.wait_event(ready, [subs], 30, "the subscribers connected")
+            probe = spawn.Process(
+                target=_paced, args=(probe_b, probe_rate, secs, "P", int(probe_rate))
+            )
+            bg = spawn.Process(target=_paced, args=(bg_b, bg_rate, secs, "B", 20_000))
             probe.start()
             bg.start()
-            probe.join()
-            bg.join()
+            common.join([probe, bg], secs + 120, "the paced senders")
             time.sleep(1.0)
             stop.set()
-            sub_res = out.get(timeout=60)
-            subs.join()
+            sub_res = common.get(out, [subs], 60, "the subscribers' latencies")
+            common.join([subs], 30, "the subscribers")
             lat = sub_res["lat"]
             results["fanout_samples"] = len(lat)
-            results["fanout_expected"] = int(1000 * secs) * args.subscribers
+            results["fanout_expected"] = int(probe_rate * secs) * args.subscribers
+            if not lat:
+                raise BenchFailure("no probe position reached a subscriber")
             results["fanout_p50_ms"] = round(pct(lat, 50), 2)
             results["fanout_p95_ms"] = round(pct(lat, 95), 2)
             results["fanout_p99_ms"] = round(pct(lat, 99), 2)
@@ -461,13 +490,14 @@ def main() -> None:
                 f"p99 {results['fanout_p99_ms']} ms"
             )
 
-            log("4/4 late joiner: 1,000 units + 10,000 incidents, snapshot then live")
-            joins = _late_join(hub, tries=5)
+            units, incidents, tries = (50, 200, 1) if smoke else (1000, 10_000, 5)
+            log(f"4/4 late joiner: {units} units + {incidents} incidents, snapshot then live")
+            joins = _late_join(hub, tries, units, incidents)
             results["late_join_ms_median"] = round(statistics.median(joins), 1)
             results["late_join_ms_max"] = round(max(joins), 1)
             log(
-                f"    current picture in {results['late_join_ms_median']} ms (median of 5), "
-                f"max {results['late_join_ms_max']} ms"
+                f"    current picture in {results['late_join_ms_median']} ms (median of "
+                f"{tries}), max {results['late_join_ms_max']} ms"
             )
         finally:
             hub.stop()

@@ -8,6 +8,10 @@ moment), and catch-up (10,000 alarms at distinct times due in one pass, as after
 stall); order delivery through a real hub process (issue → the liaison's delivery receipt
 in the leader's picture); and grading throughput.
 
+A refusal of an order or its receipt ends the benchmark at once (exit status 1, the hub's
+code and reason). ``--smoke``: 1,000 incidents and facilities, 3 assessments per case, 10
+orders.
+
 Last line: {"assess_ms", "order_delivery_p95_ms", "deadline_pass_ms", ...};
 deadline_pass_ms is the worst of the three passes.
 """
@@ -16,12 +20,12 @@ from __future__ import annotations
 
 import json
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from bench.calib import calib_loop_s
+from bench.common import Refusals, log, parser, run
 from shared.domain import (
     AssessmentContext,
     DeadlineEngine,
@@ -41,14 +45,10 @@ N = 10_000
 T0 = datetime(2026, 7, 12, 13, 0, tzinfo=UTC)
 
 
-def log(msg: str) -> None:
-    print(f"[bench] {msg}", file=sys.stderr, flush=True)
-
-
-def _engine(spread_s: float, phone_only: bool = False) -> DeadlineEngine:
+def _engine(spread_s: float, phone_only: bool = False, n: int = N) -> DeadlineEngine:
     engine = DeadlineEngine()
-    for i in range(N):
-        known = T0 + timedelta(seconds=spread_s * i / N)
+    for i in range(n):
+        known = T0 + timedelta(seconds=spread_s * i / n)
         done = {"initial_written"} if phone_only else set()
         engine.track(
             f"I{i:05d}",
@@ -71,8 +71,8 @@ def _median_pass(setup: Callable[[], tuple[DeadlineEngine, datetime]]) -> tuple[
     return statistics.median(times), alarms
 
 
-def _assessment(results: dict[str, object]) -> None:
-    """One incident against 10,000 facilities, 1,000 teams, 200 shelters and a 1 km
+def _assessment(results: dict[str, object], n: int = N, repeats: int = 30) -> None:
+    """One incident against ``n`` facilities, ``n // 10`` teams, 200 shelters and a 1 km
     population grid over Hengshui (synthetic, seeded: the figures are about speed)."""
     import random
 
@@ -83,7 +83,7 @@ def _assessment(results: dict[str, object]) -> None:
         return rng.uniform(lat0, lat1), rng.uniform(lon0, lon1)
 
     kinds = ["school", "hospital", "chemical_plant", "nursing_home", "reservoir"]
-    facilities = [Facility(f"F{i}", kinds[i % 5], f"F{i}", *point()) for i in range(N)]
+    facilities = [Facility(f"F{i}", kinds[i % 5], f"F{i}", *point()) for i in range(n)]
     teams = [
         Team(
             f"T{i}",
@@ -92,7 +92,7 @@ def _assessment(results: dict[str, object]) -> None:
             *point(),
             available=i % 7 != 0,
         )
-        for i in range(1000)
+        for i in range(n // 10)
     ]
     shelters = [
         Shelter(f"S{i}", f"S{i}", *point(), capacity=500, occupancy=rng.randint(0, 500))
@@ -142,7 +142,7 @@ def _assessment(results: dict[str, object]) -> None:
     worst = 0.0
     for name, (incident, wind) in cases.items():
         times = []
-        for _ in range(30):
+        for _ in range(repeats):
             start = time.perf_counter()
             result = assess(incident, ctx, wind=wind)
             times.append((time.perf_counter() - start) * 1000)
@@ -198,12 +198,13 @@ def _order_delivery(results: dict[str, object], orders: int = 300) -> None:
                     Replica(leader, topics=("order",)) as lr,
                     Replica(liaison, topics=("order",)) as pr,
                 ):
+                    refusals = Refusals(lc, pc)  # the orders, and the liaison's receipts
                     OrderInbox(pc, pr)
                     lr.listeners.append(seen)
                     await lc.wait_online(10)
                     await pc.wait_online(10)
-                    await asyncio.wait_for(lr.synced.wait(), 10)
-                    await asyncio.wait_for(pr.synced.wait(), 10)
+                    await refusals.within(lr.synced.wait(), 10, "the leader's replica synced")
+                    await refusals.within(pr.synced.wait(), 10, "the liaison's replica synced")
                     for i in range(orders):
                         msg = lc.make(
                             DispatchOrder, order_id=f"O{i}", recipient="police", text="前往现场"
@@ -211,9 +212,12 @@ def _order_delivery(results: dict[str, object], orders: int = 300) -> None:
                         issued[msg.order_id] = time.perf_counter()
                         await lc.submit(msg)
                         await asyncio.sleep(0.02)
-                    deadline = time.perf_counter() + 30
-                    while len(delivered) < orders and time.perf_counter() < deadline:
-                        await asyncio.sleep(0.02)
+                        refusals.check()
+                    await refusals.until(
+                        lambda: len(delivered) >= orders,
+                        30,
+                        f"delivery receipts of all {orders} orders in the leader's picture",
+                    )
                 return [(delivered[k] - issued[k]) * 1000 for k in issued if k in delivered]
 
             latencies = asyncio.run(run())
@@ -227,28 +231,35 @@ def _order_delivery(results: dict[str, object], orders: int = 300) -> None:
     )
 
 
-def main() -> None:
-    results: dict[str, object] = {"open_incidents": N}
+def main(argv: list[str] | None = None) -> None:
+    args = parser("domain").parse_args(argv)
+    run(lambda: _main(args.smoke))
+
+
+def _main(smoke: bool) -> None:
+    size, repeats, orders = (1000, 3, 10) if smoke else (N, 30, 300)
+    results: dict[str, object] = {"open_incidents": size}
 
     def typical() -> tuple[DeadlineEngine, datetime]:
-        engine = _engine(spread_s=24 * 3600)
+        engine = _engine(spread_s=24 * 3600, n=size)
         now = T0 + timedelta(hours=12)
         engine.poll(now)  # caught up, as a running hub is
         return engine, now + timedelta(seconds=1)
 
     def all_due() -> tuple[DeadlineEngine, datetime]:
-        return _engine(spread_s=0, phone_only=True), T0 + timedelta(minutes=30)
+        return _engine(spread_s=0, phone_only=True, n=size), T0 + timedelta(minutes=30)
 
     def catch_up() -> tuple[DeadlineEngine, datetime]:
-        return _engine(spread_s=3600, phone_only=True), T0 + timedelta(minutes=30, hours=1)
+        at = T0 + timedelta(minutes=30, hours=1)
+        return _engine(spread_s=3600, phone_only=True, n=size), at
 
-    log(f"1/6 typical pass over {N} open incidents known over the last 24 h")
+    log(f"1/6 typical pass over {size} open incidents known over the last 24 h")
     ms, n = _median_pass(typical)
     results["deadline_pass_typical_ms"], results["deadline_pass_typical_alarms"] = round(ms, 3), n
-    log(f"2/6 all due at once: {N} incidents known at the same moment")
+    log(f"2/6 all due at once: {size} incidents known at the same moment")
     ms, n = _median_pass(all_due)
     results["deadline_pass_all_due_ms"], results["deadline_pass_all_due_alarms"] = round(ms, 2), n
-    log(f"3/6 catch-up: alarms of {N} incidents at distinct times due in one pass")
+    log(f"3/6 catch-up: alarms of {size} incidents at distinct times due in one pass")
     ms, n = _median_pass(catch_up)
     results["deadline_pass_catchup_ms"], results["deadline_pass_catchup_alarms"] = round(ms, 2), n
     results["deadline_pass_ms"] = max(
@@ -257,19 +268,21 @@ def main() -> None:
         results["deadline_pass_catchup_ms"],
     )
 
-    log("4/6 assessment: 10,000 facilities, 1,000 teams, 200 shelters, 1 km population grid")
-    _assessment(results)
+    log(
+        f"4/6 assessment: {size} facilities, {size // 10} teams, 200 shelters, 1 km population grid"
+    )
+    _assessment(results, size, repeats)
 
     log("5/6 order delivery through a real hub: leader → connected liaison → receipt")
-    _order_delivery(results)
+    _order_delivery(results, orders)
 
     log("6/6 grading throughput")
     table = tables()["production_safety"]
-    facts = [Facts(i % 40, i % 120, (i * 997) % 150_000_000) for i in range(N)]
+    facts = [Facts(i % 40, i % 120, (i * 997) % 150_000_000) for i in range(size)]
     start = time.perf_counter()
     for f in facts:
         grade(table, f)
-    results["grade_us_per_incident"] = round((time.perf_counter() - start) / N * 1e6, 2)
+    results["grade_us_per_incident"] = round((time.perf_counter() - start) / size * 1e6, 2)
     worst_pass, assess_ms = results["deadline_pass_ms"], results["assess_ms"]
     log(f"    worst deadline pass {worst_pass} ms, assessment {assess_ms} ms")
     ordered = {

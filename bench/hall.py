@@ -15,12 +15,16 @@ controller, and a liaison's field window.
 
 Baseline in the same run: ``raw_roundtrip_p95_ms`` — one Emergency acknowledged by the hub
 over a bare DEALER socket (no outbox, no picture, no window): what the path costs before
-anything of ours is added. Last line: a JSON object of figures.
+anything of ours is added.
+
+A refusal of anything sent (by the halls, the unit, the liaison or the background devices),
+or a change not shown in 20 s, ends the benchmark at once (exit status 1, the hub's code and
+reason). ``--smoke``: 3 samples per figure, 50 units and 1 MB photos. Last line: a JSON
+object of figures.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import statistics
@@ -31,12 +35,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench import common
 from bench.calib import calib_loop_s
+from bench.common import BenchFailure, Refusals, accepted, log, parser, refused
 from bench.field import _bundle
 
-
-def log(msg: str) -> None:
-    print(f"[bench] {msg}", file=sys.stderr, flush=True)
+PHOTO_BYTES = 20 * 1000 * 1000
 
 
 def pct(values: list[float], q: int) -> float:
@@ -47,9 +51,12 @@ def pct(values: list[float], q: int) -> float:
 
 class Watch:
     """Records when a condition first holds after an event (checked when the watched
-    widget redraws, so the figure is when the person would see it)."""
+    widget redraws, so the figure is when the person would see it). A refusal of what
+    ``refusals`` watch ends the wait, and the benchmark."""
 
-    def __init__(self) -> None:
+    def __init__(self, refusals: Refusals, what: str) -> None:
+        self.refusals = refusals
+        self.what = what
         self.t0 = 0.0
         self.seen: float | None = None
         self.check: Callable[[], bool] = lambda: False
@@ -62,11 +69,8 @@ class Watch:
             self.seen = time.perf_counter()
 
     async def wait(self, timeout: float = 20.0) -> float:
-        deadline = time.monotonic() + timeout
-        while self.seen is None:
-            if time.monotonic() > deadline:
-                raise TimeoutError("not shown in time")
-            await asyncio.sleep(0.002)
+        await self.refusals.until(lambda: self.seen is not None, timeout, self.what, step=0.002)
+        assert self.seen is not None
         return (self.seen - self.t0) * 1000
 
 
@@ -96,7 +100,9 @@ async def _raw_roundtrip(bundle: dict[str, str], n: int) -> list[float]:
         t0 = time.perf_counter()
         s.send(encode(msg))
         while s.poll(5000):
-            if getattr(decode_reply(s.recv()), "ref", None) == msg.id:
+            reply = decode_reply(s.recv())
+            if getattr(reply, "ref", None) == msg.id:
+                refused(reply, "an Emergency on the bare socket")
                 return (time.perf_counter() - t0) * 1000
         return None
 
@@ -141,22 +147,34 @@ async def _load(client: Any, units: int, stop: asyncio.Event) -> None:
         await asyncio.sleep(max(0.0, 1.0 - (time.monotonic() - t0)))
 
 
-async def _uploads(client: Any, stop: asyncio.Event, done: list[int]) -> None:
-    """A 20 MB photo, again and again, until told to stop."""
+async def _uploads(client: Any, stop: asyncio.Event, done: list[int], size: int) -> None:
+    """A photo of ``size`` bytes, again and again, until told to stop.
+
+    Raises:
+        BenchFailure: the hub refused a chunk.
+    """
     import os
 
-    from shared.client import upload
+    from shared.client import UploadError, upload
 
-    photo = bytearray(os.urandom(20 * 1000 * 1000))
+    photo = bytearray(os.urandom(size))
     while not stop.is_set():
         photo[:8] = len(done).to_bytes(8, "big")  # a new photo each time (the hub dedupes)
-        await upload(client, bytes(photo), name="scene.jpg", media_type="image/jpeg", timeout=300)
+        try:
+            await upload(
+                client, bytes(photo), name="scene.jpg", media_type="image/jpeg", timeout=300
+            )
+        except UploadError as exc:
+            raise BenchFailure(f"a photo upload refused by the hub: {exc}") from None
         done.append(1)
 
 
-def _background(load: Any, uploader: Any, root: str, units: int, out: Any, stop: Any) -> None:
+@common.child
+def _background(
+    load: Any, uploader: Any, root: str, units: int, photo_bytes: int, out: Any, stop: Any
+) -> None:
     """The other devices' traffic, in a process of its own (as on other machines): the
-    units reporting at 1 Hz and photos uploading until ``stop`` is set."""
+    units reporting at 1 Hz and photos uploading until ``stop`` is set. A refusal ends it."""
     from shared.client import HubClient
 
     async def run() -> None:
@@ -164,27 +182,35 @@ def _background(load: Any, uploader: Any, root: str, units: int, out: Any, stop:
             HubClient(load, Path(root) / "load.db", window=5000) as lc,
             HubClient(uploader, Path(root) / "upload.db") as uc,
         ):
+            refusals = Refusals(lc, uc)
             await lc.wait_online(20)
             await uc.wait_online(20)
             done = asyncio.Event()
             uploaded: list[int] = []
             tasks = [
                 asyncio.ensure_future(_load(lc, units, done)),
-                asyncio.ensure_future(_uploads(uc, done, uploaded)),
+                asyncio.ensure_future(_uploads(uc, done, uploaded, photo_bytes)),
             ]
             out.put("running")
             while not stop.is_set():
+                refusals.check()
+                for t in tasks:
+                    if t.done() and (exc := t.exception()) is not None:
+                        raise exc  # an upload refused (BenchFailure), or worse
                 await asyncio.sleep(0.1)
             done.set()
             for t in tasks:
                 t.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            refusals.check()
             out.put(len(uploaded))
 
     asyncio.run(run())
 
 
-async def _scenario(root: Path, n: int, units: int) -> dict[str, Any]:
+async def _scenario(
+    root: Path, n: int, units: int, photo_bytes: int = PHOTO_BYTES, settle_s: float = 3.0
+) -> dict[str, Any]:
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
 
@@ -196,6 +222,7 @@ async def _scenario(root: Path, n: int, units: int) -> dict[str, Any]:
     from shared.field.sos import SosController
     from shared.protocol import EmergencyAck, IncidentDeclare
 
+    refusals = Refusals()
     hub = HubUnderTest(root)
     hub.start()
     out: dict[str, Any] = {}
@@ -216,7 +243,7 @@ async def _scenario(root: Path, n: int, units: int) -> dict[str, Any]:
         halls = []
         for name in ("hall-1", "hall-2"):
             picture = SituationPicture()
-            client = HubClient(b[name], root / f"{name}.db")  # type: ignore[arg-type]
+            client = refusals.watch(HubClient(b[name], root / f"{name}.db"))  # type: ignore[arg-type]
             replica = Replica(b[name])  # type: ignore[arg-type]
             replica.listeners.append(picture.on_update)
             await client.start()
@@ -234,10 +261,11 @@ async def _scenario(root: Path, n: int, units: int) -> dict[str, Any]:
             window.resize(1920, 1080)
             window.show()
             halls.append((client, replica, picture, window))
-        field = HubClient(b["fire-7"], root / "fire-7.db")  # type: ignore[arg-type]
+        field = refusals.watch(HubClient(b["fire-7"], root / "fire-7.db"))  # type: ignore[arg-type]
         await field.start()
         sos = SosController(field, callsign="消防七中队")
         session = FieldSession(b["liaison-fire"], root / "desk")
+        refusals.watch(session.client)
         await session.start()
         desk = QtFieldWindow(session)
         desk.show()
@@ -246,7 +274,7 @@ async def _scenario(root: Path, n: int, units: int) -> dict[str, Any]:
         await asyncio.sleep(1.0)  # the snapshots are in
 
         bar = halls[0][3].alarms
-        shown = Watch()
+        shown = Watch(refusals, "the SOS on the alarm bar, or gone from it")
         _after(bar, "refresh", shown.poke)
 
         async def sos_round() -> list[float]:
@@ -266,39 +294,45 @@ async def _scenario(root: Path, n: int, units: int) -> dict[str, Any]:
         out["sos_to_alarm_p50_ms"] = pct(quiet, 50)
         out["sos_to_alarm_p95_ms"] = pct(quiet, 95)
 
-        log(f"the same with {units} units at 1 Hz and a 20 MB photo uploading")
+        log(f"the same with {units} units at 1 Hz and {photo_bytes / 1e6:g} MB photos uploading")
         import multiprocessing as mp
 
         spawn = mp.get_context("spawn")
         q, stop = spawn.Queue(), spawn.Event()
         proc = spawn.Process(
-            target=_background, args=(b["load-1"], b["upload-1"], str(root), units, q, stop)
+            target=_background,
+            args=(b["load-1"], b["upload-1"], str(root), units, photo_bytes, q, stop),
         )
         proc.start()
-        while q.empty():
-            await asyncio.sleep(0.05)
-        assert q.get() == "running"
-        await asyncio.sleep(3.0)  # the load is on before the measuring starts
+        refusals.children.append(proc)  # its refusals end the benchmark as ours do
+
+        async def background(what: str) -> Any:
+            """The background process's next word (its failure ends the benchmark)."""
+            while q.empty() and proc.exitcode is None:
+                await asyncio.sleep(0.05)
+            return common.get(q, [proc], 5, what)
+
+        assert await background("the background load started") == "running"
+        await asyncio.sleep(settle_s)  # the load is on before the measuring starts
         loaded = await sos_round()
         out["sos_to_alarm_under_load_p50_ms"] = pct(loaded, 50)
         out["sos_to_alarm_under_load_p95_ms"] = pct(loaded, 95)
         out["units_seen_by_hall"] = sum(1 for k in halls[0][2].units if k.startswith("LOAD-"))
         stop.set()
-        while q.empty():
-            await asyncio.sleep(0.05)
-        out["uploads_done_during_load"] = q.get()
-        proc.join(30)
+        out["uploads_done_during_load"] = await background("the background load's uploads")
+        common.join([proc], 30, "the background load")
+        refusals.children.remove(proc)
 
         log(f"declare in hall 1 → row on hall 2's board, {n} times")
         board = halls[1][3].incidents
-        on_board = Watch()
+        on_board = Watch(refusals, "the declared incident on hall 2's board")
         _after(board, "refresh", on_board.poke)
         declared = []
         for i in range(n):
             incident_id = f"BENCH-{i:03d}"
             on_board.arm(lambda i=incident_id: i in board.shown)
-            refusal = await act(
-                halls[0][0],
+            client = halls[0][0]
+            declare = client.make(
                 IncidentDeclare,
                 incident_id=incident_id,
                 title=f"基准测试事件 {i}",
@@ -306,7 +340,7 @@ async def _scenario(root: Path, n: int, units: int) -> dict[str, Any]:
                 lon=115.67,
                 type_code="fire",
             )
-            assert refusal is None, refusal
+            accepted(await client.submit_and_wait(declare, 10), f"declaring {incident_id}")
             declared.append(await on_board.wait())
         out["declare_to_board_p50_ms"] = pct(declared, 50)
         out["declare_to_board_p95_ms"] = pct(declared, 95)
@@ -314,14 +348,14 @@ async def _scenario(root: Path, n: int, units: int) -> dict[str, Any]:
         log(f"下达指令 clicked in hall 1 → the liaison window rings, {n} times")
         dispatch = halls[0][3].dispatch
         halls[0][3].tabs.setCurrentWidget(dispatch)
-        rings = Watch()
+        rings = Watch(refusals, "the order ringing in the liaison window")
         _after(desk, "_notify", rings.poke)
         rung = []
         for i in range(n):
             before = set(desk._notified)
             rings.arm(lambda before=before: len(desk._notified) > len(before))
-            while not dispatch.send.isEnabled():  # the previous order's answer is in
-                await asyncio.sleep(0.002)
+            # the previous order's answer is in
+            await refusals.until(dispatch.send.isEnabled, 20, "the dispatch board ready")
             dispatch.recipient.setCurrentText("liaison-fire")
             dispatch.text.setText(f"基准测试指令 {i}")
             rings.t0 = time.perf_counter()
@@ -342,11 +376,17 @@ async def _scenario(root: Path, n: int, units: int) -> dict[str, Any]:
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(prog="bench.hall")
-    parser.add_argument("--sos", type=int, default=30, help="samples per figure")
-    parser.add_argument("--units", type=int, default=1000)
-    args = parser.parse_args()
+def main(argv: list[str] | None = None) -> None:
+    ap = parser("hall")
+    ap.add_argument("--sos", type=int, default=30, help="samples per figure")
+    ap.add_argument("--units", type=int, default=1000)
+    args = ap.parse_args(argv)
+    if args.smoke:
+        args.sos, args.units = 3, 50
+    common.run(lambda: _main(args))
+
+
+def _main(args: Any) -> None:
     import qasync
     from PySide6.QtWidgets import QApplication
 
@@ -357,7 +397,8 @@ def main() -> None:
     asyncio.set_event_loop(loop)
     calib = calib_loop_s()
     with tempfile.TemporaryDirectory() as tmp, loop:
-        out = loop.run_until_complete(_scenario(Path(tmp), args.sos, args.units))
+        size, settle = (1000 * 1000, 1.0) if args.smoke else (PHOTO_BYTES, 3.0)
+        out = loop.run_until_complete(_scenario(Path(tmp), args.sos, args.units, size, settle))
     out["samples"] = args.sos
     out["units"] = args.units
     out["calib_loop_s"] = calib

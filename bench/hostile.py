@@ -12,13 +12,16 @@
    absorbs, whether it stays up, and the others' latency meanwhile.
 4. Fuzzing: ``python -m fuzz`` over every target for ``--fuzz-seconds`` each.
 
+A refusal of what the two well-behaved units send ends the benchmark at once (exit status 1,
+the hub's code and reason); the floods' answers are not read. ``--smoke``: 1.5 s phases and
+100 fuzzing inputs per target.
+
 Last line: {"garbage_frames_per_s", "others_ack_p95_ms", "baseline_ack_p95_ms",
 "sos_ack_p95_ms_under_flood", "fuzz_execs", "fuzz_crashes", ...}.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import multiprocessing as mp
 import os
@@ -34,13 +37,11 @@ from typing import Any
 
 import zmq
 
+from bench import common
 from bench.backbone import HubUnderTest, _client_socket, payloads
 from bench.calib import calib_loop_s
+from bench.common import BenchFailure, log, parser, refused
 from shared.protocol import Emergency, PositionReport, decode_reply, encode, new_id
-
-
-def log(msg: str) -> None:
-    print(f"[bench] {msg}", file=sys.stderr, flush=True)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -49,8 +50,10 @@ def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
+@common.child
 def _measure(b: dict[str, str], kind: str, every_s: float, seconds: float, out: Any) -> None:
-    """A well-behaved peer: one message, wait for its answer, repeat; latencies in ms."""
+    """A well-behaved peer: one message, wait for its answer, repeat; latencies in ms. A
+    refusal ends it."""
     ctx = zmq.Context()
     s = _client_socket(ctx, zmq.DEALER, b)
     s.connect(b["request"])
@@ -81,6 +84,7 @@ def _measure(b: dict[str, str], kind: str, every_s: float, seconds: float, out: 
                 break
             reply = decode_reply(s.recv())
             if getattr(reply, "ref", None) == msg.id:
+                refused(reply, f"{b['name']}'s {kind} message")
                 lat.append((time.perf_counter() - t0) * 1000)
                 break
         time.sleep(max(0.0, every_s - (time.perf_counter() - t0)))
@@ -89,6 +93,7 @@ def _measure(b: dict[str, str], kind: str, every_s: float, seconds: float, out: 
     out.put({"kind": kind, "lat": lat, "lost": lost})
 
 
+@common.child
 def _flood(b: dict[str, str], mode: str, seconds: float, out: Any) -> None:
     """Send as fast as possible: valid position reports, or garbage; count what was sent."""
     if os.environ.get("HOSTILE_NICE"):
@@ -146,9 +151,8 @@ def _phase(
         time.sleep(1.0)  # the flood is on before the measuring starts
     for p in procs[:2]:
         p.start()
-    results = [q.get(timeout=seconds + 120) for _ in procs]
-    for p in procs:
-        p.join(30)
+    results = [common.get(q, procs, seconds + 120, "the peers' figures") for _ in procs]
+    common.join(procs, 30, "the peers")
     out: dict[str, Any] = {}
     for r in results:
         if "sent" in r:
@@ -163,11 +167,18 @@ def _peers(hub: HubUnderTest) -> dict[str, dict[str, str]]:
     return {n: hub.bundle(n) for n in ("good", "sos", "flood", "attacker")}
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
+def main(argv: list[str] | None = None) -> None:
+    ap = parser("hostile")
     ap.add_argument("--seconds", type=float, default=8.0, help="per phase")
     ap.add_argument("--fuzz-seconds", type=float, default=20.0, help="per fuzz target")
-    args = ap.parse_args()
+    ap.add_argument("--fuzz-runs", type=int, default=0, help="inputs per fuzz target (0: any)")
+    args = ap.parse_args(argv)
+    if args.smoke:
+        args.seconds, args.fuzz_seconds, args.fuzz_runs = 1.5, 1.0, 100
+    common.run(lambda: _main(args))
+
+
+def _main(args: Any) -> None:
     res: dict[str, Any] = {"cores": os.cpu_count(), "calib_loop_s": calib_loop_s()}
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "a").mkdir()
@@ -222,13 +233,17 @@ def main() -> None:
     )
     res["samples"] = sum(len(p["position"]["lat"]) for p in (base, valid, garbage, uncut))
     log("4/4 fuzzing every target")
+    runs = ["--runs", str(args.fuzz_runs), "--seed", "7"] if args.fuzz_runs else []
     fz = subprocess.run(
-        [sys.executable, "-m", "fuzz", "--seconds", str(args.fuzz_seconds)],
+        [sys.executable, "-m", "fuzz", "--seconds", str(args.fuzz_seconds), *runs],
         capture_output=True,
         text=True,
         timeout=3600,
     )
-    summary = json.loads(fz.stdout.strip().splitlines()[-1])
+    lines = fz.stdout.strip().splitlines()
+    if not lines or not lines[-1].startswith("{"):
+        raise BenchFailure(f"fuzzing gave no figures (status {fz.returncode}): {fz.stderr[-500:]}")
+    summary = json.loads(lines[-1])
     res["fuzz_execs"] = summary["fuzz_execs"]
     res["fuzz_crashes"] = summary["fuzz_crashes"]
     res["fuzz"] = {

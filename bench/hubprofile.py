@@ -8,13 +8,15 @@ cost per message, and once under cProfile, for how that cost divides between the
 the pipeline (the profiler inflates small Python calls, so the shares are a guide and the
 per-message figures come from the plain run).
 
+A refusal of anything sent ends the benchmark at once (exit status 1, the hub's code and
+reason). ``--smoke``: 1,000 position reports and 100 situation reports.
+
 Last line: {"positions_us_per_msg", "reports_us_per_msg", "positions_share", "reports_share",
 "calib_loop_s", ...}; the shares are the fraction of the hub thread's profiled time per part.
 """
 
 from __future__ import annotations
 
-import argparse
 import cProfile
 import json
 import multiprocessing as mp
@@ -26,8 +28,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.backbone import _blast, log, payloads
+from bench import common
+from bench.backbone import _blast, payloads
 from bench.calib import calib_loop_s
+from bench.common import log, parser
 from shared.config import HubConfig
 from shared.hub import Hub
 from shared.identity import Endpoints, enroll, load_or_create_hub_keys
@@ -123,20 +127,23 @@ def _burst(root: Path, frames: list[bytes], role: str, profile: bool) -> dict[st
     hub = _ProfiledHub(HubConfig(request_port=0, publish_port=0, snapshot_port=0), data, engine)
     hub.profile_next = profile
     endpoints = hub.start()
-    sender = {
-        "name": "bench",
-        "hub": hub_key,
-        "public": bundle.keys.public,
-        "secret": bundle.keys.secret,
-        **endpoints.as_dict(),
-    }
-    out: Any = mp.get_context("spawn").Queue()
-    blaster = mp.get_context("spawn").Process(target=_blast, args=(sender, frames, out))
-    blaster.start()
-    result = out.get(timeout=900)
-    blaster.join()
-    hub.stop()
-    engine.dispose()
+    try:
+        sender = {
+            "name": "bench",
+            "hub": hub_key,
+            "public": bundle.keys.public,
+            "secret": bundle.keys.secret,
+            **endpoints.as_dict(),
+        }
+        out: Any = mp.get_context("spawn").Queue()
+        blaster = mp.get_context("spawn").Process(target=_blast, args=(sender, frames, out))
+        blaster.start()
+        what = f"the acknowledgements of the {role}'s burst"
+        result: dict[str, Any] = common.get(out, [blaster], 900, what)
+        common.join([blaster], 30, "the sender")
+    finally:
+        hub.stop()
+        engine.dispose()
     result["hub_cpu_s"] = hub.cpu_end - hub.cpu_start
     result["profile"] = hub.profile
     return result
@@ -179,11 +186,17 @@ def _shares(profile: cProfile.Profile) -> tuple[dict[str, float], list[tuple[str
     ]
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
+def main(argv: list[str] | None = None) -> None:
+    ap = parser("hubprofile")
     ap.add_argument("--positions", type=int, default=100_000)
     ap.add_argument("--reports", type=int, default=10_000)
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
+    if args.smoke:
+        args.positions, args.reports = 1000, 100
+    common.run(lambda: _main(args))
+
+
+def _main(args: Any) -> None:
     results: dict[str, Any] = {"calib_loop_s": calib_loop_s()}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

@@ -15,6 +15,9 @@ under Xvfb, the offline page), which sends batches at most every 50 ms. Measured
   whether the built page was already in the user cache (it is after the first start);
 * ``rss_mib`` — resident memory of this process plus its QtWebEngine processes.
 
+A refusal of what the sender sends, or a page that never shows it all, ends the benchmark at
+once (exit status 1, the hub's code and reason). ``--smoke``: 200 incidents, 50 units, 3 s.
+
 Last line: {"marker_p95_ms", "fps", "map_ready_s", "rss_mib", ...}.
 """
 
@@ -35,7 +38,9 @@ from typing import Any
 
 import psutil
 
+from bench import common
 from bench.calib import calib_loop_s
+from bench.common import BenchFailure, Refusals, log, parser
 
 UNITS = 1000
 INCIDENTS = 10_000
@@ -57,12 +62,10 @@ def _bundle_from(d: dict[str, Any]) -> Any:
     )
 
 
-def log(msg: str) -> None:
-    print(f"[bench] {msg}", file=sys.stderr, flush=True)
-
-
-def _sender(bundle: dict[str, Any], go: Any, seconds: float, incidents: int) -> None:
-    """Fill the hub with incidents, then move the units at 1 Hz until told to stop."""
+@common.child
+def _sender(bundle: dict[str, Any], go: Any, seconds: float, incidents: int, n_units: int) -> None:
+    """Fill the hub with incidents, then move the units at 1 Hz until told to stop. A
+    refusal ends it."""
     from shared.client import HubClient
     from shared.geo import county_seats
     from shared.protocol import IncidentDeclare, PositionReport
@@ -72,6 +75,7 @@ def _sender(bundle: dict[str, Any], go: Any, seconds: float, incidents: int) -> 
         b = _bundle_from(bundle)
         with tempfile.TemporaryDirectory() as tmp:
             async with HubClient(b, Path(tmp) / "s.db", window=5000) as c:
+                refusals = Refusals(c)
                 await c.wait_online(20)
                 import random
 
@@ -88,7 +92,7 @@ def _sender(bundle: dict[str, Any], go: Any, seconds: float, incidents: int) -> 
                     for i in range(incidents)
                 ]
                 await c.submit(*batch)
-                units = make_units("U", UNITS, seed=11)
+                units = make_units("U", n_units, seed=11)
                 seats = county_seats()
                 await c.submit(
                     *(
@@ -104,7 +108,7 @@ def _sender(bundle: dict[str, Any], go: Any, seconds: float, incidents: int) -> 
                         for u in units
                     )
                 )
-                await c.drain(120)
+                await refusals.until(lambda: not c.queued(), 120, "the incidents and units stored")
                 go.set()  # the picture is filled: the hall may start
                 await asyncio.to_thread(go.wait)
                 end = time.monotonic() + seconds
@@ -131,8 +135,9 @@ def _sender(bundle: dict[str, Any], go: Any, seconds: float, incidents: int) -> 
                                 )
                             )
                         await c.submit(*msgs)
+                        refusals.check()
                         await asyncio.sleep(max(0.0, tick + (_slice + 1) * 0.1 - time.monotonic()))
-                await c.drain(30)
+                await refusals.until(lambda: not c.queued(), 30, "the last positions stored")
 
     asyncio.run(run())
 
@@ -169,7 +174,7 @@ def _memory_mib() -> dict[str, float]:
     return out
 
 
-def _hall(bundle_dict: dict[str, Any], naive: bool, seconds: float) -> dict[str, Any]:
+def _hall(bundle_dict: dict[str, Any], naive: bool, units: int, incidents: int) -> dict[str, Any]:
     """Run the hall side in this process; returns its figures. Qt and the map are imported
     here, for the first time in this process: the start is cold."""
     t0 = time.time()
@@ -233,14 +238,19 @@ def _hall(bundle_dict: dict[str, Any], naive: bool, seconds: float) -> dict[str,
     async def main() -> None:
         await replica.start()
         await asyncio.wait_for(replica.synced.wait(), 120)
+        deadline = time.monotonic() + 180
         while not view.page_ready:
+            if time.monotonic() > deadline:
+                raise BenchFailure("the map page did not load in 180 s")
             await asyncio.sleep(0.01)
         # Ready = the page applied everything the picture holds.
         while True:
             counts = await _js(view, "JSON.stringify(hall.counts())")
             c = json.loads(counts)
-            if c["units"] >= UNITS and c["incidents"] >= INCIDENTS:
+            if c["units"] >= units and c["incidents"] >= incidents:
                 break
+            if time.monotonic() > deadline:
+                raise BenchFailure(f"the map shows {c} of {units} units, {incidents} incidents")
             await asyncio.sleep(0.05)
         out["map_ready_s"] = round(time.time() - t0, 2)
         out["page_cached"] = page_cached
@@ -266,26 +276,31 @@ async def _js(view: Any, script: str) -> Any:
     return await fut
 
 
-def _phase(hub: Any, naive: bool, seconds: float) -> dict[str, Any]:
+def _phase(hub: Any, naive: bool, size: tuple[int, int, float]) -> dict[str, Any]:
     """One run of the moving phase with a fresh sender; in a child process so the cold start
-    is cold and the two variants do not share a browser."""
+    is cold and the two variants do not share a browser. ``size``: units, incidents and
+    seconds of moving."""
     ctx = mp.get_context("spawn")
     q = ctx.Queue()
-    p = ctx.Process(target=_phase_child, args=(hub.bundle_dicts, naive, seconds, q))
+    p = ctx.Process(target=_phase_child, args=(hub.bundle_dicts, naive, size, q))
     p.start()
-    result = q.get(timeout=600)
-    p.join(60)
+    result = common.get(q, [p], 600, "the hall's figures")
+    common.join([p], 60, "the hall")
     return result  # type: ignore[no-any-return]
 
 
-def _phase_child(bundles: dict[str, Any], naive: bool, seconds: float, q: Any) -> None:
+@common.child
+def _phase_child(
+    bundles: dict[str, Any], naive: bool, size: tuple[int, int, float], q: Any
+) -> None:
+    units, incidents, seconds = size
     ctx = mp.get_context("spawn")
     go = ctx.Event()
-    sender = ctx.Process(target=_sender, args=(bundles["sim"], go, seconds, INCIDENTS))
+    sender = ctx.Process(target=_sender, args=(bundles["sim"], go, seconds, incidents, units))
     sender.start()
-    go.wait(300)  # the hub holds the incidents and units
+    common.wait_event(go, [sender], 300, "the hub filled")  # incidents and units held
     go.clear()
-    hall = _hall(bundles["hall"], naive, seconds)
+    hall = _hall(bundles["hall"], naive, units, incidents)
     loop, view, out = hall["loop"], hall["view"], hall["out"]
     fps: list[float] = []
 
@@ -295,8 +310,10 @@ def _phase_child(bundles: dict[str, Any], naive: bool, seconds: float, q: Any) -
         go.set()
         end = time.monotonic() + seconds
         while time.monotonic() < end:
-            await asyncio.sleep(2.0)
+            await asyncio.sleep(min(2.0, seconds))
             fps.append(float(await _js(view, "hall.fps()")))
+            if sender.exitcode:
+                raise BenchFailure(f"the sender ended with exit status {sender.exitcode}")
         hall["measuring"]["on"] = False
         out.update(_memory_mib())
         heap = await _js(view, "performance.memory ? performance.memory.usedJSHeapSize : -1")
@@ -304,8 +321,10 @@ def _phase_child(bundles: dict[str, Any], naive: bool, seconds: float, q: Any) -
         await hall["replica"].aclose()
 
     loop.run_until_complete(move())
-    sender.join(120)
+    common.join([sender], 120, "the sender")
     lat = hall["latencies"]
+    if not lat:
+        raise BenchFailure(f"no marker moved on the map in {seconds:g} s")
     out["samples"] = len(lat)
     out["p50"] = round(statistics.median(lat), 1) if lat else None
     out["p95"] = round(statistics.quantiles(lat, n=100, method="inclusive")[94], 1) if lat else None
@@ -335,7 +354,13 @@ class _Hub:
         self.inner.stop()
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    args = parser("map").parse_args(argv)
+    common.run(lambda: _main((50, 200, 3.0) if args.smoke else (UNITS, INCIDENTS, MOVE_S)))
+
+
+def _main(size: tuple[int, int, float]) -> None:
+    units, incidents, seconds = size
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for naive in (False, True):
@@ -345,8 +370,8 @@ def main() -> None:
             hub.start()
             try:
                 label = "naive (one call per unit)" if naive else "batched (one call per 50 ms)"
-                log(f"{label}: {INCIDENTS} incidents, {UNITS} units at 1 Hz for {MOVE_S:.0f} s")
-                r = _phase(hub, naive, MOVE_S)
+                log(f"{label}: {incidents} incidents, {units} units at 1 Hz for {seconds:g} s")
+                r = _phase(hub, naive, size)
             finally:
                 hub.stop()
             log(f"    p50 {r['p50']} ms, p95 {r['p95']} ms, {r['fps']} fps, {r['samples']} fixes")
@@ -367,9 +392,9 @@ def main() -> None:
                     batches=r["batches"],
                 )
     results.update(
-        units=UNITS,
-        incidents=INCIDENTS,
-        move_s=MOVE_S,
+        units=units,
+        incidents=incidents,
+        move_s=seconds,
         cores=os.cpu_count(),
         calib_loop_s=calib_loop_s(),
     )

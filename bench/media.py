@@ -13,6 +13,10 @@
 - ``ptt_grant_p95_ms``: a push-to-talk request to the requester seeing itself as talker in
   its own replica of the hub's picture (target ≤ 100 ms); baseline: a ping round trip to
   the same hub (``ping_p95_ms``).
+
+A refusal of anything the viewers or the talkers send, or a picture that never arrives, ends
+the benchmark at once (exit status 1, the hub's code and reason). ``--smoke``: 2 s of 640x360
+glass to glass, 1 s fan-out windows at 320x180, 8 push-to-talk rounds.
 """
 
 from __future__ import annotations
@@ -30,15 +34,28 @@ from pathlib import Path
 from typing import Any
 
 from bench.calib import calib_loop_s
+from bench.common import BenchFailure, Refusals, accepted, log, parser, refused, run
 
 G2G_SECONDS = 20.0
+G2G_SIZE = "1280x720"
 FANOUT_SECONDS = 10.0
 FANOUT_SIZE = "640x360"
 PTT_ROUNDS = 200
+SETTLE_S = (2.0, 3.0)
+"""Before measuring: the first keyframe and the jitter buffer (glass to glass); the
+sessions' start (fan-out)."""
 
 
-def log(msg: str) -> None:
-    print(f"[bench] {msg}", file=sys.stderr, flush=True)
+class Sizes:
+    """How long and how big each part runs (``--smoke``: tiny)."""
+
+    def __init__(self, smoke: bool) -> None:
+        self.g2g_s, self.g2g_size = (2.0, "640x360") if smoke else (G2G_SECONDS, G2G_SIZE)
+        self.fanout_s, self.fanout_size = (
+            (1.0, "320x180") if smoke else (FANOUT_SECONDS, FANOUT_SIZE)
+        )
+        self.ptt_rounds = 8 if smoke else PTT_ROUNDS
+        self.settle_s = (1.0, 1.0) if smoke else SETTLE_S
 
 
 def _bundle(hub: Any, root: Path, name: str, role: str) -> tuple[Any, Path]:
@@ -60,7 +77,8 @@ def _bundle(hub: Any, root: Path, name: str, role: str) -> tuple[Any, Path]:
 
 
 class Source:
-    """A ``field-unit media`` process."""
+    """A ``field-unit media`` process; as a context manager, stopped at the end of the
+    block (its last ``summary`` event kept in :attr:`summary`)."""
 
     def __init__(self, bundle_file: Path, root: Path, *args: str) -> None:
         self.proc = subprocess.Popen(
@@ -87,7 +105,8 @@ class Source:
             if event.get("event") == "ready":
                 break
         else:
-            raise RuntimeError("field-unit media exited before it was ready")
+            self.proc.wait(30)
+            raise BenchFailure(f"field-unit media ended (status {self.proc.returncode}) unready")
 
     def cpu_s(self) -> float:
         import psutil
@@ -103,14 +122,21 @@ class Source:
                 self.events.append(json.loads(line))
         return next((e for e in reversed(self.events) if e.get("event") == "summary"), {})
 
+    def __enter__(self) -> Source:
+        return self
 
-async def _viewer(bundle: Any, root: Path, name: str) -> tuple[Any, Any, Any, list[Any]]:
+    def __exit__(self, *exc: object) -> None:
+        self.summary = self.stop()
+
+
+async def _viewer(bundle: Any, root: Path, name: str) -> tuple[Any, Any, Any, list[Any], Refusals]:
     from shared.client import HubClient, Replica
     from shared.media.agent import MediaAgent
     from shared.media.sources import LocalMedia
 
     streams: list[Any] = []
     client = HubClient(bundle, root / f"{name}-{time.monotonic_ns()}.db")
+    refusals = Refusals(client)
     await client.start()
     replica = Replica(bundle, topics=("media",))
     await replica.start()
@@ -119,7 +145,7 @@ async def _viewer(bundle: Any, root: Path, name: str) -> tuple[Any, Any, Any, li
         client, replica, LocalMedia.open("none", "synthetic"), on_stream=streams.append
     )
     agent.start()
-    return client, replica, agent, streams
+    return client, replica, agent, streams, refusals
 
 
 async def _close(client: Any, replica: Any, agent: Any) -> None:
@@ -128,30 +154,32 @@ async def _close(client: Any, replica: Any, agent: Any) -> None:
     await client.aclose()
 
 
-async def _g2g(bundle: Any, root: Path, unit: str) -> dict[str, Any]:
+async def _g2g(bundle: Any, root: Path, unit: str, sz: Sizes) -> dict[str, Any]:
     from shared.media.meter import VideoMeter, VoiceMeter, percentile
 
-    client, replica, agent, streams = await _viewer(bundle, root, "g2g")
+    client, replica, agent, streams, refusals = await _viewer(bundle, root, "g2g")
     try:
-        session = await agent.watch(unit, label="bench")
-        await asyncio.wait_for(session.connected.wait(), 30)
-        while len(streams) < 2:
-            await asyncio.sleep(0.05)
+        session = await refusals.within(agent.watch(unit, label="bench"), 30, "a session")
+        await refusals.within(session.connected.wait(), 30, "the session connected")
+        await refusals.until(lambda: len(streams) >= 2, 30, "video and voice streams")
         vm, am = VideoMeter(), VoiceMeter()
         tasks = [asyncio.ensure_future(vm.run(s.track)) for s in streams if s.kind == "video"]
         tasks += [asyncio.ensure_future(am.run(s.track)) for s in streams if s.kind == "audio"]
-        await asyncio.sleep(2)  # the first keyframe, the jitter buffer settling
+        await asyncio.sleep(sz.settle_s[0])  # the first keyframe, the jitter buffer settling
         vm.delays_ms.clear()
         am.delays_ms.clear()
-        await asyncio.sleep(G2G_SECONDS)
+        await asyncio.sleep(sz.g2g_s)
         for t in tasks:
             t.cancel()
+        refusals.check()
+        if not vm.delays_ms:
+            raise BenchFailure(f"no picture arrived in {sz.g2g_s:g} s ({vm.frames} frames)")
         await agent.end(session.session_id, "bench done")
     finally:
         await _close(client, replica, agent)
     return {
         "frames": vm.frames,
-        "fps": round(vm.frames / (G2G_SECONDS + 2), 1),
+        "fps": round(vm.frames / (sz.g2g_s + sz.settle_s[0]), 1),
         "sizes": vm.sizes,
         "unreadable": vm.unreadable,
         "p50": round(percentile(vm.delays_ms, 0.5) or -1, 1),
@@ -161,8 +189,10 @@ async def _g2g(bundle: Any, root: Path, unit: str) -> dict[str, Any]:
     }
 
 
-async def _fanout(bundle: Any, root: Path, unit: str, source: Source) -> dict[str, float]:
-    client, replica, agent, streams = await _viewer(bundle, root, "fan")
+async def _fanout(
+    bundle: Any, root: Path, unit: str, source: Source, sz: Sizes
+) -> dict[str, float]:
+    client, replica, agent, streams, refusals = await _viewer(bundle, root, "fan")
     from shared.media.station import _drain
 
     drains: list[asyncio.Task[None]] = []
@@ -171,19 +201,25 @@ async def _fanout(bundle: Any, root: Path, unit: str, source: Source) -> dict[st
     async def open_sessions(n: int) -> None:
         nonlocal seen
         for _ in range(n):
-            s = await agent.watch(unit, label="fan", talk_back=False)
-            await asyncio.wait_for(s.connected.wait(), 30)
+            s = await refusals.within(
+                agent.watch(unit, label="fan", talk_back=False), 30, "a session"
+            )
+            await refusals.within(s.connected.wait(), 30, "a session connected")
         # the source has no microphone here: one video stream per session
-        while sum(1 for s in streams if s.kind == "video") < len(agent.sessions):
-            await asyncio.sleep(0.05)
+        await refusals.until(
+            lambda: sum(1 for s in streams if s.kind == "video") >= len(agent.sessions),
+            30,
+            "a video stream for every session",
+        )
         for s in streams[seen:]:
             drains.append(asyncio.ensure_future(_drain(s.track)))
         seen = len(streams)
 
     async def window() -> float:
-        await asyncio.sleep(3)  # settle
+        await asyncio.sleep(sz.settle_s[1])
         c0, t0 = source.cpu_s(), time.monotonic()
-        await asyncio.sleep(FANOUT_SECONDS)
+        await asyncio.sleep(sz.fanout_s)
+        refusals.check()
         return (source.cpu_s() - c0) / (time.monotonic() - t0)
 
     try:
@@ -202,14 +238,15 @@ async def _fanout(bundle: Any, root: Path, unit: str, source: Source) -> dict[st
     }
 
 
-async def _ptt(bundles: dict[str, Any], root: Path) -> dict[str, Any]:
+async def _ptt(bundles: dict[str, Any], root: Path, rounds: int) -> dict[str, Any]:
     from shared.client import HubClient, Replica
     from shared.media.meter import percentile
     from shared.protocol import FloorRequest, Ping
 
     clients, replicas = {}, {}
+    refusals = Refusals()
     for name, b in bundles.items():
-        clients[name] = HubClient(b, root / f"ptt-{name}.db")
+        clients[name] = refusals.watch(HubClient(b, root / f"ptt-{name}.db"))
         await clients[name].start()
         replicas[name] = Replica(b, topics=("talkgroup",))
         await replicas[name].start()
@@ -220,15 +257,15 @@ async def _ptt(bundles: dict[str, Any], root: Path) -> dict[str, Any]:
         return g.talker if g is not None else ""
 
     async def until(pred: Any) -> None:
-        while not pred():
-            await asyncio.sleep(0.0005)
+        await refusals.until(pred, 10, "the talker seen in the replica", step=0.0005)
 
     grants, preempts, pings = [], [], []
     try:
-        for c in clients.values():
-            await c.submit_and_wait(c.make(FloorRequest, group_id="bench-group", action="join"), 10)
+        for name, c in clients.items():
+            join = c.make(FloorRequest, group_id="bench-group", action="join")
+            accepted(await c.submit_and_wait(join, 10), f"{name} joining the talk group")
         u1, leader = clients["u1"], clients["leader"]
-        for _ in range(PTT_ROUNDS):
+        for _ in range(rounds):
             t0 = time.perf_counter()
             await u1.submit(u1.make(FloorRequest, group_id="bench-group", action="request"))
             await until(lambda: talker("u1") == "u1")
@@ -249,7 +286,7 @@ async def _ptt(bundles: dict[str, Any], root: Path) -> dict[str, Any]:
                 await u1.submit(u1.make(FloorRequest, group_id="bench-group", action="release"))
                 await until(lambda: talker("u1") == "")
             t0 = time.perf_counter()
-            await u1.request(u1.make(Ping), 5)
+            refused(await u1.request(u1.make(Ping), 5), "a ping")
             pings.append((time.perf_counter() - t0) * 1000)
     finally:
         for name in clients:
@@ -264,7 +301,12 @@ async def _ptt(bundles: dict[str, Any], root: Path) -> dict[str, Any]:
     }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    args = parser("media").parse_args(argv)
+    run(lambda: _main(Sizes(args.smoke)))
+
+
+def _main(sz: Sizes) -> None:
     from bench.backbone import HubUnderTest
 
     results: dict[str, Any] = {}
@@ -280,31 +322,29 @@ def main() -> None:
                 for n, r in (("u1", "field"), ("u2", "field"), ("leader", "leader"))
             }
 
-            log(f"720p30 glass to glass and voice, encode once ({G2G_SECONDS:.0f} s)")
-            src = Source(unit_file, root, "--size", "1280x720", "--measure")
-            g2g = asyncio.run(_g2g(hall, root, "unit-bench"))
-            back = src.stop()
+            g2g_size, fan_size = sz.g2g_size, sz.fanout_size
+            log(f"{g2g_size}@30 glass to glass and voice, encode once ({sz.g2g_s:g} s)")
+            with Source(unit_file, root, "--size", g2g_size, "--measure") as src:
+                g2g = asyncio.run(_g2g(hall, root, "unit-bench", sz))
+            back = src.summary
             log(f"encode once: {g2g}; the unit heard: {back}")
 
-            log("720p30 glass to glass, naive (aiortc encodes per peer)")
-            src = Source(unit_file, root, "--size", "1280x720", "--naive")
-            g2g_naive = asyncio.run(_g2g(hall, root, "unit-bench"))
-            src.stop()
+            log(f"{g2g_size}@30 glass to glass, naive (aiortc encodes per peer)")
+            with Source(unit_file, root, "--size", g2g_size, "--naive"):
+                g2g_naive = asyncio.run(_g2g(hall, root, "unit-bench", sz))
             log(f"naive: {g2g_naive}")
 
-            log(f"one source to 1 then 8 viewers at {FANOUT_SIZE}, encode once")
-            src = Source(unit_file, root, "--size", FANOUT_SIZE, "--mic", "none")
-            fan = asyncio.run(_fanout(hall, root, "unit-bench", src))
-            src.stop()
+            log(f"one source to 1 then 8 viewers at {fan_size}, encode once")
+            with Source(unit_file, root, "--size", fan_size, "--mic", "none") as src:
+                fan = asyncio.run(_fanout(hall, root, "unit-bench", src, sz))
             log(f"encode once: {fan}")
-            log(f"one source to 1 then 8 viewers at {FANOUT_SIZE}, naive")
-            src = Source(unit_file, root, "--size", FANOUT_SIZE, "--mic", "none", "--naive")
-            naive = asyncio.run(_fanout(hall, root, "unit-bench", src))
-            src.stop()
+            log(f"one source to 1 then 8 viewers at {fan_size}, naive")
+            with Source(unit_file, root, "--size", fan_size, "--mic", "none", "--naive") as src:
+                naive = asyncio.run(_fanout(hall, root, "unit-bench", src, sz))
             log(f"naive: {naive}")
 
-            log(f"push-to-talk floor grants ({PTT_ROUNDS} rounds)")
-            ptt_res = asyncio.run(_ptt(ptt, root))
+            log(f"push-to-talk floor grants ({sz.ptt_rounds} rounds)")
+            ptt_res = asyncio.run(_ptt(ptt, root, sz.ptt_rounds))
             log(f"ptt: {ptt_res}")
         finally:
             hub.stop()
@@ -323,7 +363,8 @@ def main() -> None:
         "voice_unit_to_hall_p95_ms": g2g["voice_p95"],
         "voice_hall_to_unit_p95_ms": back.get("voice_p95_ms"),
         "voice_tones": g2g["voice_n"] + int(back.get("voice_delays", 0)),
-        "fanout_size": FANOUT_SIZE,
+        "g2g_size": sz.g2g_size,
+        "fanout_size": sz.fanout_size,
         "fanout1_cores": fan["one_core"],
         "fanout8_cores": fan["eight_core"],
         "naive1_cores": naive["one_core"],

@@ -10,6 +10,9 @@
   relays) → the province's acknowledgement recorded in the hub's queue; 60 reports, one every
   150 ms, each on its own incident.
 
+A refusal ends the benchmark at once (exit status 1, with the reason): of a declaration or
+report by the hub, of an alert by the province. ``--smoke``: 100 alerts, 5 reports.
+
 Last line: {"alerts_per_s", "first_report_ack_p95_ms", ...}.
 """
 
@@ -26,13 +29,28 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.calib import calib_loop_s
+from bench.common import BenchFailure, accepted, log, parser, run
 
 N_ALERTS = 2000
 N_REPORTS = 60
 
 
-def log(msg: str) -> None:
-    print(f"[bench] {msg}", file=sys.stderr, flush=True)
+def _rejected(engine: object) -> None:
+    """End the benchmark when the province has rejected an alert (or the relay could not
+    build one: it is kept, never sent)."""
+    from sqlalchemy import select
+
+    from shared.store.models import RelayDelivery
+
+    d = RelayDelivery
+    with engine.connect() as conn:  # type: ignore[attr-defined]
+        row = conn.execute(
+            select(d.state, d.destination, d.last_error).where(
+                d.state.in_(("rejected", "quarantined"))
+            )
+        ).first()
+    if row is not None:
+        raise BenchFailure(f"an alert {row[0]} for {row[1]}: {row[2]}")
 
 
 def _start_sim(root: Path, pki: Path) -> tuple[subprocess.Popen[str], str]:
@@ -60,7 +78,9 @@ def _start_sim(root: Path, pki: Path) -> tuple[subprocess.Popen[str], str]:
     return proc, str(ready["url"])
 
 
-def _throughput(root: Path, pki: Path, url: str, results: dict[str, object]) -> None:
+def _throughput(
+    root: Path, pki: Path, url: str, results: dict[str, object], n_alerts: int = N_ALERTS
+) -> None:
     import aiohttp
 
     from shared.protocol.state import IncidentState, ReportState, Update, UpdateBatch
@@ -86,7 +106,7 @@ def _throughput(root: Path, pki: Path, url: str, results: dict[str, object]) -> 
             type_code="hazchem.leak",
             area=[(37.5, 115.6), (37.52, 115.6), (37.52, 115.62), (37.5, 115.62)],
         )
-        for i in range(N_ALERTS // 10)
+        for i in range(max(1, n_alerts // 10))
     ]
     relay.prime(incidents)
     batches = [
@@ -109,27 +129,33 @@ def _throughput(root: Path, pki: Path, url: str, results: dict[str, object]) -> 
                 )
             ],
         )
-        for n in range(N_ALERTS)
+        for n in range(n_alerts)
     ]
     t0 = time.perf_counter()
     events = [e for b in batches for e in relay.changes([b])]
     queued = relay.enqueue(events)
     t_queue = time.perf_counter() - t0
-    assert queued == N_ALERTS, queued
+    if queued != n_alerts:
+        raise BenchFailure(f"{queued} of {n_alerts} alerts queued")
     log(f"{queued} alerts built and queued in {t_queue:.2f} s; delivering")
 
     async def deliver() -> float:
         start = time.perf_counter()
-        sent = await relay.deliver_due()
+        try:
+            sent = await relay.deliver_due()
+        finally:
+            for t in relay.transports.values():
+                await t.aclose()
         took = time.perf_counter() - start
-        assert sent == N_ALERTS, sent
-        for t in relay.transports.values():
-            await t.aclose()
+        _rejected(engine)
+        if sent != n_alerts:
+            raise BenchFailure(f"{sent} of {n_alerts} alerts delivered")
         return took
 
     t_deliver = asyncio.run(deliver())
     states = {s for _, s, _ in relay.queue.deliveries("province")}
-    assert states == {"acknowledged"}, states
+    if states != {"acknowledged"}:
+        raise BenchFailure(f"deliveries to the province {sorted(states)}, not all acknowledged")
     docs = [d for _, d in _documents(engine)]
     sizes = [len(d) for d in docs]
 
@@ -138,19 +164,21 @@ def _throughput(root: Path, pki: Path, url: str, results: dict[str, object]) -> 
             start = time.perf_counter()
             for d in docs:
                 async with s.post(url, data=d, headers={"Content-Type": "application/xml"}) as r:
-                    await r.read()
-                    assert r.status == 200
+                    body = await r.read()
+                    if r.status != 200:
+                        why = body[:300].decode(errors="replace")
+                        raise BenchFailure(f"a raw POST refused by the province: {r.status} {why}")
             return time.perf_counter() - start
 
     t_raw = asyncio.run(
         raw()
     )  # every one a duplicate now: the simulator still parses and validates
     engine.dispose()
-    results["alerts_per_s"] = round(N_ALERTS / t_deliver, 1)
-    results["raw_alerts_per_s"] = round(N_ALERTS / t_raw, 1)
-    results["queue_alerts_per_s"] = round(N_ALERTS / t_queue, 1)
-    results["end_to_end_alerts_per_s"] = round(N_ALERTS / (t_queue + t_deliver), 1)
-    results["alerts"] = N_ALERTS
+    results["alerts_per_s"] = round(n_alerts / t_deliver, 1)
+    results["raw_alerts_per_s"] = round(n_alerts / t_raw, 1)
+    results["queue_alerts_per_s"] = round(n_alerts / t_queue, 1)
+    results["end_to_end_alerts_per_s"] = round(n_alerts / (t_queue + t_deliver), 1)
+    results["alerts"] = n_alerts
     results["document_bytes_median"] = int(statistics.median(sizes))
 
 
@@ -166,7 +194,9 @@ def _documents(engine: object) -> list[tuple[str, bytes]]:
     return [(r[0], r[1]) for r in rows]
 
 
-def _first_report(root: Path, pki: Path, url: str, results: dict[str, object]) -> None:
+def _first_report(
+    root: Path, pki: Path, url: str, results: dict[str, object], n_reports: int = N_REPORTS
+) -> None:
     from sqlalchemy import select
 
     from bench.backbone import HubUnderTest
@@ -203,7 +233,7 @@ def _first_report(root: Path, pki: Path, url: str, results: dict[str, object]) -
         async def run() -> None:
             async with HubClient(officer, root / "o.db") as c:
                 await c.wait_online(10)
-                for i in range(N_REPORTS):
+                for i in range(n_reports):
                     declare = c.make(
                         IncidentDeclare,
                         incident_id=f"B-{i:03d}",
@@ -213,7 +243,7 @@ def _first_report(root: Path, pki: Path, url: str, results: dict[str, object]) -
                         type_code="hazchem.leak",
                         division="131102",
                     )
-                    assert await c.submit_and_wait(declare, 10) is None
+                    accepted(await c.submit_and_wait(declare, 10), f"declaring B-{i:03d}")
                     report = c.make(
                         SituationReport,
                         incident_id=f"B-{i:03d}",
@@ -222,22 +252,25 @@ def _first_report(root: Path, pki: Path, url: str, results: dict[str, object]) -
                         text="已疏散周边群众",
                     )
                     submitted[report.id] = datetime.now(UTC)
-                    assert await c.submit_and_wait(report, 10) is None
+                    accepted(await c.submit_and_wait(report, 10), f"the 初报 on B-{i:03d}")
                     await asyncio.sleep(0.15)
 
         asyncio.run(run())
         engine = open_engine(sqlite_url(hub.data / "hub.db"))
         latencies: list[float] = []
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+        while True:
             with engine.connect() as conn:
                 rows = conn.execute(
                     select(RelayAlert.identifier, RelayDelivery.done_at)
                     .join(RelayDelivery, RelayDelivery.alert_seq == RelayAlert.seq)
                     .where(RelayDelivery.state == "acknowledged", RelayAlert.kind == "report")
                 ).all()
-            if len(rows) >= N_REPORTS:
+            if len(rows) >= n_reports:
                 break
+            _rejected(engine)
+            if time.monotonic() > deadline:
+                raise BenchFailure(f"{len(rows)} of {n_reports} reports acknowledged in 30 s")
             time.sleep(0.1)
         for identifier, done_at in rows:
             report_id = identifier.rsplit(".", 1)[1]
@@ -245,7 +278,7 @@ def _first_report(root: Path, pki: Path, url: str, results: dict[str, object]) -
         engine.dispose()
     finally:
         hub.stop()
-    results["first_reports"] = N_REPORTS
+    results["first_reports"] = n_reports
     results["first_reports_acknowledged"] = len(latencies)
     results["first_report_ack_p50_ms"] = round(statistics.median(latencies), 1)
     results["first_report_ack_p95_ms"] = round(
@@ -253,9 +286,15 @@ def _first_report(root: Path, pki: Path, url: str, results: dict[str, object]) -
     )
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    args = parser("relay").parse_args(argv)
+    run(lambda: _main(args.smoke))
+
+
+def _main(smoke: bool) -> None:
     from shared.identity.pki import init_test_pki
 
+    n_alerts, n_reports = (100, 5) if smoke else (N_ALERTS, N_REPORTS)
     results: dict[str, object] = {}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -263,11 +302,11 @@ def main() -> None:
         init_test_pki(pki)
         sim, url = _start_sim(root, pki)
         try:
-            log("throughput: 2,000 alerts through the durable queue, and raw POSTs")
-            _throughput(root, pki, url, results)
+            log(f"throughput: {n_alerts} alerts through the durable queue, and raw POSTs")
+            _throughput(root, pki, url, results, n_alerts)
             log(f"alerts_per_s={results['alerts_per_s']} raw={results['raw_alerts_per_s']}")
             log("first report → provincial acknowledgement through a hub process")
-            _first_report(root, pki, url, results)
+            _first_report(root, pki, url, results, n_reports)
         finally:
             sim.terminate()
             sim.wait(10)
