@@ -12,7 +12,11 @@ and turns each relayable change of a real incident into a CAP 1.2 alert:
 
 Exercise incidents and drill reports are never relayed (their ``exercise`` flag is set end to
 end). Identifiers derive from the change itself, so seeing a change twice yields the same
-identifier and the queue keeps one.
+identifier and the queue keeps one; each event has its own (a second closing after a
+reopening is a new alert, not the first one seen again), and they are injective: each part
+keeps letters, digits and ``-`` and writes any other character as ``_hex_``, so ``HS,1`` and
+``HS_1`` are different alerts (both were ``HS_1`` before, and the second was dropped as
+"already queued").
 """
 
 from __future__ import annotations
@@ -34,6 +38,15 @@ from shared.relay.formats.cap import Alert, Area, CapError, Circle, Info, Resour
 
 AlertKind = Literal["report", "level", "response", "close", "reopen"]
 _UNSAFE = re.compile(r"[^0-9A-Za-z._:-]")
+_ESCAPED = re.compile(r"[^0-9A-Za-z-]")
+
+
+def _part(text: str) -> str:
+    """One part of an identifier, injectively: letters, digits and ``-`` as they are, any
+    other character as ``_`` + its code point in hex + ``_``."""
+    return _ESCAPED.sub(lambda m: f"_{ord(m.group()):x}_", text)
+
+
 _ACTIONS = {"activate": "启动", "raise": "提升", "lower": "降低", "end": "终止"}
 _STATUS_NAMES = {
     "reported": "已报告",
@@ -168,7 +181,7 @@ class AlertFactory:
         if inc.incident_id in self.closed_sent:  # closed, and now open again
             self.closed_sent.discard(inc.incident_id)
             stamp = int(inc.updated.timestamp())
-            ident = self._identifier(inc.incident_id, f"reopen.{stamp}")
+            ident = self._identifier(inc.incident_id, "reopen", stamp)
             text = "事件重新打开。" + (f"理由：{inc.status_note}。" if inc.status_note else "")
             return [self._event("reopen", inc, ident, "重新打开", text, [])]
         retyped = before is not None and before.type_code != inc.type_code
@@ -185,8 +198,8 @@ class AlertFactory:
                 text += f"事件级别调整为{_level_text(inc.level)}。"
                 if inc.override_reason:
                     text += f"理由：{inc.override_reason}。"
-            what = f"T{_UNSAFE.sub('_', inc.type_code)}." if retyped else ""
-            ident = self._identifier(inc.incident_id, f"{what}L{inc.level or 0}.{stamp}")
+            what = ("T" + inc.type_code,) if retyped else ()
+            ident = self._identifier(inc.incident_id, *what, f"L{inc.level or 0}", stamp)
             heading = "类型调整" if retyped else "级别调整"
             return [self._event("level", inc, ident, heading, text, [])]
         return []
@@ -246,7 +259,9 @@ class AlertFactory:
         return events
 
     def _close(self, inc: IncidentState, *, cancel: bool) -> AlertEvent:
-        ident = self._identifier(inc.incident_id, "X")
+        # one per closing: closed, reopened and closed again is two endings at the province
+        stamp = int(inc.updated.timestamp() * 1_000_000)
+        ident = self._identifier(inc.incident_id, "X", stamp)
         reason = inc.closed_reason or ("误报" if cancel else "处置结束")
         text = f"事件已{'撤销（误报）' if cancel else '处置结束'}：{reason}。"
         return self._event("close", inc, ident, "结束", text, [], cancel=cancel)
@@ -255,14 +270,21 @@ class AlertFactory:
 
     def report_identifier(self, rep: ReportState) -> str:
         """The CAP identifier of a report's alert."""
-        return self._identifier(rep.incident_id, f"R.{rep.report_id}")
+        return self._identifier(rep.incident_id, "R", rep.report_id)
 
     def response_identifier(self, incident_id: str, step: int) -> str:
         """The CAP identifier of an incident's ``step``-th response change (from 1)."""
         return self._identifier(incident_id, f"P{step}")
 
-    def _identifier(self, incident_id: str, what: str) -> str:
-        return _UNSAFE.sub("_", f"{self.settings.sender.identifier_prefix}.{incident_id}.{what}")
+    def legacy_identifiers(self, incident_id: str, *what: object) -> str:
+        """The identifier an older build gave (characters outside ``[0-9A-Za-z._:-]`` as
+        ``_``): what the durable queue may hold from before, so it is not sent again."""
+        joined = ".".join(map(str, what))
+        return _UNSAFE.sub("_", f"{self.settings.sender.identifier_prefix}.{incident_id}.{joined}")
+
+    def _identifier(self, incident_id: str, *what: object) -> str:
+        parts = [self.settings.sender.identifier_prefix, incident_id, *map(str, what)]
+        return ".".join(_part(p) for p in parts)
 
     def _event(
         self,

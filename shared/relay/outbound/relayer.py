@@ -178,7 +178,11 @@ class Relayer(BatchFeed):
         missed: list[AlertEvent] = []
         for rep in reports:
             try:
-                if rep.sent >= since and f.report_identifier(rep) not in queued:
+                known = {
+                    f.report_identifier(rep),
+                    f.legacy_identifiers(rep.incident_id, "R", rep.report_id),
+                }
+                if rep.sent >= since and not known & queued:
                     missed += f.observe(rep)
                 else:
                     f.prime([rep])
@@ -187,7 +191,11 @@ class Relayer(BatchFeed):
         for resp in responses:
             done = 0
             for n, step in enumerate(resp.history, start=1):
-                if step.at >= since and f.response_identifier(resp.incident_id, n) not in queued:
+                known = {
+                    f.response_identifier(resp.incident_id, n),
+                    f.legacy_identifiers(resp.incident_id, f"P{n}"),
+                }
+                if step.at >= since and not known & queued:
                     break
                 done = n
             f.steps_seen[resp.incident_id] = done

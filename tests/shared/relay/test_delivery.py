@@ -258,3 +258,44 @@ async def test_an_alert_that_cannot_be_written_is_quarantined_and_the_rest_still
     assert status.queued == 0 and status.quarantined == 1
     assert "INC-20260712-001" in status.quarantine_note and "XML" in status.quarantine_note
     await transport.aclose()
+
+
+async def test_an_incident_lived_twice_reaches_the_province_with_both_endings(
+    engine: Engine, pki: dict, province: ProvinceSim
+) -> None:
+    """Closed, reopened, closed again (a dyke that breaks again): the province gets the
+    report, the first ending, the reopening, the 续报 and the second ending — before, the
+    second close reused the first one's id and was silently taken as already queued."""
+    clock = Clock(T0)
+    transport = _https(pki, province.port)
+    relay = _relayer(engine, [transport], clock)
+
+    def step(**changes: object) -> None:
+        inc = incident(updated=clock.advance(60), **changes)
+        relay.enqueue(relay.changes([UpdateBatch("incident", [Update(0, inc.incident_id, inc)])]))
+
+    relay.enqueue(relay.changes(_report_batch(1, clock)))
+    step(status="closed", closed_reason="处置结束")
+    step(status="verified", status_note="堤坝再次决口")
+    clock.advance(60)
+    relay.enqueue(relay.changes(_report_batch(2, clock)))
+    step(status="closed", closed_reason="再次处置结束", dead=3)
+    assert await relay.deliver_due() == 5
+    kinds = [s for _, s, _ in relay.queue.deliveries("province")]
+    assert kinds == ["acknowledged"] * 5
+    ids = [d for d, _, _ in relay.queue.deliveries("province")]
+    assert len(set(ids)) == 5 and sum(".X." in d for d in ids) == 2
+
+
+def test_identifiers_that_differ_only_in_rewritten_characters_stay_apart(engine: Engine) -> None:
+    """``HS,1`` and ``HS_1`` were both ``HS_1``: the second incident's response step (or
+    closing) was dropped as a resend of the first's; dots inside an id could also meet the
+    parts after it."""
+    factory = AlertFactory(clock=Clock(T0))
+    ids = ["HS,1", "HS_1", "HS.1", "HS/1", "HS_2c_1", "county-jingxian/J-1", "A.R", "A"]
+    made = {factory.response_identifier(i, 1) for i in ids}
+    made |= {factory.report_identifier(report(r, incident_id="A")) for r in ("R.x", "x")}
+    made |= {factory.report_identifier(report("x", incident_id="A.R"))}
+    assert len(made) == len(ids) + 3
+    # an id of letters, digits and '-' reads as before: queues of older builds still match
+    assert factory.response_identifier("INC-20260712-001", 2) == "CN-131100.INC-20260712-001.P2"
