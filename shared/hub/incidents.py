@@ -50,8 +50,13 @@ from shared.store.models import (
     Incident,
     IncidentChange,
     IncidentTransitionRow,
+    Order,
+    OrderEvent,
 )
 from shared.store.states import incident_state
+
+CLOSED_WITH_INCIDENT = "事件已结束，指令随之撤销"
+"""The note an order gets when its incident closes while it still runs."""
 
 TRANSITIONERS = frozenset({"county", "duty-officer", "leader"})
 """Roles that may move an incident along its lifecycle (permissions.toml's
@@ -196,12 +201,11 @@ class IncidentHandler:
                 b.pending[("incident", msg.incident_id)] = None
                 b.ops.append(("untrack", msg.incident_id))
                 for key, value in b.state.topics["order"].items.items():
-                    if (
-                        isinstance(value, OrderStatus)
-                        and value.incident_id == msg.incident_id
-                        and value.state in FINAL_ORDER_STATES
-                    ):
-                        b.pending[("order", key)] = None
+                    if not isinstance(value, OrderStatus) or value.incident_id != msg.incident_id:
+                        continue
+                    if value.state not in FINAL_ORDER_STATES:
+                        self._cancel_with_incident(b, value, msg.reason, device)
+                    b.pending[("order", key)] = None
                 for key, value in b.state.topics["report"].items.items():
                     if isinstance(value, ReportState) and value.incident_id == msg.incident_id:
                         b.pending[("report", key)] = None
@@ -211,6 +215,43 @@ class IncidentHandler:
                 b.audits.append(AuditRecord(device, "incident_reopen", msg.incident_id, msg.reason))
             case _:  # pragma: no cover - only incident kinds are routed here
                 raise Refusal("invalid", f"{type(msg).__name__} is not an incident command")
+
+    def _cancel_with_incident(self, b: Batch, order: OrderStatus, reason: str, device: str) -> None:
+        """An order still running when its incident closes ends with it: cancelled, the
+        reason recorded on the order, its alarm and resends stopped, and the cancellation
+        published before the order leaves the picture, so its recipient (a team, a
+        department's liaison, a county) is told."""
+        note = f"{CLOSED_WITH_INCIDENT}：{reason}"[:512]
+        b.conn.execute(
+            update(Order)
+            .where(Order.order_id == order.order_id)
+            .values(state="cancelled", updated=b.now, note=note)
+        )
+        b.conn.execute(
+            insert(OrderEvent).values(
+                order_id=order.order_id,
+                from_state=order.state,
+                to_state="cancelled",
+                by=device,
+                at=b.now,
+                note=note,
+                person=b.person(device),
+            )
+        )
+        b.ended.append(
+            (
+                "order",
+                order.order_id,
+                msgspec.structs.replace(order, state="cancelled", updated=b.now, note=note),
+            )
+        )
+        if b.state.get("alarm", f"order:{order.order_id}") is not None:
+            b.pending[("alarm", f"order:{order.order_id}")] = None
+        b.audits.append(
+            AuditRecord(
+                device, "order_update", order.order_id, f"{order.state} -> cancelled: {note}"
+            )
+        )
 
     def _reopen(self, b: Batch, msg: IncidentReopen, device: str) -> None:
         """A closed incident back as ``verified``, with its facts and reports; the step and
@@ -242,8 +283,23 @@ class IncidentHandler:
             .values(status="verified", closed_reason="", updated=b.now, updated_by=device)
         )
         reopened = incident_state(row._mapping)
+        note = msg.reason
+        cancelled = (
+            b.conn.execute(
+                select(Order.order_id).where(
+                    Order.incident_id == msg.incident_id,
+                    Order.state == "cancelled",
+                    Order.note.like(f"{CLOSED_WITH_INCIDENT}%"),
+                )
+            )
+            .scalars()
+            .all()
+        )
+        if cancelled:  # what the closing stopped, to be issued again if still needed
+            shown = "、".join(sorted(cancelled)[:10]) + ("等" if len(cancelled) > 10 else "")
+            note = f"{msg.reason}；结束时撤销的指令 {len(cancelled)} 条（{shown}），需要时重新下达"
         b.pending[("incident", msg.incident_id)] = msgspec.structs.replace(
-            reopened, status="verified", closed_reason="", updated=b.now, status_note=msg.reason
+            reopened, status="verified", closed_reason="", updated=b.now, status_note=note[:512]
         )
         for report in reports_of(b.conn, [msg.incident_id]):
             b.pending[("report", report.report_id)] = report

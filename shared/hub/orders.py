@@ -55,7 +55,7 @@ class OrderHandler:
             case OrderUpdate():
                 current = b.current("order", msg.order_id)
                 if not isinstance(current, OrderStatus):
-                    raise Refusal("not_found", f"no open order {msg.order_id!r}")
+                    raise self._not_open(b, msg.order_id)
                 if current.recipient != device and role not in COMMANDERS:
                     raise Refusal(
                         "forbidden", f"order {msg.order_id} is addressed to {current.recipient}"
@@ -113,6 +113,20 @@ class OrderHandler:
                 b.audits.append(AuditRecord(device, "order_update", msg.order_id, detail))
             case _:  # pragma: no cover - only order kinds are routed here
                 raise Refusal("invalid", f"{type(msg).__name__} is not an order command")
+
+    @staticmethod
+    def _not_open(b: Batch, order_id: str) -> Refusal:
+        """Why an answer finds no open order: never issued, or ended (with how and why)."""
+        row = b.conn.execute(
+            select(Order.state, Order.note, Order.incident_id).where(Order.order_id == order_id)
+        ).first()
+        if row is None:
+            return Refusal("not_found", f"no order {order_id!r}")
+        why = f": {row.note}" if row.note else ""
+        return Refusal(
+            "invalid",
+            f"order {order_id!r} has ended ({row.state}{why}); an answer changes nothing now",
+        )
 
     def issue_order(
         self,

@@ -136,6 +136,7 @@ class Hub:
             "dropped": 0,
             "step_failures": 0,
             "snapshots_refused": 0,
+            "ticks": 0,
         }
         self.zap = ZapGuard(self.ctx, self.devices, self.conduct.cut_keys)
         self.state = StateStore()
@@ -497,6 +498,7 @@ class Hub:
     def _tick(self, now: float) -> None:
         """The periodic jobs, each a step of its own (a job that fails costs itself only),
         then one publication of all they changed."""
+        self.stats["ticks"] += 1
         wall = self.clock()
         step = self._step
         step("presence", self._sweep_presence, now)

@@ -34,7 +34,13 @@ from shared.protocol import (
     encode,
     utcnow,
 )
-from shared.store.models import AuditEntry, IncidentTransitionRow, Position, Report
+from shared.store.models import (
+    AuditEntry,
+    IncidentTransitionRow,
+    OrderEvent,
+    Position,
+    Report,
+)
 from tests.conftest import HubHandle
 from tests.support import RawPeer, declare, until
 
@@ -538,3 +544,66 @@ def test_a_periodic_job_that_fails_costs_itself_only(hub: HubHandle, monkeypatch
         assert time.monotonic() < deadline, "the device refresh was skipped with the failing job"
         time.sleep(0.01)
     assert hub.hub.stats["step_failures"] > before
+
+
+async def test_closing_an_incident_ends_its_orders_and_reopening_says_which(
+    hub_factory: object, tmp_path: Path
+) -> None:
+    """Closed as a false alarm, an incident's running order is cancelled with the reason and
+    its recipient told; it is never resent or alarmed afterwards; the team's late answer is
+    refused saying the order ended and why; reopening names the orders to issue again."""
+    from shared.protocol import IncidentReopen
+
+    clock = _Clock()
+    t0 = clock.now
+    hub = hub_factory(wall_clock=clock, order_ack_timeout_s=300, order_max_resends=2)  # type: ignore[operator]
+    leader = hub.enroll("leader-1", "leader")
+    team = hub.enroll("team-3", "field")
+    hub.enroll("team-off", "field")  # its laptop is off: the order would be resent
+    seen: list[str] = []
+    async with (
+        HubClient(leader, tmp_path / "l.db") as lc,
+        HubClient(team, tmp_path / "t.db") as tc,
+        Replica(leader, topics=("order", "alarm", "incident")) as lr,
+        Replica(team, topics=("order",)) as tr,
+    ):
+        for c in (lc, tc):
+            await c.wait_online(10)
+        await asyncio.wait_for(lr.synced.wait(), 10)
+        await asyncio.wait_for(tr.synced.wait(), 10)
+        tr.listeners.append(
+            lambda topic, key, value: (
+                seen.append(getattr(value, "state", "gone")) if key == "O-9" else None
+            )
+        )
+        await declare(lc, "HZ-9")
+        for order_id, who in (("O-9", "team-3"), ("O-10", "team-off")):
+            msg = lc.make(
+                DispatchOrder, order_id=order_id, recipient=who, incident_id="HZ-9", text="前往现场"
+            )
+            assert isinstance(await _one(lc, msg), str)
+        await until(lambda: tr.get("order", "O-9") is not None)
+        close = lc.make(IncidentClose, incident_id="HZ-9", reason="误报：群众误认")
+        assert isinstance(await _one(lc, close), str)
+        await until(lambda: lr.get("order", "O-9") is None and lr.get("order", "O-10") is None)
+        await until(lambda: "gone" in seen)
+        assert "cancelled" in seen  # the team was told before the order left its picture
+        late = tc.make(OrderUpdate, order_id="O-9", state="acknowledged")
+        answer = await tc.submit_and_wait(late, 10)
+        assert isinstance(answer, Error) and answer.code == "invalid"
+        assert "ended (cancelled" in answer.detail and "误报：群众误认" in answer.detail
+        clock.now = t0 + timedelta(seconds=1000)  # past every resend and the alarm
+        ticks = hub.hub.stats["ticks"]
+        await until(lambda: hub.hub.stats["ticks"] >= ticks + 2, what="two ticks at that time")
+        reopen = lc.make(IncidentReopen, incident_id="HZ-9", reason="再次接报")
+        assert isinstance(await _one(lc, reopen), str)
+        await until(lambda: lr.get("incident", "HZ-9") is not None)
+        note = lr.get("incident", "HZ-9").status_note
+        assert "O-10" in note and "O-9" in note and "重新下达" in note
+        assert lr.get("alarm", "order:O-10") is None
+    with hub.engine.connect() as conn:
+        rows = conn.execute(select(OrderEvent.order_id, OrderEvent.to_state, OrderEvent.note)).all()
+        actions = [a for (a,) in conn.execute(select(AuditEntry.action)).all()]
+    cancelled = {r.order_id for r in rows if r.to_state == "cancelled"}
+    assert cancelled == {"O-9", "O-10"}
+    assert actions.count("order_resend") == 0 and actions.count("order_alarm") == 0
