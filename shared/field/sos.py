@@ -85,7 +85,7 @@ class SosController:
         """Picture listener: the hall's acknowledgement of our alert stops the repeats."""
         if (
             isinstance(value, EmergencyState)
-            and value.alert_id == self.alert_id
+            and (value.alert_id == self.alert_id or self.alert_id in value.aliases)
             and value.acknowledged_by
             and not self.acknowledged_by
         ):

@@ -1,10 +1,13 @@
 """Emergencies (SOS, man-down) and duty sign-ins on the hub.
 
 An emergency lives in the picture from its first alert until its sender cancels it; every
-repeat refreshes its position and count. The hall's acknowledgement is recorded once (the
-sender stops repeating when it sees it). Every raise, acknowledgement and cancellation is in
-the audit log; the picture is not kept across a hub restart because the sender repeats
-every few seconds until acknowledged, which raises it again.
+repeat refreshes its position and count. An SOS is never refused, and a device has at most
+one active alarm per trigger: a new alert id for the same trigger while one is active
+updates that one (its id kept among the alarm's ``aliases``), so a stolen device cannot fill
+the hall and the audit log with thousands of distinct alarms. The hall's acknowledgement is
+recorded once (the sender stops repeating when it sees it). Every raise, acknowledgement and
+cancellation is in the audit log; the picture is not kept across a hub restart because the
+sender repeats every few seconds until acknowledged, which raises it again.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from shared.hub.common import Batch, Refusal
 from shared.protocol import Emergency, EmergencyAck, Message, ShiftSignIn
 from shared.protocol.state import EmergencyState, SignInState, signin_key
 from shared.store.audit import AuditRecord
+
+MAX_ALIASES = 8
 
 
 class EmergencyHandler:
@@ -31,6 +36,9 @@ class EmergencyHandler:
 
     def _emergency(self, b: Batch, msg: Emergency | EmergencyAck, device: str, role: str) -> None:
         current = b.current("emergency", msg.alert_id)
+        if current is None:
+            # an id this device raised while its alarm for the same trigger was active
+            current = self._aliased(b, msg.alert_id, device)
         if isinstance(msg, EmergencyAck):
             if not isinstance(current, EmergencyState):
                 raise Refusal(
@@ -46,14 +54,19 @@ class EmergencyHandler:
         if isinstance(current, EmergencyState) and current.device != device:
             raise Refusal("forbidden", f"emergency {msg.alert_id!r} belongs to {current.device}")
         if not msg.active:
-            if current is not None:
-                b.pending[("emergency", msg.alert_id)] = None
+            if isinstance(current, EmergencyState):
+                b.pending[("emergency", current.alert_id)] = None
                 b.audits.append(
-                    AuditRecord(device, "emergency_cancel", msg.alert_id, msg.note[:400])
+                    AuditRecord(device, "emergency_cancel", current.alert_id, msg.note[:400])
                 )
             return
+        if current is None:
+            current = self._active(b, device, msg.trigger)
+            if isinstance(current, EmergencyState):  # a new id for an active alarm: updates it
+                aliases = [*current.aliases, msg.alert_id][-MAX_ALIASES:]
+                current = msgspec.structs.replace(current, aliases=aliases)
         if isinstance(current, EmergencyState):
-            b.pending[("emergency", msg.alert_id)] = msgspec.structs.replace(
+            b.pending[("emergency", current.alert_id)] = msgspec.structs.replace(
                 current,
                 last_seen=b.now,
                 lat=msg.lat if msg.lat is not None else current.lat,
@@ -77,6 +90,35 @@ class EmergencyHandler:
             f"{msg.lat:.5f},{msg.lon:.5f}" if msg.lat is not None and msg.lon is not None else "?"
         )
         b.audits.append(AuditRecord(device, "emergency", msg.alert_id, f"{msg.trigger} at {where}"))
+
+    @staticmethod
+    def _active(b: Batch, device: str, trigger: str) -> EmergencyState | None:
+        """This device's active alarm for ``trigger``, if any (the batch's changes first)."""
+
+        for (topic, _), value in b.pending.items():
+            if (
+                topic == "emergency"
+                and isinstance(value, EmergencyState)
+                and (value.device, value.kind) == (device, trigger)
+            ):
+                return value
+        for value in b.state.topics["emergency"].items.values():
+            if not isinstance(value, EmergencyState) or (value.device, value.kind) != (
+                device,
+                trigger,
+            ):
+                continue
+            if ("emergency", value.alert_id) not in b.pending:
+                return value
+        return None
+
+    @staticmethod
+    def _aliased(b: Batch, alert_id: str, device: str) -> EmergencyState | None:
+        for value in b.state.topics["emergency"].items.values():
+            if isinstance(value, EmergencyState) and alert_id in value.aliases:
+                current = b.current("emergency", value.alert_id)
+                return current if isinstance(current, EmergencyState) else None
+        return None
 
     def _sign_in(self, b: Batch, msg: ShiftSignIn, device: str, role: str) -> None:
         key = signin_key(device)

@@ -349,6 +349,9 @@ class EmergencyState(msgspec.Struct, frozen=True, kw_only=True, tag="emergency")
     acknowledged_by: str = ""
     acknowledged_at: datetime | None = None
     exercise: bool = False
+    aliases: list[str] = msgspec.field(default_factory=list)
+    """Later alert ids the same device raised for the same trigger while this one was
+    active (one active alarm per device and trigger: a new one updates it); the latest few."""
 
 
 class SignInState(msgspec.Struct, frozen=True, kw_only=True, tag="sign_in"):

@@ -660,3 +660,47 @@ def test_an_sos_arriving_with_a_flood_of_positions_is_answered_first(hub: HubHan
         assert positions[-1].id in after
     finally:
         peer.close()
+
+
+def test_a_device_has_one_active_alarm_per_trigger_however_many_it_raises(
+    hub: HubHandle,
+) -> None:
+    """A stolen device raising 500 distinct SOS (125,172 in 30 s were all kept before, with
+    as many audit lines): every one is acknowledged — an SOS is never refused — but the hall
+    sees one SOS for the device, updated, and the audit log one raise; its man-down is a
+    second alarm; cancelling with the latest id ends it."""
+    from shared.protocol import AckBatch, Emergency
+
+    peer = RawPeer(hub.enroll("stolen-sos", "field"))
+    ids = [new_id() for _ in range(500)]
+    try:
+        for i, alert_id in enumerate(ids):
+            sos = Emergency(
+                id=new_id(), sender="stolen-sos", sent=utcnow(), alert_id=alert_id,
+                trigger="sos", active=True, lat=37.7 + i * 1e-5, lon=115.7,
+            )  # fmt: skip
+            peer.send(encode(sos))
+            reply = _answer(peer)
+            assert isinstance(reply, Ack | AckBatch), reply
+        down = Emergency(
+            id=new_id(), sender="stolen-sos", sent=utcnow(), alert_id="MD-1",
+            trigger="man_down", active=True,
+        )  # fmt: skip
+        peer.send(encode(down))
+        assert isinstance(_answer(peer), Ack | AckBatch)
+        items = hub.hub.state.topics["emergency"].items
+        assert sorted(v.kind for v in items.values()) == ["man_down", "sos"]
+        sos_state = items[ids[0]]
+        assert sos_state.repeats == 499 and sos_state.aliases == ids[-8:]
+        assert abs(sos_state.lat - (37.7 + 499e-5)) < 1e-9  # the latest position
+        cancel = Emergency(
+            id=new_id(), sender="stolen-sos", sent=utcnow(), alert_id=ids[-1],
+            trigger="sos", active=False, note="误触",
+        )  # fmt: skip
+        peer.send(encode(cancel))
+        assert isinstance(_answer(peer), Ack | AckBatch)
+        assert ids[0] not in hub.hub.state.topics["emergency"].items
+    finally:
+        peer.close()
+    raised = [a for a in _audit(hub.engine, "emergency") if a[0] == "stolen-sos"]
+    assert len(raised) == 2  # the SOS once, the man-down once
