@@ -52,7 +52,7 @@ from shared.hub.presence import Presence
 from shared.hub.registry import DeviceCache
 from shared.hub.requests import RequestDesk
 from shared.hub.site import city_bundle, load_site_plans
-from shared.hub.snapshots import SnapshotDesk
+from shared.hub.snapshots import SNAPSHOT_HWM, SnapshotDesk
 from shared.hub.state import StateStore
 from shared.hub.warnings import expired_warnings
 from shared.identity.keys import Endpoints, KeyPair, load_or_create_hub_keys
@@ -237,7 +237,12 @@ class Hub:
         try:
             self.router = self._bind(zmq.ROUTER, f"tcp://{bind_host}:{cfg.request_port}")
             self.pub = self._bind(zmq.PUB, f"tcp://{bind_host}:{cfg.publish_port}")
-            self.snap = self._bind(zmq.ROUTER, f"tcp://{bind_host}:{cfg.snapshot_port}")
+            # a snapshot's chunks wait in the desk's job, not in libzmq's queues (see
+            # SnapshotDesk): a full pipe says so (EAGAIN) instead of growing or dropping
+            self.snap = self._bind(
+                zmq.ROUTER, f"tcp://{bind_host}:{cfg.snapshot_port}", sndhwm=SNAPSHOT_HWM
+            )
+            self.snap.router_mandatory = 1
         except ValueError:
             self.stop()  # a port in use: release what was taken, say which port
             raise
@@ -302,11 +307,14 @@ class Hub:
             ]
         )
 
-    def _bind(self, kind: int, endpoint: str, *, retry_s: float = 0.0) -> zmq.Socket[Any]:
+    def _bind(
+        self, kind: int, endpoint: str, *, retry_s: float = 0.0, sndhwm: int = 200_000
+    ) -> zmq.Socket[Any]:
         """A CURVE server socket bound to ``endpoint``; ``retry_s`` waits for a port that
-        was just released (rebinding the publisher)."""
+        was just released (rebinding the publisher). Pipe limits are set before binding:
+        libzmq copies a socket's options into its listener when it binds."""
         sock = make_server_socket(self.ctx, kind, self.keys.secret, self.keys.public)
-        sock.sndhwm = 200_000
+        sock.sndhwm = sndhwm
         # Per peer: frames beyond this wait in the peer's own TCP buffers, not in the hub's
         # memory (a flooding device is slowed where it sends; the others' pipes are apart).
         sock.rcvhwm = max(self.config.client_queue_max, 1024)
@@ -388,6 +396,8 @@ class Hub:
             while True:
                 if self.waiting.size:
                     timeout_ms = 0  # frames wait in the fair queue: take the next batch now
+                elif self.snapshots.jobs:
+                    timeout_ms = 5  # snapshots on their way: send more as their pipes drain
                 else:
                     timeout_ms = int(max(0.0, next_tick - time.monotonic()) * 1000) + 1
                 events = dict(poller.poll(timeout_ms))
@@ -397,6 +407,8 @@ class Hub:
                     step("requests", self.desk.drain)
                 if self.snap in events:
                     step("snapshots", self.snapshots.serve, self.snap)
+                elif self.snapshots.jobs:
+                    step("snapshots", self.snapshots.pump, self.snap)
                 if self._router_monitor in events:
                     step("handshake events", self._handshake_events)
                 now = time.monotonic()

@@ -75,11 +75,20 @@ class StateStore:
         numbers the snapshot is consistent with."""
         wanted = [t for t in (topics or list(self.topics)) if t in self.topics]
         seqs = {t: self.topics[t].seq for t in wanted}
-        items: list[tuple[str, str, StateValue]] = []
-        for name in wanted:
-            for key, value in self.topics[name].items.items():
-                items.append((name, key, value))
-                if len(items) >= chunk_items:
-                    yield SnapshotChunk(items, False, seqs, epoch)
-                    items = []
-        yield SnapshotChunk(items, True, seqs, epoch)
+        # taken now (references, not copies): the chunks may be sent while the picture moves
+        every = [(name, k, v) for name in wanted for k, v in self.topics[name].items.items()]
+        return self._chunks(every, seqs, epoch, chunk_items)
+
+    @staticmethod
+    def _chunks(
+        every: list[tuple[str, str, StateValue]],
+        seqs: dict[str, int],
+        epoch: str,
+        chunk_items: int,
+    ) -> Iterator[SnapshotChunk]:
+        for start in range(0, len(every), chunk_items):
+            part = every[start : start + chunk_items]
+            last = start + chunk_items >= len(every)
+            yield SnapshotChunk(part, last, seqs, epoch)
+        if not every:
+            yield SnapshotChunk([], True, seqs, epoch)

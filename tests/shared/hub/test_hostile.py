@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import zmq
@@ -509,8 +510,11 @@ def test_snapshot_requests_in_a_loop_are_refused_busy(hub: HubHandle) -> None:
         while (raw := snap.recv(timeout=2)) is not None:
             answers.append(raw)
         busy = [a for a in answers if b"too many snapshot requests" in a]
-        assert len(busy) == 5 and len(answers) == 10, len(answers)
+        # five refused busy; of the five taken, each replaced the one before it (a reader
+        # needs only the latest picture): one snapshot goes out
+        assert len(busy) == 5 and len(answers) == 6, len(answers)
         assert hub.hub.stats["snapshots_refused"] == 5
+        assert hub.hub.stats["snapshots_replaced"] == 4
     finally:
         snap.close()
 
@@ -704,3 +708,68 @@ def test_a_device_has_one_active_alarm_per_trigger_however_many_it_raises(
         peer.close()
     raised = [a for a in _audit(hub.engine, "emergency") if a[0] == "stolen-sos"]
     assert len(raised) == 2  # the SOS once, the man-down once
+
+
+async def test_a_snapshot_reader_that_never_reads_holds_one_bounded_job(
+    hub: HubHandle, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """Asking for a big picture again and again without reading: the hub keeps at most its
+    pipe's few chunks and one job (references) for it, drops the job once it stalls, and an
+    honest replica joining meanwhile gets its whole snapshot."""
+    import zmq
+
+    import shared.hub.snapshots as snapshots
+    from shared.client import Replica
+    from shared.protocol import SnapshotRequest, UnitState
+
+    monkeypatch.setattr(snapshots, "SNAPSHOT_STALL_S", 1.0)
+    monkeypatch.setattr(snapshots, "SNAPSHOTS_PER_WINDOW", 1000)  # the hog is not rationed
+    for i in range(200_000):  # a big picture: 100 chunks of 2,000 units
+        hub.hub.state.topics["unit"].items[f"U{i}"] = UnitState(
+            unit_id=f"U{i}", lat=37.7, lon=115.7, fix_time=utcnow(), device="sim", callsign=f"{i}"
+        )
+    bundle = hub.enroll("hog", "field")
+    ctx = zmq.Context()
+    hog = ctx.socket(zmq.DEALER)
+    hog.linger = 0
+    hog.rcvhwm = 1  # it reads nothing: its side holds as little as it can (set before connect)
+    hog.rcvbuf = 4096
+    hog.curve_serverkey = bundle.hub_public_key.encode()
+    hog.curve_publickey = bundle.keys.public.encode()
+    hog.curve_secretkey = bundle.keys.secret.encode()
+    hog.connect(bundle.endpoints.snapshot)
+    desk = hub.hub.snapshots
+    try:
+
+        def ask() -> None:
+            hog.send(encode(SnapshotRequest(id=new_id(), sender="hog", sent=utcnow(), topics=[])))
+
+        # it asks again each time the one before went out (the kernel's socket buffers take
+        # the first ones whole): soon its pipe stays full and its job waits, then is dropped
+        ask()
+        honest = hub.enroll("duty-1", "duty-officer")
+        async with Replica(honest, topics=("unit",)) as r:
+            asks = 1
+            give_up = time.monotonic() + 120  # a hang guard, not a pass mark
+            while not hub.hub.stats.get("snapshots_dropped"):
+                assert time.monotonic() < give_up, "the hog's snapshot was never dropped"
+                assert len(desk.jobs) <= 2  # the hog's one and, for a moment, the replica's
+                if not desk.jobs and asks < 50:
+                    ask()
+                    asks += 1
+                await asyncio.sleep(0.05)
+            await asyncio.wait_for(r.synced.wait(), 60)
+            assert len(r.items["unit"]) == 200_000  # the honest one got its whole picture
+        assert asks < 50, "the hog read everything: its buffers were not small"
+    finally:
+        hog.close()
+        ctx.term()
+
+
+def _stalled(desk: Any) -> bool:
+    """A job whose reader took nothing for a while (its pipe full: a chunk waits to go)."""
+    import time
+
+    return any(
+        job.next is not None and time.monotonic() - job.progress > 0.5 for job in desk.jobs.values()
+    )
