@@ -61,6 +61,7 @@ class TalkGroupRelay:
     recorder: Recorder | None = None
     """The group's floor, recorded: every talker in turn, on the hall's clock."""
     started: float = field(default_factory=time.monotonic)
+    _last: tuple[str, int, int] | None = None  # the last packet: origin, its own time, placed
 
     def listen(self, device: str) -> PacketTrack | None:
         """What ``device`` hears in this group (the hall's own operator: for the speaker)."""
@@ -72,9 +73,28 @@ class TalkGroupRelay:
                 track.offer(packet, True)
         self.forwarded += 1
         if self.recorder is not None:
-            # one clock for all talkers (each member's stream starts its own at zero)
-            pts = int((time.monotonic() - self.started) * 48_000)
-            self.recorder.write(packet, "audio", pts)
+            self.recorder.write(packet, "audio", self.stamp(packet, origin))
+
+    def stamp(self, packet: Any, origin: str) -> int:
+        """Where a packet goes in the group's recording (48 kHz ticks since it opened). One
+        clock for all talkers (each member's stream starts its own at zero): a talker's
+        first packet goes where the hall's clock is when it arrives, the rest of its turn
+        follow the talker's own timestamps — not the moments they arrived, which bunch
+        together when the hall was busy. More than a second away from the hall's clock (a
+        timestamp that jumped), a packet goes by the hall's clock again; the recorder never
+        lets two packets overlap (:meth:`Recorder._place`)."""
+        now = int((time.monotonic() - self.started) * 48_000)
+        own = packet.pts
+        at = now
+        if self._last is not None and own is not None:
+            last_origin, last_own, last_at = self._last
+            if last_origin == origin:
+                # RTP timestamps are 32-bit: they wrap
+                at = last_at + (own - last_own) % (1 << 32)
+                if abs(at - now) > 48_000:
+                    at = now
+        self._last = (origin, own, at) if own is not None else None
+        return at
 
 
 class HallMedia:

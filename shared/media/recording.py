@@ -2,8 +2,11 @@
 
 The recorder writes what arrived, as it arrived — H.264 and Opus packets, no decoding and no
 re-encoding — into MPEG-TS: a file cut short by a crash or a full disk still plays up to
-its last whole packet. Beside each recording, a JSON card: session, peer, incident, label,
-start and end, size and SHA-256 (computed when it closes; an export carries it).
+its last whole packet. Every packet that arrives is kept: one whose time is not after the
+previous packet's (a burst after the machine was busy, a timestamp that wrapped or jumped
+back) goes just after it instead of being refused. Beside each recording, a JSON card:
+session, peer, incident, label, start and end, size and SHA-256 (computed when it closes;
+an export carries it).
 
 The library (:class:`RecordingLibrary`) lists them by incident, applies retention (delete
 what is older than ``keep_days`` unless its incident is one of those still open, or it is
@@ -52,6 +55,25 @@ class Card:
     note: str = ""
 
 
+OPUS_FRAME = 960
+"""48 kHz samples in one 20 ms Opus packet (what this system's encoders send)."""
+
+_OPUS_MS = (10, 20, 40, 60) * 3 + (10, 20) * 2 + (2.5, 5, 10, 20) * 4
+"""Frame length by the TOC byte's configuration number (RFC 6716, section 3.1)."""
+
+
+def opus_samples(data: bytes) -> int:
+    """How many 48 kHz samples an Opus packet carries, read from its TOC byte (and frame
+    count); :data:`OPUS_FRAME` when the packet cannot be read."""
+    if not data:
+        return OPUS_FRAME
+    toc = data[0]
+    code = toc & 3
+    frames = 1 if code == 0 else 2 if code < 3 else (data[1] & 0x3F if len(data) > 1 else 0)
+    samples = int(_OPUS_MS[toc >> 3] * 48) * frames
+    return samples if 0 < samples <= 5760 else OPUS_FRAME  # at most 120 ms in a packet
+
+
 def _safe(part: str) -> str:
     keep = "".join(c if c.isalnum() or c in "-_" else "_" for c in part)
     return keep[:64] or "none"
@@ -81,6 +103,8 @@ class Recorder:
         self._audio: Any = None
         self._started = False
         self._closed = False
+        self._end: dict[str, int] = {}  # per kind: where the last written packet ends
+        self._shift: dict[str, int] = {}  # per kind: added to times that jumped back
         self.error = ""
         self._write_card()
 
@@ -101,11 +125,14 @@ class Recorder:
         stream = self._video if kind == "video" else self._audio
         if stream is None or self._closed:
             return
-        copy = av.Packet(bytes(packet))
-        copy.pts = copy.dts = packet.pts if pts is None else pts
+        data = bytes(packet)
+        copy = av.Packet(data)
         copy.time_base = VIDEO_TIME_BASE if kind == "video" else AUDIO_TIME_BASE
         copy.stream = stream
         with self._lock:
+            if self._closed:
+                return
+            copy.pts = copy.dts = self._place(kind, packet.pts if pts is None else pts, data)
             try:
                 self._started = True
                 self._out.mux(copy)
@@ -118,6 +145,26 @@ class Recorder:
             self.card.video_packets += 1
         else:
             self.card.audio_packets += 1
+
+    def _place(self, kind: str, at: int | None, data: bytes) -> int:
+        """Where a packet goes on its stream's time line: at its time, unless that is not
+        after the end of the previous packet — then just after it. The muxer refuses a
+        time that does not increase (and refusing stopped the whole recording); packets
+        stamped alike come in a burst when the machine was busy (a talk group's are
+        stamped on arrival). A time more than a second back (an RTP timestamp wrapping
+        past 2^32, a source starting over) moves the rest of the stream up with it."""
+        end = self._end.get(kind)
+        if at is None:
+            at = end or 0
+        elif end is not None:
+            at += self._shift.get(kind, 0)
+            second = 90_000 if kind == "video" else 48_000
+            if at < end - second:
+                self._shift[kind] = self._shift.get(kind, 0) + end - at
+                at = end
+            at = max(at, end)
+        self._end[kind] = at + (opus_samples(data) if kind == "audio" else 1)
+        return at
 
     def subscriber(self, kind: str) -> Any:
         """A fan-out subscriber writing this kind."""
@@ -137,7 +184,8 @@ class Recorder:
             except (OSError, av.FFmpegError) as exc:
                 self.error = self.error or f"closing failed: {exc}"
         self.card.ended = datetime.now(UTC).isoformat()
-        self.card.note = note or self.error
+        # a recording that stopped early says so, whatever else closing it says
+        self.card.note = "; ".join(part for part in (note, self.error) if part)
         if self.path.exists():
             self.card.bytes = self.path.stat().st_size
             self.card.sha256 = _digest(self.path)
