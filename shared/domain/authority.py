@@ -144,6 +144,12 @@ def check_changes(
                     f"a {role} device may raise {name} but never lower it ({old} → {value}); "
                     "a duty officer or leader lowers it with a reason"
                 )
+            if mode == "raise" and implausible_jump(old, value):
+                raise DomainError(
+                    f"a {role} device may not raise {name} from {old or 0} to {value} on its "
+                    "own (more than tenfold, or past 100): file it in a 续报 and a duty officer "
+                    "or leader confirms the figure"
+                )
             if lowered and not reason.strip():
                 raise DomainError(
                     f"lowering {name} ({old} → {value}) needs a reason (--reason): "
@@ -151,6 +157,22 @@ def check_changes(
                 )
         changes.append(FactChange(fact, old, value))
     return changes
+
+
+JUMP_FLOOR = 100
+JUMP_FACTOR = 10
+"""A count raised by a device that may only raise it (a field team, a liaison) to more than
+``max(JUMP_FLOOR, JUMP_FACTOR × before)`` is implausible on its word alone: a duty officer or
+leader confirms it (one stolen field key set ``dead`` to 10,000,000)."""
+
+CONFIRMING_ROLES = ("leader", "duty-officer", "county")
+"""Roles whose figures, levels and draft confirmations stand on their own (a county for
+its own incidents)."""
+
+
+def implausible_jump(before: int | None, after: int) -> bool:
+    """Whether raising a count from ``before`` to ``after`` needs a confirming role."""
+    return after > max(JUMP_FLOOR, JUMP_FACTOR * (before or 0))
 
 
 def regrade(

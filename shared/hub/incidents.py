@@ -4,6 +4,7 @@ transition, override, close. The rules are the domain's (``shared/domain/authori
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import msgspec
@@ -17,7 +18,16 @@ from shared.domain import (
     check_transition,
     grading_for,
 )
-from shared.domain.authority import FACTS, FactChange, check_changes, confined, regrade
+from shared.domain.authority import (
+    CONFIRMING_ROLES,
+    FACT_NAMES,
+    FACTS,
+    FactChange,
+    check_changes,
+    confined,
+    implausible_jump,
+    regrade,
+)
 from shared.domain.checks import (
     check_division,
     check_id,
@@ -28,6 +38,7 @@ from shared.domain.checks import (
 from shared.domain.grading import LEVEL_NUMERALS, REQUESTED_LEVEL_WARNING
 from shared.domain.orders import FINAL as FINAL_ORDER_STATES
 from shared.hub.common import (
+    COMMANDERS,
     Batch,
     Refusal,
     Services,
@@ -55,6 +66,10 @@ from shared.store.models import (
 )
 from shared.store.states import incident_state
 
+HELD_MARK = "待值班员或领导核实"
+"""In the warning a report's held figure leaves on its incident (see ReportHandler)."""
+FIELD_RECEIVED_BACK = timedelta(hours=1)
+"""How far before its own message a field or liaison device may say it received a report."""
 CLOSED_WITH_INCIDENT = "事件已结束，指令随之撤销"
 """The note an order gets when its incident closes while it still runs."""
 
@@ -315,6 +330,34 @@ class IncidentHandler:
                 f"incident {msg.incident_id!r} exists; change its facts with "
                 "`incident update` (a new incident needs a new id)",
             )
+        if msg.from_draft and role not in COMMANDERS:
+            raise Refusal(
+                "forbidden",
+                f"a {role} device cannot confirm a draft (it stays on the duty officer's list); "
+                "declare the incident without from_draft, or ask the duty officer",
+            )
+        if role not in CONFIRMING_ROLES:
+            big = [
+                f"{FACT_NAMES[f]} {getattr(msg, f)}"
+                for f in ("dead", "missing", "seriously_injured", "trapped", "evacuated")
+                if implausible_jump(0, getattr(msg, f))
+            ]
+            if big:
+                shown = "、".join(big)
+                raise Refusal(
+                    "forbidden",
+                    f"a {role} device declares with figures it can confirm ({shown} is past "
+                    "what one device's word sets): declare, then file the figures in the 初报 "
+                    "and a duty officer or leader confirms them",
+                )
+            if msg.received is not None and msg.received < msg.sent - FIELD_RECEIVED_BACK:
+                raise Refusal(
+                    "invalid",
+                    f"received {msg.received.isoformat(timespec='seconds')} is more than "
+                    f"{FIELD_RECEIVED_BACK.total_seconds() / 3600:g} h before this message was "
+                    f"made: a {role} device reports what it learns now (a backdated time would "
+                    "make the reporting clocks overdue at once)",
+                )
         if msg.status != "reported" and role not in self.transitioners:
             raise Refusal(
                 "forbidden",
@@ -342,6 +385,14 @@ class IncidentHandler:
             raise Refusal("invalid", str(exc)) from None
         computed = graded.level if graded else None
         level = computed or (None if graded else msg.level)
+        if role not in CONFIRMING_ROLES and graded is None and msg.level is not None:
+            # the first level of a field or liaison device is the grading's: without a
+            # type there is none until a duty officer or leader sets it
+            level = None
+            warnings.append(
+                f"requested level {LEVEL_NUMERALS[msg.level]} from a {role} device: a duty "
+                "officer or leader sets the level of an incident without a type"
+            )
         if msg.level is not None and graded is not None and msg.level != computed:
             warnings.append(
                 REQUESTED_LEVEL_WARNING.format(
@@ -459,6 +510,7 @@ class IncidentHandler:
             device,
             "update",
             msg.reason,
+            confirming=role in CONFIRMING_ROLES,
         )
 
     def _open(self, b: Batch, incident_id: str) -> IncidentState:
@@ -515,6 +567,8 @@ class IncidentHandler:
         device: str,
         source: str,
         reason: str,
+        *,
+        confirming: bool = False,
     ) -> IncidentState:
         """Write checked fact changes: re-validate, re-grade (upward only), record each change
         (history and audit), move the deadline clocks, say what a type change means."""
@@ -570,6 +624,13 @@ class IncidentHandler:
         changes = list(changes)
         if level != current.level:
             changes.append(FactChange("level", current.level, level))
+        # figures held for confirmation stay shown until a confirming role sets that figure
+        set_now = {FACT_NAMES.get(c.fact, c.fact) for c in changes} if confirming else set()
+        warnings += [
+            w
+            for w in current.warnings
+            if HELD_MARK in w and not any(name in w for name in set_now) and w not in warnings
+        ]
         state = msgspec.structs.replace(
             state,
             level=level,

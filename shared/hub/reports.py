@@ -5,12 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+import msgspec
+from sqlalchemy import func, insert, select, update
 
 from shared.domain import DomainError, check_area
-from shared.domain.authority import FactChange
+from shared.domain.authority import (
+    CONFIRMING_ROLES,
+    FACT_NAMES,
+    FactChange,
+    implausible_jump,
+)
 from shared.hub.common import HUB_NAME, STAGES_SETTLED, Batch, Refusal, Services
-from shared.hub.incidents import IncidentHandler
+from shared.hub.incidents import HELD_MARK, IncidentHandler
 from shared.protocol import (
     AttachmentChunk,
     AttachmentQuery,
@@ -48,6 +54,35 @@ class ReportHandler:
                 self._attachment_chunk(b, msg, device)
             case _:  # pragma: no cover - only these kinds are routed here
                 raise Refusal("invalid", f"{type(msg).__name__} is not a report")
+
+    @staticmethod
+    def _hold(
+        b: Batch, incident: IncidentState, held: list[FactChange], report_id: str, stage: str
+    ) -> IncidentState:
+        """Figures a report claims that need a confirming role: a warning on the incident
+        (stored with it, shown in the hall) and an audit line; the figures stay as they were."""
+        lines = [
+            f"报告 {report_id} 称{FACT_NAMES[c.fact]} {c.after}（现为 {c.before or 0}），"
+            f"增幅异常，{HELD_MARK}后更新"
+            for c in held
+        ]
+        warnings = [*incident.warnings, *(w for w in lines if w not in incident.warnings)]
+        b.conn.execute(
+            update(Incident)
+            .where(Incident.incident_id == incident.incident_id)
+            .values(warnings="\n".join(warnings))
+        )
+        b.audits.append(
+            AuditRecord(
+                HUB_NAME,
+                "figures_held",
+                incident.incident_id,
+                "; ".join(f"{c.fact} {c.before} -> {c.after} ({stage} {report_id})" for c in held),
+            )
+        )
+        held_state = msgspec.structs.replace(incident, warnings=warnings)
+        b.pending[("incident", incident.incident_id)] = held_state
+        return held_state
 
     def committed(self, report_rows: list[dict[str, Any]]) -> None:
         """The batch's reports are stored: their versions count from now on."""
@@ -203,6 +238,14 @@ class ReportHandler:
             for fact, value in (("dead", msg.dead), ("missing", msg.missing))
             if value > getattr(incident, fact)
         ]
+        if role not in CONFIRMING_ROLES:
+            # an implausible jump on one device's word is kept in the report and shown on the
+            # incident for a duty officer to confirm, not applied (a stolen key set dead to
+            # 10,000,000); the report itself is stored as filed
+            held = [c for c in raised if implausible_jump(c.before, c.after)]
+            raised = [c for c in raised if c not in held]
+            if held:
+                incident = self._hold(b, incident, held, msg.id, msg.stage)
         if raised:
             self.incidents.apply_facts(
                 b,
