@@ -11,13 +11,22 @@
    limits are set out of reach (every frame decoded and answered) — the rate the hub
    absorbs, whether it stays up, and the others' latency meanwhile.
 4. Fuzzing: ``python -m fuzz`` over every target for ``--fuzz-seconds`` each.
+5. Edge values: every request kind, every field, each edge value of its type
+   (``fuzz/edges.py``), sent by a device allowed to send the kind to a hub that never cuts
+   it off: ``edge_values_tried``, and ``edge_values_failures`` — answers other than ``invalid``
+   or none at all (the target is 0); the hub must still answer afterwards.
+6. Snapshot hog: with 40,000 units in the picture, one device asks for the whole picture 5
+   times every 2 s on a socket that reads nothing; ``hub_rss_growth_mib_snapshot_hog`` is the
+   hub's largest resident-memory growth meanwhile (target ≤ 100 MiB; it grew 4.2 GiB in 20 s
+   before snapshots were sent only as fast as their readers take them).
 
 A refusal of what the two well-behaved units send ends the benchmark at once (exit status 1,
 the hub's code and reason); the floods' answers are not read. ``--smoke``: 1.5 s phases and
 100 fuzzing inputs per target.
 
 Last line: {"garbage_frames_per_s", "others_ack_p95_ms", "baseline_ack_p95_ms",
-"sos_ack_p95_ms_under_flood", "fuzz_execs", "fuzz_crashes", ...}.
+"sos_ack_p95_ms_under_flood", "fuzz_execs", "fuzz_crashes", "edge_values_tried",
+"edge_values_failures", "hub_rss_growth_mib_snapshot_hog", ...}.
 """
 
 from __future__ import annotations
@@ -41,7 +50,7 @@ from bench import common
 from bench.backbone import HubUnderTest, _client_socket, payloads
 from bench.calib import calib_loop_s
 from bench.common import BenchFailure, log, parser, refused
-from shared.protocol import Emergency, PositionReport, decode_reply, encode, new_id
+from shared.protocol import Emergency, Error, PositionReport, decode_reply, encode, new_id
 
 
 def pct(values: list[float], q: float) -> float:
@@ -163,6 +172,110 @@ def _phase(
     return out
 
 
+def _rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise BenchFailure(f"no VmRSS for process {pid}")
+
+
+def _edge_values(hub: HubUnderTest) -> dict[str, int]:
+    """Every edge case of fuzz/edges.py to a hub that never cuts the sender off."""
+    import msgspec
+
+    from fuzz.edges import cases
+    from shared.identity.roles import PERMISSIONS
+    from shared.protocol import Error, Ping, Pong, utcnow
+
+    ctx = zmq.Context()
+    socks: dict[str, Any] = {}
+    tried = failures = 0
+    try:
+        for kind, field, edge, raw in cases():
+            role = PERMISSIONS.allowed_roles(kind)[0]
+            if role not in socks:
+                b = hub.bundle(f"edge-{role}", role)
+                time.sleep(0.5)  # the running hub reads enrolments every 250 ms
+                socks[role] = (b["name"], _client_socket(ctx, zmq.DEALER, b))
+                socks[role][1].connect(b["request"])
+            name, s = socks[role]
+            raw = {**raw, "id": new_id(), "sender": name}
+            if field != "sent":
+                raw["sent"] = utcnow().isoformat()
+            s.send(msgspec.msgpack.encode({"kind": kind, **raw}))
+            tried += 1
+            if not s.poll(10_000):
+                failures += 1
+                log(f"  no answer to {kind}.{field} = {edge}")
+                continue
+            reply = decode_reply(s.recv())
+            if not (isinstance(reply, Error) and reply.code == "invalid" and field in reply.detail):
+                failures += 1
+                log(f"  {kind}.{field} = {edge}: {reply!r:.200}")
+        name, s = next(iter(socks.values()))
+        s.send(encode(Ping(id=new_id(), sender=name, sent=utcnow())))
+        if not (s.poll(10_000) and isinstance(decode_reply(s.recv()), Pong)):
+            raise BenchFailure("the hub stopped answering after the edge values")
+    finally:
+        for _, sock in socks.values():
+            sock.close(0)
+        ctx.term()
+    return {"edge_values_tried": tried, "edge_values_failures": failures}
+
+
+def _snapshot_hog(hub: HubUnderTest, seconds: float) -> dict[str, float]:
+    """A picture of 40,000 units, then a device asking for all of it 5 times every 2 s on a
+    socket that never reads; the hub's resident memory meanwhile."""
+    from shared.protocol import AckBatch, SnapshotRequest, utcnow
+
+    assert hub.proc is not None
+    ctx = zmq.Context()
+    loader = hub.bundle("loader")
+    hog_b = hub.bundle("snapshot-hog")
+    time.sleep(0.5)
+    s = _client_socket(ctx, zmq.DEALER, loader)
+    s.connect(loader["request"])
+    frames = payloads("loader", 40_000, units=40_000)
+    acked = 0
+    for i in range(0, len(frames), 1000):
+        for f in frames[i : i + 1000]:
+            s.send(f)
+        while acked < i + 1000:
+            if not s.poll(30_000):
+                raise BenchFailure("the hub stopped acknowledging the picture's positions")
+            reply = decode_reply(s.recv())
+            if isinstance(reply, AckBatch):
+                acked += len(reply.ok) + len(reply.duplicate)
+            elif isinstance(reply, Error):
+                refused(reply, "a position report filling the picture")
+            else:
+                acked += 1
+    s.close(0)
+    hog = ctx.socket(zmq.DEALER)
+    hog.linger = 0
+    hog.rcvhwm = 1  # before connecting: it reads nothing and holds as little as it can
+    hog.rcvbuf = 4096
+    hog.curve_serverkey = hog_b["hub"].encode()
+    hog.curve_publickey = hog_b["public"].encode()
+    hog.curve_secretkey = hog_b["secret"].encode()
+    hog.connect(hog_b["snapshot"])
+    before = peak = _rss_mib(hub.proc.pid)
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < seconds:
+        for _ in range(5):
+            req = SnapshotRequest(id=new_id(), sender="snapshot-hog", sent=utcnow(), topics=[])
+            hog.send(encode(req))
+        for _ in range(20):
+            time.sleep(0.1)
+            peak = max(peak, _rss_mib(hub.proc.pid))
+    hog.close(0)
+    ctx.term()
+    return {
+        "hub_rss_growth_mib_snapshot_hog": round(peak - before, 1),
+        "hub_rss_mib_before_snapshot_hog": round(before, 1),
+    }
+
+
 def _peers(hub: HubUnderTest) -> dict[str, dict[str, str]]:
     return {n: hub.bundle(n) for n in ("good", "sos", "flood", "attacker")}
 
@@ -188,11 +301,11 @@ def _main(args: Any) -> None:
         peers = _peers(hub)
         time.sleep(0.5)
         try:
-            log("1/4 baseline: a unit's position reports and another's SOS, nobody else")
+            log("1/6 baseline: a unit's position reports and another's SOS, nobody else")
             base = _phase(hub, peers, None, args.seconds)
-            log("2/4 one device floods valid position reports")
+            log("2/6 one device floods valid position reports")
             valid = _phase(hub, peers, "valid", args.seconds)
-            log("3/4 a stolen device floods garbage (default limits: throttled, cut off)")
+            log("3/6 a stolen device floods garbage (default limits: throttled, cut off)")
             garbage = _phase(hub, peers, "garbage", args.seconds)
         finally:
             hub.stop()
@@ -206,8 +319,12 @@ def _main(args: Any) -> None:
         peers_b = _peers(loose)
         time.sleep(0.5)
         try:
-            log("3/4 … and on a hub that never cuts it off (every frame decoded and answered)")
+            log("3/6 … and on a hub that never cuts it off (every frame decoded and answered)")
             uncut = _phase(loose, peers_b, "garbage", args.seconds)
+            log("4/6 every kind and field with the edge values of its type")
+            res.update(_edge_values(loose))
+            log("5/6 a snapshot reader that never reads, with 40,000 units in the picture")
+            res.update(_snapshot_hog(loose, max(4.0, 2.5 * args.seconds)))
         finally:
             loose.stop()
 
@@ -232,7 +349,7 @@ def _main(args: Any) -> None:
         p[k]["lost"] for p in (base, valid, garbage, uncut) for k in ("position", "sos")
     )
     res["samples"] = sum(len(p["position"]["lat"]) for p in (base, valid, garbage, uncut))
-    log("4/4 fuzzing every target")
+    log("6/6 fuzzing every target")
     runs = ["--runs", str(args.fuzz_runs), "--seed", "7"] if args.fuzz_runs else []
     fz = subprocess.run(
         [sys.executable, "-m", "fuzz", "--seconds", str(args.fuzz_seconds), *runs],
