@@ -279,6 +279,10 @@ class QtAssessmentPanel(QWidget):
         else:
             self.activate.setText(tr("启动预案"))
 
+    def _title(self, incident_id: str) -> str:
+        inc = self.picture.incidents.get(incident_id)
+        return ((tr("【演练】") if inc.exercise else "") + inc.title) if inc else ""
+
     def _html(self, a: Assessment) -> str:
         e = html.escape
         kinds = "、".join(
@@ -288,8 +292,11 @@ class QtAssessmentPanel(QWidget):
         inside = tr("区内设施：{kinds}；区内人口约 {people} 人（样例人口网格）").format(
             kinds=kinds or tr("无"), people=f"{a.population_inside:,}"
         )
+        heading = tr("研判：{title}（{incident}）").format(
+            title=self._title(a.incident_id), incident=a.incident_id
+        )
         parts = [
-            f"<h3>{e(tr('研判：{incident}').format(incident=a.incident_id))}</h3>",
+            f"<h3>{e(heading)}</h3>",
             f"<p>{e(zone)}</p>",
             f"<p>{e(inside)}</p>",
             f"<p>{e(tr('建议等级：'))}<b>{e(level_text(a.suggested_level))}</b></p>",

@@ -137,6 +137,7 @@ class QtIncidentBoard(QWidget):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.itemSelectionChanged.connect(self.on_selection_changed)
+        self.table.cellClicked.connect(self.on_cell_clicked)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self.on_context_menu)
         self.detail = QTextBrowser()
@@ -176,6 +177,8 @@ class QtIncidentBoard(QWidget):
         row.addWidget(self.exported, 1)
         layout.addLayout(row)
         self.current: str | None = None
+        self._detail_page = ""
+        self._detail_of: str | None = None
         self.showing_record = False
         """A record looked up (调阅) fills the detail pane until an incident is selected."""
         self.shown: list[str] = []
@@ -190,6 +193,7 @@ class QtIncidentBoard(QWidget):
         self.current = None
         self.steps.show_incident(None)
         self.detail.setHtml(text)
+        self._detail_page, self._detail_of = "", None
         # kept through refreshes: a change in the picture must not wipe what was looked up
         self.showing_record = True
 
@@ -346,9 +350,18 @@ class QtIncidentBoard(QWidget):
         self.show_detail()
 
     def select(self, incident_id: str) -> None:
-        """Select an incident (from a click on the map)."""
+        """Select an incident (a click on the map, a new 接报登记, a reopening): the row, the
+        detail and everything following :attr:`selected` (研判) show that incident. The
+        refresh redraws with signals blocked, so the selection is announced here — before,
+        研判 kept showing the previous incident while another was highlighted."""
         self.current = incident_id
         self.refresh()
+        self.selected.emit(incident_id)
+
+    def on_cell_clicked(self, row: int, _col: int) -> None:
+        """A click on the row already highlighted (no selection change): announced too."""
+        if 0 <= row < len(self.shown) and self.shown[row] == self.current:
+            self.selected.emit(self.current)
 
     def show_detail(self) -> None:
         """The selected incident's facts, report timeline and deadline countdowns."""
@@ -362,6 +375,7 @@ class QtIncidentBoard(QWidget):
             empty = tr("暂无事件。用“接报登记”登记电话报告，或“新建事件”立案")
             hint = tr("选择一个事件查看详情") if self.picture.incidents else empty
             self.detail.setHtml(f"<p style='color:#9fb3c8'>{e(hint)}</p>")
+            self._detail_page, self._detail_of = "", None
             return
         now = datetime.now(UTC)
         casualties = tr(
@@ -413,4 +427,11 @@ class QtIncidentBoard(QWidget):
                 f"{r.sent.astimezone().strftime('%m-%d %H:%M')} · {e(r.author or r.sender)}"
                 f"{e(tr('（{source}）').format(source=source))}{e(attached)}<br>{e(r.title)}</p>"
             )
-        self.detail.setHtml("".join(parts))
+        page = "".join(parts)
+        if page == self._detail_page:
+            return  # a redraw with nothing new: the reader's place stays as it is
+        bar = self.detail.verticalScrollBar()
+        kept = bar.value() if inc.incident_id == self._detail_of else 0
+        self.detail.setHtml(page)
+        bar.setValue(kept)  # the same incident redrawn: the reader stays where they were
+        self._detail_page, self._detail_of = page, inc.incident_id

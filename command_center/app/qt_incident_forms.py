@@ -442,11 +442,13 @@ class QtIncidentSteps(QWidget):
         self.message = QLabel("")
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
+        self._shown_level: int | None = None
         self.show_incident(None)
 
     def show_incident(self, incident_id: str | None) -> None:
         """Offer the steps of ``incident_id`` (None: nothing selected)."""
-        if incident_id != self.incident_id:
+        other = incident_id != self.incident_id
+        if other:
             self.message.setText("")
             self.reason.clear()
             _mark(self.reason, False)
@@ -460,8 +462,14 @@ class QtIncidentSteps(QWidget):
         self.step.setEnabled(usable and nxt is not None)
         self.override.setEnabled(usable)
         self.close_button.setEnabled(usable)
-        if inc is not None and inc.level in (1, 2, 3, 4):
-            self.level.setCurrentIndex(inc.level - 1)
+        # The picker shows the incident's level when another incident is chosen or its level
+        # changes — never on a redraw (every second): the level a person picked, while typing
+        # the reason, is what 调整等级 sends (before, it went back within a second and
+        # "level: 2 → 2" was recorded with the reason meant for Ⅰ级).
+        level = inc.level if inc is not None else None
+        if level in (1, 2, 3, 4) and (other or level != self._shown_level):
+            self.level.setCurrentIndex(level - 1)
+        self._shown_level = level
 
     def _needs_reason(self) -> str | None:
         text = self.reason.text().strip()

@@ -33,6 +33,7 @@ from command_center.app.qt_unit_table import QtUnitTable
 from command_center.app.qt_warning_panel import ConfirmDraft, QtWarningPanel
 from command_center.app.theme import STYLE, scaled_style
 from command_center.map.qt_map_view import QtMapView, map_problem
+from gui_common.wheel import guard_wheel
 from shared.client import LinkState, Replica, SituationPicture
 
 FRAME_MS = 25  # how often picture changes are taken; the map sends at most one batch per 50 ms
@@ -171,6 +172,8 @@ class QtMainWindow(QMainWindow):
         self._stale_timer = QTimer(self)
         self._stale_timer.timeout.connect(self.on_stale_timer_tick)
         self._stale_timer.start(1000)
+
+        guard_wheel(self)  # figures change by typing or clicking, never a stray wheel
 
     def on_timer_tick(self) -> None:
         """Apply everything that changed since the last frame in one pass."""

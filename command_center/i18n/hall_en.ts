@@ -628,8 +628,8 @@
         <translation>Shelters with room</translation>
     </message>
     <message>
-        <source>研判：{incident}</source>
-        <translation>Assessment: {incident}</translation>
+        <source>研判：{title}（{incident}）</source>
+        <translation>Assessment: {title} ({incident})</translation>
     </message>
     <message>
         <source>已下达</source>

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from field_unit.app.qt_orders_panel import QtOrdersPanel
 from field_unit.app.qt_report_panel import QtReportPanel
 from field_unit.app.theme import THEMES
+from gui_common.wheel import guard_wheel
 from shared.field import FieldSession
 
 QUALITY_ZH = {
@@ -139,6 +140,8 @@ class QtFieldWindow(QMainWindow):
         self._timer.timeout.connect(self.on_timer_tick)
         self._timer.start(250)
         self.on_timer_tick()
+
+        guard_wheel(self)  # figures change by typing or clicking, never a stray wheel
 
     def _duty_tab(self) -> QWidget:
         tab = QWidget()

@@ -557,3 +557,182 @@ def test_a_call_taken_while_the_hub_is_away_is_queued_once(
             window.close()
 
     run_in_qt(qapp, scenario)
+
+
+def test_the_assessment_follows_the_incident_on_screen_however_it_was_chosen(
+    hub: HubHandle, tmp_path: Path, qapp: Any
+) -> None:
+    """研判 names the incident selected on the board by its title and id: after a row is
+    clicked, after the highlighted row is clicked again, after a click on the map and after
+    接报登记 → 提交 — before, it kept the previous incident (with its 派遣 buttons) while
+    another was highlighted."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    leader = hub.enroll("hall-1", "leader")
+
+    async def scenario() -> None:
+        picture = SituationPicture()
+        async with HubClient(leader, tmp_path / "hall.db") as hc, Replica(leader) as hr:
+            hr.listeners.append(picture.on_update)
+            await hc.wait_online(10)
+
+            async def act_on(kind: type[Message], **fields: Any) -> str | None:
+                return await act(hc, kind, **fields)
+
+            async def call_taken(fields: dict[str, Any], **call: str) -> tuple[bool, str | None]:
+                return await take_call(hc, hc.make(IncidentDeclare, **fields), **call)  # type: ignore[arg-type]
+
+            for incident_id, title, lat in (
+                ("HS-A", "景县氯气泄漏", 37.69),
+                ("HS-B", "武邑县燃气爆炸", 37.80),
+            ):
+                declared = hc.make(
+                    IncidentDeclare, incident_id=incident_id, title=title, lat=lat, lon=115.9,
+                    type_code="hazchem.leak",
+                )  # fmt: skip
+                assert await hc.submit_and_wait(declared, 10) is None
+            await until(lambda: len(picture.incidents) == 2, what="both incidents")
+            window = QtMainWindow(
+                picture, hr, act=act_on, take_call=call_taken,
+                new_incident_id=lambda: new_incident_id(datetime.now(UTC)),
+                read_record=lambda incident_id: read_record(hc, incident_id),
+            )  # fmt: skip
+            window.resize(1920, 1080)
+            window.show()
+            board, panel = window.incidents, window.assessment
+            board.refresh()
+
+            def heading() -> str:
+                return (
+                    panel.report.toPlainText().splitlines()[0] if panel.report.toPlainText() else ""
+                )
+
+            def click_row(incident_id: str) -> None:
+                row = board.shown.index(incident_id)
+                rect = board.table.visualRect(board.table.model().index(row, 1))
+                QTest.mouseClick(
+                    board.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center()
+                )
+
+            click_row("HS-A")
+            await until(lambda: "景县氯气泄漏（HS-A）" in heading(), what="研判 of HS-A")
+            window.on_map_clicked("incident", "HS-B")  # a click on its mark
+            await until(lambda: "武邑县燃气爆炸（HS-B）" in heading(), what="研判 of HS-B")
+            assert board.current == "HS-B"
+            # the highlighted row clicked again after 研判 was moved elsewhere by hand
+            panel.show_incident("HS-A")
+            click_row("HS-B")
+            await until(lambda: "（HS-B）" in heading(), what="the same row again")
+            # a call taken: the new incident is highlighted and assessed
+            form = board.form
+            QTest.mouseClick(board.take, Qt.MouseButton.LeftButton)
+            form.title_edit.setText("枣强县厂房火灾")
+            form.place.setText("枣强县")
+            QTest.keyClick(form.place, Qt.Key.Key_Return)
+            form.kind.setCurrentIndex(form.kind.findData("fire"))
+            QTest.mouseClick(form.submit, Qt.MouseButton.LeftButton)
+            await until(lambda: len(picture.incidents) == 3, what="the call declared")
+            (new,) = [i for i in picture.incidents if i not in ("HS-A", "HS-B")]
+            await until(lambda: board.current == new, what="the new row selected")
+            await until(lambda: f"枣强县厂房火灾（{new}）" in heading(), what="研判 of the call")
+            window.close()
+
+    run_in_qt(qapp, scenario)
+
+
+def test_the_level_picked_stays_while_the_hall_redraws(
+    hub: HubHandle, tmp_path: Path, qapp: Any
+) -> None:
+    """Pick Ⅰ级 and type the reason while the board redraws (a unit moving, the clock): the
+    picker keeps Ⅰ级 and 调整等级 records 3 → 1 — before, the redraw put it back within a
+    second and 'level: 3 → 3' went in with the reason meant for Ⅰ级."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from shared.protocol import PositionReport
+
+    leader = hub.enroll("hall-1", "leader")
+
+    async def scenario() -> None:
+        picture = SituationPicture()
+        async with HubClient(leader, tmp_path / "hall.db") as hc, Replica(leader) as hr:
+            hr.listeners.append(picture.on_update)
+            await hc.wait_online(10)
+
+            async def act_on(kind: type[Message], **fields: Any) -> str | None:
+                return await act(hc, kind, **fields)
+
+            declared = hc.make(
+                IncidentDeclare, incident_id="HS-L", title="桃城区仓库火灾", lat=37.74,
+                lon=115.67, level=3, status="verified",
+            )  # fmt: skip
+            assert await hc.submit_and_wait(declared, 10) is None
+            await until(lambda: "HS-L" in picture.incidents, what="the incident")
+            window = QtMainWindow(picture, hr, act=act_on)
+            window.resize(1920, 1080)
+            window.show()
+            board = window.incidents
+            board.select("HS-L")
+            steps = board.steps
+            assert steps.level.currentData() == 3
+            steps.level.setCurrentIndex(steps.level.findData(1))
+            steps.reason.setText("多村受威胁，提级指挥")
+            redraws = [0]
+            shown = board.show_detail
+
+            def counted() -> None:
+                redraws[0] += 1
+                shown()
+
+            board.show_detail = counted  # type: ignore[method-assign]
+            for i in range(3):  # the picture moves: the board redraws each time
+                fix = hc.make(PositionReport, unit_id="U-1", lat=37.7 + i / 1000, lon=115.7,
+                              fix_time=datetime.now(UTC))  # fmt: skip
+                await hc.submit(fix)
+                await until(lambda n=i: redraws[0] > n, what="a redraw")
+                board.refresh()
+            assert steps.level.currentData() == 1 and steps.reason.text() == "多村受威胁，提级指挥"
+            QTest.mouseClick(steps.override, Qt.MouseButton.LeftButton)
+            await until(lambda: picture.incidents["HS-L"].level == 1, what="Ⅰ级 recorded")
+            window.close()
+
+    run_in_qt(qapp, scenario)
+
+
+def test_a_wheel_over_a_figure_changes_nothing_until_it_is_clicked(qapp: Any) -> None:
+    """Three wheel notches over 死亡 in the 接报登记 form: still 0 (it turned 0 into 3); once
+    the box is clicked, the wheel is the person's to use."""
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    window = QtMainWindow(SituationPicture(), idle_replica())
+    window.resize(1920, 1080)
+    window.show()
+    form = window.incidents.form
+    QTest.mouseClick(window.incidents.take, Qt.MouseButton.LeftButton)
+    dead = form.counts["dead"]
+    window.activateWindow()
+    form.title_edit.setFocus()
+    qapp.processEvents()
+
+    def notch() -> None:
+        at = QPointF(dead.width() / 2, dead.height() / 2)
+        wheel = QWheelEvent(
+            at, QPointF(dead.mapToGlobal(QPoint(5, 5))), QPoint(0, 0), QPoint(0, 120),
+            Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+            Qt.ScrollPhase.NoScrollPhase, False,
+        )  # fmt: skip
+        QApplication.sendEvent(dead, wheel)
+
+    for _ in range(3):
+        notch()
+    assert dead.value() == 0 and not dead.hasFocus()
+    dead.setFocus()  # clicked or tabbed into
+    qapp.processEvents()
+    assert dead.hasFocus()
+    notch()
+    assert dead.value() == 1
+    window.close()

@@ -102,11 +102,18 @@ def test_warnings_are_listed_drawn_and_confirmed_and_the_relay_queue_shows(
             await _until(lambda: getattr(picture.relay.get("ferry"), "delivered", 0) == 2, 20)
             if isinstance(window.view, QtMapView):
                 await _until(lambda: window.view.page_ready, 30)
-                counts: list[str] = []
-                window.view.page().runJavaScript("JSON.stringify(hall.counts())", 0, counts.append)
-                await _until(lambda: bool(counts))
-                assert json.loads(counts[0])["warnings"] == 2
-                assert json.loads(counts[0])["zones"] == 1  # the report's sketched area
+                counts: list[dict[str, int]] = []
+
+                def drawn() -> bool:
+                    window.view.page().runJavaScript(
+                        "JSON.stringify(hall.counts())", 0, lambda c: counts.append(json.loads(c))
+                    )
+                    return bool(counts) and counts[-1]["zones"] == 2
+
+                # the report's sketched area, and the hazard zone of 研判, which follows the
+                # incident selected
+                await _until(drawn, 30)
+                assert counts[-1]["warnings"] == 2
                 await page_painted(window.view)
             window.grab().save(str(artifacts / "command-hall-warnings.png"))
             window.close()
