@@ -47,10 +47,24 @@ REFUSED_HELP = "待发内容保留在本机；请联系值班员重新登记本�
 """What a person whose device was refused should do (the hub's handshake cannot say why)."""
 
 
-def sos_state_text(active: bool, acknowledged_by: str, repeat_s: float = 3.0) -> str:
+CONFIRM_AFTER_MS = 1000
+"""The second press that cancels an SOS counts only this long after the first (a double tap,
+250 ms apart, used to send and cancel it at once)."""
+CONFIRM_WITHIN_MS = 6000
+"""… and only until this long after it; then the first press is forgotten."""
+
+
+def sos_state_text(
+    active: bool, acknowledged_by: str, repeat_s: float = 3.0, online: bool = True
+) -> str:
     """What the person who pressed SOS needs to know, in plain words."""
     if not active:
         return ""
+    if not online and not acknowledged_by:
+        return (
+            "未连上指挥中心：求救已存在本机，连接一恢复立即发出，并每 3 秒重发直到指挥中心确认。"
+            "请同时用电话或对讲机呼救。"
+        )
     if acknowledged_by:
         return (
             f"指挥中心已收到并确认您的求救（{acknowledged_by}），正在组织救援。"
@@ -91,7 +105,19 @@ class QtFieldWindow(QMainWindow):
         self.sos_state.setObjectName("sosstate")
         self.sos_state.setWordWrap(True)
         self.sos_state.hide()
-        outer.addWidget(self.sos_state)
+        sos_row = QHBoxLayout()
+        sos_row.addWidget(self.sos_state, 1)
+        # Cancelling is its own button, away from SOS, and takes a deliberate second press
+        # (not sooner than a second after the first): a double tap cannot cancel a call for
+        # help, and SOS pressed again never cancels it.
+        self.safe = QPushButton("我已安全·取消求救")
+        self.safe.setObjectName("safe")
+        self.safe.clicked.connect(self.on_safe_clicked)
+        self.safe.hide()
+        sos_row.addWidget(self.safe)
+        outer.addLayout(sos_row)
+        self._safe_armed = False
+        self._arming = 0
         self.prealarm = QLabel("长时间未移动：您还好吗？30 秒内不确认将自动发出求救")
         self.prealarm.setObjectName("prealarm")
         self.prealarm.hide()
@@ -191,9 +217,13 @@ class QtFieldWindow(QMainWindow):
             active = self.session.sos.active
             self.sos.setProperty("active", active)
             ack = self.session.sos.acknowledged_by
-            self.sos.setText("我已安全·取消求救" if active else "SOS")
-            self.sos_state.setText(sos_state_text(active, ack, self.session.sos.repeat_s))
+            self.sos.setText("SOS 已发出" if active else "SOS")
+            online = self.session.client.state.value == "online"
+            self.sos_state.setText(sos_state_text(active, ack, self.session.sos.repeat_s, online))
             self.sos_state.setVisible(active)
+            self.safe.setVisible(active)
+            if not active:
+                self._disarm_safe()
             self.sos.style().unpolish(self.sos)
             self.sos.style().polish(self.sos)
         if "man_down" in changed:
@@ -292,11 +322,41 @@ class QtFieldWindow(QMainWindow):
         task.add_done_callback(self._tasks.discard)
 
     def on_sos_clicked(self) -> None:
-        """Raise an SOS, or cancel the one raised."""
-        if self.session.sos.active:
-            self._run(self.session.sos.cancel())
-        else:
+        """Raise an SOS; pressed again while one is active, nothing (cancelling is
+        :meth:`on_safe_clicked`, twice)."""
+        if not self.session.sos.active:
             self._run(self.session.sos.raise_("sos"))
+
+    def on_safe_clicked(self) -> None:
+        """The first press asks for a second; the second, a second or more later and within
+        a few seconds, cancels the SOS."""
+        if not self.session.sos.active:
+            return
+        if not self._safe_armed:
+            self._safe_armed = True
+            self._arming += 1
+            arming = self._arming
+            self.safe.setEnabled(False)
+            self.safe.setText("确认已安全？1 秒后再按一次取消求救")
+            QTimer.singleShot(CONFIRM_AFTER_MS, self, lambda: self._ready_to_confirm(arming))
+            QTimer.singleShot(CONFIRM_WITHIN_MS, self, lambda: self._expire(arming))
+            return
+        self._disarm_safe()
+        self._run(self.session.sos.cancel())
+
+    def _ready_to_confirm(self, arming: int) -> None:
+        if self._safe_armed and arming == self._arming:
+            self.safe.setEnabled(True)
+            self.safe.setText("再按一次：确认取消求救")
+
+    def _expire(self, arming: int) -> None:
+        if arming == self._arming:  # (a later first press has timers of its own)
+            self._disarm_safe()
+
+    def _disarm_safe(self) -> None:
+        self._safe_armed = False
+        self.safe.setEnabled(True)
+        self.safe.setText("我已安全·取消求救")
 
     def on_ok_clicked(self) -> None:
         """The person is fine: the man-down count starts again."""

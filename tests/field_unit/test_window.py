@@ -125,7 +125,13 @@ def test_the_field_window_answers_orders_reports_and_raises_sos(
             # the place in words, not raw coordinates; the field window says what is going on
             assert "（未确认，点击定位）" in bar.label.text() and "37.551" not in bar.label.text()
             assert "求救已发出" in window.sos_state.text()
-            assert window.sos.text() == "我已安全·取消求救"
+            assert window.sos.text() == "SOS 已发出" and window.safe.isVisible()
+            # a double tap (SOS twice, 250 ms apart; the cancel button twice at once) cancels
+            # nothing: the call for help stays
+            QTest.mouseClick(window.sos, Qt.MouseButton.LeftButton)
+            QTest.mouseClick(window.safe, Qt.MouseButton.LeftButton)
+            QTest.mouseClick(window.safe, Qt.MouseButton.LeftButton)
+            assert session.sos.active and not window.safe.isEnabled()
             # a click on the bar takes the hall to the person's unit
             QTest.mouseClick(bar.label, Qt.MouseButton.LeftButton)
             if any(u.device == alert.device for u in picture.units.values()):
@@ -141,8 +147,15 @@ def test_the_field_window_answers_orders_reports_and_raises_sos(
             hall_window.close()
             window.on_theme_clicked()
             window.grab().save(str(artifacts / "field-unit-night-sos.png"))
-            QTest.mouseClick(window.sos, Qt.MouseButton.LeftButton)  # safe now: cancel
+            # safe now: the second press, once the button offers it, cancels
+            await until(window.safe.isEnabled, 10, what="the cancel button free")
+            if "再按一次" not in window.safe.text():  # the first press was forgotten meanwhile
+                QTest.mouseClick(window.safe, Qt.MouseButton.LeftButton)
+            await until(lambda: "再按一次" in window.safe.text(), 10, what="the second press")
+            assert session.sos.active
+            QTest.mouseClick(window.safe, Qt.MouseButton.LeftButton)
             await until(lambda: len(hall.items["emergency"]) == 0, 10)
+            assert not window.safe.isVisible()
             window.close()
         await session.aclose()
 
