@@ -45,3 +45,12 @@ def test_the_readme_is_short_and_links_every_page() -> None:
     assert len(pages) >= 10
     missing = [p for p in pages if f"docs/{p}" not in readme]
     assert not missing, f"README's documentation table does not link {missing}"
+
+
+def test_every_module_of_the_hub_is_in_its_table() -> None:
+    """docs/architecture.md's table of the hub's modules names every one of them (it had
+    left out service.py and limits.py)."""
+    text = (ROOT / "docs" / "architecture.md").read_text("utf-8")
+    modules = [p.name for p in (ROOT / "shared" / "hub").glob("*.py") if p.name != "__init__.py"]
+    missing = [m for m in modules if f"`{m}`" not in text]
+    assert not missing, f"docs/architecture.md's hub table leaves out {missing}"

@@ -96,3 +96,16 @@ def test_the_pages_are_linked_from_the_docs() -> None:
     operations = (ROOT / "docs" / "operations.md").read_text("utf-8")
     for page in GEN.PAGES:
         assert f"reference/{page}" in operations, f"docs/operations.md does not link {page}"
+
+
+def test_the_roles_named_in_the_security_page_are_every_role() -> None:
+    """The roles list in docs/protocol-security-store.md is the permission table's (it had
+    left out gateway and media)."""
+    from shared.identity.roles import ROLES
+
+    text = (
+        Path(__file__).resolve().parent.parent / "docs" / "protocol-security-store.md"
+    ).read_text("utf-8")
+    line = next(li for li in text.splitlines() if li.startswith("* **Roles**"))
+    missing = [r for r in ROLES if f"`{r}`" not in line]
+    assert not missing, f"roles missing from the security page: {missing}"

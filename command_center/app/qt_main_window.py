@@ -241,7 +241,7 @@ class QtMainWindow(QMainWindow):
     # --- large displays ---------------------------------------------------------------
 
     def _shortcuts(self) -> None:
-        """F11 full screen; Ctrl+= / Ctrl+- / Ctrl+0 text size; Ctrl+1 … Ctrl+6 the tabs;
+        """F11 full screen; Ctrl+= / Ctrl+- / Ctrl+0 text size; Ctrl+1 … Ctrl+N the tabs;
         Ctrl+M mutes the alarm tone."""
         keys: list[tuple[str, Callable[[], None]]] = [
             ("F11", self.toggle_full_screen),
