@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QSizePolicy, QWidget
 
 from command_center.app.i18n import tr
 from command_center.app.ui_actions import UiActions
@@ -65,6 +65,11 @@ class QtAlarmBar(QWidget):
         self.label = _ClickableLabel(tr("无报警"))
         self.label.setObjectName("alarms")
         self.label.clicked.connect(self.on_label_clicked)
+        # however many alarms, the line wraps inside the window and never widens it (two SOS
+        # once pushed 静音, 报警记录 and the rest off a 1920 px wall)
+        self.label.setWordWrap(True)
+        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.label.setMinimumWidth(200)
         row.addWidget(self.label, 1)
         self.locate_button = QPushButton(tr("定位"))
         self.locate_button.setToolTip(tr("在地图上显示求救人员的位置，并在单位列表中选中"))
@@ -211,7 +216,8 @@ class QtAlarmBar(QWidget):
         self.menu = menu
 
     def on_label_clicked(self) -> None:
-        """A click on the bar (or 定位): the oldest unacknowledged emergency, on the map."""
+        """A click on the bar (or 定位): the emergency the buttons name — the first one the
+        bar lists (the newest) — on the map."""
         waiting = self.unacknowledged()
         if waiting:
             self.locate.emit(waiting[0])
@@ -232,6 +238,12 @@ class QtAlarmBar(QWidget):
         self.locate_button.setVisible(bool(waiting))
         self.ack.setVisible(bool(waiting))
         self.ack.setEnabled(bool(waiting) and self.ack_emergency is not None)
+        if waiting:
+            # the buttons say whom they act on: the first SOS the bar lists
+            e = self.picture.emergencies[waiting[0]]
+            who = e.callsign or e.device
+            self.locate_button.setText(tr("定位：{who}").format(who=who))
+            self.ack.setText(tr("确认求救：{who}").format(who=who))
         if self.sound is not None:
             # an SOS sounds until someone in the hall acknowledges it (or mutes the hall)
             self.sound.setLoopCount(-2 if waiting and not self.muted else 2)  # -2: Infinite
@@ -250,12 +262,14 @@ class QtAlarmBar(QWidget):
         self._repolish()
 
     def unacknowledged(self) -> list[str]:
-        """Emergency alerts nobody in the hall has acknowledged, oldest first."""
+        """Emergency alerts nobody in the hall has acknowledged, newest first — the order
+        the bar lists them in (the buttons acted on the oldest while the bar showed the
+        newest first)."""
         waiting = [e for e in self.picture.emergencies.values() if not e.acknowledged_by]
-        return [e.alert_id for e in sorted(waiting, key=lambda e: e.raised)]
+        return [e.alert_id for e in sorted(waiting, key=lambda e: e.raised, reverse=True)]
 
     def on_ack_clicked(self) -> None:
-        """Acknowledge the oldest unacknowledged emergency (its sender stops repeating)."""
+        """Acknowledge the emergency the button names (its sender stops repeating)."""
         waiting = self.unacknowledged()
         if not waiting or self.ack_emergency is None:
             return

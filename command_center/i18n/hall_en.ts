@@ -956,6 +956,14 @@
         <translation>; refused {n}: {error}</translation>
     </message>
     <message>
+        <source>定位：{who}</source>
+        <translation>Locate: {who}</translation>
+    </message>
+    <message>
+        <source>确认求救：{who}</source>
+        <translation>Acknowledge SOS: {who}</translation>
+    </message>
+    <message>
         <source>；无法生成、已隔离 {n} 条：{note}</source>
         <translation>; {n} could not be written and are quarantined: {note}</translation>
     </message>

@@ -736,3 +736,68 @@ def test_a_wheel_over_a_figure_changes_nothing_until_it_is_clicked(qapp: Any) ->
     notch()
     assert dead.value() == 1
     window.close()
+
+
+def test_two_sos_at_once_stay_on_screen_and_each_is_acted_on_by_name(
+    hub: HubHandle, tmp_path: Path, qapp: Any
+) -> None:
+    """Two SOS at once: the window keeps its width with 静音 and 报警记录 on screen (it grew
+    from 1920 to 2107 px); 定位 and 确认求救 name the SOS they act on, the first the bar lists
+    (they acted on the oldest while the bar listed the newest first)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from shared.protocol import Emergency, EmergencyAck
+
+    leader = hub.enroll("hall-1", "leader")
+    teams = [hub.enroll(name, "field") for name in ("team-a", "team-b")]
+
+    async def scenario() -> None:
+        picture = SituationPicture()
+        async with (
+            HubClient(leader, tmp_path / "hall.db") as hc,
+            Replica(leader) as hr,
+            HubClient(teams[0], tmp_path / "a.db") as ac,
+            HubClient(teams[1], tmp_path / "b.db") as bc,
+        ):
+            hr.listeners.append(picture.on_update)
+            for c in (hc, ac, bc):
+                await c.wait_online(10)
+
+            async def ack(alert_id: str) -> str | None:
+                error = await hc.submit_and_wait(hc.make(EmergencyAck, alert_id=alert_id), 10)
+                return None if error is None else error.detail
+
+            window = QtMainWindow(picture, hr, use_map=False, ack_emergency=ack)
+            window.resize(1920, 1080)
+            window.show()
+            bar = window.alarms
+            first = ac.make(Emergency, alert_id="SOS-A", lat=37.74, lon=115.67,
+                            callsign="消防一中队（桃城区人民路与育才街交叉口东北角）")  # fmt: skip
+            await ac.submit(first)
+            await until(lambda: "消防一中队" in bar.label.text(), what="the first SOS")
+            second = bc.make(Emergency, alert_id="SOS-B", lat=37.55, lon=115.58,
+                             callsign="救护三组（冀州区冀州镇南外环路口）")  # fmt: skip
+            await bc.submit(second)
+            await until(lambda: "救护三组" in bar.label.text(), what="the second SOS")
+            qapp.processEvents()
+            assert window.width() <= 1920
+            for button in (bar.mute, bar.history_button, bar.ack, bar.locate_button):
+                right = button.mapTo(window, button.rect().topRight()).x()
+                assert button.isVisible() and right <= window.width(), button.text()
+            # the newest is listed first, and the buttons name it
+            assert bar.label.text().index("救护三组") < bar.label.text().index("消防一中队")
+            assert "救护三组" in bar.ack.text() and "救护三组" in bar.locate_button.text()
+            QTest.mouseClick(bar.ack, Qt.MouseButton.LeftButton)
+            await until(lambda: picture.emergencies["SOS-B"].acknowledged_by == "hall-1",
+                        what="the named SOS acknowledged")  # fmt: skip
+            assert not picture.emergencies["SOS-A"].acknowledged_by
+            await until(lambda: "消防一中队" in bar.ack.text(), what="the buttons name the other")
+            QTest.mouseClick(bar.ack, Qt.MouseButton.LeftButton)
+            await until(lambda: picture.emergencies["SOS-A"].acknowledged_by == "hall-1",
+                        what="the other acknowledged")  # fmt: skip
+            await until(lambda: not bar.ack.isVisible(), what="nothing left to acknowledge")
+            assert window.width() <= 1920
+            window.close()
+
+    run_in_qt(qapp, scenario)
