@@ -1,7 +1,10 @@
 """Dispatch orders: the state machine and escalation when nobody acknowledges in time.
 
 issued → delivered → acknowledged → accepted | declined (with a reason) → en_route →
-on_scene → completed; cancelled from any state that is not final. Escalation is a pure
+on_scene → completed; declined (with a reason) also after accepting, on the way or on the
+scene; cancelled from any state that is not final. An answer implies the steps before it
+(:func:`answer_path`): a department that answers ``completed`` to a delivered order has
+acknowledged, accepted, gone and arrived, recorded as such. Escalation is a pure
 function of the orders and the time (inject the clock): resend, alarm the duty officer,
 and optionally hand over to a fallback recipient.
 """
@@ -31,15 +34,27 @@ ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
     "issued": frozenset({"delivered", "cancelled"}),
     "delivered": frozenset({"acknowledged", "cancelled"}),
     "acknowledged": frozenset({"accepted", "declined", "cancelled"}),
-    "accepted": frozenset({"en_route", "cancelled"}),
-    "en_route": frozenset({"on_scene", "cancelled"}),
-    "on_scene": frozenset({"completed", "cancelled"}),
+    # a team that accepted may still decline, with a reason (its vehicle broke down)
+    "accepted": frozenset({"en_route", "declined", "cancelled"}),
+    "en_route": frozenset({"on_scene", "declined", "cancelled"}),
+    "on_scene": frozenset({"completed", "declined", "cancelled"}),
     "declined": frozenset(),
     "completed": frozenset(),
     "cancelled": frozenset(),
 }
 FINAL = frozenset(s for s, nxt in ORDER_TRANSITIONS.items() if not nxt)
 UNACKNOWLEDGED = frozenset({"issued", "delivered"})
+STATE_WORDS = {
+    "delivered": "送达",
+    "acknowledged": "已收到",
+    "accepted": "接受",
+    "declined": "拒绝",
+    "en_route": "出发",
+    "on_scene": "到达现场",
+    "completed": "完成",
+    "cancelled": "撤销",
+}
+"""The states in the words a recorded step's note uses (随“完成”: implied by that answer)."""
 RECIPIENT_ANSWERS = ("acknowledged", "accepted", "declined", "en_route", "on_scene", "completed")
 """What a recipient may answer, in the order a person meets them (buttons, steps)."""
 

@@ -8,7 +8,7 @@ from sqlalchemy import insert, select, update
 from shared.domain import (
     DomainError,
 )
-from shared.domain.orders import advance
+from shared.domain.orders import RECIPIENT_ANSWERS, STATE_WORDS, advance, answer_path
 from shared.hub.common import (
     COMMANDERS,
     Batch,
@@ -64,21 +64,26 @@ class OrderHandler:
                     raise Refusal("forbidden", "only a leader or duty officer cancels an order")
                 if msg.state == current.state:
                     return  # a repeated answer (a second receipt, a retry) changes nothing
-                if current.state == "issued" and msg.state == "acknowledged":
-                    # acknowledging proves delivery: the receipt is recorded first (a person
-                    # answering from the command line need not send it by hand)
+                # An answer implies the steps before it (a receipt before an acknowledgement,
+                # an acknowledgement before a decline, everything before 'completed'): each is
+                # recorded with the same time and person, then the answer itself.
+                start = "delivered" if current.state == "issued" else current.state
+                implied = answer_path(start, msg.state)[:-1] if msg.state != "cancelled" else []
+                if current.state == "issued" and (implied or msg.state in RECIPIENT_ANSWERS):
+                    implied = ["delivered", *implied]
+                for step in implied:
                     b.conn.execute(
                         insert(OrderEvent).values(
                             order_id=msg.order_id,
-                            from_state="issued",
-                            to_state="delivered",
+                            from_state=current.state,
+                            to_state=step,
                             by=device,
                             at=b.now,
-                            note="签收随确认",
+                            note=f"随“{STATE_WORDS.get(msg.state, msg.state)}”",
                             person=b.person(device),
                         )
                     )
-                    current = msgspec.structs.replace(current, state="delivered")
+                    current = msgspec.structs.replace(current, state=step)
                 try:
                     advance(domain_order(current), msg.state, by=device, at=b.now, reason=msg.note)
                 except DomainError as exc:

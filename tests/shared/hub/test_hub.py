@@ -126,9 +126,6 @@ async def test_roles_are_enforced_and_every_refusal_audited(hub: HubHandle, tmp_
         not_mine = hc.make(OrderUpdate, order_id="O-1", state="acknowledged")
         err = await _one(hc, not_mine)
         assert isinstance(err, Error) and err.code == "forbidden"
-        early = pc.make(OrderUpdate, order_id="O-1", state="accepted")
-        err = await _one(pc, early)
-        assert isinstance(err, Error) and "allowed: cancelled, delivered" in err.detail
         for state in ("delivered", "acknowledged"):
             mine = pc.make(OrderUpdate, order_id="O-1", state=state)  # type: ignore[arg-type]
             assert isinstance(await _one(pc, mine), str)
@@ -607,3 +604,45 @@ async def test_closing_an_incident_ends_its_orders_and_reopening_says_which(
     cancelled = {r.order_id for r in rows if r.to_state == "cancelled"}
     assert cancelled == {"O-9", "O-10"}
     assert actions.count("order_resend") == 0 and actions.count("order_alarm") == 0
+
+
+async def test_an_answer_implies_the_steps_before_it(hub: HubHandle, tmp_path: Path) -> None:
+    """A department answering 'completed' to an order just issued has received, acknowledged,
+    accepted, gone and arrived: each step is recorded with the same time and person (it was
+    refused 'allowed: acknowledged, cancelled'); a team that accepted may still decline with
+    a reason; nothing follows a final state."""
+    leader = hub.enroll("leader-1", "leader")
+    police = hub.enroll("police-liaison", "liaison")
+    async with (
+        HubClient(leader, tmp_path / "l.db") as lc,
+        HubClient(police, tmp_path / "p.db") as pc,
+    ):
+        await lc.wait_online(10)
+        await pc.wait_online(10)
+        for order_id in ("O-1", "O-2"):
+            order = lc.make(
+                DispatchOrder, order_id=order_id, recipient="police-liaison", text="封路"
+            )
+            assert isinstance(await _one(lc, order), str)
+        done = pc.make(OrderUpdate, order_id="O-1", state="completed", note="已封闭")
+        assert isinstance(await _one(pc, done), str)
+        late = pc.make(OrderUpdate, order_id="O-1", state="declined", note="迟了")
+        err = await _one(pc, late)
+        assert isinstance(err, Error) and "completed is final" in err.detail
+        for state, note in (("accepted", ""), ("declined", "车辆故障")):
+            step = pc.make(OrderUpdate, order_id="O-2", state=state, note=note)  # type: ignore[arg-type]
+            assert isinstance(await _one(pc, step), str), state
+    with hub.engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                OrderEvent.order_id, OrderEvent.to_state, OrderEvent.note, OrderEvent.at
+            ).order_by(OrderEvent.id)
+        ).all()
+    one = [(r.to_state, r.note) for r in rows if r.order_id == "O-1"]
+    assert one == [
+        ("delivered", "随“完成”"), ("acknowledged", "随“完成”"), ("accepted", "随“完成”"),
+        ("en_route", "随“完成”"), ("on_scene", "随“完成”"), ("completed", "已封闭"),
+    ]  # fmt: skip
+    assert len({r.at for r in rows if r.order_id == "O-1"}) == 1  # one moment
+    two = [r.to_state for r in rows if r.order_id == "O-2"]
+    assert two == ["delivered", "acknowledged", "accepted", "declined"]

@@ -110,7 +110,7 @@ async def test_an_incident_travels_between_two_hubs_in_a_signed_bundle(
     [order] = verified.bundle.orders  # every word of the order travels too
     assert (order.state, order.note) == ("declined", "人手不足，请改派")
     assert [(s.to_state, s.person, s.note) for s in order.steps] == [
-        ("delivered", "赵刚", "签收随确认"),
+        ("delivered", "赵刚", "随“已收到”"),
         ("acknowledged", "赵刚", ""),
         ("declined", "赵刚", "人手不足，请改派"),
     ]
