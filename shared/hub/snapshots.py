@@ -90,7 +90,7 @@ class SnapshotDesk:
                 continue
             if rid in self.jobs:
                 self.stats["snapshots_replaced"] = self.stats.get("snapshots_replaced", 0) + 1
-            self.jobs[rid] = _Job(self.state.snapshot(req.topics, epoch=self.epoch))
+            self.jobs[rid] = _Job(self.state.snapshot(req.topics, epoch=self.epoch), key)
         self.pump(snap)
 
     def pump(self, snap: zmq.Socket[Any]) -> None:
@@ -139,7 +139,9 @@ class _Job:
     """A snapshot on its way: the chunks still to send (made as they go, from a list of the
     picture's items taken when it was asked for) and when its reader last took one."""
 
-    def __init__(self, chunks: Iterator[SnapshotChunk]) -> None:
+    def __init__(self, chunks: Iterator[SnapshotChunk], key: str = "") -> None:
         self.chunks = chunks
+        self.key = key
+        """The requester's key (jobs are per connection: one device may have several)."""
         self.next: SnapshotChunk | None = None
         self.progress = time.monotonic()
