@@ -18,15 +18,17 @@ CLOCK_SKEW = timedelta(minutes=5)
 """How far ahead of the hub's clock a device's time may be (its clock runs fast) before a
 time "in the future" is refused."""
 
-_ID = re.compile(r"^[^\s]+$")
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*(/[A-Za-z0-9][A-Za-z0-9_.\-]*)*$")
+"""Letters, digits, '-', '_', '.', and '/' between parts (a county's ``PREFIX/ID``): what the
+refusal says (``HS,1``, ``HS<1``, ``../../etc`` and ``county-jingxian/../HS-1`` were stored)."""
 
 
 def check_id(value: str, what: str = "incident id") -> None:
     """An id has no spaces or control characters (it is typed, quoted and used in paths)."""
-    if not value or not _ID.match(value):
+    if not value or not _ID.match(value) or ".." in value:
         raise DomainError(
-            f"{what} {value!r} must not be empty or contain spaces; use letters, digits, "
-            "'-', '_', '.', '/' (for example HS-20261129-001)"
+            f"{what} {value[:80]!r} must be letters, digits, '-', '_', '.' and '/' between "
+            "parts, with no spaces and no '..' (for example HS-20261129-001)"
         )
     if any(unicodedata.category(c).startswith("C") for c in value):
         raise DomainError(f"{what} {value!r} contains a control character; retype it")

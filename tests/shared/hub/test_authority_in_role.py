@@ -90,3 +90,23 @@ async def test_a_field_key_stays_within_what_one_device_can_know(
         draft = declare("F-4", from_draft="WL-1")
         err = await _answer(tc, draft)
         assert isinstance(err, Error) and err.code == "forbidden" and "draft" in err.detail
+
+
+async def test_incident_ids_follow_the_one_rule_the_refusal_states(
+    hub: HubHandle, tmp_path: Path
+) -> None:
+    """Letters, digits, '-', '_', '.' and '/' between parts: ``HS,1``, ``HS<1``, ``HS&1``,
+    ``../../etc`` and ``county-jingxian/../HS-1`` were stored though the refusal allowed only
+    those."""
+    duty = hub.enroll("duty-1", "duty-officer")
+    async with HubClient(duty, tmp_path / "d.db") as dc:
+        await dc.wait_online(30)
+        for bad in ("HS,1", "HS<1", "HS&1", "../../etc", "county-jingxian/../HS-1", "a//b"):
+            msg = dc.make(IncidentDeclare, incident_id=bad, title="x", lat=37.7, lon=115.7)
+            err = await _answer(dc, msg)
+            assert isinstance(err, Error) and err.code == "invalid", bad
+            assert "letters, digits" in err.detail
+        good = dc.make(
+            IncidentDeclare, incident_id="HS-20261208.1_a", title="x", lat=37.7, lon=115.7
+        )
+        assert await _answer(dc, good) is None
