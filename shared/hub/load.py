@@ -84,6 +84,9 @@ class _Guard:
     def __init__(self, state: StateStore, quarantine: list[Quarantined]) -> None:
         self.state = state
         self.quarantine = quarantine
+        self.conn: Any = None
+        """The load's connection: rolled back after a part fails (PostgreSQL refuses every
+        later query of an aborted transaction, which would cost the other parts too)."""
 
     def set(self, topic: str, key: str, value: Any) -> None:
         problem: str | None = None
@@ -107,6 +110,11 @@ class _Guard:
             load()
         except Exception as exc:
             log.exception("store part %s could not be loaded", name)
+            if self.conn is not None:
+                try:
+                    self.conn.rollback()
+                except Exception:  # the connection itself is gone: the next part says so
+                    log.exception("rolling back after part %s failed", name)
             self.quarantine.append(
                 Quarantined(name, "", f"could not be read ({type(exc).__name__}: {exc!s:.200})")
             )
@@ -151,6 +159,7 @@ def load_state(
     open_rows: list[Any] = []
     stages_done: dict[str, set[str]] = {}
     with engine.connect() as conn:
+        guard.conn = conn
 
         def units() -> None:
             latest = (

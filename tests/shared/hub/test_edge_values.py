@@ -262,3 +262,28 @@ def test_no_device_can_make_another_devices_message_vanish(hub: HubHandle) -> No
             .all()
         )
     assert audited == ["dp-intake"]
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_an_unreadable_part_costs_that_part_only(
+    hub_factory: Any, postgres: Any, tmp_path: Path
+) -> None:
+    """PostgreSQL keeps a time past year 9999 that Python cannot read: the positions' query
+    fails as a whole, so the units are quarantined as a part, alarmed, and the incidents after
+    them still load (the load also rolls back after a failed part, for errors the server
+    itself raises: PostgreSQL refuses every later query of an aborted transaction)."""
+    url = postgres.new_database()
+    first = hub_factory(db_url=url)
+    leader = first.enroll("leader-1", "leader")
+    async with HubClient(leader, tmp_path / "ob.db") as client:
+        await client.wait_online(30)
+        await declare(client, "HZ-PG")
+        fix = client.make(PositionReport, unit_id="U-PG", lat=37.7, lon=115.7, fix_time=utcnow())
+        assert await client.submit_and_wait(fix, 30) is None
+    first.hub.stop()
+    with first.engine.begin() as conn:
+        conn.execute(text("UPDATE positions SET fix_time = '20000-01-01T00:00:00+00'"))
+    again = hub_factory(db_url=url)
+    items = again.hub.state.topics
+    assert "HZ-PG" in items["incident"].items and not items["unit"].items
+    assert "quarantine:unit" in items["alarm"].items
