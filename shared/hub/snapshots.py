@@ -32,6 +32,8 @@ from shared.protocol.state import SnapshotChunk
 log = logging.getLogger(__name__)
 SNAPSHOT_HWM = 16
 """Chunks (of up to 2,000 items) queued to one reader at most."""
+JOBS_PER_KEY = 3
+"""Snapshots on their way to one device (all its connections) at most."""
 SNAPSHOT_STALL_S = 15.0
 """A reader that takes no chunk for this long loses its snapshot."""
 
@@ -90,7 +92,15 @@ class SnapshotDesk:
                 continue
             if rid in self.jobs:
                 self.stats["snapshots_replaced"] = self.stats.get("snapshots_replaced", 0) + 1
+                del self.jobs[rid]
+            # per key too: a device on many connections holds at most a few jobs (each holds
+            # references to the whole picture), its oldest giving way
+            mine = [r for r, j in self.jobs.items() if j.key == key]
+            for old in mine[: max(0, len(mine) - JOBS_PER_KEY + 1)]:
+                del self.jobs[old]
+                self.stats["snapshots_replaced"] = self.stats.get("snapshots_replaced", 0) + 1
             self.jobs[rid] = _Job(self.state.snapshot(req.topics, epoch=self.epoch), key)
+            self.stats["snapshots_started"] = self.stats.get("snapshots_started", 0) + 1
         self.pump(snap)
 
     def pump(self, snap: zmq.Socket[Any]) -> None:
