@@ -42,7 +42,7 @@ from shared.store.models import (
     Report,
 )
 from tests.conftest import HubHandle
-from tests.support import RawPeer, declare, until
+from tests.support import DEADLINE_SCALE, RawPeer, declare, until
 
 
 def _pos(c: HubClient, unit: str, i: int = 0) -> PositionReport:
@@ -178,7 +178,7 @@ async def test_late_joiner_gets_the_picture_then_live_updates(
             for i in range(10_000)
         ]
         await c.submit(*units, *incidents)
-        assert await c.drain(120)
+        assert await c.drain(120 * DEADLINE_SCALE)  # a hang guard, scaled like until()
         t0 = time.perf_counter()
         async with Replica(leader) as r:
             await asyncio.wait_for(r.synced.wait(), 30)
