@@ -64,7 +64,10 @@ class EmergencyHandler:
             current = self._active(b, device, msg.trigger)
             if isinstance(current, EmergencyState):  # a new id for an active alarm: updates it
                 aliases = [*current.aliases, msg.alert_id][-MAX_ALIASES:]
-                current = msgspec.structs.replace(current, aliases=aliases)
+                # a new press is a new call for help: the hall is alerted again
+                current = msgspec.structs.replace(
+                    current, aliases=aliases, acknowledged_by="", acknowledged_at=None
+                )
         if isinstance(current, EmergencyState):
             b.pending[("emergency", current.alert_id)] = msgspec.structs.replace(
                 current,
