@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -108,6 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=0.0, help="close after this long")
     ap.add_argument("--screenshot", type=Path, help="save a screenshot of the window")
     args = ap.parse_args(argv)
+    # Killed (a test's timeout, a service manager): the hub and the simulator it started are
+    # stopped by the cleanup below instead of running on as orphans.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         xvfb = shutil.which("xvfb-run")
