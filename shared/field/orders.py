@@ -10,20 +10,13 @@ from typing import Any
 
 import msgspec
 
-from shared.domain.orders import UNACKNOWLEDGED
+from shared.domain.orders import RECIPIENT_ANSWERS, STATE_WORDS, UNACKNOWLEDGED
 from shared.protocol import OrderStatus, StateValue
 
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(list[OrderStatus])
 NEEDS_ANSWER = UNACKNOWLEDGED
-ANSWERS = {
-    "acknowledged": "已收到",
-    "accepted": "接受",
-    "declined": "拒绝",
-    "en_route": "出发",
-    "on_scene": "到达现场",
-    "completed": "完成",
-}
+ANSWERS = {state: STATE_WORDS[state] for state in RECIPIENT_ANSWERS}
 """The answers' labels (which answers come next: :func:`shared.domain.orders.recipient_answers`)."""
 
 

@@ -9,6 +9,7 @@ province never sees a 续报 before its 初报. A distribution id seen again add
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import datetime
 from typing import cast
 
@@ -74,20 +75,36 @@ class RelayQueue:
         now: datetime,
     ) -> int | None:
         """Queue an alert for every destination; None when its distribution id is held."""
+        alert = {
+            "distribution_id": distribution_id,
+            "identifier": identifier,
+            "incident_id": incident_id,
+            "kind": kind,
+            "reference": reference,
+            "level": level,
+            "created": now,
+            "document": document,
+        }
+        return self._insert(alert, destinations, now, state="queued", error="", done_at=None)
+
+    def _insert(
+        self,
+        alert: Mapping[str, object],
+        destinations: list[str],
+        now: datetime,
+        *,
+        state: str,
+        error: str,
+        done_at: datetime | None,
+    ) -> int | None:
+        """One alert row and a delivery row per destination, in one transaction; None when
+        the distribution id is held already."""
+        document = alert["document"]
+        assert isinstance(document, bytes)
         try:
             with self.engine.begin() as conn:
                 seq = conn.execute(
-                    insert(_alerts).values(
-                        distribution_id=distribution_id,
-                        identifier=identifier,
-                        incident_id=incident_id,
-                        kind=kind,
-                        reference=reference,
-                        level=level,
-                        created=now,
-                        document=document,
-                        sha256=hashlib.sha256(document).hexdigest(),
-                    )
+                    insert(_alerts).values(**alert, sha256=hashlib.sha256(document).hexdigest())
                 ).inserted_primary_key[0]  # type: ignore[index]
                 if destinations:
                     conn.execute(
@@ -96,11 +113,12 @@ class RelayQueue:
                             {
                                 "alert_seq": seq,
                                 "destination": d,
-                                "state": "queued",
+                                "state": state,
                                 "attempts": 0,
                                 "next_attempt": now,
-                                "last_error": "",
+                                "last_error": error,
                                 "ack": "",
+                                "done_at": done_at,
                             }
                             for d in destinations
                         ],
@@ -122,41 +140,25 @@ class RelayQueue:
         """Keep an alert whose document could not be built, with why, for every destination
         (state ``quarantined``: never sent, never at a queue's head, so everything after it
         still goes). False when it is kept already (seen again after a restart)."""
-        try:
-            with self.engine.begin() as conn:
-                seq = conn.execute(
-                    insert(_alerts).values(
-                        distribution_id=f"{identifier}!quarantined"[:255],
-                        identifier=identifier[:255],
-                        incident_id=incident_id[:128],
-                        kind=kind[:16],
-                        reference="",
-                        level=None,
-                        created=now,
-                        document=b"",
-                        sha256=hashlib.sha256(b"").hexdigest(),
-                    )
-                ).inserted_primary_key[0]  # type: ignore[index]
-                if destinations:
-                    conn.execute(
-                        insert(_deliveries),
-                        [
-                            {
-                                "alert_seq": seq,
-                                "destination": d,
-                                "state": "quarantined",
-                                "attempts": 0,
-                                "next_attempt": now,
-                                "last_error": f"{incident_id}: {reason}"[:2000],
-                                "ack": "",
-                                "done_at": now,
-                            }
-                            for d in destinations
-                        ],
-                    )
-        except IntegrityError:
-            return False
-        return True
+        alert = {
+            "distribution_id": f"{identifier}!quarantined"[:255],
+            "identifier": identifier[:255],
+            "incident_id": incident_id[:128],
+            "kind": kind[:16],
+            "reference": "",
+            "level": None,
+            "created": now,
+            "document": b"",
+        }
+        seq = self._insert(
+            alert,
+            destinations,
+            now,
+            state="quarantined",
+            error=f"{incident_id}: {reason}"[:2000],
+            done_at=now,
+        )
+        return seq is not None
 
     def head(self, destination: str) -> Queued | None:
         """The oldest alert not yet delivered or rejected at ``destination``."""
